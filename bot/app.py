@@ -1,0 +1,28 @@
+"""create_app(runtime) -> a Bolt App with every handler registered. No work at import."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+
+log = logging.getLogger("kept")
+
+
+def create_app(runtime: Runtime) -> App:
+    from handlers import actions, commands, reminders, views
+
+    app = App(
+        client=runtime.client,
+        signing_secret=runtime.settings.slack_signing_secret,
+        token_verification_enabled=False,
+        process_before_response=False,
+        logger=logging.getLogger("kept.bolt"),
+    )
+    commands.register(app, runtime)
+    actions.register(app, runtime)
+    views.register(app, runtime)
+    reminders.register(app, runtime)
+    return app

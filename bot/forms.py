@@ -1,0 +1,147 @@
+"""Reading and checking the promise forms (modals). Slack-free: plain dicts in, results out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.counterparts import CounterpartKind
+from bot.models import Promise
+from bot.people import FetchUser, get_person
+from bot.promises import (
+    MAX_DESCRIPTION,
+    Actor,
+    InvalidInput,
+    clean_text,
+    create_promise,
+    edit_promise,
+)
+from bot.steps import Timing
+
+
+@dataclass(frozen=True)
+class FormValues:
+    description: str
+    counterpart: str | None
+    counterpart_kind: str | None
+    deadline: datetime | None
+    owner_id: str | None
+
+
+def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    block = values.get(block_id) or {}
+    element = block.get("value") if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
+def read_form(state_values: dict[str, Any]) -> FormValues:
+    kind = (_state(state_values, "counterpart_kind").get("selected_option") or {}).get("value")
+    stamp = _state(state_values, "deadline").get("selected_date_time")
+    deadline = None
+    if isinstance(stamp, int | float) or (isinstance(stamp, str) and stamp.isdigit()):
+        try:
+            deadline = datetime.fromtimestamp(int(stamp), UTC)
+        except (OverflowError, OSError, ValueError):
+            deadline = None
+    return FormValues(
+        description=clean_text(_state(state_values, "description").get("value")),
+        counterpart=clean_text(_state(state_values, "counterpart").get("value")) or None,
+        counterpart_kind=kind if kind in {k.value for k in CounterpartKind} else None,
+        deadline=deadline,
+        owner_id=_state(state_values, "owner").get("selected_user"),
+    )
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def check_form(
+    session: Session,
+    team_id: str,
+    form: FormValues,
+    *,
+    fetch: FetchUser | None,
+    now: datetime,
+    need_owner: bool = True,
+) -> dict[str, str]:
+    """Inline errors keyed by block id; empty when the form is fine."""
+    errors: dict[str, str] = {}
+    if not form.description:
+        errors["description"] = "Say what you promised, e.g. “Call Jane Doe back about the role”."
+    elif len(form.description) > MAX_DESCRIPTION:
+        errors["description"] = f"Keep it under {MAX_DESCRIPTION:,} characters."
+    if form.deadline is None:
+        errors["deadline"] = "Pick the date and time you promised it by."
+    elif form.deadline <= now:
+        errors["deadline"] = "That moment has already passed. Pick one still ahead."
+    if need_owner:
+        if not form.owner_id:
+            errors["owner"] = "Pick who owns this promise."
+        else:
+            person = get_person(session, team_id, form.owner_id, fetch=fetch, now=now)
+            if person is None or person.is_deleted:
+                errors["owner"] = "I can't find that person in this workspace."
+    return errors
+
+
+def submit_new_promise(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    form: FormValues,
+    view: dict[str, Any],
+    now: datetime,
+    timing: Timing,
+) -> tuple[Promise, bool]:
+    meta = metadata(view)
+    if form.deadline is None or not form.owner_id:
+        raise InvalidInput("The form is missing a deadline or an owner.")
+    return create_promise(
+        session,
+        team_id=team_id,
+        owner_id=form.owner_id,
+        created_by=user_id,
+        description=form.description,
+        deadline=form.deadline,
+        now=now,
+        timing=timing,
+        counterpart=form.counterpart,
+        counterpart_kind=form.counterpart_kind,
+        source_channel_id=meta.get("channel_id"),
+        source_message_ts=meta.get("message_ts"),
+        permalink=meta.get("permalink"),
+        request_key=f"view:{view.get('id')}",
+    )
+
+
+def submit_edit(
+    session: Session,
+    *,
+    team_id: str,
+    actor: Actor,
+    form: FormValues,
+    view: dict[str, Any],
+    now: datetime,
+) -> Promise:
+    promise_id = metadata(view).get("promise_id")
+    if not isinstance(promise_id, int):
+        raise InvalidInput("That form lost track of its promise; please open it again.")
+    return edit_promise(
+        session,
+        team_id=team_id,
+        promise_id=promise_id,
+        actor=actor,
+        description=form.description,
+        counterpart=form.counterpart,
+        now=now,
+    )

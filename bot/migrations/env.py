@@ -1,0 +1,23 @@
+"""Alembic environment: run by `kept migrate` through bot.migrate."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from bot.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+connection = config.attributes.get("connection")
+if connection is None:  # pragma: no cover - bot.migrate always passes a connection
+    raise RuntimeError("run migrations with `kept migrate`")
+
+context.configure(
+    connection=connection,
+    target_metadata=target_metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

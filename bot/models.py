@@ -1,0 +1,194 @@
+"""SQLAlchemy models. Every row belongs to one Slack workspace (`team_id`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class Step(StrEnum):
+    HEADS_UP = "heads_up"
+    NUDGE = "nudge"
+    ESCALATION = "escalation"
+    # created when an escalation fans out to more than the supervisor
+    ESCALATION_CHANNEL = "escalation_channel"
+    ESCALATION_ADMIN = "escalation_admin"
+    NOBODY_REACHED = "nobody_reached"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"  # no longer needed (closed, extended) before it was sent
+    FAILED = "failed"  # Slack refused it for good (e.g. the channel is gone); see last_error
+
+
+class Person(Base):
+    """A Slack user as Kept knows them: time zone and admin flag cached from users.info."""
+
+    __tablename__ = "people"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    supervisor_id: Mapped[str | None] = mapped_column(String(32))
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    fetched_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_people_supervisor", "team_id", "supervisor_id"),)
+
+
+class Promise(Base):
+    __tablename__ = "promises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    counterpart: Mapped[str | None] = mapped_column(String(255))
+    counterpart_kind: Mapped[str | None] = mapped_column(String(16))
+    deadline: Mapped[datetime]
+    deadline_version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default=Status.OPEN.value)
+    closure_note: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    source_channel_id: Mapped[str | None] = mapped_column(String(32))
+    source_message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(Text)
+    request_key: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    events: Mapped[list[PromiseEvent]] = relationship(
+        back_populates="promise", order_by="PromiseEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "request_key", name="uq_promises_request_key"),
+        Index("ix_promises_owner_open", "team_id", "owner_id", "status", "deadline"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Status.OPEN.value
+
+
+class PromiseEvent(Base):
+    """The history of a promise: who changed what, when."""
+
+    __tablename__ = "promise_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promise_id: Mapped[int] = mapped_column(ForeignKey("promises.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]
+
+    promise: Mapped[Promise] = relationship(back_populates="events")
+
+    __table_args__ = (Index("ix_promise_events_promise", "promise_id", "id"),)
+
+
+class Delivery(Base):
+    """One message Kept owes someone: claimed before sending, marked sent after Slack said ok."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    promise_id: Mapped[int | None] = mapped_column(ForeignKey("promises.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(32))
+    deadline_version: Mapped[int] = mapped_column(Integer, default=1)
+    recipient_id: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # True when an earlier attempt may have reached Slack without us hearing back (a crash
+    # mid-send, a timeout): the next attempt first looks for the message in the channel.
+    uncertain: Mapped[bool] = mapped_column(default=False)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "key", name="uq_deliveries_key"),
+        Index("ix_deliveries_due", "status", "due_at"),
+        Index("ix_deliveries_promise", "promise_id"),
+    )
+
+
+class ChannelSetting(Base):
+    """Per-channel overrides set by admins (SPEC §5)."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    escalation_channel_id: Mapped[str | None] = mapped_column(String(32))
+    counterpart_kind: Mapped[str | None] = mapped_column(String(16))
+    remind_before_seconds: Mapped[int | None] = mapped_column(Integer)
+    escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime | None]

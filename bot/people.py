@@ -1,0 +1,125 @@
+"""People: time zones and admin flags cached from Slack's users.info, and supervisors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Person
+from bot.promises import Actor, InvalidInput
+
+CACHE_FOR = timedelta(hours=12)
+
+# A function that returns Slack's users.info `user` object, or None when Slack has no such user.
+FetchUser = Callable[[str], dict[str, Any] | None]
+
+
+def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
+    profile = user.get("profile") or {}
+    person.name = (
+        user.get("real_name") or profile.get("real_name") or user.get("name") or person.name
+    )
+    person.email = profile.get("email") or person.email
+    person.tz = user.get("tz") or person.tz or "UTC"
+    person.is_admin = bool(
+        user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+    )
+    person.is_deleted = bool(user.get("deleted"))
+    person.fetched_at = now
+
+
+def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
+    return session.get(Person, (team_id, user_id))
+
+
+def ensure_person(session: Session, team_id: str, user_id: str) -> Person:
+    """The person row, created empty if Kept has never seen them."""
+    person = find_person(session, team_id, user_id)
+    if person is None:
+        person = Person(team_id=team_id, user_id=user_id, is_admin=False, is_deleted=False)
+        session.add(person)
+        session.flush()
+    return person
+
+
+def get_person(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    fetch: FetchUser | None,
+    now: datetime,
+    refresh: bool = False,
+) -> Person | None:
+    """The person with a fresh-enough profile; None if Slack does not know them.
+
+    The profile is fetched from Slack when missing or older than CACHE_FOR. If Slack cannot
+    be reached, a stale profile is still used rather than failing the user's command.
+    """
+    person = find_person(session, team_id, user_id)
+    fresh = (
+        person is not None and person.fetched_at is not None and now - person.fetched_at < CACHE_FOR
+    )
+    if fresh and not refresh:
+        return person
+    if fetch is None:
+        return person
+    try:
+        user = fetch(user_id)
+    except Exception:  # noqa: BLE001 - Slack down: fall back to what we have
+        return person
+    if user is None:
+        return person
+    if person is None:
+        person = ensure_person(session, team_id, user_id)
+    _apply_profile(person, user, now)
+    return person
+
+
+def actor_for(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    fetch: FetchUser | None,
+    admins: Iterable[str],
+    now: datetime,
+) -> tuple[Actor, str]:
+    """(Actor, time zone) for someone acting in Slack."""
+    person = get_person(session, team_id, user_id, fetch=fetch, now=now)
+    admin_list = set(admins)
+    is_admin = (
+        user_id in admin_list
+        or (person is not None and person.email is not None and person.email in admin_list)
+        or (person is not None and person.is_admin)
+    )
+    tz = person.tz if person is not None and person.tz else "UTC"
+    return Actor(user_id=user_id, is_admin=is_admin), tz
+
+
+def set_supervisor(session: Session, team_id: str, rep_id: str, supervisor_id: str | None) -> None:
+    """Set who `rep_id` reports to; refuses self-supervision and cycles."""
+    if supervisor_id == rep_id:
+        raise InvalidInput("Someone can't be their own supervisor.")
+    if supervisor_id is not None:
+        seen = {rep_id}
+        current: str | None = supervisor_id
+        while current is not None:
+            if current in seen:
+                raise InvalidInput(
+                    f"<@{supervisor_id}> already reports to <@{rep_id}> (directly or through "
+                    "others), so that would make a loop. Nothing changed."
+                )
+            seen.add(current)
+            current = session.scalar(
+                select(Person.supervisor_id).where(
+                    Person.team_id == team_id, Person.user_id == current
+                )
+            )
+        ensure_person(session, team_id, supervisor_id)
+    person = ensure_person(session, team_id, rep_id)
+    person.supervisor_id = supervisor_id

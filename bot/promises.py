@@ -1,0 +1,419 @@
+"""The rules for promises: create, close, extend, hand off, list, and who may do what.
+
+Plain functions of a database session and plain values: no Slack in here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
+from bot.steps import Timing, delivery_key, plan_steps
+
+MAX_DESCRIPTION = 3000
+MAX_NOTE = 2000
+MAX_COUNTERPART = 255
+
+
+class KeptError(Exception):
+    """A problem to show the user as it is: the message is written for them."""
+
+
+class NotFound(KeptError):
+    pass
+
+
+class NotAllowed(KeptError):
+    pass
+
+
+class InvalidInput(KeptError):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    is_admin: bool = False
+
+
+_ID = re.compile(r"^\s*(?:#|p-?)?(\d{1,12})\s*$", re.I)
+
+
+def parse_promise_id(text: str) -> int | None:
+    """`42`, `#42`, `P42` or `p-42` -> 42; anything else -> None."""
+    match = _ID.match(text or "")
+    if not match:
+        return None
+    value = int(match.group(1))
+    return value if 0 < value < 2**31 else None
+
+
+def short_id(promise_id: int) -> str:
+    return f"#{promise_id}"
+
+
+def clean_text(text: str | None) -> str:
+    """Drop control characters (but keep newlines and tabs) and surrounding space."""
+    if not text:
+        return ""
+    cleaned = "".join(
+        ch for ch in text if ch in "\n\t" or not (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0)
+    )
+    # lone surrogates cannot be stored in PostgreSQL text or encoded as UTF-8
+    cleaned = cleaned.encode("utf-8", "replace").decode("utf-8")
+    return cleaned.strip()
+
+
+def _record(
+    session: Session, promise: Promise, actor_id: str, kind: str, now: datetime, **detail: Any
+) -> None:
+    session.add(
+        PromiseEvent(
+            promise=promise,
+            team_id=promise.team_id,
+            actor_id=actor_id,
+            kind=kind,
+            detail=detail,
+            at=now,
+        )
+    )
+
+
+def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> None:
+    for step, due_at in plan_steps(promise.deadline, timing, now):
+        session.add(
+            Delivery(
+                team_id=promise.team_id,
+                key=delivery_key(promise.id, promise.deadline_version, step),
+                promise_id=promise.id,
+                step=step.value,
+                deadline_version=promise.deadline_version,
+                due_at=due_at,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                created_at=now,
+            )
+        )
+
+
+def _skip_pending(session: Session, promise: Promise) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.promise_id == promise.id, Delivery.status == DeliveryStatus.PENDING.value)
+        .values(status=DeliveryStatus.SKIPPED.value)
+    )
+
+
+def _check_description(description: str) -> str:
+    description = clean_text(description)
+    if not description:
+        raise InvalidInput("A promise needs a description: what did you promise, and to whom?")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            f"That description is {len(description):,} characters long; a promise holds up to "
+            f"{MAX_DESCRIPTION:,}. Keep the gist here and link to the details."
+        )
+    return description
+
+
+def _check_note(note: str | None) -> str | None:
+    note = clean_text(note)
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"That note is {len(note):,} characters long; up to {MAX_NOTE:,} fit.")
+    return note or None
+
+
+def _check_future(deadline: datetime, now: datetime) -> None:
+    if deadline.tzinfo is None:
+        raise ValueError("deadline must be timezone-aware")
+    if deadline <= now:
+        raise InvalidInput("That deadline is already in the past. Pick a moment still ahead.")
+
+
+def create_promise(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    created_by: str,
+    description: str,
+    deadline: datetime,
+    now: datetime,
+    timing: Timing,
+    counterpart: str | None = None,
+    counterpart_kind: str | None = None,
+    source_channel_id: str | None = None,
+    source_message_ts: str | None = None,
+    permalink: str | None = None,
+    request_key: str | None = None,
+) -> tuple[Promise, bool]:
+    """Store a new promise and plan its reminders. Returns (promise, created).
+
+    `request_key` makes the call idempotent: a second call with the same key (a Slack retry,
+    a double click) returns the promise the first one stored, and `created` is False.
+    """
+    description = _check_description(description)
+    _check_future(deadline, now)
+    if request_key:
+        existing = session.scalar(
+            select(Promise).where(Promise.team_id == team_id, Promise.request_key == request_key)
+        )
+        if existing is not None:
+            return existing, False
+    promise = Promise(
+        team_id=team_id,
+        owner_id=owner_id,
+        created_by=created_by,
+        description=description,
+        counterpart=(clean_text(counterpart)[:MAX_COUNTERPART] or None),
+        counterpart_kind=counterpart_kind,
+        deadline=deadline,
+        deadline_version=1,
+        status=Status.OPEN.value,
+        source_channel_id=source_channel_id,
+        source_message_ts=source_message_ts,
+        permalink=permalink,
+        request_key=request_key,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(promise)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(
+            select(Promise).where(Promise.team_id == team_id, Promise.request_key == request_key)
+        )
+        if existing is None:
+            raise
+        return existing, False
+    _record(
+        session,
+        promise,
+        created_by,
+        "created",
+        now,
+        owner=owner_id,
+        deadline=deadline.isoformat(),
+        description=description,
+    )
+    _plan(session, promise, timing, now)
+    return promise, True
+
+
+def get_promise(session: Session, team_id: str, promise_id: int, *, lock: bool = False) -> Promise:
+    query = select(Promise).where(Promise.team_id == team_id, Promise.id == promise_id)
+    if lock:
+        query = query.with_for_update()
+    promise = session.scalar(query)
+    if promise is None:
+        raise NotFound(
+            f"I can't find promise {short_id(promise_id)} in this workspace. "
+            "`/promise list` shows yours."
+        )
+    return promise
+
+
+def supervisor_of(session: Session, team_id: str, user_id: str) -> str | None:
+    return session.scalar(
+        select(Person.supervisor_id).where(Person.team_id == team_id, Person.user_id == user_id)
+    )
+
+
+def reports_of(session: Session, team_id: str, supervisor_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(Person.user_id).where(
+                Person.team_id == team_id, Person.supervisor_id == supervisor_id
+            )
+        )
+    )
+
+
+def can_change(session: Session, promise: Promise, actor: Actor) -> bool:
+    """The owner, the owner's supervisor and admins may change a promise (SPEC §2.1)."""
+    if actor.is_admin or actor.user_id == promise.owner_id:
+        return True
+    return supervisor_of(session, promise.team_id, promise.owner_id) == actor.user_id
+
+
+def can_view_owner(session: Session, team_id: str, owner_id: str, actor: Actor) -> bool:
+    if actor.is_admin or actor.user_id == owner_id:
+        return True
+    return supervisor_of(session, team_id, owner_id) == actor.user_id
+
+
+def _changeable(session: Session, team_id: str, promise_id: int, actor: Actor) -> Promise:
+    promise = get_promise(session, team_id, promise_id, lock=True)
+    if not can_change(session, promise, actor):
+        raise NotAllowed(
+            f"Only <@{promise.owner_id}>, their supervisor or an admin can change "
+            f"promise {short_id(promise.id)}."
+        )
+    if not promise.is_open:
+        raise InvalidInput(
+            f"Promise {short_id(promise.id)} is already closed as "
+            f"*{promise.status}*; nothing changed."
+        )
+    return promise
+
+
+def close_promise(
+    session: Session,
+    *,
+    team_id: str,
+    promise_id: int,
+    actor: Actor,
+    outcome: Status,
+    note: str | None,
+    now: datetime,
+) -> Promise:
+    """Close as kept, broken (a reason is required) or cancelled."""
+    if outcome is Status.OPEN:
+        raise ValueError("closing needs an outcome")
+    note = _check_note(note)
+    if outcome is Status.BROKEN and not note:
+        raise InvalidInput(
+            "Tell me briefly why it couldn't be kept, e.g. "
+            "`/promise broken 42 the role was filled internally`."
+        )
+    promise = _changeable(session, team_id, promise_id, actor)
+    promise.status = outcome.value
+    promise.closure_note = note
+    promise.closed_at = now
+    promise.closed_by = actor.user_id
+    promise.updated_at = now
+    _skip_pending(session, promise)
+    _record(
+        session, promise, actor.user_id, outcome.value, now, note=note, late=now > promise.deadline
+    )
+    return promise
+
+
+def extend_promise(
+    session: Session,
+    *,
+    team_id: str,
+    promise_id: int,
+    actor: Actor,
+    new_deadline: datetime,
+    note: str | None,
+    now: datetime,
+    timing: Timing,
+) -> Promise:
+    """Move the deadline and re-arm the reminders for it."""
+    note = _check_note(note)
+    _check_future(new_deadline, now)
+    promise = _changeable(session, team_id, promise_id, actor)
+    old = promise.deadline
+    _skip_pending(session, promise)
+    promise.deadline = new_deadline
+    promise.deadline_version += 1
+    promise.updated_at = now
+    _record(
+        session,
+        promise,
+        actor.user_id,
+        "extended",
+        now,
+        old_deadline=old.isoformat(),
+        new_deadline=new_deadline.isoformat(),
+        note=note,
+    )
+    session.flush()
+    _plan(session, promise, timing, now)
+    return promise
+
+
+def hand_off(
+    session: Session,
+    *,
+    team_id: str,
+    promise_id: int,
+    actor: Actor,
+    new_owner_id: str,
+    now: datetime,
+) -> tuple[Promise, str]:
+    """Give the promise to someone else. Returns (promise, previous owner)."""
+    promise = _changeable(session, team_id, promise_id, actor)
+    previous = promise.owner_id
+    if new_owner_id == previous:
+        raise InvalidInput(f"<@{new_owner_id}> already owns promise {short_id(promise.id)}.")
+    promise.owner_id = new_owner_id
+    promise.updated_at = now
+    _record(
+        session,
+        promise,
+        actor.user_id,
+        "handed_off",
+        now,
+        old_owner=previous,
+        new_owner=new_owner_id,
+    )
+    return promise, previous
+
+
+def edit_promise(
+    session: Session,
+    *,
+    team_id: str,
+    promise_id: int,
+    actor: Actor,
+    description: str,
+    counterpart: str | None,
+    now: datetime,
+) -> Promise:
+    description = _check_description(description)
+    promise = _changeable(session, team_id, promise_id, actor)
+    changes: dict[str, Any] = {}
+    if description != promise.description:
+        changes["description"] = [promise.description, description]
+        promise.description = description
+    counterpart = clean_text(counterpart)[:MAX_COUNTERPART] or None
+    if counterpart != promise.counterpart:
+        changes["counterpart"] = [promise.counterpart, counterpart]
+        promise.counterpart = counterpart
+    if changes:
+        promise.updated_at = now
+        _record(session, promise, actor.user_id, "edited", now, **changes)
+    return promise
+
+
+def open_promises(
+    session: Session, team_id: str, owner_ids: list[str], now: datetime, limit: int = 50
+) -> list[Promise]:
+    """Open promises of these owners, overdue first, then by deadline."""
+    if not owner_ids:
+        return []
+    overdue_first = case((Promise.deadline <= now, 0), else_=1)
+    return list(
+        session.scalars(
+            select(Promise)
+            .where(
+                Promise.team_id == team_id,
+                Promise.owner_id.in_(owner_ids),
+                Promise.status == Status.OPEN.value,
+            )
+            .order_by(overdue_first, Promise.deadline, Promise.id)
+            .limit(limit)
+        )
+    )
+
+
+def history(session: Session, promise: Promise) -> list[PromiseEvent]:
+    return list(
+        session.scalars(
+            select(PromiseEvent)
+            .where(PromiseEvent.promise_id == promise.id)
+            .order_by(PromiseEvent.id)
+        )
+    )

@@ -1,0 +1,69 @@
+"""What handlers and the scheduler share: settings, database, Slack client and clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import make_engine, make_session_factory
+from bot.models import ChannelSetting
+from bot.settings import Settings
+from bot.slack import fetch_user, make_client
+from bot.steps import Timing
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    client: WebClient  # retries 429/5xx/connection errors itself: for handlers
+    sender: WebClient  # no retries: the scheduler records failures and retries them itself
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        engine: Engine | None = None,
+    ) -> Runtime:
+        engine = engine or make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            client=make_client(settings),
+            sender=make_client(settings, retries=False),
+            clock=clock,
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def fetch_user(self, user_id: str) -> dict[str, Any] | None:
+        return fetch_user(self.client, user_id)
+
+    def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
+        """Reminder timing for a promise made in `channel_id`: channel override or default."""
+        remind = self.settings.remind_before
+        escalate = self.settings.escalate_after
+        if channel_id:
+            setting = session.get(ChannelSetting, (team_id, channel_id))
+            if setting is not None:
+                if setting.remind_before_seconds is not None:
+                    remind = timedelta(seconds=setting.remind_before_seconds)
+                if setting.escalate_after_seconds is not None:
+                    escalate = timedelta(seconds=setting.escalate_after_seconds)
+        return Timing(remind_before=remind, escalate_after=escalate)

@@ -1,0 +1,191 @@
+"""One Settings object, read from the environment and `.env` (SPEC §5)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///kept.db"
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days)?\s*$", re.I)
+_UNIT_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+}
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(ValueError):
+    """A missing or wrong setting; the message is one line saying what to set."""
+
+
+def parse_duration(value: str, name: str) -> timedelta:
+    """`90s`, `30m`, `24h`, `2d` or a bare number of seconds."""
+    match = _DURATION.match(value)
+    if not match:
+        raise SettingsError(f"{name}={value!r} is not a duration: use e.g. 90s, 30m, 24h or 2d")
+    unit = (match.group(2) or "s").lower()
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[unit])
+
+
+def parse_bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={value!r} is not true or false")
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    weekday: int  # Monday = 0
+    at: time
+
+
+def parse_digest(value: str) -> DigestSchedule | None:
+    lowered = value.strip().lower()
+    if lowered in {"off", "false", "no", "0", ""}:
+        return None
+    match = re.match(r"^([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})$", lowered)
+    if not match or match.group(1) not in _WEEKDAYS:
+        raise SettingsError(f"KEPT_DIGEST={value!r}: use off or a weekday and time, e.g. mon 09:00")
+    hour, minute = int(match.group(2)), int(match.group(3))
+    if hour > 23 or minute > 59:
+        raise SettingsError(f"KEPT_DIGEST={value!r}: the time must be between 00:00 and 23:59")
+    return DigestSchedule(_WEEKDAYS.index(match.group(1)), time(hour, minute))
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    admins: frozenset[str] = field(default_factory=frozenset)
+    tick_seconds: float = 2.0
+    remind_before: timedelta = timedelta(hours=1)
+    escalate_after: timedelta = timedelta(hours=24)
+    respect_working_hours: bool = True
+    digest: DigestSchedule | None = DigestSchedule(0, time(9, 0))
+    http_threads: int = 8
+    slack_timeout: float = 10.0
+    claim_lease: timedelta = timedelta(minutes=2)
+
+    def __repr__(self) -> str:  # never print secrets
+        return (
+            f"Settings(database_url={_redact_url(self.database_url)!r}, port={self.port}, "
+            f"slack_api_url={self.slack_api_url!r}, socket_mode={self.socket_mode})"
+        )
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
+    ) -> Settings:
+        """Read settings; real environment variables win over `.env` entries."""
+        values: dict[str, str] = {}
+        if env_file is not None and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = values.get(name)
+            return value.strip() if value is not None and value.strip() else default
+
+        token = get("SLACK_BOT_TOKEN")
+        secret = get("SLACK_SIGNING_SECRET")
+        if not token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: copy it from your Slack app's "
+                "OAuth & Permissions page into .env (see .env.example)"
+            )
+        if not secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's "
+                "Basic Information page into .env (see .env.example)"
+            )
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        port_text = get("PORT", "3000") or "3000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"PORT={port_text!r} is not a port number (1-65535)")
+        api_url = get("SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"
+        tick_text = get("KEPT_TICK_SECONDS", "2") or "2"
+        try:
+            tick = float(tick_text)
+        except ValueError:
+            tick = -1.0
+        if not 0 < tick <= 3600:
+            raise SettingsError(f"KEPT_TICK_SECONDS={tick_text!r}: use a number of seconds, e.g. 2")
+        threads_text = get("KEPT_HTTP_THREADS", "8") or "8"
+        if not threads_text.isdigit() or int(threads_text) < 1:
+            raise SettingsError(f"KEPT_HTTP_THREADS={threads_text!r}: use a whole number, e.g. 8")
+        timeout_text = get("KEPT_SLACK_TIMEOUT", "10") or "10"
+        try:
+            slack_timeout = float(timeout_text)
+        except ValueError:
+            slack_timeout = -1.0
+        if not 0 < slack_timeout <= 300:
+            raise SettingsError(f"KEPT_SLACK_TIMEOUT={timeout_text!r}: use seconds, e.g. 10")
+        claim_lease = parse_duration(get("KEPT_CLAIM_LEASE", "2m") or "2m", "KEPT_CLAIM_LEASE")
+        if claim_lease.total_seconds() < 2 * slack_timeout:
+            raise SettingsError("KEPT_CLAIM_LEASE must be at least twice KEPT_SLACK_TIMEOUT, "
+                                "or a slow send could be taken over and sent twice")
+        admins = frozenset(
+            a.strip()
+            for a in (get("KEPT_ADMINS", "") or "").replace(";", ",").split(",")
+            if a.strip()
+        )
+        return cls(
+            slack_bot_token=token,
+            slack_signing_secret=secret,
+            slack_app_token=app_token,
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
+            port=int(port_text),
+            slack_api_url=api_url,
+            admins=admins,
+            tick_seconds=tick,
+            remind_before=parse_duration(
+                get("KEPT_REMIND_BEFORE", "1h") or "1h", "KEPT_REMIND_BEFORE"
+            ),
+            escalate_after=parse_duration(
+                get("KEPT_ESCALATE_AFTER", "24h") or "24h", "KEPT_ESCALATE_AFTER"
+            ),
+            respect_working_hours=parse_bool(
+                get("KEPT_RESPECT_WORKING_HOURS", "true") or "true", "KEPT_RESPECT_WORKING_HOURS"
+            ),
+            digest=parse_digest(get("KEPT_DIGEST", "mon 09:00") or "off"),
+            http_threads=int(threads_text),
+            slack_timeout=slack_timeout,
+            claim_lease=claim_lease,
+        )
+
+
+def _redact_url(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)

@@ -1,0 +1,62 @@
+"""The one Slack Web API client factory, used by handlers and scheduler alike."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
+    """A WebClient for SLACK_API_URL. With `retries`, connection errors, 5xx and 429 (after its
+    Retry-After) are retried a few times before the caller sees the error."""
+    handlers = (
+        [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ]
+        if retries
+        else []
+    )
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=settings.slack_timeout,  # type: ignore[arg-type]
+        retry_handlers=handlers,
+    )
+
+
+def fetch_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """Slack's users.info `user` object; None if Slack has no such user."""
+    try:
+        response = client.users_info(user=user_id)
+    except SlackApiError as error:
+        if error.response.get("error") in {"user_not_found", "users_not_found"}:
+            return None
+        raise
+    user = response.get("user")
+    return user if isinstance(user, dict) else None
+
+
+def send_dm(client: WebClient, user_id: str, message: dict[str, Any]) -> dict[str, Any] | None:
+    """Post a DM from the app to a user; logs and returns None when Slack refuses."""
+    try:
+        response = client.chat_postMessage(
+            channel=user_id, text=message.get("text", ""), blocks=message.get("blocks")
+        )
+        return dict(response.data) if isinstance(response.data, dict) else None
+    except SlackApiError as error:
+        log.warning("DM to %s failed: %s", user_id, error.response.get("error"))
+        return None

@@ -1,0 +1,88 @@
+"""Buttons on Kept's messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.commands import Reply
+from bot.counterparts import find_counterpart
+from bot.models import Status
+from bot.people import actor_for
+from bot.promises import InvalidInput as _Invalid
+from bot.promises import NotAllowed, can_change, close_promise, get_promise, parse_promise_id
+from bot.runtime import Runtime
+from handlers.replies import carry_out, safely
+
+
+def action_context(body: dict[str, Any]) -> tuple[str, str, str]:
+    """(team id, user id, the pressed button's value)."""
+    user = body.get("user") or {}
+    team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    action = (body.get("actions") or [{}])[0]
+    return team_id, user.get("id") or "", str(action.get("value") or "")
+
+
+def need_promise_id(value: str) -> int:
+    promise_id = parse_promise_id(value)
+    if promise_id is None:
+        raise _Invalid("That button doesn't point at a promise any more.")
+    return promise_id
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def actor(session: Any, team_id: str, user_id: str) -> tuple[Any, str]:
+        return actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
+                         admins=runtime.settings.admins, now=runtime.now())
+
+    @app.action(blocks.UNDO)
+    def undo(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        team_id, user_id, value = action_context(body)
+
+        def work() -> Reply:
+            with runtime.sessions.begin() as session:
+                who, _tz = actor(session, team_id, user_id)
+                promise = close_promise(session, team_id=team_id,
+                                        promise_id=need_promise_id(value), actor=who,
+                                        outcome=Status.CANCELLED, note="Undone right after it "
+                                        "was recorded.", now=runtime.now())
+                return Reply(blocks.text_message(
+                    f":leftwards_arrow_with_hook: Undone — promise #{promise.id} is cancelled.",
+                    replace_original=True))
+
+        carry_out(safely(work, "undo"), respond=respond, client=client, trigger_id=None)
+
+    @app.action(blocks.EDIT)
+    def edit(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        team_id, user_id, value = action_context(body)
+
+        def work() -> Reply:
+            with runtime.sessions.begin() as session:
+                who, _tz = actor(session, team_id, user_id)
+                promise = get_promise(session, team_id, need_promise_id(value))
+                if not can_change(session, promise, who):
+                    raise NotAllowed("Only the owner, their supervisor or an admin can edit "
+                                     "this promise.")
+                if not promise.is_open:
+                    raise _Invalid(f"Promise #{promise.id} is already closed.")
+                return Reply(open_view=blocks.edit_form(promise))
+
+        carry_out(safely(work, "edit"), respond=respond, client=client,
+                  trigger_id=body.get("trigger_id"))
+
+    @app.action(blocks.OPEN_FORM)
+    def open_form(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        _team_id, user_id, value = action_context(body)
+        counterpart = find_counterpart(value)
+        view = blocks.promise_form(
+            owner_id=user_id, description=value, counterpart=counterpart.name,
+            counterpart_kind=counterpart.kind.value if counterpart.kind else None,
+            metadata={"channel_id": (body.get("channel") or {}).get("id")})
+        carry_out(Reply(open_view=view), respond=respond, client=client,
+                  trigger_id=body.get("trigger_id"))

@@ -1,0 +1,36 @@
+"""The /promise slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.commands import CommandInput, CommandRunner, Reply
+from bot.runtime import Runtime
+from handlers.replies import carry_out, safely
+
+COMMAND = "/promise"
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.command(COMMAND)
+    def promise_command(ack: Ack, command: dict[str, Any], respond: Respond,
+                        client: WebClient) -> None:
+        ack()
+        team_id = command.get("team_id") or ""
+        channel_id = command.get("channel_id")
+        request = CommandInput(team_id=team_id, user_id=command.get("user_id") or "",
+                               channel_id=channel_id, text=command.get("text") or "",
+                               request_key=command.get("trigger_id"))
+
+        def work() -> Reply:
+            with runtime.sessions.begin() as session:
+                runner = CommandRunner(session, fetch=runtime.fetch_user,
+                                       admins=runtime.settings.admins, now=runtime.now(),
+                                       timing=runtime.timing(session, team_id, channel_id))
+                return runner.run(request)
+
+        carry_out(safely(work, "/promise"), respond=respond, client=client,
+                  trigger_id=command.get("trigger_id"), runtime=runtime)

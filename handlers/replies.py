@@ -1,0 +1,62 @@
+"""Carrying out a Reply in Slack, and turning failures into friendly messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.commands import Reply
+from bot.promises import KeptError
+from bot.runtime import Runtime
+from bot.slack import send_dm
+
+log = logging.getLogger("kept.handlers")
+
+SORRY = ("Something went wrong on my side, so nothing was changed. Please try again in a "
+         "moment; if it keeps happening, tell your Kept admin.")
+
+
+def respond_with(respond: Respond, message: dict[str, Any]) -> None:
+    try:
+        respond(text=message.get("text", ""), blocks=message.get("blocks"),
+                response_type=message.get("response_type", "ephemeral"),
+                replace_original=message.get("replace_original", False))
+    except Exception:  # noqa: BLE001 - the response URL may have expired
+        log.warning("could not answer through response_url", exc_info=True)
+
+
+def safely(work: Callable[[], Reply], what: str) -> Reply:
+    """Run `work`; a KeptError becomes its own message, anything else a kind apology."""
+    try:
+        return work()
+    except KeptError as error:
+        return Reply(blocks.error_message(str(error)))
+    except Exception:  # noqa: BLE001 - never show a stack trace in Slack
+        log.exception("%s failed", what)
+        return Reply(blocks.error_message(SORRY))
+
+
+def carry_out(reply: Reply, *, respond: Respond | None, client: WebClient,
+              trigger_id: str | None, runtime: Runtime | None = None) -> None:
+    if reply.open_view is not None and trigger_id:
+        try:
+            client.views_open(trigger_id=trigger_id, view=reply.open_view)
+        except SlackApiError as error:
+            log.warning("views.open failed: %s", error.response.get("error"))
+            if respond is not None:
+                respond_with(respond, blocks.error_message(
+                    "I couldn't open the form (Slack gives me 3 seconds). Please try again."))
+    if reply.message is not None and respond is not None:
+        respond_with(respond, reply.message)
+    for user_id, message in reply.direct_messages:
+        send_dm(client, user_id, message)
+    if reply.changed is not None and runtime is not None:
+        from scheduler.delivery import refresh_reminders
+
+        refresh_reminders(runtime, reply.changed[0], [reply.changed[1]])

@@ -1,0 +1,77 @@
+"""The APScheduler loop that runs delivery passes every KEPT_TICK_SECONDS.
+
+APScheduler only says *when* to look; what is due lives in the database, so nothing is lost
+when the process stops, and several processes can run the loop side by side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.runtime import Runtime
+from bot.web import HealthState
+from scheduler.delivery import PassResult, run_pass, worker_name
+
+log = logging.getLogger("kept.scheduler")
+
+
+class SchedulerLoop:
+    def __init__(self, runtime: Runtime, *, health: HealthState | None = None) -> None:
+        self.runtime = runtime
+        self.health = health or HealthState()
+        self.worker = worker_name()
+        self._scheduler: BackgroundScheduler | BlockingScheduler | None = None
+        self._lock = threading.Lock()
+
+    def tick(self) -> PassResult | None:
+        if not self._lock.acquire(blocking=False):
+            return None  # the previous pass is still running
+        try:
+            result = run_pass(self.runtime, worker=self.worker)
+            self.health.last_pass_error = None
+            if result.claimed:
+                log.info("pass: %s sent, %s deferred, %s failed, %s skipped, %s recovered",
+                         result.sent, result.deferred, result.failed, result.skipped,
+                         result.recovered)
+            return result
+        except Exception as error:  # noqa: BLE001 - keep ticking; the database may come back
+            log.exception("scheduler pass failed")
+            self.health.last_pass_error = type(error).__name__
+            return None
+        finally:
+            self.health.last_pass_at = self.runtime.now()
+            self._lock.release()
+
+    def _add_job(self, scheduler: BackgroundScheduler | BlockingScheduler) -> None:
+        scheduler.add_job(self.tick, "interval",
+                          seconds=self.runtime.settings.tick_seconds,
+                          id="kept-delivery-pass", max_instances=1, coalesce=True,
+                          next_run_time=self.runtime.now() + timedelta(milliseconds=100),
+                          misfire_grace_time=None)
+
+    def start(self) -> None:
+        """Run in the background (inside `kept run`)."""
+        scheduler = BackgroundScheduler(timezone="UTC")
+        self._add_job(scheduler)
+        scheduler.start()
+        self._scheduler = scheduler
+        self.health.scheduler_enabled = True
+
+    def run_forever(self) -> None:
+        """Run in the foreground (`kept scheduler`) until interrupted."""
+        scheduler = BlockingScheduler(timezone="UTC")
+        self._add_job(scheduler)
+        self._scheduler = scheduler
+        self.health.scheduler_enabled = True
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=True)

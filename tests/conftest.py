@@ -1,0 +1,226 @@
+"""Fixtures: a fake Slack on a real loopback port, signed requests, and a database fixture
+parametrised over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import waitress
+from sqlalchemy import create_engine, text
+
+from bot.app import create_app
+from bot.db import normalise_url
+from bot.migrate import migrate
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.web import KeptWSGI
+from tests.fakeslack import FakeSlack
+from tests.slackreq import Reply, post, slash_command_body
+
+SECRET = "test-signing-secret"
+TEAM = "T0001"
+OTHER_TEAM = "T0002"
+PG_URL = os.environ.get("KEPT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Wednesday 25 Nov 2026, 18:00 UTC = 10:00 in Los Angeles: inside working hours
+DEFAULT_NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+
+OWNER = "U0OWNER"  # America/Los_Angeles
+LEAD = "U0LEAD"  # Europe/Berlin, the owner's supervisor in many tests
+ADMIN = "U0ADMIN"  # a Slack workspace admin
+OTHER = "U0OTHER"  # nobody special
+INDIA = "U0INDIA"  # Asia/Kolkata
+
+
+def _pg_problem() -> str | None:
+    try:
+        engine = create_engine(normalise_url(PG_URL))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # noqa: BLE001
+        return f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+
+
+_PG_PROBLEM: str | None | bool = False
+
+
+def pg_problem() -> str | None:
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _pg_problem()
+    return _PG_PROBLEM  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    problem = pg_problem()
+    if problem is not None:
+        message = f"PostgreSQL not reachable at KEPT_TEST_DATABASE_URL ({problem})"
+        if IN_CI:
+            pytest.fail(message + " — CI must run the PostgreSQL tests")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def pg_schema_url(postgres_available: None) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+    schema = f"kept_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/kept.db"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    current: datetime = DEFAULT_NOW
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.current
+
+    def set(self, moment: datetime) -> None:
+        with self.lock:
+            self.current = moment
+
+    def advance(self, **delta: float) -> datetime:
+        with self.lock:
+            self.current = self.current + timedelta(**delta)
+            return self.current
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(bot_token="xoxb-test", team_id=TEAM).start()
+    fake.add_user(OWNER, name="Olivia Owner", tz="America/Los_Angeles")
+    fake.add_user(LEAD, name="Lena Lead", tz="Europe/Berlin")
+    fake.add_user(ADMIN, name="Ada Admin", tz="America/New_York", is_admin=True)
+    fake.add_user(OTHER, name="Otto Other", tz="America/Chicago")
+    fake.add_user(INDIA, name="Indira India", tz="Asia/Kolkata")
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
+    return Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        database_url=database_url,
+        slack_api_url=fake_slack.api_url,
+        respect_working_hours=False,
+        slack_timeout=3.0,
+        claim_lease=timedelta(seconds=10),
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: Clock) -> Iterator[Runtime]:
+    rt = Runtime.build(settings, clock=clock)
+    migrate(rt.engine)
+    yield rt
+    rt.engine.dispose()
+
+
+def make_runtime(runtime: Runtime, **changes: Any) -> Runtime:
+    """The same database and clock with other settings."""
+    settings = replace(runtime.settings, **changes)
+    return Runtime(settings=settings, engine=runtime.engine, sessions=runtime.sessions,
+                   client=runtime.client, sender=runtime.sender, clock=runtime.clock)
+
+
+@dataclass
+class BotServer:
+    url: str
+    fake: FakeSlack
+    runtime: Runtime
+
+    def post(self, body: bytes, **kwargs: Any) -> Reply:
+        kwargs.setdefault("secret", SECRET)
+        return post(self.url, body, **kwargs)
+
+    def command(self, text: str, *, user: str = OWNER, team: str = TEAM,
+                channel: str = "C0SALES", trigger_id: str | None = None,
+                headers: dict[str, str] | None = None, wait: bool = True) -> dict[str, Any]:
+        """Send `/promise text` like Slack; return what the bot posted to the response URL."""
+        key = uuid.uuid4().hex
+        body = slash_command_body(text=text, user_id=user, team_id=team, channel_id=channel,
+                                  response_url=self.fake.response_url(key),
+                                  trigger_id=trigger_id)
+        reply = self.post(body, extra_headers=headers)
+        assert reply.status == 200, (reply.status, reply.body[:500])
+        assert reply.elapsed < 3.0, f"ack took {reply.elapsed:.2f}s"
+        if not wait:
+            return {}
+        calls = self.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == key)
+        return calls[-1].params
+
+    def interact(self, payload: dict[str, Any]) -> Reply:
+        from tests.slackreq import interactive_body
+
+        reply = self.post(interactive_body(payload))
+        assert reply.elapsed < 3.0, f"ack took {reply.elapsed:.2f}s"
+        return reply
+
+
+@pytest.fixture
+def bot(runtime: Runtime, fake_slack: FakeSlack) -> Iterator[BotServer]:
+    app = create_app(runtime)
+    server = waitress.create_server(KeptWSGI(app, runtime), host="127.0.0.1", port=0,
+                                    threads=4, ident="kept-test")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    port = server.effective_port  # type: ignore[union-attr]
+    yield BotServer(url=f"http://127.0.0.1:{port}/slack/events", fake=fake_slack,
+                    runtime=runtime)
+    server.close()
+    thread.join(timeout=5)
+
+
+def message_text(params: dict[str, Any]) -> str:
+    """All the text of a message: its fallback text and every block's text, joined."""
+    parts = [str(params.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    parts.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(params.get("blocks") or [])
+    return "\n".join(parts)

@@ -1,0 +1,929 @@
+"""A fake Slack Web API served over real HTTP on loopback.
+
+Point a ``slack_sdk.WebClient`` at it with ``base_url=fake.api_url``. Every request is
+recorded as a :class:`Call`; tests assert on those and on the stored messages and views.
+
+    fake = FakeSlack().start()
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    client.chat_postMessage(channel="U1", text="hi")
+    fake.wait_for("chat.postMessage")
+    fake.stop()
+
+Only the standard library is used. One lock guards all state and is held only for small
+dictionary operations; JSON parsing and encoding happen outside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from zoneinfo import ZoneInfo
+
+BOT_USER_ID = "U0KEPTBOT"
+BOT_ID = "B0KEPT"
+APP_ID = "A0KEPT"
+TEAM_DOMAIN = "kept-test"
+
+_JSON_FIELDS = ("blocks", "view", "metadata", "attachments")
+_DEFAULT_ERRORS = {
+    429: "ratelimited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+_TZ_LABELS = {
+    "PST": "Pacific Standard Time",
+    "PDT": "Pacific Daylight Time",
+    "MST": "Mountain Standard Time",
+    "MDT": "Mountain Daylight Time",
+    "CST": "Central Standard Time",
+    "CDT": "Central Daylight Time",
+    "EST": "Eastern Standard Time",
+    "EDT": "Eastern Daylight Time",
+    "GMT": "Greenwich Mean Time",
+    "BST": "British Summer Time",
+    "UTC": "Coordinated Universal Time",
+    "CET": "Central European Time",
+    "CEST": "Central European Summer Time",
+}
+
+Params = dict[str, Any]
+Handler = Callable[[Params], dict[str, Any]]
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str  # e.g. "chat.postMessage", or "response_url" for posts to a response URL
+    params: dict[str, Any]  # query string + form fields + JSON body, JSON-ish fields decoded
+    token: str | None  # from "Authorization: Bearer" or the `token` param
+    at: float  # time.monotonic() when the request arrived
+    status: int  # HTTP status the fake answered with
+    response: dict[str, Any] | None  # JSON body the fake answered with
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.response and self.response.get("ok"))
+
+
+@dataclass
+class _Fault:
+    status: int
+    retry_after: int | None
+    error: str | None
+    delay: float
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _ts_key(ts: Any) -> float:
+    try:
+        return float(ts)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _tz_info(tz: str) -> tuple[str, int]:
+    try:
+        now = datetime.now(ZoneInfo(tz))
+    except Exception:  # unknown zone name: behave like UTC
+        return "Coordinated Universal Time", 0
+    offset = now.utcoffset()
+    abbr = now.tzname() or tz
+    return _TZ_LABELS.get(abbr, abbr), int(offset.total_seconds()) if offset else 0
+
+
+def _decode_json_fields(params: Params) -> None:
+    for key in _JSON_FIELDS:
+        value = params.get(key)
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.fake = fake
+        self.open_sockets: set[socket.socket] = set()
+        self.sockets_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _RequestHandler)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.sockets_lock:
+            self.server.open_sockets.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.sockets_lock:
+            self.server.open_sockets.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self._handle(b"")
+
+    def do_POST(self) -> None:
+        self._handle(self._read_body())
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _handle(self, body: bytes) -> None:
+        arrived = time.monotonic()
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
+        if path.startswith("/api/"):
+            method = path[len("/api/") :]
+        elif path.startswith("/response/"):
+            method = "response_url"
+        else:
+            self._send(404, {"ok": False, "error": "not_found"}, {})
+            return
+        params: Params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        ctype = self.headers.get("Content-Type", "").lower()
+        if body:
+            if "json" in ctype:
+                try:
+                    decoded = json.loads(body)
+                except ValueError:
+                    decoded = None
+                if isinstance(decoded, dict):
+                    params.update(decoded)
+                elif method != "response_url":
+                    params["_invalid_json"] = body.decode("utf-8", "replace")
+            elif "x-www-form-urlencoded" in ctype or not ctype:
+                params.update(
+                    urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+                )
+        _decode_json_fields(params)
+        if method == "response_url":
+            params["_key"] = urllib.parse.unquote(path[len("/response/") :])
+        token: str | None = None
+        auth = self.headers.get("Authorization", "")
+        if auth[:7].lower() == "bearer ":
+            token = auth[7:].strip() or None
+        if token is None and isinstance(params.get("token"), str):
+            token = params["token"] or None
+        status, response, headers = self.server.fake._dispatch(method, params, token, arrived)
+        self._send(status, response, headers)
+
+    def _send(self, status: int, response: dict[str, Any], headers: dict[str, str]) -> None:
+        payload = json.dumps(response).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:  # the client gave up (e.g. it timed out during an injected delay)
+            self.close_connection = True
+
+
+class FakeSlack:
+    """Fake Slack Web API; see the module docstring."""
+
+    def __init__(self, *, bot_token: str = "xoxb-test", team_id: str = "T0001") -> None:
+        self.bot_token = bot_token
+        self.team_id = team_id
+        self.valid_tokens: set[str] = {bot_token}
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._calls: list[Call] = []
+        self._generation = 0  # bumped by clear() so waiters restart their scan
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._delays: dict[str, float] = {}
+        self._users: dict[str, dict[str, Any]] = {}
+        self._ims: dict[tuple[str, ...], str] = {}
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._channel_ts: dict[str, list[str]] = {}
+        self._ephemerals: list[dict[str, Any]] = []
+        self._views: dict[str, dict[str, Any]] = {}
+        self._home_views: dict[str, str] = {}  # user id -> view id
+        self._last_ts_us = 0
+        self._seq = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._handlers: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "response_url": self._response_url,
+        }
+        self.add_user(BOT_USER_ID, name="kept", is_bot=True)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeSlack:
+        if self._server is not None:
+            return self
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fakeslack",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        with server.sockets_lock:
+            sockets = list(server.open_sockets)
+        for sock in sockets:  # end idle keep-alive connections so their threads exit
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str = "r") -> str:
+        return f"{self.base_url}/response/{urllib.parse.quote(key, safe='')}"
+
+    # ------------------------------------------------------------------ test setup
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        tz: str = "America/Los_Angeles",
+        email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        deleted: bool = False,
+        is_bot: bool = False,
+        team_id: str | None = None,
+        real_name: str | None = None,
+    ) -> None:
+        """Register a user. ``email`` defaults to ``<name>@example.com`` (not for bots)."""
+        name = name or user_id.lower()
+        real = real_name or name.replace(".", " ").replace("_", " ").title()
+        if email is None and not is_bot:
+            email = f"{name}@example.com"
+        user = {
+            "id": user_id,
+            "team_id": team_id or self.team_id,
+            "name": name,
+            "real_name": real,
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "tz": tz,
+            "profile": {
+                "real_name": real,
+                "real_name_normalized": real,
+                "display_name": name,
+                "display_name_normalized": name,
+                "team": team_id or self.team_id,
+            },
+        }
+        if email is not None:
+            user["profile"]["email"] = email
+        if is_bot:
+            user["profile"]["bot_id"] = BOT_ID if user_id == BOT_USER_ID else f"B{user_id[1:]}"
+        with self._lock:
+            self._users[user_id] = user
+
+    def add_token(self, token: str) -> None:
+        """Accept another token (e.g. a second workspace's bot token)."""
+        with self._lock:
+            self.valid_tokens.add(token)
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+        error: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """The next ``times`` calls of ``method`` fail.
+
+        429 is answered with a Retry-After header (unless ``retry_after`` is None); other
+        statuses with ``{"ok": false, "error": ...}``. ``status=200`` with ``error`` answers
+        ``{"ok": false, "error": error}``; ``status=200`` without ``error`` only applies
+        ``delay`` and then answers normally. ``delay`` seconds are slept before answering.
+        """
+        fault = _Fault(status=status, retry_after=retry_after, error=error, delay=delay)
+        with self._lock:
+            queue = self._faults.setdefault(method, deque())
+            queue.extend(fault for _ in range(times))
+
+    def set_delay(self, method: str, seconds: float) -> None:
+        """Delay every call of ``method`` by ``seconds`` (0 removes the delay)."""
+        with self._lock:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
+    def clear(self) -> None:
+        """Forget recorded calls and pending faults (users, messages and views are kept)."""
+        with self._cond:
+            self._calls = []
+            self._faults.clear()
+            self._generation += 1
+            self._cond.notify_all()
+
+    def reset(self) -> None:
+        """clear() plus forgetting messages, views and delays."""
+        with self._cond:
+            self._messages.clear()
+            self._channel_ts.clear()
+            self._ephemerals.clear()
+            self._views.clear()
+            self._home_views.clear()
+            self._delays.clear()
+        self.clear()
+
+    # ------------------------------------------------------------------ inspection
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            snapshot = list(self._calls)
+        if method is None:
+            return snapshot
+        return [c for c in snapshot if c.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Wait until ``count`` calls of ``method`` match and return all matching calls.
+
+        Without ``where`` only successful calls (HTTP 200 and ``ok: true``) match; with
+        ``where`` that predicate alone decides. Raises AssertionError on timeout.
+        """
+        predicate = where if where is not None else (lambda c: c.ok)
+        deadline = time.monotonic() + timeout
+        matched: list[Call] = []
+        seen = 0
+        generation = -1
+        while True:
+            with self._cond:
+                if generation != self._generation:
+                    generation, seen, matched = self._generation, 0, []
+                new = self._calls[seen:]
+                seen = len(self._calls)
+            matched.extend(c for c in new if c.method == method and predicate(c))
+            if len(matched) >= count:
+                return matched
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(self._timeout_summary(method, count, timeout, matched))
+            with self._cond:
+                if len(self._calls) == seen and generation == self._generation:
+                    self._cond.wait(min(remaining, 0.25))
+
+    def _timeout_summary(self, method: str, count: int, timeout: float, matched: list[Call]) -> str:
+        calls = self.calls()
+        lines = [
+            f"FakeSlack: expected {count} matching {method!r} call(s) within {timeout}s, "
+            f"got {len(matched)}. Received {len(calls)} call(s) in total:"
+        ]
+        tally: dict[tuple[str, int, str], int] = {}
+        for c in calls:
+            outcome = "ok" if c.ok else str((c.response or {}).get("error", "?"))
+            key = (c.method, c.status, outcome)
+            tally[key] = tally.get(key, 0) + 1
+        for (m, status, outcome), n in sorted(tally.items()):
+            lines.append(f"  {m}: {n} x HTTP {status} {outcome}")
+        same = [c for c in calls if c.method == method][-5:]
+        if same:
+            lines.append(f"Last {len(same)} {method!r} call(s):")
+            for c in same:
+                text = json.dumps(c.params, default=str)
+                if len(text) > 400:
+                    text = text[:400] + "..."
+                error = (c.response or {}).get("error")
+                lines.append(f"  HTTP {c.status} error={error} params={text}")
+        return "\n".join(lines)
+
+    def messages_to(self, user_or_channel_id: str) -> list[dict[str, Any]]:
+        """Stored messages in a channel, or in a user's IM when given a user id; oldest first."""
+        with self._lock:
+            channel = self._channel_for(user_or_channel_id)
+            tss = list(self._channel_ts.get(channel, ()))
+            msgs = [self._messages[(channel, ts)] for ts in tss if (channel, ts) in self._messages]
+            return copy.deepcopy(msgs)
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        with self._lock:
+            msg = self._messages.get((self._channel_for(channel), ts))
+            return copy.deepcopy(msg) if msg is not None else None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """All stored messages, oldest first."""
+        with self._lock:
+            msgs = sorted(self._messages.values(), key=lambda m: _ts_key(m["ts"]))
+            return copy.deepcopy(msgs)
+
+    def ephemerals(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            found = [e for e in self._ephemerals if user_id is None or e["user"] == user_id]
+            return copy.deepcopy(found)
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            view_id = self._home_views.get(user_id)
+            view = self._views.get(view_id) if view_id else None
+            return copy.deepcopy(view) if view is not None else None
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            view = self._views.get(view_id)
+            return copy.deepcopy(view) if view is not None else None
+
+    def im_id(self, *user_ids: str) -> str:
+        """The IM (or group DM) id conversations.open returns for these users."""
+        with self._lock:
+            return self._im_for(tuple(user_ids))
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _dispatch(
+        self, method: str, params: Params, token: str | None, arrived: float
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            queue = self._faults.get(method)
+            fault = queue.popleft() if queue else None
+            delay = self._delays.get(method, 0.0)
+            token_ok = token in self.valid_tokens
+        if fault is not None:
+            delay += fault.delay
+        if delay > 0:
+            time.sleep(delay)
+        headers: dict[str, str] = {}
+        status = 200
+        if fault is not None and (fault.status != 200 or fault.error is not None):
+            status = fault.status
+            response: dict[str, Any] = {
+                "ok": False,
+                "error": fault.error or _DEFAULT_ERRORS.get(status, f"http_{status}"),
+            }
+            if status == 429 and fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+        elif method == "response_url":
+            response = self._response_url(params)
+        elif method not in self._handlers:
+            response = {"ok": False, "error": "unknown_method", "req_method": method}
+        elif not token_ok:
+            response = {"ok": False, "error": "invalid_auth"}
+        elif "_invalid_json" in params:
+            response = {"ok": False, "error": "invalid_json"}
+        else:
+            try:
+                response = self._handlers[method](params)
+            except Exception as exc:  # a bug in the fake must not hang the client
+                status = 500
+                response = {"ok": False, "error": "fake_internal_error", "detail": repr(exc)}
+        call = Call(method, params, token, arrived, status, response)
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+        return status, response, headers
+
+    # ------------------------------------------------------------------ helpers (lock held)
+
+    def _next_ts(self) -> str:
+        us = max(int(time.time() * 1_000_000), self._last_ts_us + 1)
+        self._last_ts_us = us
+        return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        self._seq += 1
+        return f"{prefix}{self._seq:09d}"
+
+    def _im_for(self, users: tuple[str, ...]) -> str:
+        key = tuple(sorted(set(users)))
+        existing = self._ims.get(key)
+        if existing is not None:
+            return existing
+        if len(key) == 1:
+            uid = key[0]
+            im = "D" + uid[1:] if uid[:1] == "U" else "D" + uid
+        else:
+            im = self._next_id("G")
+        self._ims[key] = im
+        return im
+
+    def _channel_for(self, channel: str) -> str:
+        """A user id (U.../W...) names that user's IM with the bot, like chat.postMessage."""
+        if channel[:1] in ("U", "W"):
+            return self._im_for((channel,))
+        return channel
+
+    # ------------------------------------------------------------------ methods
+
+    def _auth_test(self, params: Params) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": "Kept Test",
+            "user": "kept",
+            "team_id": self.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _user_view(self, user: dict[str, Any]) -> dict[str, Any]:
+        label, offset = _tz_info(user["tz"])
+        out = dict(user)
+        out["profile"] = dict(user["profile"])
+        out["tz_label"] = label
+        out["tz_offset"] = offset
+        return out
+
+    def _users_info(self, params: Params) -> dict[str, Any]:
+        with self._lock:
+            user = self._users.get(str(params.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": self._user_view(user)}
+
+    def _users_lookup_by_email(self, params: Params) -> dict[str, Any]:
+        email = str(params.get("email", "")).strip().lower()
+        with self._lock:
+            found = next(
+                (
+                    u
+                    for u in self._users.values()
+                    if not u["deleted"] and str(u["profile"].get("email", "")).lower() == email
+                ),
+                None,
+            )
+        if not email or found is None:
+            return {"ok": False, "error": "users_not_found"}
+        return {"ok": True, "user": self._user_view(found)}
+
+    def _conversations_open(self, params: Params) -> dict[str, Any]:
+        users = params.get("users") or ""
+        if isinstance(users, str):
+            users = [u.strip() for u in users.split(",") if u.strip()]
+        channel = params.get("channel")
+        if not users and channel:
+            return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel}}
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        with self._lock:
+            im = self._im_for(tuple(str(u) for u in users))
+        return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": im}}
+
+    def _chat_post_message(self, params: Params) -> dict[str, Any]:
+        raw_channel = str(params.get("channel") or "")
+        if not raw_channel:
+            return {"ok": False, "error": "channel_not_found"}
+        text = params.get("text")
+        blocks = params.get("blocks")
+        attachments = params.get("attachments")
+        if not text and not blocks and not attachments:
+            return {"ok": False, "error": "no_text"}
+        msg: dict[str, Any] = {
+            "type": "message",
+            "subtype": "bot_message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "text": text or "",
+        }
+        if blocks is not None:
+            msg["blocks"] = blocks
+        if attachments is not None:
+            msg["attachments"] = attachments
+        if params.get("metadata") is not None:
+            msg["metadata"] = params["metadata"]
+        if params.get("thread_ts"):
+            msg["thread_ts"] = str(params["thread_ts"])
+            if _truthy(params.get("reply_broadcast")):
+                msg["reply_broadcast"] = True
+        with self._lock:
+            channel = self._channel_for(raw_channel)
+            ts = self._next_ts()
+            msg["ts"] = ts
+            msg["channel"] = channel
+            self._messages[(channel, ts)] = msg
+            self._channel_ts.setdefault(channel, []).append(ts)
+            reply = dict(msg)
+        reply.pop("channel")
+        return {"ok": True, "channel": channel, "ts": ts, "message": reply}
+
+    def _chat_post_ephemeral(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        user = str(params.get("user") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not user:
+            return {"ok": False, "error": "user_not_in_channel"}
+        if not params.get("text") and not params.get("blocks") and not params.get("attachments"):
+            return {"ok": False, "error": "no_text"}
+        with self._lock:
+            ts = self._next_ts()
+            self._ephemerals.append(
+                {
+                    "channel": self._channel_for(channel),
+                    "user": user,
+                    "ts": ts,
+                    "text": params.get("text") or "",
+                    "blocks": params.get("blocks"),
+                }
+            )
+        return {"ok": True, "message_ts": ts}
+
+    def _chat_update(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        ts = str(params.get("ts") or "")
+        if not channel or channel[:1] in ("U", "W"):
+            return {"ok": False, "error": "channel_not_found"}
+        with self._lock:
+            msg = self._messages.get((channel, ts))
+            if msg is None:
+                return {"ok": False, "error": "message_not_found"}
+            updated = dict(msg)
+            for key in ("text", "blocks", "attachments", "metadata"):
+                if key in params and params[key] is not None:
+                    updated[key] = params[key]
+            updated["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+            self._messages[(channel, ts)] = updated
+            reply = dict(updated)
+        reply.pop("channel")
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": updated.get("text", ""),
+            "message": reply,
+        }
+
+    def _chat_delete(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        ts = str(params.get("ts") or "")
+        with self._lock:
+            if self._messages.pop((channel, ts), None) is None:
+                return {"ok": False, "error": "message_not_found"}
+            tss = self._channel_ts.get(channel, [])
+            if ts in tss:
+                tss.remove(ts)
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _chat_get_permalink(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        ts = str(params.get("message_ts") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not ts:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
+    def _history_view(self, msg: dict[str, Any], with_metadata: bool) -> dict[str, Any]:
+        out = dict(msg)
+        out.pop("channel", None)
+        if not with_metadata:
+            out.pop("metadata", None)
+        return out
+
+    def _conversations_history(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if not channel or channel[:1] in ("U", "W"):
+            return {"ok": False, "error": "channel_not_found"}
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        inclusive = _truthy(params.get("inclusive"))
+        oldest = _ts_key(params.get("oldest") or 0)
+        latest = _ts_key(params.get("latest")) if params.get("latest") else float("inf")
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        offset = int(params.get("cursor") or 0)
+        with self._lock:
+            msgs = [self._messages[(channel, ts)] for ts in self._channel_ts.get(channel, ())]
+        selected = []
+        for msg in reversed(msgs):  # newest first
+            t = _ts_key(msg["ts"])
+            in_range = (oldest <= t <= latest) if inclusive else (oldest < t < latest)
+            top_level = msg.get("thread_ts") in (None, msg["ts"]) or msg.get("reply_broadcast")
+            if in_range and top_level:
+                selected.append(msg)
+        page = selected[offset : offset + limit]
+        has_more = offset + limit < len(selected)
+        return {
+            "ok": True,
+            "messages": [self._history_view(m, with_metadata) for m in page],
+            "has_more": has_more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": str(offset + limit) if has_more else ""},
+        }
+
+    def _conversations_replies(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        ts = str(params.get("ts") or "")
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        with self._lock:
+            if (channel, ts) not in self._messages:
+                return {"ok": False, "error": "thread_not_found"}
+            msgs = [self._messages[(channel, t)] for t in self._channel_ts.get(channel, ())]
+        thread = [m for m in msgs if m["ts"] == ts or m.get("thread_ts") == ts]
+        return {
+            "ok": True,
+            "messages": [self._history_view(m, with_metadata) for m in thread],
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _new_view(
+        self, view: dict[str, Any], view_id: str, *, root: str | None, previous: str | None
+    ) -> dict[str, Any]:
+        stored = dict(view)
+        stored.update(
+            {
+                "id": view_id,
+                "team_id": self.team_id,
+                "type": view.get("type", "modal"),
+                "blocks": view.get("blocks", []),
+                "private_metadata": view.get("private_metadata", ""),
+                "callback_id": view.get("callback_id", ""),
+                "external_id": view.get("external_id", ""),
+                "state": {"values": {}},
+                "hash": f"{int(time.time())}.{self._next_id('h')}",
+                "clear_on_close": bool(view.get("clear_on_close", False)),
+                "notify_on_close": bool(view.get("notify_on_close", False)),
+                "previous_view_id": previous,
+                "root_view_id": root or view_id,
+                "app_id": APP_ID,
+                "app_installed_team_id": self.team_id,
+                "bot_id": BOT_ID,
+            }
+        )
+        return stored
+
+    def _check_view(self, params: Params) -> dict[str, Any] | str:
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return "invalid_arguments"
+        if not view.get("type"):
+            return "invalid_arguments"
+        return view
+
+    def _views_open(self, params: Params) -> dict[str, Any]:
+        view = self._check_view(params)
+        if isinstance(view, str):
+            return {"ok": False, "error": view}
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        with self._lock:
+            view_id = self._next_id("V")
+            stored = self._new_view(view, view_id, root=None, previous=None)
+            self._views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _views_push(self, params: Params) -> dict[str, Any]:
+        view = self._check_view(params)
+        if isinstance(view, str):
+            return {"ok": False, "error": view}
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        with self._lock:
+            view_id = self._next_id("V")
+            stored = self._new_view(view, view_id, root=None, previous=None)
+            self._views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _views_update(self, params: Params) -> dict[str, Any]:
+        view = self._check_view(params)
+        if isinstance(view, str):
+            return {"ok": False, "error": view}
+        view_id = str(params.get("view_id") or "")
+        external_id = str(params.get("external_id") or "")
+        if not view_id and not external_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            if not view_id:
+                view_id = next(
+                    (v["id"] for v in self._views.values() if v["external_id"] == external_id),
+                    "",
+                )
+                if not view_id:
+                    return {"ok": False, "error": "not_found"}
+            old = self._views.get(view_id)
+            if old is not None and params.get("hash") and params["hash"] != old["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            # Unknown ids are accepted: tests often fabricate view ids in payloads.
+            root = old["root_view_id"] if old else None
+            previous = old["previous_view_id"] if old else None
+            stored = self._new_view(view, view_id, root=root, previous=previous)
+            self._views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _views_publish(self, params: Params) -> dict[str, Any]:
+        view = self._check_view(params)
+        if isinstance(view, str):
+            return {"ok": False, "error": view}
+        user_id = str(params.get("user_id") or "")
+        if not user_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        if view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            view_id = self._home_views.get(user_id) or self._next_id("V")
+            old = self._views.get(view_id)
+            if old is not None and params.get("hash") and params["hash"] != old["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            stored = self._new_view(view, view_id, root=None, previous=None)
+            self._views[view_id] = stored
+            self._home_views[user_id] = view_id
+        return {"ok": True, "view": stored}
+
+    def _response_url(self, params: Params) -> dict[str, Any]:
+        return {"ok": True}

@@ -28,6 +28,7 @@ def _logging(verbose: bool) -> None:
     # slack_sdk logs request headers at DEBUG: keep tokens out of logs whatever the level.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _check_token(runtime: object) -> None:
@@ -72,13 +73,14 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+
     from bot.app import create_app
     from bot.deadlines import warm_up
     from bot.migrate import migrate
     from bot.runtime import Runtime
     from bot.web import HealthState, KeptWSGI
 
-    settings = _settings()
     runtime = Runtime.build(settings)
     migrate(runtime.engine)
     warm_up()

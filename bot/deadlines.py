@@ -127,7 +127,8 @@ _TRAIL = re.compile(
     rf"\s*,?\s*(?:(?:at|by|before|around|until|@)\s*)?{_TIME_RE}"
     r"|\s*,?\s*(?:at|@)\s*(?P<bare>\d{1,2})(?=\s*(?:o['’]?clock(?!\w)|[.,;:!?)\]]|\Z))"
     r"(?:\s*o['’]?clock)?"
-    rf"|\s*,?\s*(?P<eod>{_EOD_RE})(?!\w)",
+    rf"|\s*,?\s*(?P<eod>{_EOD_RE})(?!\w)"
+    r"|\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night|lunchtime)(?!\w)",
     _I,
 )
 _LEAD = re.compile(
@@ -168,7 +169,10 @@ _DAY_MONTH = re.compile(
 )
 _ORDINAL = re.compile(
     r"(?<!\w)the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)(?!\w)"
-    r"(?:\s+of\s+(?P<which>this|next|the\s+month)(?:\s+month)?(?!\w))?",
+    r"(?:\s+of\s+(?P<which>this|next|the\s+month)(?:\s+month)?(?!\w))?"
+    # "on the 3rd floor" is not a date: reject when a noun-like word follows.
+    r"(?!\s+(?!(?:at|by|before|until|and|or|then|to|please|latest|eod|cob|end|so|if|when|for"
+    r"|in|with|about|re|morning|afternoon|evening|noon)(?!\w))[a-z])",
     _I,
 )
 _WEEKDAY = re.compile(
@@ -392,13 +396,16 @@ def _date_resolver(ctx: _Ctx, day: date) -> _DayResolver:
 
 
 def _extend_day(
-    window: str, start: int, end: int, resolver: _DayResolver, weak: bool
+    window: str, start: int, end: int, resolver: _DayResolver, weak: bool, wd: WorkingDay
 ) -> _Cand | None:
     """Attach an adjacent clock time ("Friday 5pm", "5pm on Friday", "EOD Friday")."""
     t: time | None = None
     trail = _TRAIL.match(window, end)
     if trail is not None:
         if trail.group("eod"):
+            end = trail.end()
+        elif trail.group("part"):
+            t = _part_of_day(trail.group("part"), wd)
             end = trail.end()
         else:
             t = _time_from(trail)
@@ -493,7 +500,7 @@ def _regex_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
             if made is None:
                 continue
             resolver, weak = made
-            cand = _extend_day(window, m.start(), m.end(), resolver, weak)
+            cand = _extend_day(window, m.start(), m.end(), resolver, weak, ctx.wd)
             if cand is not None:
                 yield cand
 
@@ -835,9 +842,17 @@ def warm_up() -> None:
     """Import dateparser and parse a few phrases so the first real call is fast."""
     now = datetime.now(UTC)
     try:
-        ctx = _Ctx(now=now, tz=zone("UTC"), local=now, wd=DEFAULT_WORKING_DAY)
-        _dateparser_parse("next tuesday at noon", ctx)
-        _dateparser_parse("the 15th of next month", ctx)
+        berlin = zone("Europe/Berlin")
+        ctx = _Ctx(now=now, tz=berlin, local=now.astimezone(berlin), wd=DEFAULT_WORKING_DAY)
+        for phrase in (
+            "next tuesday at noon",
+            "the 15th of next month",
+            "12/03",
+            "12/03/2026 14:00",
+            "3 december 2026",
+            "in a fortnight",
+        ):
+            _dateparser_parse(phrase, ctx)
     except Exception:  # warm-up is best effort
         log.debug("dateparser warm-up failed", exc_info=True)
     for phrase in (

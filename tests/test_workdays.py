@@ -25,7 +25,7 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
 def local(tz: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args).replace(tzinfo=tz)  # type: ignore[misc]
+    return datetime(*args, tzinfo=tz)
 
 
 @pytest.mark.parametrize(

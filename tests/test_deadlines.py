@@ -1,0 +1,547 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.deadlines import (
+    DeadlineProblem,
+    ParsedDeadline,
+    format_deadline,
+    parse_deadline,
+    warm_up,
+)
+
+TZS = ["America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata"]
+
+
+def wall(tz: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """Aware UTC instant of a local wall time."""
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def now_in(tz: str) -> datetime:
+    """Tuesday 2026-11-24 10:00 local time."""
+    return wall(tz, 2026, 11, 24, 10, 0)
+
+
+def parse(text: str, tz: str, now: datetime | None = None) -> ParsedDeadline:
+    return parse_deadline(text, now=now if now is not None else now_in(tz), tz=tz)
+
+
+def assert_utc(result: ParsedDeadline) -> datetime:
+    assert result.deadline is not None, result
+    assert result.deadline.tzinfo is not None
+    assert result.deadline.utcoffset() == timedelta(0)
+    return result.deadline
+
+
+# (phrase, expected local wall time as (month, day, hour, minute)) with now = Tue 24 Nov 10:00
+ABSOLUTE_CASES = [
+    ("Friday 5pm", (11, 27, 17, 0)),
+    ("2026-12-03 14:00", (12, 3, 14, 0)),
+    ("Dec 3 at 2pm", (12, 3, 14, 0)),
+    ("by Friday", (11, 27, 17, 0)),
+    ("Dec 3", (12, 3, 17, 0)),
+    ("on the 3rd", (12, 3, 17, 0)),
+    ("EOD", (11, 24, 17, 0)),
+    ("COB", (11, 24, 17, 0)),
+    ("end of day", (11, 24, 17, 0)),
+    ("today", (11, 24, 17, 0)),
+    ("tomorrow", (11, 25, 17, 0)),
+    ("tomorrow morning", (11, 25, 9, 0)),
+    ("end of week", (11, 27, 17, 0)),
+    ("this week", (11, 27, 17, 0)),
+    ("EOW", (11, 27, 17, 0)),
+    ("end of the week", (11, 27, 17, 0)),
+    ("by the end of the week", (11, 27, 17, 0)),
+    ("next week", (12, 4, 17, 0)),
+    ("Tuesday", (11, 24, 17, 0)),  # today, still ahead
+    ("Tuesday 9am", (12, 1, 9, 0)),  # today's 9am has passed -> next week
+    ("5pm on Friday", (11, 27, 17, 0)),
+    ("Friday at 5", (11, 27, 17, 0)),
+    ("EOD Friday", (11, 27, 17, 0)),
+    ("December 3rd", (12, 3, 17, 0)),
+    ("3 December", (12, 3, 17, 0)),
+    ("the 3rd of December at 14:00", (12, 3, 14, 0)),
+    ("tomorrow 9am", (11, 25, 9, 0)),
+    ("tomorrow at 3:30 pm", (11, 25, 15, 30)),
+    ("by noon", (11, 24, 12, 0)),
+    ("by 9am", (11, 25, 9, 0)),  # passed today -> tomorrow
+    ("in 3 working days", (11, 27, 17, 0)),
+    ("by the end of the month", (11, 30, 17, 0)),
+    ("the 15th of next month", (12, 15, 17, 0)),
+    ("by Monday morning", (11, 30, 9, 0)),
+    ("by end of day Friday", (11, 27, 17, 0)),
+    ("by Friday EOD", (11, 27, 17, 0)),
+    ("Wednesday noon", (11, 25, 12, 0)),
+    ("due next Monday", (11, 30, 17, 0)),
+]
+
+
+@pytest.mark.parametrize("tz", TZS)
+@pytest.mark.parametrize(("text", "expected"), ABSOLUTE_CASES)
+def test_table_absolute(tz: str, text: str, expected: tuple[int, int, int, int]) -> None:
+    result = parse(text, tz)
+    deadline = assert_utc(result)
+    assert deadline == wall(tz, 2026, *expected), format_deadline(deadline, tz)
+    assert result.problem is None
+    assert result.phrase == text
+    assert result.description == ""
+
+
+SPAN_CASES = [
+    ("in 2 hours", timedelta(hours=2)),
+    ("within 48 hours", timedelta(hours=48)),
+    ("in 3 days", timedelta(days=3)),
+    ("over the next two weeks", timedelta(weeks=2)),
+    ("within a week", timedelta(weeks=1)),
+    ("in 30 minutes", timedelta(minutes=30)),
+    ("in an hour", timedelta(hours=1)),
+    ("within twelve days", timedelta(days=12)),
+    ("in a couple of days", timedelta(days=2)),
+    ("in 2 hours' time", timedelta(hours=2)),
+    ("3 days from now", timedelta(days=3)),
+    ("within the next 48h", timedelta(hours=48)),
+    ("in half an hour", timedelta(minutes=30)),
+]
+
+
+@pytest.mark.parametrize("tz", TZS)
+@pytest.mark.parametrize(("text", "delta"), SPAN_CASES)
+def test_table_spans(tz: str, text: str, delta: timedelta) -> None:
+    now = now_in(tz)
+    result = parse(text, tz, now)
+    assert assert_utc(result) == now + delta
+    assert result.phrase == text
+    assert result.problem is None
+
+
+@pytest.mark.parametrize("tz", TZS)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-24T15:00:05Z", datetime(2026, 11, 24, 15, 0, 5, tzinfo=UTC)),
+        ("2026-12-24T15:00:05+02:00", datetime(2026, 12, 24, 13, 0, 5, tzinfo=UTC)),
+        ("2026-12-24T15:00:05.250-05:30", datetime(2026, 12, 24, 20, 30, 5, 250000, tzinfo=UTC)),
+        ("by 2026-12-24 15:00 UTC", datetime(2026, 12, 24, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_iso_instants_keep_seconds_and_ignore_owner_zone(
+    tz: str, text: str, expected: datetime
+) -> None:
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    result = parse(text, tz, now)
+    assert assert_utc(result) == expected
+    assert result.problem is (DeadlineProblem.PAST if expected <= now else None)
+
+
+def test_iso_in_the_past_is_past() -> None:
+    result = parse("2026-11-24T15:00:05Z", "UTC", datetime(2026, 11, 25, tzinfo=UTC))
+    assert result.problem is DeadlineProblem.PAST
+    assert result.deadline == datetime(2026, 11, 24, 15, 0, 5, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------- examples
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_example_friday_5pm(tz: str) -> None:
+    text = "call Jane Doe back about the supervisor role by Friday 5pm"
+    result = parse(text, tz)
+    assert result.description == "call Jane Doe back about the supervisor role"
+    assert result.phrase == "by Friday 5pm"
+    assert assert_utc(result) == wall(tz, 2026, 11, 27, 17, 0)
+    assert result.problem is None
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_example_tomorrow(tz: str) -> None:
+    result = parse("send Acme the revised quote by tomorrow", tz)
+    assert result.description == "send Acme the revised quote"
+    assert result.phrase == "by tomorrow"
+    assert assert_utc(result) == wall(tz, 2026, 11, 25, 17, 0)
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_example_two_weeks(tz: str) -> None:
+    now = now_in(tz)
+    result = parse("stay in touch with Sam (candidate) over the next two weeks", tz, now)
+    assert result.description == "stay in touch with Sam (candidate)"
+    assert result.phrase == "over the next two weeks"
+    assert assert_utc(result) == now + timedelta(days=14)
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_example_eod_number_is_not_a_date(tz: str) -> None:
+    result = parse("refund order 1182 for Mrs. Lee by EOD", tz)
+    assert result.description == "refund order 1182 for Mrs. Lee"
+    assert result.phrase == "by EOD"
+    assert assert_utc(result) == wall(tz, 2026, 11, 24, 17, 0)
+
+
+# ---------------------------------------------------------------------------- EOD rollover
+
+
+@pytest.mark.parametrize("tz", TZS)
+@pytest.mark.parametrize("text", ["EOD", "by COB", "end of day", "today"])
+def test_eod_already_past_rolls_to_next_working_day(tz: str, text: str) -> None:
+    tuesday_evening = wall(tz, 2026, 11, 24, 18, 0)
+    result = parse(text, tz, tuesday_evening)
+    assert assert_utc(result) == wall(tz, 2026, 11, 25, 17, 0)
+    assert result.problem is None
+
+
+@pytest.mark.parametrize("tz", TZS)
+@pytest.mark.parametrize("text", ["EOD", "by COB", "end of day", "today"])
+def test_eod_friday_evening_rolls_to_monday(tz: str, text: str) -> None:
+    friday_evening = wall(tz, 2026, 11, 27, 18, 30)
+    result = parse(text, tz, friday_evening)
+    assert assert_utc(result) == wall(tz, 2026, 11, 30, 17, 0)
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_eod_on_weekend_is_monday(tz: str) -> None:
+    saturday = wall(tz, 2026, 11, 28, 11, 0)
+    assert parse("by EOD", tz, saturday).deadline == wall(tz, 2026, 11, 30, 17, 0)
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_end_of_week_on_weekend_rolls_forward(tz: str) -> None:
+    saturday = wall(tz, 2026, 11, 28, 11, 0)
+    assert parse("by end of week", tz, saturday).deadline == wall(tz, 2026, 12, 4, 17, 0)
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_weekday_on_same_day_after_the_moment_is_next_week(tz: str) -> None:
+    friday_evening = wall(tz, 2026, 11, 27, 18, 0)
+    assert parse("by Friday", tz, friday_evening).deadline == wall(tz, 2026, 12, 4, 17, 0)
+
+
+# ---------------------------------------------------------------------------- DST
+
+
+def test_tomorrow_9am_across_us_dst_end() -> None:
+    tz = "America/Los_Angeles"
+    now = wall(tz, 2026, 10, 31, 12, 0)  # Saturday, PDT
+    assert now.astimezone(ZoneInfo(tz)).utcoffset() == timedelta(hours=-7)
+    deadline = assert_utc(parse("tomorrow 9am", tz, now))
+    assert deadline == datetime(2026, 11, 1, 17, 0, tzinfo=UTC)
+    assert deadline.astimezone(ZoneInfo(tz)).utcoffset() == timedelta(hours=-8)
+
+
+def test_tomorrow_9am_across_eu_dst_end() -> None:
+    tz = "Europe/Berlin"
+    now = wall(tz, 2026, 10, 24, 12, 0)  # Saturday, CEST
+    assert now.astimezone(ZoneInfo(tz)).utcoffset() == timedelta(hours=2)
+    deadline = assert_utc(parse("tomorrow 9am", tz, now))
+    assert deadline == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
+    assert deadline.astimezone(ZoneInfo(tz)).utcoffset() == timedelta(hours=1)
+
+
+def test_tomorrow_9am_across_us_dst_start() -> None:
+    tz = "America/Los_Angeles"
+    now = wall(tz, 2026, 3, 7, 12, 0)  # Saturday, PST
+    deadline = assert_utc(parse("tomorrow 9am", tz, now))
+    assert deadline == datetime(2026, 3, 8, 16, 0, tzinfo=UTC)
+    assert deadline.astimezone(ZoneInfo(tz)).utcoffset() == timedelta(hours=-7)
+
+
+def test_eod_friday_before_dst_end_to_monday_after() -> None:
+    tz = "Europe/Berlin"
+    friday_evening = wall(tz, 2026, 10, 23, 18, 0)  # CEST
+    deadline = assert_utc(parse("EOD", tz, friday_evening))
+    assert deadline == datetime(2026, 10, 26, 16, 0, tzinfo=UTC)  # 17:00 CET
+
+
+def test_hours_span_over_dst_is_absolute() -> None:
+    tz = "America/Los_Angeles"
+    now = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)  # 01:30 PDT, an hour before the change
+    assert assert_utc(parse("in 2 hours", tz, now)) == now + timedelta(hours=2)
+
+
+# ---------------------------------------------------------------------------- past / missing
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_by_yesterday_is_past(tz: str) -> None:
+    result = parse("send the offer letter by yesterday", tz)
+    assert result.problem is DeadlineProblem.PAST
+    assert assert_utc(result) == wall(tz, 2026, 11, 23, 17, 0)
+    assert result.description == "send the offer letter"
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_old_date_is_past(tz: str) -> None:
+    result = parse("ship it 2020-01-01 10:00", tz)
+    assert result.problem is DeadlineProblem.PAST
+    assert assert_utc(result) == wall(tz, 2020, 1, 1, 10, 0)
+    assert result.description == "ship it"
+
+
+@pytest.mark.parametrize("tz", TZS)
+def test_today_with_past_time_is_past(tz: str) -> None:
+    result = parse("today 9am", tz)
+    assert result.problem is DeadlineProblem.PAST
+    assert result.deadline == wall(tz, 2026, 11, 24, 9, 0)
+
+
+def test_deadline_exactly_now_is_past() -> None:
+    now = wall("UTC", 2026, 11, 24, 17, 0)
+    result = parse("2026-11-24T17:00:00Z", "UTC", now)
+    assert result.problem is DeadlineProblem.PAST
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do the thing",
+        "refund order 1182 for Mrs. Lee",
+        "these 3 may need a second look",
+        "I sat down with the sun in my eyes",
+        "march the candidates to the office",
+        "call a customer back",
+        "stay in touch with Sam",
+        "order 2026 widgets",
+        "meet on the 3rd floor",
+        "twice a week",
+    ],
+)
+def test_missing(text: str) -> None:
+    result = parse(text, "Europe/Berlin")
+    assert result.problem is DeadlineProblem.MISSING
+    assert result.deadline is None
+    assert result.phrase is None
+    assert result.description == text
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_missing_blank(text: str) -> None:
+    result = parse(text, "UTC")
+    assert result == ParsedDeadline(None, None, "", DeadlineProblem.MISSING)
+
+
+def test_missing_description_is_trimmed() -> None:
+    assert parse("  do   the\nthing  ", "UTC").description == "do the thing"
+
+
+# ---------------------------------------------------------------------------- phrase choice
+
+
+def test_prefers_introduced_phrase_over_bare_one() -> None:
+    tz = "Europe/Berlin"
+    result = parse("send notes by Friday, meeting at 3pm", tz)
+    assert result.phrase == "by Friday"
+    assert result.description == "send notes, meeting at 3pm"
+
+
+def test_prefers_last_introduced_phrase() -> None:
+    tz = "Europe/Berlin"
+    result = parse("review the Dec 3 notes by Friday", tz)
+    assert result.phrase == "by Friday"
+    assert result.description == "review the Dec 3 notes"
+
+
+def test_phrase_at_start_and_dangling_connectors() -> None:
+    tz = "Asia/Kolkata"
+    assert parse("by Friday, call Jane", tz).description == "call Jane"
+    assert parse("call Jane - by Friday", tz).description == "call Jane"
+    assert parse("call Jane, by Friday.", tz).description == "call Jane."
+    assert parse("call Jane by Friday about the role", tz).description == (
+        "call Jane about the role"
+    )
+    assert parse("report due Friday", tz).description == "report"
+
+
+def test_phrase_only_gives_empty_description() -> None:
+    result = parse("Friday 5pm", "America/Los_Angeles")
+    assert result.description == ""
+    assert result.deadline == wall("America/Los_Angeles", 2026, 11, 27, 17, 0)
+
+
+def test_weak_abbreviations_need_an_intro() -> None:
+    tz = "Europe/Berlin"
+    assert parse("by sat", tz).deadline == wall(tz, 2026, 11, 28, 17, 0)
+    assert parse("sat with the team", tz).problem is DeadlineProblem.MISSING
+
+
+def test_dateparser_fallback_numeric_date() -> None:
+    tz = "America/Los_Angeles"
+    result = parse("send it by 12/03", tz)
+    assert result.phrase == "by 12/03"
+    assert result.description == "send it"
+    assert result.deadline == wall(tz, 2026, 12, 3, 17, 0)
+
+
+def test_working_day_end_is_configurable() -> None:
+    from datetime import time
+
+    from bot.workdays import WorkingDay
+
+    wd = WorkingDay(start=time(8, 0), end=time(18, 30))
+    tz = "Europe/Berlin"
+    result = parse_deadline("by Friday", now=now_in(tz), tz=tz, working_day=wd)
+    assert result.deadline == wall(tz, 2026, 11, 27, 18, 30)
+    morning = parse_deadline("tomorrow morning", now=now_in(tz), tz=tz, working_day=wd)
+    assert morning.deadline == wall(tz, 2026, 11, 25, 8, 0)
+
+
+def test_unknown_zone_falls_back_to_utc() -> None:
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    result = parse_deadline("by EOD", now=now, tz="Mars/Olympus")
+    assert result.deadline == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+
+
+def test_accepts_zoneinfo_and_non_utc_now() -> None:
+    tz = ZoneInfo("Asia/Kolkata")
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=tz)
+    result = parse_deadline("by EOD", now=now, tz=tz)
+    assert result.deadline == datetime(2026, 11, 24, 11, 30, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------- robustness
+
+
+def test_long_text_keeps_full_description() -> None:
+    tz = "Europe/Berlin"
+    body = "word " * 2000
+    text = body + "by Friday"
+    result = parse(text, tz)
+    assert result.deadline == wall(tz, 2026, 11, 27, 17, 0)
+    assert result.description == body.strip()
+
+
+def test_long_text_only_searches_the_tail() -> None:
+    result = parse("by Friday " + "word " * 2000, "UTC")
+    assert result.problem is DeadlineProblem.MISSING
+    assert len(result.description) > 9000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00by Friday\x00",
+        "🎉 ship it by Friday 🎉",
+        "اتصل بجين by Friday",
+        "\ud800 by Friday \udfff",
+        "by Friday\u202e",
+        "in 9999 months",
+        "in 9999 years",
+        "2026-13-45 25:61",
+        "Feb 30",
+        "the 31st",
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+14:00",
+        "by 99/99/9999",
+        "at 13pm",
+        "(" * 500 + "by Friday" + ")" * 500,
+        "by " * 3000,
+        "in in in in 2 2 2 hours",
+    ],
+)
+def test_odd_inputs_do_not_raise(text: str) -> None:
+    result = parse(text, "America/Los_Angeles")
+    assert isinstance(result.description, str)
+    if result.deadline is None:
+        assert result.problem is DeadlineProblem.MISSING
+    else:
+        assert result.deadline.utcoffset() == timedelta(0)
+        assert result.phrase is not None and result.phrase in text
+
+
+def test_emoji_and_control_characters_with_deadline() -> None:
+    tz = "America/Los_Angeles"
+    result = parse("🎉 ship it by Friday 🎉", tz)
+    assert result.deadline == wall(tz, 2026, 11, 27, 17, 0)
+    assert result.description == "🎉 ship it 🎉"
+    assert parse("\x00by Friday\x00", tz).deadline == wall(tz, 2026, 11, 27, 17, 0)
+
+
+def test_non_str_input_does_not_raise() -> None:
+    result = parse_deadline(None, now=datetime.now(UTC), tz="UTC")  # type: ignore[arg-type]
+    assert result.problem is DeadlineProblem.MISSING
+
+
+def test_warm_up_runs() -> None:
+    warm_up()
+
+
+# ---------------------------------------------------------------------------- format
+
+
+@pytest.mark.parametrize(
+    ("deadline", "tz", "expected"),
+    [
+        (datetime(2026, 11, 28, 1, 0, tzinfo=UTC), "America/Los_Angeles", "Fri 27 Nov, 17:00 PST"),
+        (datetime(2026, 7, 3, 0, 0, tzinfo=UTC), "America/Los_Angeles", "Thu 2 Jul, 17:00 PDT"),
+        (datetime(2026, 11, 27, 16, 0, tzinfo=UTC), "Europe/Berlin", "Fri 27 Nov, 17:00 CET"),
+        (datetime(2026, 11, 27, 11, 30, tzinfo=UTC), "Asia/Kolkata", "Fri 27 Nov, 17:00 IST"),
+        (datetime(2026, 11, 27, 9, 5, tzinfo=UTC), "UTC", "Fri 27 Nov, 09:05 UTC"),
+        (datetime(2026, 11, 27, 9, 5, tzinfo=UTC), "bogus", "Fri 27 Nov, 09:05 UTC"),
+    ],
+)
+def test_format_deadline(deadline: datetime, tz: str, expected: str) -> None:
+    assert format_deadline(deadline, tz) == expected
+
+
+# ---------------------------------------------------------------------------- properties
+
+ZONES = st.sampled_from(TZS + ["UTC", "Pacific/Chatham", "Australia/Lord_Howe", "bogus", ""])
+NOWS = st.datetimes(
+    min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
+)
+PHRASES = st.sampled_from(
+    [text for text, _ in ABSOLUTE_CASES] + [text for text, _ in SPAN_CASES] + ["by yesterday", ""]
+)
+
+
+def check_result(text: str, now: datetime, result: ParsedDeadline) -> None:
+    assert isinstance(result.description, str)
+    if result.deadline is None:
+        assert result.problem is DeadlineProblem.MISSING
+        assert result.phrase is None
+    else:
+        assert result.deadline.tzinfo is not None
+        assert result.deadline.utcoffset() == timedelta(0)
+        assert result.phrase is not None and result.phrase in text
+        expected = DeadlineProblem.PAST if result.deadline <= now else None
+        assert result.problem is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(), now=NOWS, tz=ZONES)
+def test_property_any_text(text: str, now: datetime, tz: str) -> None:
+    check_result(text, now, parse_deadline(text, now=now, tz=tz))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefix=st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    phrase=PHRASES,
+    suffix=st.text(max_size=20),
+    now=NOWS,
+    tz=ZONES,
+)
+def test_property_text_with_phrase(
+    prefix: str, phrase: str, suffix: str, now: datetime, tz: str
+) -> None:
+    text = f"{prefix} {phrase} {suffix}"
+    check_result(text, now, parse_deadline(text, now=now, tz=tz))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    chunk=st.text(min_size=1, max_size=50),
+    repeat=st.integers(min_value=20, max_value=300),
+    phrase=PHRASES,
+    now=NOWS,
+)
+def test_property_long_text(chunk: str, repeat: int, phrase: str, now: datetime) -> None:
+    text = chunk * repeat + " " + phrase
+    result = parse_deadline(text, now=now, tz="Europe/Berlin")
+    check_result(text, now, result)
+    if phrase:
+        assert result.deadline is not None

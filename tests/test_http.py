@@ -1,0 +1,66 @@
+"""The HTTP surface: Slack signatures, health, unknown paths."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from sqlalchemy import func, select
+
+from bot.models import Promise
+from tests.conftest import SECRET, BotServer
+from tests.slackreq import post, slash_command_body
+
+
+def count(bot: BotServer) -> int:
+    with bot.runtime.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(Promise)) or 0)
+
+
+def body(bot: BotServer) -> bytes:
+    return slash_command_body(text="send Acme the quote by tomorrow", user_id="U0OWNER",
+                              response_url=bot.fake.response_url("x"))
+
+
+def test_unsigned_forged_and_stale_requests_get_401(bot: BotServer) -> None:
+    payload = body(bot)
+    assert post(bot.url, payload, secret=None).status == 401
+    assert post(bot.url, payload, secret="not-the-secret").status == 401
+    stale = int(time.time()) - 6 * 60
+    assert post(bot.url, payload, secret=SECRET, timestamp=stale).status == 401
+    tampered = post(bot.url, payload, secret=SECRET,
+                    extra_headers={"X-Slack-Signature": "v0=" + "0" * 64})
+    assert tampered.status == 401
+    time.sleep(0.3)
+    assert count(bot) == 0
+    assert bot.fake.calls("response_url") == []
+    # a request signed 4 minutes ago is still fine
+    fresh = post(bot.url, payload, secret=SECRET, timestamp=int(time.time()) - 4 * 60)
+    assert fresh.status == 200
+    bot.fake.wait_for("response_url")
+    assert count(bot) == 1
+
+
+def test_healthz_reports_the_database(bot: BotServer) -> None:
+    url = bot.url.replace("/slack/events", "/healthz")
+    with urllib.request.urlopen(url, timeout=5) as response:
+        data = json.loads(response.read())
+        assert response.status == 200
+    assert data["ok"] is True and data["database"] == "reachable"
+    assert data["scheduler"]["enabled"] is False
+
+
+def test_unknown_path_is_404(bot: BotServer) -> None:
+    reply = post(bot.url.replace("/slack/events", "/nope"), b"x", secret=SECRET)
+    assert reply.status == 404
+
+
+def test_ack_is_fast_even_when_slack_is_slow(bot: BotServer) -> None:
+    bot.fake.set_delay("users.info", 2.5)
+    started = time.monotonic()
+    reply = post(bot.url, body(bot), secret=SECRET)
+    assert reply.status == 200
+    assert time.monotonic() - started < 1.0
+    bot.fake.wait_for("response_url", timeout=10)
+    assert count(bot) == 1

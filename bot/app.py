@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -12,7 +13,7 @@ log = logging.getLogger("kept")
 
 
 def create_app(runtime: Runtime) -> App:
-    from handlers import actions, commands, reminders, views
+    from handlers import actions, commands, home, reminders, shortcuts, views
 
     app = App(
         client=runtime.client,
@@ -20,9 +21,14 @@ def create_app(runtime: Runtime) -> App:
         token_verification_enabled=False,
         process_before_response=False,
         logger=logging.getLogger("kept.bolt"),
+        # the work after ack() (database, replies) runs here
+        listener_executor=ThreadPoolExecutor(max_workers=max(8, runtime.settings.http_threads),
+                                             thread_name_prefix="kept-listener"),
     )
     commands.register(app, runtime)
     actions.register(app, runtime)
     views.register(app, runtime)
     reminders.register(app, runtime)
+    shortcuts.register(app, runtime)
+    home.register(app, runtime)
     return app

@@ -43,6 +43,7 @@ class Reply:
     open_view: dict[str, Any] | None = None
     direct_messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     changed: tuple[str, int] | None = None  # (team id, promise id) whose reminders to refresh
+    home_for: tuple[str, list[str]] | None = None  # (team id, users whose App Home to refresh)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ class CommandRunner:
             source_channel_id=command.channel_id,
             request_key=f"command:{command.request_key}" if command.request_key else None,
         )
-        return Reply(blocks.promise_recorded(promise, tz, self.now, created=created))
+        return Reply(blocks.promise_recorded(promise, tz, self.now, created=created),
+                     home_for=(command.team_id, [promise.owner_id]))
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         if not rest:
@@ -206,7 +208,8 @@ class CommandRunner:
             note=note,
             now=self.now,
         )
-        reply = Reply(blocks.promise_closed(promise, tz), changed=(promise.team_id, promise.id))
+        reply = Reply(blocks.promise_closed(promise, tz), changed=(promise.team_id, promise.id),
+                      home_for=(promise.team_id, [promise.owner_id, actor.user_id]))
         if promise.owner_id != actor.user_id:
             reply.direct_messages.append((promise.owner_id, blocks.promise_closed(promise, tz)))
         return reply
@@ -238,7 +241,8 @@ class CommandRunner:
             now=self.now,
             timing=self.timing,
         )
-        return Reply(blocks.promise_extended(promise, tz), changed=(promise.team_id, promise.id))
+        return Reply(blocks.promise_extended(promise, tz), changed=(promise.team_id, promise.id),
+                     home_for=(promise.team_id, [promise.owner_id, actor.user_id]))
 
     def handoff(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         usage = "/promise handoff <id> @user"
@@ -261,7 +265,8 @@ class CommandRunner:
             now=self.now,
         )
         reply = Reply(
-            blocks.promise_handed_off(promise, previous), changed=(promise.team_id, promise.id)
+            blocks.promise_handed_off(promise, previous), changed=(promise.team_id, promise.id),
+            home_for=(promise.team_id, [promise.owner_id, previous, actor.user_id]),
         )
         reply.direct_messages.append(
             (new_owner, blocks.handoff_notice(promise, actor.user_id, person.tz or "UTC", self.now))

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import blocks
@@ -29,6 +30,7 @@ from bot.promises import (
 from bot.runtime import Runtime
 from bot.slack import send_dm
 from handlers.actions import action_context, need_promise_id
+from handlers.home import publish_home
 from handlers.replies import SORRY, carry_out, safely
 
 log = logging.getLogger("kept.handlers")
@@ -69,7 +71,8 @@ def register(app: App, runtime: Runtime) -> None:
             promise = close_promise(session, team_id=team_id,
                                     promise_id=need_promise_id(value), actor=actor,
                                     outcome=Status.KEPT, note=None, now=runtime.now())
-            return Reply(changed=(team_id, promise.id))
+            return Reply(changed=(team_id, promise.id),
+                         home_for=(team_id, [promise.owner_id, user_id]))
 
     def open_form(builder: Callable[[Promise], dict[str, Any]]) -> Callable[..., Reply]:
         def work(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:
@@ -130,6 +133,10 @@ def register(app: App, runtime: Runtime) -> None:
             from scheduler.delivery import refresh_reminders
 
             refresh_reminders(runtime, team_id, [promise_id])
+            with runtime.sessions() as session:
+                owner = session.scalar(select(Promise.owner_id).where(
+                    Promise.team_id == team_id, Promise.id == promise_id))
+            publish_home(runtime, team_id, [owner or "", user.get("id") or ""])
 
     def new_date(session: Session, actor: Actor, team_id: str, promise_id: int,
                  values: dict[str, Any]) -> tuple[Any, list[Any]]:

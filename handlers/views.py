@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,10 +11,12 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.forms import check_form, metadata, read_form, submit_edit, submit_new_promise
+from bot.models import Promise
 from bot.people import actor_for
 from bot.promises import KeptError
 from bot.runtime import Runtime
 from bot.slack import send_dm
+from handlers.home import publish_home
 from handlers.replies import SORRY
 
 log = logging.getLogger("kept.handlers")
@@ -23,6 +26,33 @@ def _ids(body: dict[str, Any]) -> tuple[str, str]:
     user = body.get("user") or {}
     team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
     return team_id, user.get("id") or ""
+
+
+def after_new_promise(runtime: Runtime, client: WebClient, promise: Promise, *, user_id: str,
+                      owner_tz: str, meta: dict[str, Any], now: datetime) -> None:
+    """Confirm a promise saved from the form: DM the owner, tell the saver, keep the link."""
+    send_dm(client, promise.owner_id, blocks.promise_recorded(promise, owner_tz, now))
+    channel_id, message_ts = meta.get("channel_id"), meta.get("message_ts")
+    if user_id != promise.owner_id:
+        note = blocks.text_message(
+            f"Saved promise #{promise.id} for <@{promise.owner_id}>; I've told them.")
+        try:
+            if not channel_id:
+                raise ValueError("no channel to answer in")
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=note["text"],
+                                      blocks=note["blocks"])
+        except Exception:  # noqa: BLE001 - not in that channel: a DM does as well
+            send_dm(client, user_id, note)
+    if channel_id and message_ts:
+        try:
+            link = client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+            with runtime.sessions.begin() as session:
+                stored = session.get(Promise, promise.id)
+                if stored is not None and not stored.permalink:
+                    stored.permalink = str(link.get("permalink") or "") or None
+        except Exception:  # noqa: BLE001 - the promise stands without its link
+            log.warning("could not fetch the permalink of the source message", exc_info=True)
+    publish_home(runtime, promise.team_id, [promise.owner_id, user_id])
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -54,11 +84,8 @@ def register(app: App, runtime: Runtime) -> None:
             return
         ack()
         if created:
-            confirmation = blocks.promise_recorded(promise, owner_tz, now)
-            send_dm(client, promise.owner_id, confirmation)
-            if user_id != promise.owner_id:
-                send_dm(client, user_id, blocks.text_message(
-                    f"Saved promise #{promise.id} for <@{promise.owner_id}>; I've told them."))
+            after_new_promise(runtime, client, promise, user_id=user_id, owner_tz=owner_tz,
+                              meta=metadata(view), now=now)
 
     @app.view(blocks.EDIT_VIEW)
     def edit_promise(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -4,15 +4,27 @@ Exactly once, step by step:
 1. *Claim* — in one short transaction, due rows (`pending`, or `sending` whose lease ran out)
    are marked `sending` by this worker with a lease (`due_at` = now + lease). On PostgreSQL
    the rows are selected `FOR UPDATE SKIP LOCKED`, so several bot processes never claim the
-   same row.
-2. *Decide* — a closed or extended promise skips the row; quiet hours defer it to the next
-   working start; an escalation waits for its nudge.
+   same row. Batches are small, so rows do not sit claimed in a queue for long.
+2. *Decide* — first the claim is renewed (a fresh lease from now, only if this worker still
+   holds an unexpired claim), so the lease covers the send that follows. A closed or extended
+   promise skips the row; a heads-up whose deadline has passed is skipped (the nudge says it);
+   quiet hours defer it to the next working start; an escalation waits while its nudge is
+   still due (a nudge skipped or failed for good does not hold it back). Within a batch,
+   nudges go out before escalations.
 3. *Send* — one `chat.postMessage` carrying message metadata with the delivery key.
 4. *Record* — `sent` with the channel and ts, only if this worker still holds the claim.
-   A failure goes back to `pending` with back-off (HTTP 429: after its Retry-After).
+   A failure goes back to `pending` with back-off (HTTP 429: after its Retry-After); an
+   answer that may have reached Slack (timeout, 5xx) waits at least one lease, so a slow
+   request can land before the channel is checked. Refusals that cannot succeed
+   (`channel_not_found`, ...) are marked `failed` after a few attempts.
 
 A row reclaimed after a crash or a timeout (`uncertain`) is first looked up in the channel
 by its metadata key; if Slack already has it, it is recorded as sent instead of sent again.
+The claim is renewed once more after that look-up, right before posting.
+
+No supervisor and no escalation channel: the escalation goes to the admins (Slack admins
+known to Kept, and `KEPT_ADMINS` by user id or e-mail) and the owner is told that nobody
+above them could be reached.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +42,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import blocks
@@ -65,9 +79,11 @@ class PassResult:
     skipped: int = 0
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
+        with self._lock:  # called from the sender threads
+            setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 @dataclass
@@ -83,12 +99,14 @@ class Outgoing:
 
 
 def claim(session: Session, *, now: datetime, worker: str, limit: int,
-          lease: timedelta) -> list[int]:
-    query = (select(Delivery.id).where(DUE, Delivery.due_at <= now)
-             .order_by(Delivery.due_at).limit(limit))
+          lease: timedelta) -> list[tuple[int, str]]:
+    """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first."""
+    query = (select(Delivery.id, Delivery.step).where(DUE, Delivery.due_at <= now)
+             .order_by(Delivery.due_at, Delivery.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    ids = list(session.scalars(query))
+    rows = [(row[0], row[1]) for row in session.execute(query)]
+    ids = [row[0] for row in rows]
     if ids:
         session.execute(
             update(Delivery).where(Delivery.id.in_(ids)).values(
@@ -99,13 +117,31 @@ def claim(session: Session, *, now: datetime, worker: str, limit: int,
                 attempts=Delivery.attempts + 1,
             ).execution_options(synchronize_session=False)
         )
-    return ids
+    return rows
+
+
+def renew(session: Session, delivery_id: int, worker: str, now: datetime,
+          lease: timedelta) -> bool:
+    """Extend this worker's claim to now + lease; False if the claim expired or was taken."""
+    return bool(session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claimed_by == worker,
+               Delivery.status == DeliveryStatus.SENDING.value,
+               Delivery.claim_expires_at > now)
+        .values(claim_expires_at=now + lease, due_at=now + lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount)
 
 
 def _admins(session: Session, runtime: Runtime, team_id: str) -> list[str]:
-    from_settings = {a for a in runtime.settings.admins if a[:1] in {"U", "W"}}
+    """Slack admins Kept knows of, and KEPT_ADMINS (user ids, or e-mails of known people)."""
+    listed = runtime.settings.admins
+    from_settings = {a for a in listed if a[:1] in {"U", "W"} and "@" not in a}
+    emails = [a for a in listed if "@" in a]
     flagged = set(session.scalars(select(Person.user_id).where(
-        Person.team_id == team_id, Person.is_admin.is_(True), Person.is_deleted.is_(False))))
+        Person.team_id == team_id, Person.is_deleted.is_(False),
+        or_(Person.is_admin.is_(True), Person.email.in_(emails)) if emails
+        else Person.is_admin.is_(True))))
     return sorted(from_settings | flagged)
 
 
@@ -137,6 +173,15 @@ def _add_sibling(session: Session, parent: Delivery, step: Step, recipient: str 
                              created_at=now))
 
 
+def _pending_nudge_due(session: Session, delivery: Delivery) -> datetime | None:
+    """When the nudge for this delivery's deadline is due, if it has not gone out yet."""
+    return session.scalar(select(Delivery.due_at).where(
+        Delivery.promise_id == delivery.promise_id,
+        Delivery.deadline_version == delivery.deadline_version,
+        Delivery.step == Step.NUDGE.value,
+        Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value])))
+
+
 def _nudged_at(session: Session, delivery: Delivery) -> datetime | None:
     return session.scalar(select(Delivery.sent_at).where(
         Delivery.promise_id == delivery.promise_id,
@@ -159,11 +204,10 @@ def _fan_out(session: Session, runtime: Runtime, delivery: Delivery, promise: Pr
         return target
     if channel:
         return Target(channel=channel, tz=None, is_person=False)
-    admins = _admins(session, runtime, promise.team_id)
-    for admin in admins:
+    for admin in _admins(session, runtime, promise.team_id):
         _add_sibling(session, delivery, Step.ESCALATION_ADMIN, admin, now, f"admin:{admin}")
-    if not admins:
-        _add_sibling(session, delivery, Step.NOBODY_REACHED, promise.owner_id, now, "owner")
+    # SPEC §3: neither supervisor nor channel -> the admins, and the owner is told
+    _add_sibling(session, delivery, Step.NOBODY_REACHED, promise.owner_id, now, "owner")
     return None
 
 
@@ -193,44 +237,49 @@ def _message(session: Session, delivery: Delivery, promise: Promise, target: Tar
                              to_channel=not target.is_person)
 
 
-def prepare(runtime: Runtime, delivery_id: int, worker: str, now: datetime,
+def prepare(runtime: Runtime, delivery_id: int, worker: str,
             result: PassResult) -> Outgoing | None:
     """Decide what to do with one claimed row; returns what to send, if anything."""
     with runtime.sessions.begin() as session:
+        now = runtime.now()
+        if not renew(session, delivery_id, worker, now, runtime.settings.claim_lease):
+            return None  # the claim ran out while queued, or another worker holds it
         delivery = session.get(Delivery, delivery_id)
-        if (delivery is None or delivery.status != DeliveryStatus.SENDING.value
-                or delivery.claimed_by != worker):
+        if delivery is None:
             return None
         promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
-        nudge_sent = (delivery.step != Step.ESCALATION.value
-                      or _nudged_at(session, delivery) is not None)
         decision: Decision
-        if promise is None or not promise.is_open or (
-                delivery.deadline_version != promise.deadline_version):
-            decision = decide(delivery, promise, None, now=now, nudge_sent=nudge_sent,
-                              respect_working_hours=False)
-        elif not nudge_sent:
-            decision = decide(delivery, promise, None, now=now, nudge_sent=False,
-                              respect_working_hours=False)
+        if (promise is None or not promise.is_open
+                or delivery.deadline_version != promise.deadline_version
+                or (delivery.step == Step.HEADS_UP.value and now >= promise.deadline)):
+            # no longer needed: decide says why without looking anyone up
+            decision = decide(delivery, promise, None, now=now, respect_working_hours=False)
         else:
-            target = _target(session, runtime, delivery, promise, now)
-            decision = decide(delivery, promise, target, now=now, nudge_sent=True,
-                              respect_working_hours=runtime.settings.respect_working_hours)
-            if target is None and delivery.step == Step.ESCALATION.value:
-                # fanned out to siblings (admins, or the owner told nobody was reached)
+            pending = (_pending_nudge_due(session, delivery)
+                       if delivery.step == Step.ESCALATION.value else None)
+            target = (_target(session, runtime, delivery, promise, now)
+                      if pending is None else None)
+            if (pending is None and target is None
+                    and delivery.step == Step.ESCALATION.value):
+                # fanned out to siblings (admins, and the owner told nobody was reached)
                 delivery.status = DeliveryStatus.SENT.value
                 delivery.sent_at = now
+                delivery.claim_expires_at = None
                 delivery.last_error = "fanned out: no supervisor or escalation channel"
                 result.add("sent")
                 return None
+            decision = decide(delivery, promise, target, now=now, nudge_pending_until=pending,
+                              respect_working_hours=runtime.settings.respect_working_hours)
         if decision.action == "skip":
             delivery.status = DeliveryStatus.SKIPPED.value
+            delivery.claim_expires_at = None
             delivery.last_error = decision.why
             result.add("skipped")
             return None
         if decision.action == "defer":
             delivery.status = DeliveryStatus.PENDING.value
-            delivery.due_at = decision.until or now
+            delivery.due_at = max(decision.until or now, now + timedelta(seconds=1))
+            delivery.claim_expires_at = None
             delivery.attempts = max(0, delivery.attempts - 1)
             result.add("deferred")
             return None
@@ -289,7 +338,8 @@ def _fail(runtime: Runtime, outgoing: Outgoing, worker: str, now: datetime, erro
           *, retry_after: float | None, uncertain: bool, permanent: bool) -> None:
     with runtime.sessions.begin() as session:
         delivery = session.get(Delivery, outgoing.delivery_id)
-        if delivery is None or delivery.claimed_by != worker:
+        if (delivery is None or delivery.claimed_by != worker
+                or delivery.status != DeliveryStatus.SENDING.value):
             return
         delivery.last_error = error[:500]
         delivery.uncertain = delivery.uncertain or uncertain
@@ -299,13 +349,16 @@ def _fail(runtime: Runtime, outgoing: Outgoing, worker: str, now: datetime, erro
                       error)
             return
         wait = timedelta(seconds=retry_after) if retry_after else _backoff(delivery.attempts)
+        if uncertain:
+            # the message may still land in Slack: look for it only once that had time
+            wait = max(wait, runtime.settings.claim_lease)
         delivery.status = DeliveryStatus.PENDING.value
         delivery.due_at = now + wait
         delivery.claim_expires_at = None
 
 
-def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> str:
-    """Send one message; returns the outcome name for PassResult."""
+def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> str | None:
+    """Send one message; returns the outcome name for PassResult (None: not ours any more)."""
     client = runtime.sender
     if outgoing.uncertain:
         try:
@@ -317,6 +370,10 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> str:
         if found is not None:
             _finish(runtime, outgoing, worker, runtime.now(), *found)
             return "recovered"
+        with runtime.sessions.begin() as session:
+            if not renew(session, outgoing.delivery_id, worker, runtime.now(),
+                         runtime.settings.claim_lease):
+                return None  # the look-up outlived the claim: whoever holds it now sends
     try:
         response = client.chat_postMessage(
             channel=outgoing.target.channel, text=outgoing.message.get("text", ""),
@@ -341,35 +398,45 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> str:
     return "sent"
 
 
-def run_pass(runtime: Runtime, *, worker: str | None = None, batch: int = 200,
+def run_pass(runtime: Runtime, *, worker: str | None = None, batch: int = 32,
              threads: int = 8, max_batches: int = 1000) -> PassResult:
     """Claim and deliver everything due now, in batches, until nothing is due."""
     worker = worker or worker_name()
     result = PassResult()
+
+    def handle(delivery_id: int) -> str | None:
+        try:
+            for attempt in range(3):
+                try:
+                    outgoing = prepare(runtime, delivery_id, worker, result)
+                    break
+                except IntegrityError:
+                    # two sender threads caching the same person from users.info at once:
+                    # the transaction rolled back (claim intact); the row exists now
+                    if attempt == 2:
+                        raise
+            return send(runtime, outgoing, worker) if outgoing is not None else None
+        except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
+            log.exception("delivery %s failed", delivery_id)
+            with result._lock:
+                result.errors.append(f"{delivery_id}: {type(error).__name__}")
+            return None
+
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
         for _ in range(max_batches):
-            now = runtime.now()
             with runtime.sessions.begin() as session:
-                ids = claim(session, now=now, worker=worker, limit=batch,
-                            lease=runtime.settings.claim_lease)
-            if not ids:
+                claimed = claim(session, now=runtime.now(), worker=worker, limit=batch,
+                                lease=runtime.settings.claim_lease)
+            if not claimed:
                 break
-            result.claimed += len(ids)
-
-            def handle(delivery_id: int, now: datetime = now) -> str | None:
-                try:
-                    outgoing = prepare(runtime, delivery_id, worker, now, result)
-                    return send(runtime, outgoing, worker) if outgoing is not None else None
-                except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
-                    log.exception("delivery %s failed", delivery_id)
-                    result.errors.append(f"{delivery_id}: {type(error).__name__}")
-                    return None
-
-            for outcome in pool.map(handle, ids):
-                if outcome is not None:
-                    result.add(outcome)
-            if len(ids) < batch:
-                break
+            result.claimed += len(claimed)
+            # nudges (and everything else) first, so a due escalation finds its nudge sent
+            first = [i for i, step in claimed if step != Step.ESCALATION.value]
+            later = [i for i, step in claimed if step == Step.ESCALATION.value]
+            for wave in (first, later):
+                for outcome in pool.map(handle, wave):
+                    if outcome is not None:
+                        result.add(outcome)
     return result
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from bot.models import Delivery, Promise, Step
 from bot.workdays import DEFAULT_WORKING_DAY, is_working_time, next_working_start
 
-_WAIT_FOR_NUDGE = timedelta(seconds=30)
+# how long an escalation waits before looking again for a nudge that is due but not out yet
+WAIT_FOR_NUDGE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,25 @@ def decide(
     target: Target | None,
     *,
     now: datetime,
-    nudge_sent: bool,
+    nudge_pending_until: datetime | None = None,
     respect_working_hours: bool,
 ) -> Decision:
-    """Skip what is no longer needed, wait for quiet hours and for the nudge, else send."""
+    """Skip what is no longer needed, wait for quiet hours and for the nudge, else send.
+
+    `nudge_pending_until` is set for an escalation whose nudge (same deadline) has not gone
+    out yet: the moment that nudge is due. The escalation waits for it; a nudge that was
+    skipped or failed for good does not hold the escalation back.
+    """
     if promise is None or not promise.is_open:
         return Decision("skip", why="promise closed")
     if delivery.deadline_version != promise.deadline_version:
         return Decision("skip", why="deadline changed")
-    if delivery.step == Step.ESCALATION.value and not nudge_sent:
-        return Decision("defer", until=now.replace(microsecond=0) + _WAIT_FOR_NUDGE,
-                        why="waiting for the nudge to go out first")
+    if delivery.step == Step.HEADS_UP.value and now >= promise.deadline:
+        # e.g. the bot was down or the owner was outside working hours: the nudge says it all
+        return Decision("skip", why="deadline passed: the nudge replaces the heads-up")
+    if delivery.step == Step.ESCALATION.value and nudge_pending_until is not None:
+        until = max(now.replace(microsecond=0) + WAIT_FOR_NUDGE, nudge_pending_until)
+        return Decision("defer", until=until, why="waiting for the nudge to go out first")
     if target is None:
         return Decision("skip", why="nobody to send to")
     if (respect_working_hours and target.is_person and target.tz is not None
@@ -52,4 +61,3 @@ def decide(
         return Decision("defer", until=next_working_start(now, target.tz, DEFAULT_WORKING_DAY),
                         why="outside the recipient's working hours")
     return Decision("send", target=target)
-

@@ -205,6 +205,8 @@ def bot(runtime: Runtime, fake_slack: FakeSlack) -> Iterator[BotServer]:
                     runtime=runtime)
     server.close()
     thread.join(timeout=5)
+    # let work still running after ack() finish while the fake Slack is up
+    app.listener_runner.listener_executor.shutdown(wait=True)
 
 
 def message_text(params: dict[str, Any]) -> str:

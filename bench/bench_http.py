@@ -1,0 +1,388 @@
+"""`/promise` end to end over HTTP: Kept (`kept run`, waitress + KeptWSGI) vs a bare Bolt app
+that only acks (bench/bare_app.py), on SQLite and PostgreSQL, at concurrency 1 and 20.
+
+    .venv/bin/python bench/bench_http.py [--requests 400] [--warmup 60] [--only sqlite|postgresql]
+
+Three processes besides this one: the Kept server, the bare server and the fake Slack
+(bench/fake_server.py), so the load generator (threads with keep-alive http.client
+connections, here) shares the GIL with none of them. Every request is a real slash command
+signed with a fresh timestamp. Kept acks first and answers through the response_url later,
+so the table also shows the full round trip: from sending the command to the fake Slack
+receiving the answer on the response_url. After each database, the script checks that every
+request Kept acked stored exactly one promise (request_key = "command:<trigger_id>").
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import itertools
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import (  # noqa: E402
+    BENCH,
+    PYTHON,
+    SECRET,
+    TEAM,
+    TOKEN,
+    FakeProcess,
+    loadavg,
+    machine,
+    median,
+    percentile,
+    pg_schema,
+    table,
+)
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from bot.db import normalise_url  # noqa: E402
+from tests.slackreq import new_trigger_id, sign, slash_command_body  # noqa: E402
+
+USERS = [(f"U0BENCH{i:02d}", tz) for i, tz in enumerate(
+    ["America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"] * 5)]
+TEXTS = [
+    "send Acme the revised quote by tomorrow 5pm",
+    "call Jane Doe back about the supervisor role by Friday 5pm",
+    "send the offer letter to Priya by next Tuesday 10am",
+    "share the pricing deck with Globex by tomorrow noon",
+]
+CHANNEL = "C0BENCH"
+
+
+@dataclass
+class Sent:
+    key: str
+    trigger_id: str
+    start: float
+    end: float
+    status: int
+
+
+@dataclass
+class Cell:
+    db: str
+    server: str
+    concurrency: int
+    sent: list[Sent]
+    wall: float
+    cpu: float  # server CPU seconds from the cell's start until its work was done
+    roundtrips: list[float] = field(default_factory=list)
+    answered_ok: int = 0
+    answered_bad: int = 0
+    note: str = ""
+
+    @property
+    def acks(self) -> list[float]:
+        return [s.end - s.start for s in self.sent if s.status == 200]
+
+    @property
+    def non200(self) -> int:
+        return sum(1 for s in self.sent if s.status != 200)
+
+    @property
+    def rps(self) -> float:
+        return len(self.sent) / self.wall
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path,
+                 ready_path: str) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log = log
+        self.log_file = log.open("w")
+        cwd = tempfile.mkdtemp(prefix="kept-bench-cwd-")  # no stray .env is read
+        self.proc = subprocess.Popen(argv + ["--port", str(self.port)], env=env, cwd=cwd,
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: see {log}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", ready_path)
+                conn.getresponse().read()
+                conn.close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not start: see {log}") from None
+                time.sleep(0.1)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def warnings(self) -> list[str]:
+        self.log_file.flush()
+        return [line.strip() for line in self.log.read_text().splitlines()
+                if " WARNING " in line or " ERROR " in line or "Traceback" in line]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+
+
+def load(port: int, fake: FakeProcess, total: int, concurrency: int) -> tuple[list[Sent], float]:
+    """`total` signed /promise commands from `concurrency` keep-alive connections."""
+    rng = random.Random(total * 31 + concurrency)
+    prepared = []
+    for _ in range(total):
+        key, trigger = uuid.uuid4().hex, new_trigger_id()
+        user, _tz = rng.choice(USERS)
+        body = slash_command_body(text=rng.choice(TEXTS), user_id=user, team_id=TEAM,
+                                  channel_id=CHANNEL, response_url=fake.response_url(key),
+                                  trigger_id=trigger)
+        prepared.append((key, trigger, body))
+    results: list[Sent | None] = [None] * total
+    counter = itertools.count()
+    errors: list[str] = []
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            i = next(counter)
+            if i >= total:
+                break
+            key, trigger, body = prepared[i]
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            headers.update(sign(body, SECRET))
+            start = time.monotonic()
+            try:
+                conn.request("POST", "/slack/events", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as error:
+                errors.append(f"{type(error).__name__}: {error}")
+                status = 0
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            results[i] = Sent(key, trigger, start, time.monotonic(), status)
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = max(s.end for s in results if s) - began
+    if errors:
+        print(f"    {len(errors)} client errors, e.g. {errors[0]}", flush=True)
+    return [s for s in results if s is not None], wall
+
+
+def run_cell(db: str, server: Server, fake: FakeProcess, total: int, concurrency: int,
+             kept: bool) -> Cell:
+    fake.reset()
+    cpu0 = server.cpu()
+    sent, wall = load(server.port, fake, total, concurrency)
+    cell = Cell(db, server.name, concurrency, sent, wall, 0.0)
+    if kept:
+        acked = sum(1 for s in sent if s.status == 200)
+        got = fake.wait_count("response_url", acked, timeout=120)
+        if got < acked:
+            cell.note = f"only {got}/{acked} answers within 120 s"
+        answers = {row["key"]: row for row in fake.dump("response_url")}
+        for s in sent:
+            row = answers.get(s.key)
+            if row is None:
+                continue
+            cell.roundtrips.append(row["at"] - s.start)
+            if row["text"].startswith("Got it"):
+                cell.answered_ok += 1
+            else:
+                cell.answered_bad += 1
+    cell.cpu = server.cpu() - cpu0
+    return cell
+
+
+def stored_promises(url: str) -> dict[str, int]:
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT request_key, count(*) FROM promises GROUP BY request_key")).all()
+    engine.dispose()
+    return {str(k): int(n) for k, n in rows}
+
+
+def bench_database(db: str, url: str, fake: FakeProcess, bare: Server, args: argparse.Namespace,
+                   logs: Path) -> tuple[list[Cell], list[str]]:
+    env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+               SLACK_API_URL=fake.api_url, DATABASE_URL=url)
+    env.pop("SLACK_APP_TOKEN", None)
+    kept = Server(f"kept ({db})", [PYTHON, "-m", "bot", "run", "--no-scheduler", "--host",
+                                   "127.0.0.1"], env, logs / f"kept-{db}.log", "/healthz")
+    notes: list[str] = []
+    cells: list[Cell] = []
+    kept_triggers: list[str] = []
+    try:
+        for server, is_kept in ((kept, True), (bare, False)):
+            warm = run_cell(db, server, fake, args.warmup, 4, is_kept)
+            if is_kept:
+                kept_triggers += [s.trigger_id for s in warm.sent if s.status == 200]
+        for concurrency in (1, 20):
+            for server, is_kept in ((kept, True), (bare, False)):
+                print(f"  {db}: {server.name} c={concurrency} (load {loadavg()})", flush=True)
+                cell = run_cell(db, server, fake, args.requests, concurrency, is_kept)
+                cell.server = "Kept" if is_kept else "bare Bolt"
+                cells.append(cell)
+                if is_kept:
+                    kept_triggers += [s.trigger_id for s in cell.sent if s.status == 200]
+                print(f"    {cell.rps:.1f} req/s, ack p50 {median(cell.acks) * 1000:.1f} ms "
+                      f"p99 {percentile(cell.acks, 99) * 1000:.1f} ms, non-200 {cell.non200}"
+                      + (f", round trip p50 {median(cell.roundtrips) * 1000:.0f} ms "
+                         f"p99 {percentile(cell.roundtrips, 99) * 1000:.0f} ms"
+                         if is_kept else ""), flush=True)
+        stored = stored_promises(url)
+        expected = {f"command:{t}" for t in kept_triggers}
+        duplicates = sum(1 for n in stored.values() if n > 1)
+        missing = len(expected - stored.keys())
+        extra = len(stored.keys() - expected)
+        notes.append(
+            f"{db}: {len(expected)} commands acked with 200, {sum(stored.values())} promises "
+            f"stored, {missing} missing, {duplicates} stored more than once, {extra} unexpected"
+            + (" — exactly one promise per request" if not (missing or duplicates or extra)
+               else " — MISMATCH"))
+        warnings = kept.warnings()
+        queue_warnings = [w for w in warnings if "Task queue depth" in w]
+        others = [w for w in warnings if "Task queue depth" not in w]
+        if queue_warnings:
+            depths = [int(w.rsplit(" ", 1)[1]) for w in queue_warnings
+                      if w.rsplit(" ", 1)[1].isdigit()]
+            notes.append(f"{db}: waitress logged 'Task queue depth' {len(queue_warnings)} times"
+                         + (f" (max {max(depths)})" if depths else ""))
+        if others:
+            notes.append(f"{db}: Kept logged {len(others)} other warnings/errors, e.g. "
+                         f"`{others[0][:200]}`")
+    finally:
+        kept.stop()
+    return cells, notes
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f}"
+
+
+def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, started: str) -> str:
+    rows = []
+    for c in cells:
+        rows.append([
+            c.db, c.server, c.concurrency, len(c.sent), f"{c.rps:.1f}",
+            ms(median(c.acks)), ms(percentile(c.acks, 99)),
+            ms(median(c.roundtrips)) if c.roundtrips else "—",
+            ms(percentile(c.roundtrips, 99)) if c.roundtrips else "—",
+            c.non200, f"{c.cpu / len(c.sent) * 1000:.1f}",
+        ])
+    out = [
+        f"### HTTP `/promise` — {started}",
+        "",
+        f"Machine: {machine()}. {args.requests} requests per cell after {args.warmup} warm-up "
+        "requests per server; waitress threads 8 (KEPT_HTTP_THREADS default), "
+        "channel_timeout 30, connection_limit 1000 for both servers.",
+        "",
+        table(["DB", "server", "conc.", "requests", "req/s", "ack p50 ms", "ack p99 ms",
+               "round trip p50 ms", "round trip p99 ms", "non-200", "server CPU ms/req"], rows),
+        "",
+        "Round trip = from sending the command to the fake Slack receiving the answer on the "
+        "response_url (Kept only; the bare app answers nothing). Server CPU = user+system "
+        "time of the server process from the cell's start until its last answer was posted, "
+        "per request.",
+        "",
+        "Targets (Kept vs bare Bolt, same DB and concurrency):",
+        "",
+    ]
+    target_rows = []
+    for db in dict.fromkeys(c.db for c in cells):
+        for conc in (1, 20):
+            k = next((c for c in cells if c.db == db and c.concurrency == conc
+                      and c.server == "Kept"), None)
+            b = next((c for c in cells if c.db == db and c.concurrency == conc
+                      and c.server == "bare Bolt"), None)
+            if k is None or b is None:
+                continue
+            ratio = k.rps / b.rps
+            p99 = percentile(k.acks, 99) / percentile(b.acks, 99)
+            target_rows.append([
+                db, conc, f"{ratio:.2f}", "met" if ratio >= 2 / 3 else "NOT met",
+                f"{p99:.2f}", "met" if p99 <= 1.5 else "NOT met"])
+    out.append(table(["DB", "conc.", "throughput Kept/bare (≥ 0.67)", "",
+                      "ack p99 Kept/bare (≤ 1.5)", ""], target_rows))
+    out += ["", *[f"- {n}" for n in notes], ""]
+    return "\n".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--warmup", type=int, default=60)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--out", default=str(BENCH / "results-http.md"))
+    args = parser.parse_args()
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    logs = Path(tempfile.mkdtemp(prefix="kept-bench-http-"))
+    print(f"logs in {logs}", flush=True)
+    fake = FakeProcess()
+    fake.add_users(USERS)
+    env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+               SLACK_API_URL=fake.api_url)
+    bare = None
+    cells: list[Cell] = []
+    notes: list[str] = []
+    try:
+        bare = Server("bare", [PYTHON, str(BENCH / "bare_app.py"), "--host", "127.0.0.1"],
+                      env, logs / "bare.log", "/")
+        if args.only in (None, "sqlite"):
+            url = f"sqlite:///{logs}/kept.db"
+            c, n = bench_database("SQLite", url, fake, bare, args, logs)
+            cells += c
+            notes += n
+        if args.only in (None, "postgresql"):
+            with pg_schema("kept_bench_http") as url:
+                c, n = bench_database("PostgreSQL", url, fake, bare, args, logs)
+                cells += c
+                notes += n
+    finally:
+        if bare is not None:
+            bare.stop()
+        fake.close()
+    report = render(cells, notes, args, started)
+    print()
+    print(report)
+    Path(args.out).write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""App Home: published when the tab opens and whenever something of yours changes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from slack_bolt import App
+
+from bot import blocks
+from bot.home import home_data
+from bot.people import actor_for
+from bot.runtime import Runtime
+
+log = logging.getLogger("kept.handlers")
+
+
+def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> None:
+    """Publish the home tab of these people; failures are logged, never raised."""
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        try:
+            now = runtime.now()
+            with runtime.sessions.begin() as session:
+                actor, tz = actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
+                                      admins=runtime.settings.admins, now=now)
+                view = blocks.home_view(home_data(session, team_id, user_id, tz=tz,
+                                                  is_admin=actor.is_admin, now=now))
+            runtime.client.views_publish(user_id=user_id, view=view)
+        except Exception:  # noqa: BLE001 - the home tab is a convenience
+            log.warning("could not publish App Home for %s", user_id, exc_info=True)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        team_id = body.get("team_id") or (event.get("view") or {}).get("team_id") or ""
+        publish_home(runtime, team_id, [event.get("user") or ""])

@@ -1,0 +1,54 @@
+"""The "Track as a promise" message shortcut: a form prefilled from the message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.counterparts import find_counterpart
+from bot.deadlines import parse_deadline
+from bot.models import ChannelSetting
+from bot.people import actor_for
+from bot.promises import MAX_DESCRIPTION, clean_text
+from bot.runtime import Runtime
+from handlers.replies import log
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.shortcut(blocks.TRACK_SHORTCUT)
+    def track(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = (shortcut.get("user") or {}).get("id") or ""
+        team_id = (shortcut.get("team") or {}).get("id") or ""
+        channel_id = (shortcut.get("channel") or {}).get("id")
+        message = shortcut.get("message") or {}
+        text = clean_text(message.get("text"))[:MAX_DESCRIPTION]
+        now = runtime.now()
+        kind = None
+        deadline = None
+        try:
+            with runtime.sessions.begin() as session:
+                _actor, tz = actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
+                                       admins=runtime.settings.admins, now=now)
+                if channel_id:
+                    setting = session.get(ChannelSetting, (team_id, channel_id))
+                    kind = setting.counterpart_kind if setting is not None else None
+            parsed = parse_deadline(text, now=now, tz=tz)
+            if parsed.problem is None:
+                deadline = parsed.deadline
+        except Exception:  # noqa: BLE001 - a suggestion only: open the form anyway
+            log.warning("could not prefill the shortcut form", exc_info=True)
+        counterpart = find_counterpart(text)
+        view = blocks.promise_form(
+            owner_id=user_id, description=text, counterpart=counterpart.name,
+            counterpart_kind=(counterpart.kind.value if counterpart.kind else None) or kind,
+            deadline=deadline,
+            metadata={"channel_id": channel_id, "message_ts": message.get("ts"),
+                      "shortcut": True})
+        try:
+            client.views_open(trigger_id=shortcut.get("trigger_id"), view=view)
+        except Exception:  # noqa: BLE001
+            log.warning("views.open for the shortcut failed", exc_info=True)

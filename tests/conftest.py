@@ -3,8 +3,10 @@ parametrised over SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -185,6 +187,17 @@ class BotServer:
         calls = self.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == key)
         return calls[-1].params
 
+    def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        """Wait until the bot's work after ack() has stopped calling the fake Slack."""
+        deadline = time.monotonic() + timeout
+        seen = -1
+        while time.monotonic() < deadline:
+            count = len(self.fake.calls())
+            if count == seen:
+                return
+            seen = count
+            time.sleep(quiet)
+
     def interact(self, payload: dict[str, Any]) -> Reply:
         from tests.slackreq import interactive_body
 
@@ -198,7 +211,12 @@ def bot(runtime: Runtime, fake_slack: FakeSlack) -> Iterator[BotServer]:
     app = create_app(runtime)
     server = waitress.create_server(KeptWSGI(app, runtime), host="127.0.0.1", port=0,
                                     threads=4, ident="kept-test")
-    thread = threading.Thread(target=server.run, daemon=True)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):  # the socket closes under select() at teardown
+            server.run()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     port = server.effective_port  # type: ignore[union-attr]
     yield BotServer(url=f"http://127.0.0.1:{port}/slack/events", fake=fake_slack,

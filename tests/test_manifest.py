@@ -1,0 +1,176 @@
+"""manifest.yml and the code agree, and the manifest keeps to Slack's manifest structure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import blocks
+from bot.app import create_app
+from bot.home import HomeData
+from bot.models import ChannelSetting, Promise
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+# The keys Slack's manifest importer accepts in the parts Kept uses
+# (api.slack.com/reference/manifests)
+ALLOWED: dict[str, Any] = {
+    "_metadata": {"major_version": None, "minor_version": None},
+    "display_information": {"name": None, "description": None, "background_color": None,
+                            "long_description": None},
+    "features": {
+        "app_home": {"home_tab_enabled": None, "messages_tab_enabled": None,
+                     "messages_tab_read_only_enabled": None},
+        "bot_user": {"display_name": None, "always_online": None},
+        "shortcuts": [{"name": None, "type": None, "callback_id": None, "description": None}],
+        "slash_commands": [{"command": None, "url": None, "description": None,
+                            "usage_hint": None, "should_escape": None}],
+        "unfurl_domains": None,
+    },
+    "oauth_config": {"redirect_urls": None, "scopes": {"bot": None, "user": None},
+                     "token_management_enabled": None},
+    "settings": {
+        "allowed_ip_address_ranges": None,
+        "event_subscriptions": {"request_url": None, "bot_events": None, "user_events": None,
+                                "metadata_subscriptions": None},
+        "interactivity": {"is_enabled": None, "request_url": None,
+                          "message_menu_options_url": None},
+        "org_deploy_enabled": None, "socket_mode_enabled": None,
+        "token_rotation_enabled": None, "incoming_webhooks": None,
+    },
+}
+# bot events Kept may subscribe to, with the scope each needs (None: no scope needed)
+EVENT_SCOPES = {"app_home_opened": None, "message.im": "im:history",
+                "app_mention": "app_mentions:read", "user_change": "users:read"}
+KNOWN_SCOPES = {"commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
+                "im:write", "im:history", "channels:history", "groups:history",
+                "channels:read", "app_mentions:read"}
+
+
+def manifest() -> dict[str, Any]:
+    return yaml.safe_load(MANIFEST.read_text())
+
+
+def check_structure(node: Any, allowed: Any, path: str, problems: list[str]) -> None:
+    if isinstance(node, list):
+        if not node:
+            problems.append(f"{path}: empty list (Slack rejects it)")
+        for i, item in enumerate(node):
+            check_structure(item, allowed[0] if isinstance(allowed, list) else None,
+                            f"{path}[{i}]", problems)
+        return
+    if isinstance(node, dict):
+        if not isinstance(allowed, dict):
+            if allowed is not None:
+                problems.append(f"{path}: should not be a mapping")
+            return
+        for key, value in node.items():
+            if key not in allowed:
+                problems.append(f"{path}.{key}: unknown key (Slack rejects it)")
+            else:
+                check_structure(value, allowed[key], f"{path}.{key}", problems)
+        return
+    if node is None or node == "":
+        problems.append(f"{path}: empty value")
+
+
+def registered() -> dict[str, set[str]]:
+    """What the Bolt app listens to, read from its listeners' matchers."""
+    settings = Settings(slack_bot_token="xoxb-1", slack_signing_secret="x",
+                        database_url="sqlite://")
+    app = create_app(Runtime.build(settings))
+    found: dict[str, set[str]] = {}
+    for listener in app._listeners:  # noqa: SLF001 - Bolt offers no public listing
+        for matcher in listener.matchers:
+            func = getattr(matcher, "func", None)
+            if func is None:
+                continue
+            kind = func.__qualname__.split(".")[0]
+            names = [c.cell_contents for c in func.__closure__ or []
+                     if isinstance(c.cell_contents, str)]
+            found.setdefault(kind, set()).update(names)
+    return found
+
+
+def action_ids(node: Any) -> set[str]:
+    """action_ids of interactive elements (buttons) in a message or view."""
+    ids: set[str] = set()
+    if isinstance(node, dict):
+        if node.get("type") == "button" and "action_id" in node:
+            ids.add(node["action_id"])
+        for value in node.values():
+            ids |= action_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            ids |= action_ids(item)
+    return ids
+
+
+def sample_messages() -> list[Any]:
+    now = datetime(2026, 11, 25, 18, tzinfo=UTC)
+    promise = Promise(id=7, team_id="T", owner_id="U1", created_by="U1", description="call Sam",
+                      counterpart="Sam", counterpart_kind="candidate",
+                      deadline=now - timedelta(hours=2), deadline_version=1, status="open",
+                      created_at=now, updated_at=now)
+    home = HomeData(user_id="U1", tz="UTC", now=now, mine=[promise], is_admin=True,
+                    channels=[ChannelSetting(team_id="T", channel_id="C1",
+                                             escalation_channel_id="C2")])
+    return [
+        blocks.promise_recorded(promise, "UTC", now), blocks.deadline_problem("x", "missing",
+                                                                              None, "UTC"),
+        blocks.heads_up(promise, "UTC", now), blocks.nudge(promise, "UTC", now),
+        blocks.escalation(promise, "UTC", now, nudged_at=now),
+        blocks.nobody_to_escalate_to(promise), blocks.owner_reminder(promise, "U2", "UTC", now),
+        blocks.home_view(home), blocks.promise_form(owner_id="U1"), blocks.edit_form(promise),
+        blocks.new_date_form(promise), blocks.hand_off_form(promise),
+        blocks.couldnt_keep_form(promise),
+    ]
+
+
+def test_manifest_keeps_to_slacks_structure() -> None:
+    data = manifest()
+    problems: list[str] = []
+    check_structure(data, ALLOWED, "manifest", problems)
+    assert problems == []
+    info = data["display_information"]
+    assert len(info["name"]) <= 35 and len(info["description"]) <= 140
+    assert 175 <= len(info["long_description"]) <= 4000
+    for shortcut in data["features"]["shortcuts"]:
+        assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 80
+        assert shortcut["type"] in {"message", "global"}
+
+
+def test_every_subscribed_event_has_its_scope() -> None:
+    data = manifest()
+    scopes = set(data["oauth_config"]["scopes"]["bot"])
+    assert scopes <= KNOWN_SCOPES, scopes - KNOWN_SCOPES
+    for event in data["settings"]["event_subscriptions"]["bot_events"]:
+        assert event in EVENT_SCOPES, f"unknown event {event}"
+        needed = EVENT_SCOPES[event]
+        assert needed is None or needed in scopes, f"{event} needs {needed}"
+    assert "commands" in scopes  # slash commands and shortcuts need it
+    assert data["features"]["bot_user"]  # app_home_opened needs a bot user
+
+
+def test_manifest_and_code_register_the_same_things() -> None:
+    data = manifest()
+    code = registered()
+    assert {c["command"] for c in data["features"]["slash_commands"]} == code["command"]
+    assert {s["callback_id"] for s in data["features"]["shortcuts"]} == code["shortcut"]
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == code["event"]
+    # interactivity is on because there are buttons and forms to serve
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+    assert code["action"] and code["view_submission"]
+    # every button Kept renders has a listener, and every action listener has a button
+    rendered = set().union(*(action_ids(m) for m in sample_messages()))
+    assert rendered == code["action"]
+    # every form Kept opens has a submission listener
+    callbacks = {m.get("callback_id") for m in sample_messages() if m.get("type") == "modal"}
+    assert callbacks == code["view_submission"]
+    # the home tab is on because the code publishes one
+    assert data["features"]["app_home"]["home_tab_enabled"] is True

@@ -693,3 +693,145 @@ def home_view(data: Any) -> dict[str, Any]:
         view_blocks.append(context("Set a supervisor with `/promise supervisor @rep @lead`, or "
                                    "import many with `kept supervisors import people.csv`."))
     return {"type": "home", "blocks": view_blocks[:100]}
+
+
+# ---------------------------------------------------------------------------- channel settings
+
+
+def _setting_lines(values: dict[str, Any]) -> list[str]:
+    """What a channel sets, one line per key; unset keys say they use the workspace default."""
+
+    def span(key: str) -> str | None:
+        seconds = values.get(key)
+        if seconds is None:
+            return None
+        return "off" if seconds == 0 else describe_span(timedelta(seconds=int(seconds)))
+
+    default = "_workspace default_"
+    escalation = values.get("escalation")
+    kind = values.get("kind")
+    before = span("remind_before")
+    after = span("escalate_after")
+    return [
+        "• Escalation channel (`escalation`): "
+        + (f"<#{escalation}>" if escalation else "_none_ — escalations go to the supervisor"),
+        "• Counterpart kind (`kind`): "
+        + (f"{kind}" if kind else "_not set_ — guessed from the text"),
+        "• Heads-up before the deadline (`remind_before`): " + (before or default),
+        "• Escalate after the deadline (`escalate_after`): " + (after or default),
+    ]
+
+
+def channel_settings_shown(
+    channel_id: str, values: dict[str, Any], *, headline: str | None = None
+) -> Message:
+    """The settings of one channel (`values` as bot.channels.values_of gives them)."""
+    title = headline or f"Kept settings for <#{channel_id}>"
+    text = f"{title}\n" + "\n".join(_setting_lines(values))
+    return {
+        "response_type": "ephemeral",
+        "text": title,
+        "blocks": [
+            section(text),
+            context(
+                "They apply to promises made in this channel from now on; promises already made "
+                "keep their reminders. Change one with `/promise channel set <key> <value>`, undo "
+                "with `/promise channel clear [key]`."
+            ),
+        ],
+    }
+
+
+def channel_help() -> Message:
+    return text_message(
+        "*Channel settings* (admins):\n"
+        "• `/promise channel [#channel] show`\n"
+        "• `/promise channel [#channel] set escalation #channel`\n"
+        "• `/promise channel [#channel] set kind candidate|customer|other`\n"
+        "• `/promise channel [#channel] set remind_before 30m` (0 turns the heads-up off)\n"
+        "• `/promise channel [#channel] set escalate_after 4h`\n"
+        "• `/promise channel [#channel] clear [key]`\n"
+        "Without `#channel`, it's the channel you type in."
+    )
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+def _figures_fields(f: Any) -> list[Block]:
+    late = str(f.kept_late)
+    if f.kept_late:
+        late += (f" (median {describe_span(f.median_late)}, "
+                 f"worst {describe_span(f.worst_late)})")
+    rate = "–" if f.on_time_rate is None else f"{round(f.on_time_rate * 100)}%"
+    opened = f"{f.open}" + (f" ({f.overdue} overdue)" if f.overdue else "")
+    pairs = [("Made", str(f.made)), ("Kept on time", str(f.kept_on_time)), ("Kept late", late),
+             ("Broken", str(f.broken)), ("Cancelled", str(f.cancelled)), ("Open", opened),
+             ("On time", rate)]
+    return [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in pairs]
+
+
+def _figures_line(f: Any) -> str:
+    parts = [f"{f.made} made", f"{f.kept_on_time} kept on time"]
+    late = f"{f.kept_late} late"
+    if f.kept_late:
+        late += f" (median {describe_span(f.median_late)}, worst {describe_span(f.worst_late)})"
+    parts += [late, f"{f.broken} broken", f"{f.cancelled} cancelled",
+              f"{f.open} open" + (f", {f.overdue} overdue" if f.overdue else "")]
+    rate = "" if f.on_time_rate is None else f" · *{round(f.on_time_rate * 100)}% on time*"
+    return " · ".join(parts) + rate
+
+
+MAX_REPORT_LINES = 40
+
+
+def report_message(report: Any, title: str, tz: str) -> Message:
+    """A `/promise report` answer (`report` is a bot.reports.Report)."""
+    days = round((report.until - report.since).total_seconds() / 86400)
+    heading = f"{title} — last {days} day{'s' if days != 1 else ''}"
+    total = report.total
+    rate = "" if total.on_time_rate is None else f"; {round(total.on_time_rate * 100)}% on time"
+    fallback = (f"{heading}: {total.made} made, {total.kept_on_time} kept on time, "
+                f"{total.kept_late} kept late, {total.broken} broken, {total.cancelled} cancelled, "
+                f"{total.open} open ({total.overdue} overdue){rate}.")
+    report_blocks: list[Block] = [
+        _header(heading),
+        context(f"{format_deadline(report.since, tz)} – {format_deadline(report.until, tz)} · "
+                f"{len(report.lines)} {'person' if len(report.lines) == 1 else 'people'}"),
+    ]
+    if not report.lines:
+        report_blocks.append(section("No promises made, closed or open in that time."))
+        return {"response_type": "ephemeral", "text": fallback, "blocks": report_blocks}
+    report_blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*In total*"},
+                          "fields": _figures_fields(total)})
+    report_blocks.append({"type": "divider"})
+    for line in report.lines[:MAX_REPORT_LINES]:
+        report_blocks.append(section(f"*<@{line.user_id}>* — {_figures_line(line.figures)}"))
+    if len(report.lines) > MAX_REPORT_LINES:
+        report_blocks.append(context(f"…and {len(report.lines) - MAX_REPORT_LINES} more people: "
+                                     "`kept report` on the server lists everyone."))
+    report_blocks.append(context(
+        "On time = kept by the deadline (the final one, after any extension) ÷ kept + broken; "
+        "cancelled promises don't count. Handed-off promises count for their current owner."))
+    return {"response_type": "ephemeral", "text": fallback, "blocks": report_blocks}
+
+
+# ---------------------------------------------------------------------------- deactivated owners
+
+
+def deactivated_handover(old_owner: str, promises: list[Promise], tz: str,
+                         now: datetime) -> Message:
+    """DM to the supervisor who takes over the open promises of a deactivated person."""
+    count = len(promises)
+    text = (f":inbox_tray: <@{old_owner}>'s Slack account was deactivated, so their "
+            f"{count} open promise{'s' if count != 1 else ''} "
+            f"{'are' if count != 1 else 'is'} now yours as their supervisor. Close, extend or "
+            "hand each one on:")
+    message_blocks = [section(text)]
+    for promise in promises[:20]:
+        message_blocks.append(section(promise_line(promise, tz, now)))
+        message_blocks.append(nudge_buttons(promise))
+    if count > 20:
+        message_blocks.append(context(f"…and {count - 20} more: `/promise list` shows them all."))
+    return {"text": f"<@{old_owner}> was deactivated: {count} open promise(s) are now yours.",
+            "blocks": message_blocks}

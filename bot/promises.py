@@ -252,7 +252,8 @@ def can_view_owner(session: Session, team_id: str, owner_id: str, actor: Actor) 
     return supervisor_of(session, team_id, owner_id) == actor.user_id
 
 
-def _changeable(session: Session, team_id: str, promise_id: int, actor: Actor) -> Promise:
+def changeable(session: Session, team_id: str, promise_id: int, actor: Actor) -> Promise:
+    """The open promise `actor` may change; a KeptError with a kind message otherwise."""
     promise = get_promise(session, team_id, promise_id, lock=True)
     if not can_change(session, promise, actor):
         raise NotAllowed(
@@ -286,7 +287,7 @@ def close_promise(
             "Tell me briefly why it couldn't be kept, e.g. "
             "`/promise broken 42 the role was filled internally`."
         )
-    promise = _changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor)
     promise.status = outcome.value
     promise.closure_note = note
     promise.closed_at = now
@@ -313,7 +314,7 @@ def extend_promise(
     """Move the deadline and re-arm the reminders for it."""
     note = _check_note(note)
     _check_future(new_deadline, now)
-    promise = _changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor)
     old = promise.deadline
     _skip_pending(session, promise)
     promise.deadline = new_deadline
@@ -344,7 +345,7 @@ def hand_off(
     now: datetime,
 ) -> tuple[Promise, str]:
     """Give the promise to someone else. Returns (promise, previous owner)."""
-    promise = _changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor)
     previous = promise.owner_id
     if new_owner_id == previous:
         raise InvalidInput(f"<@{new_owner_id}> already owns promise {short_id(promise.id)}.")
@@ -373,7 +374,7 @@ def edit_promise(
     now: datetime,
 ) -> Promise:
     description = _check_description(description)
-    promise = _changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor)
     changes: dict[str, Any] = {}
     if description != promise.description:
         changes["description"] = [promise.description, description]

@@ -13,7 +13,7 @@ from bot.counterparts import find_counterpart
 from bot.models import Status
 from bot.people import actor_for
 from bot.promises import InvalidInput as _Invalid
-from bot.promises import NotAllowed, can_change, close_promise, get_promise, parse_promise_id
+from bot.promises import changeable, close_promise, parse_promise_id
 from bot.runtime import Runtime
 from handlers.replies import carry_out, safely
 
@@ -64,12 +64,7 @@ def register(app: App, runtime: Runtime) -> None:
         def work() -> Reply:
             with runtime.sessions.begin() as session:
                 who, _tz = actor(session, team_id, user_id)
-                promise = get_promise(session, team_id, need_promise_id(value))
-                if not can_change(session, promise, who):
-                    raise NotAllowed("Only the owner, their supervisor or an admin can edit "
-                                     "this promise.")
-                if not promise.is_open:
-                    raise _Invalid(f"Promise #{promise.id} is already closed.")
+                promise = changeable(session, team_id, need_promise_id(value), who)
                 return Reply(open_view=blocks.edit_form(promise))
 
         carry_out(safely(work, "edit"), respond=respond, client=client,

@@ -18,10 +18,8 @@ from bot.models import Promise, Status
 from bot.people import actor_for, get_person
 from bot.promises import (
     Actor,
-    InvalidInput,
     KeptError,
-    NotAllowed,
-    can_change,
+    changeable,
     close_promise,
     extend_promise,
     get_promise,
@@ -41,16 +39,10 @@ def register(app: App, runtime: Runtime) -> None:
         return actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
                          admins=runtime.settings.admins, now=runtime.now())
 
-    def changeable(session: Session, team_id: str, user_id: str,
-                   value: str) -> tuple[Promise, Actor, str]:
+    def changeable_by(session: Session, team_id: str, user_id: str,
+                      value: str) -> tuple[Promise, Actor, str]:
         actor, tz = who(session, team_id, user_id)
-        promise = get_promise(session, team_id, need_promise_id(value))
-        if not can_change(session, promise, actor):
-            raise NotAllowed(f"Only <@{promise.owner_id}>, their supervisor or an admin can "
-                             "change this promise. Nothing was changed.")
-        if not promise.is_open:
-            raise InvalidInput(f"Promise #{promise.id} is already closed as *{promise.status}*.")
-        return promise, actor, tz
+        return changeable(session, team_id, need_promise_id(value), actor), actor, tz
 
     def button(action_id: str, work: Callable[[dict[str, Any], str, str, str], Reply]) -> None:
         @app.action(action_id)
@@ -77,13 +69,13 @@ def register(app: App, runtime: Runtime) -> None:
     def open_form(builder: Callable[[Promise], dict[str, Any]]) -> Callable[..., Reply]:
         def work(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:
             with runtime.sessions.begin() as session:
-                promise, _actor, _tz = changeable(session, team_id, user_id, value)
+                promise, _actor, _tz = changeable_by(session, team_id, user_id, value)
                 return Reply(open_view=builder(promise))
         return work
 
     def remind_owner(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:
         with runtime.sessions.begin() as session:
-            promise, _actor, _tz = changeable(session, team_id, user_id, value)
+            promise, _actor, _tz = changeable_by(session, team_id, user_id, value)
             owner = get_person(session, team_id, promise.owner_id, fetch=runtime.fetch_user,
                                now=runtime.now())
             owner_tz = (owner.tz if owner is not None else None) or "UTC"

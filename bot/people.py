@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Person
 from bot.promises import Actor, InvalidInput
@@ -78,6 +78,30 @@ def get_person(
         person = ensure_person(session, team_id, user_id)
     _apply_profile(person, user, now)
     return person
+
+
+def is_fresh(person: Person | None, now: datetime) -> bool:
+    return (person is not None and person.fetched_at is not None
+            and now - person.fetched_at < CACHE_FOR)
+
+
+def warm_person(sessions: sessionmaker[Session], team_id: str, user_id: str, *,
+                fetch: FetchUser, now: datetime) -> None:
+    """Refresh a stale profile with no transaction open while Slack answers, so a slow
+    users.info never holds a database lock (SQLite has one writer at a time)."""
+    if not user_id:
+        return
+    with sessions() as session:
+        if is_fresh(find_person(session, team_id, user_id), now):
+            return
+    try:
+        user = fetch(user_id)
+    except Exception:  # noqa: BLE001 - Slack down: the command goes on with what we have
+        return
+    if user is None:
+        return
+    with sessions.begin() as session:
+        _apply_profile(ensure_person(session, team_id, user_id), user, now)
 
 
 def actor_for(

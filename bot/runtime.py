@@ -55,6 +55,11 @@ class Runtime:
     def fetch_user(self, user_id: str) -> dict[str, Any] | None:
         return fetch_user(self.client, user_id)
 
+    def warm_person(self, team_id: str, user_id: str) -> None:
+        from bot.people import warm_person
+
+        warm_person(self.sessions, team_id, user_id, fetch=self.fetch_user, now=self.now())
+
     def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
         """Reminder timing for a promise made in `channel_id`: channel override or default."""
         remind = self.settings.remind_before

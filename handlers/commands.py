@@ -26,6 +26,7 @@ def register(app: App, runtime: Runtime) -> None:
                                request_key=command.get("trigger_id"))
 
         def work() -> Reply:
+            runtime.warm_person(team_id, request.user_id)
             with runtime.sessions.begin() as session:
                 runner = CommandRunner(session, fetch=runtime.fetch_user,
                                        admins=runtime.settings.admins, now=runtime.now(),

@@ -50,6 +50,7 @@ def register(app: App, runtime: Runtime) -> None:
                      client: WebClient) -> None:
             ack()
             team_id, user_id, value = action_context(body)
+            runtime.warm_person(team_id, user_id)
             reply = safely(lambda: work(body, team_id, user_id, value), action_id)
             if reply.message is not None and reply.open_view is None and reply.changed is None:
                 # a refusal or error: tell only the presser, leave the reminder as it is

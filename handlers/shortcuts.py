@@ -30,6 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
         kind = None
         deadline = None
         try:
+            runtime.warm_person(team_id, user_id)
             with runtime.sessions.begin() as session:
                 _actor, tz = actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
                                        admins=runtime.settings.admins, now=now)

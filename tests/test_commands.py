@@ -274,10 +274,6 @@ def test_one_workspace_never_sees_anothers_promises(bot: BotServer) -> None:
     assert only_promise(bot).status == "open"
 
 
-def test_channel_and_report_say_they_are_not_here_yet(bot: BotServer) -> None:
-    assert "isn't available" in message_text(bot.command("report"))
-
-
 def test_deadline_shown_moves_with_the_clock(bot: BotServer) -> None:
     bot.runtime.clock.set(bot.runtime.clock() + timedelta(hours=3))  # type: ignore[attr-defined]
     reply = message_text(bot.command("call Sam by EOD"))

@@ -835,3 +835,50 @@ def deactivated_handover(old_owner: str, promises: list[Promise], tz: str,
         message_blocks.append(context(f"…and {count - 20} more: `/promise list` shows them all."))
     return {"text": f"<@{old_owner}> was deactivated: {count} open promise(s) are now yours.",
             "blocks": message_blocks}
+
+
+# --- weekly digest for supervisors --------------------------------------------------------------
+
+
+def _trend(now: int, before: int, *, higher_is_better: bool = True) -> str:
+    if now == before:
+        return "→ same as the week before"
+    better = (now > before) == higher_is_better
+    arrow = "↑" if now > before else "↓"
+    return f"{arrow} from {before}" + (" :tada:" if better else "")
+
+
+def digest_message(digest: Any) -> Message:
+    """The Monday DM to a supervisor (`digest` is a bot.digest.Digest)."""
+    week, before = digest.last_week.total, digest.week_before.total
+    rate = (f"{round(100 * week.on_time_rate)}%" if week.on_time_rate is not None else "—")
+    rate_before = (f"{round(100 * before.on_time_rate)}%" if before.on_time_rate is not None
+                   else "—")
+    headline = (f":bar_chart: Your team's promises last week: {week.made} made, "
+                f"{week.kept_on_time} kept on time, {week.kept_late} kept late, "
+                f"{week.broken} broken.")
+    lines = [
+        f"*On time:* {rate} (the week before: {rate_before})",
+        f"*Kept on time:* {week.kept_on_time} {_trend(week.kept_on_time, before.kept_on_time)}",
+        f"*Broken:* {week.broken} "
+        f"{_trend(week.broken, before.broken, higher_is_better=False)}",
+        f"*Open now:* {week.open}, of which {week.overdue} overdue",
+    ]
+    per_rep = [f"<@{line.user_id}>: {line.figures.made} made, {line.figures.kept_on_time} on "
+               f"time, {line.figures.kept_late} late, {line.figures.broken} broken, "
+               f"{line.figures.open} open" for line in digest.last_week.lines]
+    message_blocks: list[Block] = [section(headline), section("\n".join(lines))]
+    if per_rep:
+        message_blocks.append(section("*By person:*\n" + "\n".join(per_rep[:40])))
+    if digest.overdue:
+        message_blocks.append(section(f"*Still overdue ({len(digest.overdue)}):*"))
+        for promise in digest.overdue[:15]:
+            message_blocks.append(section(promise_line(promise, digest.tz, digest.now)
+                                          + f" · <@{promise.owner_id}>"))
+            message_blocks.append(actions(
+                button("Remind them", REMIND_OWNER, str(promise.id), "primary"),
+                button("Mark kept", KEPT, str(promise.id)),
+                block_id=f"digest_{promise.id}"))
+    else:
+        message_blocks.append(context("Nothing overdue right now. :white_check_mark:"))
+    return {"text": headline, "blocks": message_blocks[:50]}

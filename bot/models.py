@@ -62,6 +62,8 @@ class Step(StrEnum):
     ESCALATION_CHANNEL = "escalation_channel"
     ESCALATION_ADMIN = "escalation_admin"
     NOBODY_REACHED = "nobody_reached"
+    # the weekly digest for a supervisor (no promise)
+    DIGEST = "digest"
 
 
 class DeliveryStatus(StrEnum):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Person
@@ -39,11 +40,19 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
 def ensure_person(session: Session, team_id: str, user_id: str) -> Person:
     """The person row, created empty if Kept has never seen them."""
     person = find_person(session, team_id, user_id)
-    if person is None:
-        person = Person(team_id=team_id, user_id=user_id, is_admin=False, is_deleted=False)
-        session.add(person)
-        session.flush()
-    return person
+    if person is not None:
+        return person
+    try:
+        with session.begin_nested():  # another thread or process may insert them first
+            person = Person(team_id=team_id, user_id=user_id, is_admin=False, is_deleted=False)
+            session.add(person)
+            session.flush()
+        return person
+    except IntegrityError:
+        existing = find_person(session, team_id, user_id)
+        if existing is None:
+            raise
+        return existing
 
 
 def get_person(

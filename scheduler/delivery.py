@@ -189,6 +189,24 @@ def _nudged_at(session: Session, delivery: Delivery) -> datetime | None:
         Delivery.step == Step.NUDGE.value, Delivery.status == DeliveryStatus.SENT.value))
 
 
+def _prepare_digest(session: Session, runtime: Runtime, delivery: Delivery, now: datetime,
+                    result: PassResult) -> Outgoing | None:
+    from bot.digest import build_digest
+
+    target = _person_target(session, runtime, delivery.team_id, delivery.recipient_id or "",
+                            now)
+    decision = decide(delivery, None, target, now=now,
+                      respect_working_hours=runtime.settings.respect_working_hours)
+    if decision.action != "send" or decision.target is None:
+        _settle(delivery, decision, now, result)
+        return None
+    digest = build_digest(session, delivery.team_id, delivery.recipient_id or "",
+                          tz=decision.target.tz or "UTC", now=now)
+    return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
+                    message=blocks.digest_message(digest), uncertain=delivery.uncertain,
+                    since=delivery.created_at)
+
+
 def _fan_out(session: Session, runtime: Runtime, delivery: Delivery, promise: Promise,
              now: datetime) -> Target | None:
     """Who gets an escalation. Creates sibling deliveries for the extra recipients."""
@@ -237,6 +255,20 @@ def _message(session: Session, delivery: Delivery, promise: Promise, target: Tar
                              to_channel=not target.is_person)
 
 
+def _settle(delivery: Delivery, decision: Decision, now: datetime, result: PassResult) -> None:
+    """Record a skip or a deferral of a claimed row."""
+    delivery.claim_expires_at = None
+    if decision.action == "skip":
+        delivery.status = DeliveryStatus.SKIPPED.value
+        delivery.last_error = decision.why
+        result.add("skipped")
+    else:
+        delivery.status = DeliveryStatus.PENDING.value
+        delivery.due_at = max(decision.until or now, now + timedelta(seconds=1))
+        delivery.attempts = max(0, delivery.attempts - 1)
+        result.add("deferred")
+
+
 def prepare(runtime: Runtime, delivery_id: int, worker: str,
             result: PassResult) -> Outgoing | None:
     """Decide what to do with one claimed row; returns what to send, if anything."""
@@ -249,6 +281,8 @@ def prepare(runtime: Runtime, delivery_id: int, worker: str,
             return None
         promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
         decision: Decision
+        if delivery.step == Step.DIGEST.value:
+            return _prepare_digest(session, runtime, delivery, now, result)
         if (promise is None or not promise.is_open
                 or delivery.deadline_version != promise.deadline_version
                 or (delivery.step == Step.HEADS_UP.value and now >= promise.deadline)):
@@ -270,18 +304,8 @@ def prepare(runtime: Runtime, delivery_id: int, worker: str,
                 return None
             decision = decide(delivery, promise, target, now=now, nudge_pending_until=pending,
                               respect_working_hours=runtime.settings.respect_working_hours)
-        if decision.action == "skip":
-            delivery.status = DeliveryStatus.SKIPPED.value
-            delivery.claim_expires_at = None
-            delivery.last_error = decision.why
-            result.add("skipped")
-            return None
-        if decision.action == "defer":
-            delivery.status = DeliveryStatus.PENDING.value
-            delivery.due_at = max(decision.until or now, now + timedelta(seconds=1))
-            delivery.claim_expires_at = None
-            delivery.attempts = max(0, delivery.attempts - 1)
-            result.add("deferred")
+        if decision.action != "send":
+            _settle(delivery, decision, now, result)
             return None
         assert decision.target is not None and promise is not None
         delivery.recipient_id = decision.target.channel
@@ -438,6 +462,21 @@ def run_pass(runtime: Runtime, *, worker: str | None = None, batch: int = 32,
                     if outcome is not None:
                         result.add(outcome)
     return result
+
+
+def plan_weekly_digests(runtime: Runtime) -> int:
+    """Plan this week's digest for every supervisor, unless KEPT_DIGEST=off."""
+    schedule = runtime.settings.digest
+    if schedule is None:
+        return 0
+    from bot.digest import plan_digests, supervisors_without_zone
+
+    with runtime.sessions() as session:
+        unknown = supervisors_without_zone(session)
+    for team_id, supervisor_id in unknown:  # the digest is due in *their* morning
+        runtime.warm_person(team_id, supervisor_id)
+    with runtime.sessions.begin() as session:
+        return plan_digests(session, runtime.now(), schedule)
 
 
 def refresh_reminders(runtime: Runtime, team_id: str, promise_ids: Iterable[int]) -> int:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
 from bot.web import HealthState
-from scheduler.delivery import PassResult, run_pass, worker_name
+from scheduler.delivery import PassResult, plan_weekly_digests, run_pass, worker_name
+
+DIGEST_EVERY = timedelta(minutes=5)
 
 log = logging.getLogger("kept.scheduler")
 
@@ -28,11 +30,13 @@ class SchedulerLoop:
         self.worker = worker_name()
         self._scheduler: BackgroundScheduler | BlockingScheduler | None = None
         self._lock = threading.Lock()
+        self._digests_planned_at: datetime | None = None
 
     def tick(self) -> PassResult | None:
         if not self._lock.acquire(blocking=False):
             return None  # the previous pass is still running
         try:
+            self._plan_digests()
             result = run_pass(self.runtime, worker=self.worker)
             self.health.last_pass_error = None
             if result.claimed:
@@ -47,6 +51,14 @@ class SchedulerLoop:
         finally:
             self.health.last_pass_at = self.runtime.now()
             self._lock.release()
+
+    def _plan_digests(self) -> None:
+        """Plan this week's supervisor digests: on the first tick, then every few minutes."""
+        now = self.runtime.now()
+        if self._digests_planned_at is not None and now - self._digests_planned_at < DIGEST_EVERY:
+            return
+        plan_weekly_digests(self.runtime)
+        self._digests_planned_at = now
 
     def _add_job(self, scheduler: BackgroundScheduler | BlockingScheduler) -> None:
         scheduler.add_job(self.tick, "interval",

@@ -44,13 +44,14 @@ def decide(
     out yet: the moment that nudge is due. The escalation waits for it; a nudge that was
     skipped or failed for good does not hold the escalation back.
     """
-    if promise is None or not promise.is_open:
-        return Decision("skip", why="promise closed")
-    if delivery.deadline_version != promise.deadline_version:
-        return Decision("skip", why="deadline changed")
-    if delivery.step == Step.HEADS_UP.value and now >= promise.deadline:
-        # e.g. the bot was down or the owner was outside working hours: the nudge says it all
-        return Decision("skip", why="deadline passed: the nudge replaces the heads-up")
+    if delivery.step != Step.DIGEST.value:  # a digest belongs to no promise
+        if promise is None or not promise.is_open:
+            return Decision("skip", why="promise closed")
+        if delivery.deadline_version != promise.deadline_version:
+            return Decision("skip", why="deadline changed")
+        if delivery.step == Step.HEADS_UP.value and now >= promise.deadline:
+            # the bot was down or the owner outside working hours: the nudge says it all
+            return Decision("skip", why="deadline passed: the nudge replaces the heads-up")
     if delivery.step == Step.ESCALATION.value and nudge_pending_until is not None:
         until = max(now.replace(microsecond=0) + WAIT_FOR_NUDGE, nudge_pending_until)
         return Decision("defer", until=until, why="waiting for the nudge to go out first")

@@ -475,11 +475,15 @@ def escalation(
     return {"text": text, "blocks": message_blocks}
 
 
-def nobody_to_escalate_to(promise: Promise) -> Message:
+def nobody_to_escalate_to(promise: Promise, *, admins_told: bool = False) -> Message:
+    if admins_told:
+        who = ("No supervisor or escalation channel is set for you, so I let the workspace "
+               "admins know instead (they can set your supervisor).")
+    else:
+        who = ("I couldn't reach a supervisor, an escalation channel or an admin about it.")
     text = (
-        f":information_source: Your promise {short_id(promise.id)} is overdue and I couldn't "
-        "reach a supervisor, an escalation channel or an admin about it. Please close it or "
-        "set a new date so it doesn't slip through."
+        f":information_source: Your promise {short_id(promise.id)} is overdue. {who} Please "
+        "close it or set a new date so it doesn't slip through."
     )
     return {"text": text, "blocks": [section(text), nudge_buttons(promise)]}
 

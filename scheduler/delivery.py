@@ -250,7 +250,11 @@ def _message(session: Session, delivery: Delivery, promise: Promise, target: Tar
     if step is Step.NUDGE:
         return blocks.nudge(promise, tz, now)
     if step is Step.NOBODY_REACHED:
-        return blocks.nobody_to_escalate_to(promise)
+        escalation_key = delivery.key.rsplit(":", 1)[0]
+        admins_told = session.scalar(select(Delivery.id).where(
+            Delivery.team_id == delivery.team_id,
+            Delivery.key.startswith(f"{escalation_key}:admin:")).limit(1)) is not None
+        return blocks.nobody_to_escalate_to(promise, admins_told=admins_told)
     return blocks.escalation(promise, tz, now, nudged_at=_nudged_at(session, delivery),
                              to_channel=not target.is_person)
 

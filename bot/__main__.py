@@ -1,4 +1,4 @@
-"""The `kept` command line: run, migrate, tick, scheduler, supervisors, report."""
+"""The `kept` command line: run, migrate, tick, scheduler, supervisors, channels, report."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.runtime import Runtime
 
 log = logging.getLogger("kept")
 
@@ -149,12 +155,119 @@ def cmd_tick(_args: argparse.Namespace) -> int:
 
 def cmd_supervisors_import(args: argparse.Namespace) -> int:
     from bot.directory import import_supervisors
+
+    return import_supervisors(_runtime(), args.file, team_id=args.team, partial=args.partial)
+
+
+def _runtime() -> Runtime:
     from bot.migrate import migrate
     from bot.runtime import Runtime
 
     runtime = Runtime.build(_settings())
-    migrate(runtime.engine)
-    return import_supervisors(runtime, args.file, team_id=args.team, partial=args.partial)
+    # admin commands print their own output: keep migration chatter out of it unless -v
+    quiet = not logging.getLogger().isEnabledFor(logging.DEBUG)
+    alembic_log = logging.getLogger("alembic.runtime.migration")
+    level = alembic_log.level
+    if quiet:
+        alembic_log.setLevel(logging.WARNING)
+    try:
+        migrate(runtime.engine)
+    finally:
+        alembic_log.setLevel(level)
+    return runtime
+
+
+def cmd_supervisors_list(args: argparse.Namespace) -> int:
+    from bot.directory import list_supervisors
+
+    return list_supervisors(_runtime(), team_id=args.team, as_csv=args.csv)
+
+
+def cmd_supervisors_sync(args: argparse.Namespace) -> int:
+    from bot.directory import sync_people
+
+    return sync_people(_runtime(), team_id=args.team)
+
+
+def cmd_channels_load(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.channels import load_settings
+    from bot.directory import team_of
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"kept: can't read {args.file}: {error}", file=sys.stderr)
+        return 2
+    runtime = _runtime()
+    name = Path(args.file).name
+    team = args.team
+    if team is None and "team:" not in text:
+        team = team_of(runtime, None, sys.stderr)
+        if team is None:
+            return 2
+    with runtime.sessions.begin() as session:
+        result = load_settings(session, text, team_id=team, actor_id="kept-cli",
+                               now=runtime.now(), prune=args.prune)
+        if result.problems:
+            session.rollback()
+    if result.problems:
+        for problem in result.problems:
+            print(f"{name}: {problem}", file=sys.stderr)
+        print(f"kept: {len(result.problems)} problem(s) in {name}; nothing was changed",
+              file=sys.stderr)
+        return 1
+    print(f"kept: channel settings loaded for team {result.team_id}: "
+          f"{len(result.channels)} channel(s)"
+          + (f", {len(result.removed)} removed" if result.removed else ""))
+    return 0
+
+
+def cmd_channels_dump(args: argparse.Namespace) -> int:
+    from bot.channels import dump_settings
+    from bot.directory import team_of
+
+    runtime = _runtime()
+    team = team_of(runtime, args.team, sys.stderr)
+    if team is None:
+        return 2
+    with runtime.sessions() as session:
+        sys.stdout.write(dump_settings(session, team))
+    return 0
+
+
+def _date(value: str) -> datetime:
+    from datetime import UTC, datetime
+
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-01") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.directory import team_of
+    from bot.reports import build_report, csv_rows, text_table
+
+    runtime = _runtime()
+    since: datetime = args.since
+    until: datetime = args.until or runtime.now()
+    if until <= since:
+        print("kept: --until must be after --since", file=sys.stderr)
+        return 2
+    team = team_of(runtime, args.team, sys.stderr)
+    if team is None:
+        return 2
+    with runtime.sessions() as session:
+        report = build_report(session, team, since=since, until=until)
+    if args.csv:
+        csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(report))
+    else:
+        sys.stdout.write(text_table(report))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -176,8 +289,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     imp = sup_sub.add_parser("import", help="import user,supervisor rows from a CSV file")
     imp.add_argument("file")
     imp.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
-    imp.add_argument("--partial", action="store_true", help="apply the good rows of a bad file")
+    imp.add_argument("--partial", action="store_true",
+                     help="apply the good rows of a file with problems (exit code still 1)")
     imp.set_defaults(func=cmd_supervisors_import)
+    lst = sup_sub.add_parser("list", help="who reports to whom")
+    lst.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    lst.add_argument("--csv", action="store_true", help="as a user,supervisor file to import")
+    lst.set_defaults(func=cmd_supervisors_list)
+    syn = sup_sub.add_parser(
+        "sync", help="re-check people with Slack; hand deactivated people's promises on"
+    )
+    syn.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    syn.set_defaults(func=cmd_supervisors_sync)
+    chan = sub.add_parser("channels", help="channel settings")
+    chan_sub = chan.add_subparsers(dest="channels_command", required=True)
+    load = chan_sub.add_parser("load", help="apply a YAML settings file (all or nothing)")
+    load.add_argument("file")
+    load.add_argument("--team", default=None, help="Slack team id (default: the file's team:)")
+    load.add_argument("--prune", action="store_true",
+                      help="also remove the settings of channels the file doesn't list")
+    load.set_defaults(func=cmd_channels_load)
+    dump = chan_sub.add_parser("dump", help="print the channel settings as YAML")
+    dump.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    dump.set_defaults(func=cmd_channels_dump)
+    rep = sub.add_parser("report", help="promises kept on time, late, broken, open")
+    rep.add_argument("--since", required=True, type=_date, help="first day, YYYY-MM-DD (UTC)")
+    rep.add_argument("--until", default=None, type=_date,
+                     help="day after the last, YYYY-MM-DD (UTC; default: now)")
+    rep.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    rep.add_argument("--csv", action="store_true", help="CSV instead of a text table")
+    rep.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
     _logging(args.verbose)
     if not getattr(args, "func", None):

@@ -139,6 +139,16 @@ def default_counterpart_kind(session: Session, team_id: str, channel_id: str | N
     return setting.counterpart_kind if setting is not None else None
 
 
+def counterpart_kind_for(
+    session: Session, team_id: str, channel_id: str | None, guessed: str | None
+) -> str | None:
+    """The kind of a new promise's counterpart: what its text says (candidate or customer),
+    else the channel's default kind, else the guess (`other`: a name with no telling words)."""
+    if guessed in ("candidate", "customer"):
+        return guessed
+    return default_counterpart_kind(session, team_id, channel_id) or guessed
+
+
 def values_of(setting: ChannelSetting | None) -> dict[str, str | int]:
     """The keys this channel sets, as stored (unset keys are left out)."""
     if setting is None:
@@ -211,19 +221,20 @@ def team_settings(session: Session, team_id: str) -> list[ChannelSetting]:
 
 def dump_settings(session: Session, team_id: str) -> str:
     """The team's channel settings as the YAML `load_settings` reads."""
-    channels: dict[str, dict[str, str]] = {}
+    channels: dict[str, dict[str, str | int]] = {}
     for setting in team_settings(session, team_id):
         values = values_of(setting)
         if not values:
             continue
-        out: dict[str, str] = {}
+        out: dict[str, str | int] = {}
         for key in KEYS:
             if key not in values:
                 continue
             value = values[key]
-            out[key] = (
-                format_span(int(value)) if key.endswith(("_before", "_after")) else str(value)
-            )
+            if key in ("remind_before", "escalate_after"):
+                out[key] = format_span(int(value)) if value else 0  # 0, not the string '0'
+            else:
+                out[key] = str(value)
         channels[setting.channel_id] = out
     return yaml.safe_dump({"team": team_id, "channels": channels}, sort_keys=False)
 
@@ -329,6 +340,11 @@ def parse_settings_file(text: str) -> LoadResult:
     return result
 
 
+def _line_number(problem: str) -> int:
+    match = re.match(r"line (\d+):", problem)
+    return int(match.group(1)) if match else 0
+
+
 def _plain(text: str) -> str:
     """Slack mrkdwn of a user-facing message, for a terminal."""
     return text.replace("`", "")
@@ -357,6 +373,7 @@ def load_settings(
     if result.team_id is None and not result.problems:
         result.problems.append("line 1: no `team:` in the file and no team given")
     if result.problems:
+        result.problems.sort(key=_line_number)
         return result
     team = result.team_id
     assert team is not None

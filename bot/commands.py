@@ -7,12 +7,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot import blocks
+from bot.channels import (
+    channel_ref,
+    clear_values,
+    counterpart_kind_for,
+    get_setting,
+    is_channel_id,
+    key_name,
+    parse_value,
+    set_value,
+    values_of,
+)
 from bot.counterparts import find_counterpart
 from bot.deadlines import DeadlineProblem, parse_deadline
 from bot.models import Status
@@ -31,6 +42,7 @@ from bot.promises import (
     reports_of,
     supervisor_of,
 )
+from bot.reports import build_report
 from bot.steps import Timing
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -59,6 +71,29 @@ def mention(word: str) -> str | None:
     """`<@U123|jane>` -> `U123`; anything else -> None."""
     match = _MENTION.match(word.strip())
     return match.group(1) if match else None
+
+
+_DAYS = re.compile(r"^(\d{1,4})\s*(?:d|days?)?$", re.I)
+CHANNEL_ACTIONS = ("show", "set", "clear", "help")
+REPORT_SCOPES = ("team", "everyone", "all")
+MAX_REPORT_DAYS = 366
+
+
+def _is_channel_command(rest: str) -> bool:
+    """`/promise channel ...` is a sub-command, not a promise that starts with "channel"."""
+    first = rest.split()[0] if rest.split() else ""
+    return not first or first.lower() in CHANNEL_ACTIONS or first.startswith(("<#", "#"))
+
+
+def _is_report_command(rest: str) -> bool:
+    words = rest.split()
+    if not words:
+        return True
+    if len(words) > 2:
+        return False
+    return all(
+        w.lower() in REPORT_SCOPES or mention(w) is not None or _DAYS.match(w) for w in words
+    )
 
 
 def _need_id(word: str | None, usage: str) -> int:
@@ -123,15 +158,10 @@ class CommandRunner:
             return self.handoff(command, actor, tz, rest)
         if sub == "supervisor":
             return self.supervisor(command, actor, rest)
-        if sub in {"channel", "report"} and (
-            not rest or rest.split()[0].startswith(("<", "#")) or rest.split()[0].isdigit()
-        ):
-            return Reply(
-                blocks.text_message(
-                    f"`/promise {sub}` isn't available in this version of Kept yet. "
-                    "`/promise help` lists what is."
-                )
-            )
+        if sub == "channel" and _is_channel_command(rest):
+            return self.channel(command, actor, rest)
+        if sub == "report" and _is_report_command(rest):
+            return self.report(command, actor, tz, rest)
         return self.record(command, actor, tz, text)
 
     def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
@@ -151,7 +181,10 @@ class CommandRunner:
             now=self.now,
             timing=self.timing,
             counterpart=counterpart.name,
-            counterpart_kind=counterpart.kind.value if counterpart.kind else None,
+            counterpart_kind=counterpart_kind_for(
+                self.session, command.team_id, command.channel_id,
+                counterpart.kind.value if counterpart.kind else None,
+            ),
             source_channel_id=command.channel_id,
             request_key=f"command:{command.request_key}" if command.request_key else None,
         )
@@ -296,3 +329,116 @@ class CommandRunner:
             )
         set_supervisor(self.session, command.team_id, rep, lead)
         return Reply(blocks.supervisor_set(rep, lead))
+
+    def channel(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
+        """`/promise channel [#channel] show | set <key> <value> | clear [key]` (admins)."""
+        if not actor.is_admin:
+            raise NotAllowed(
+                "Only workspace admins (or people in KEPT_ADMINS) can see or change channel "
+                "settings. Ask one of them if this channel needs different reminders."
+            )
+        words = rest.split()
+        target = command.channel_id
+        if words and channel_ref(words[0]) is not None:
+            target = channel_ref(words[0])
+            words = words[1:]
+        elif words and words[0].startswith(("#", "<#")):
+            raise InvalidInput(
+                f"I can't tell which channel `{words[0][:60]}` is. Pick it from the list Slack "
+                "shows as you type `#`."
+            )
+        action = words[0].lower() if words else "show"
+        if action == "help" or action not in CHANNEL_ACTIONS:
+            return Reply(blocks.channel_help())
+        if not target or not is_channel_id(target):
+            raise InvalidInput(
+                "This conversation isn't a channel. Name one, e.g. `/promise channel #sales show`."
+            )
+        if action == "show":
+            values = values_of(get_setting(self.session, command.team_id, target))
+            return Reply(blocks.channel_settings_shown(target, values))
+        if action == "set":
+            if len(words) < 3:
+                raise InvalidInput(
+                    "Usage: `/promise channel set <key> <value>`, e.g. "
+                    "`/promise channel set remind_before 30m`. Keys: escalation, kind, "
+                    "remind_before, escalate_after."
+                )
+            key = key_name(words[1])
+            value = parse_value(key, " ".join(words[2:]))
+            setting = set_value(
+                self.session, command.team_id, target, key, value,
+                actor_id=actor.user_id, now=self.now,
+            )
+            return Reply(blocks.channel_settings_shown(
+                target, values_of(setting), headline=f":white_check_mark: Saved for <#{target}>."
+            ))
+        key = key_name(words[1]) if len(words) > 1 else None
+        setting = clear_values(
+            self.session, command.team_id, target, key, actor_id=actor.user_id, now=self.now
+        )
+        what = f"`{key}` is back to the default" if key else "Every setting is back to the default"
+        return Reply(blocks.channel_settings_shown(
+            target, values_of(setting), headline=f":white_check_mark: {what} for <#{target}>."
+        ))
+
+    def report(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
+        """`/promise report [@user|team|everyone] [days]`: supervisors for their reports,
+        admins for anyone; by default a supervisor's team, or everyone for an admin; 7 days."""
+        days, scope = 7, None
+        for word in rest.split():
+            days_match = _DAYS.match(word)
+            if days_match:
+                days = int(days_match.group(1))
+            else:
+                scope = word
+        if not 1 <= days <= MAX_REPORT_DAYS:
+            raise InvalidInput(f"Pick a number of days from 1 to {MAX_REPORT_DAYS}.")
+        team = reports_of(self.session, command.team_id, actor.user_id)
+        if scope is None:
+            if actor.is_admin:
+                scope = "everyone"
+            elif team:
+                scope = "team"
+            else:
+                raise NotAllowed(
+                    "Reports are for supervisors and admins, and nobody reports to you in Kept "
+                    "yet. `/promise report @you` shows your own record."
+                )
+        owners: list[str] | None
+        if scope.lower() in {"everyone", "all"}:
+            if not actor.is_admin:
+                raise NotAllowed(
+                    "Only admins can see everyone's report. `/promise report team` shows yours."
+                )
+            owners, title = None, "Everyone"
+        elif scope.lower() == "team":
+            if not team:
+                raise InvalidInput(
+                    "Nobody reports to you in Kept yet, so there's no team to report on. An admin "
+                    "can set it with `/promise supervisor @rep @you`."
+                )
+            owners, title = sorted(team), "Your team"
+        else:
+            owner = mention(scope)
+            if owner is None:
+                raise InvalidInput(
+                    "Usage: `/promise report [@user|team|everyone] [days]`, e.g. "
+                    "`/promise report team 30`."
+                )
+            if not (actor.is_admin or owner == actor.user_id or owner in team):
+                raise NotAllowed(
+                    f"Only <@{owner}>'s supervisor or an admin can see their report."
+                )
+            person = get_person(
+                self.session, command.team_id, owner, fetch=self.fetch, now=self.now
+            )
+            owners = [owner]
+            title = "Your record" if owner == actor.user_id else (
+                person.name if person is not None and person.name else owner
+            )
+        report = build_report(
+            self.session, command.team_id, since=self.now - timedelta(days=days),
+            until=self.now, owners=owners,
+        )
+        return Reply(blocks.report_message(report, title, tz))

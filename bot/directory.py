@@ -8,6 +8,7 @@ supervisors ...` commands, which also talk to Slack.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -87,6 +88,12 @@ def read_rows(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
     return rows, problems
 
 
+def _unmention(ref: str) -> str:
+    """`<@U123|jane>` -> `U123`; anything else as it is."""
+    mention = _MENTION.match(ref)
+    return mention.group(1) if mention else ref
+
+
 def _reaches(chain: dict[str, str | None], start: str | None, target: str) -> bool:
     """Does following supervisors from `start` lead to `target`?"""
     seen: set[str] = set()
@@ -127,10 +134,8 @@ def import_rows(
     wanted: dict[str, tuple[int, str | None]] = {}  # rep -> (line, lead)
 
     def who(ref: str, line: int, column: str) -> str | None:
-        mention = _MENTION.match(ref)
-        ref = mention.group(1) if mention else ref
         try:
-            user_id, user = resolve(ref)
+            user_id, user = resolve(_unmention(ref))
         except UnknownUser as error:
             result.problems.append((line, f"{column}: {error}"))
             return None
@@ -349,25 +354,30 @@ def import_supervisors(
         return 2
     rows, problems = read_rows(text)
     name = Path(path).name
+    # Ask Slack about everyone first, with no transaction open (SQLite: one writer at a time).
+    resolve = slack_resolver(runtime)
     try:
-        with runtime.sessions.begin() as session:
-            result = import_rows(
-                session,
-                team,
-                rows,
-                resolve=slack_resolver(runtime),
-                now=runtime.now(),
-                partial=partial,
-            )
-            result.problems = sorted(problems + result.problems)
-            if result.problems and not partial:
-                session.rollback()
+        for row in rows:
+            for ref in (row.user, row.supervisor):
+                if ref:
+                    with contextlib.suppress(UnknownUser):
+                        resolve(_unmention(ref))
     except SlackApiError as error:
         print(
             f"kept: Slack refused a look-up ({error.response.get('error')}); nothing imported",
             file=err,
         )
         return 2
+    except Exception as error:  # noqa: BLE001 - Slack unreachable: one clear line
+        print(f"kept: could not reach Slack ({type(error).__name__}); nothing imported", file=err)
+        return 2
+    with runtime.sessions.begin() as session:
+        result = import_rows(
+            session, team, rows, resolve=resolve, now=runtime.now(), partial=partial
+        )
+        result.problems = sorted(problems + result.problems)
+        if result.problems and not partial:
+            session.rollback()
     for line, reason in result.problems:
         print(f"{name}:{line}: {reason}", file=err)
     if result.problems and not partial:
@@ -452,20 +462,21 @@ def sync_people(
     checked = failed = 0
     dms: list[tuple[str, dict[str, Any], str]] = []  # (new owner, message, line to print)
     stranded: list[str] = []
-    answers: dict[str, dict[str, Any] | None] = {}  # what users.info said, this round
-
-    def fetch(uid: str) -> dict[str, Any] | None:
-        answers[uid] = runtime.fetch_user(uid)
-        return answers[uid]
-
     for user_id in sorted(user_ids):
+        try:  # ask Slack with no transaction open (SQLite: one writer at a time)
+            user = runtime.fetch_user(user_id)
+        except Exception as error:  # noqa: BLE001 - count it, go on with the others
+            log.warning("users.info %s failed: %s", user_id, error)
+            user = None
+        if user is None:
+            failed += 1
+            continue
         now = runtime.now()
-        answers.clear()
         with runtime.sessions.begin() as session:
-            person = get_person(session, team, user_id, fetch=fetch, now=now, refresh=True)
-            if person is None or answers.get(user_id) is None:
-                failed += 1
-                continue
+            person = get_person(
+                session, team, user_id, fetch=lambda _uid, u=user: u, now=now, refresh=True
+            )
+            assert person is not None
             checked += 1
             if not person.is_deleted:
                 continue

@@ -84,6 +84,7 @@ class Cell:
     answered_ok: int = 0
     answered_bad: int = 0
     note: str = ""
+    load: str = ""
 
     @property
     def acks(self) -> list[float]:
@@ -206,9 +207,10 @@ def load(port: int, fake: FakeProcess, total: int, concurrency: int) -> tuple[li
 def run_cell(db: str, server: Server, fake: FakeProcess, total: int, concurrency: int,
              kept: bool) -> Cell:
     fake.reset()
+    load_before = loadavg().split()[0]
     cpu0 = server.cpu()
     sent, wall = load(server.port, fake, total, concurrency)
-    cell = Cell(db, server.name, concurrency, sent, wall, 0.0)
+    cell = Cell(db, server.name, concurrency, sent, wall, 0.0, load=load_before)
     if kept:
         acked = sum(1 for s in sent if s.status == 200)
         got = fake.wait_count("response_url", acked, timeout=120)
@@ -265,6 +267,13 @@ def bench_database(db: str, url: str, fake: FakeProcess, bare: Server, args: arg
                       + (f", round trip p50 {median(cell.roundtrips) * 1000:.0f} ms "
                          f"p99 {percentile(cell.roundtrips, 99) * 1000:.0f} ms"
                          if is_kept else ""), flush=True)
+        kept_cells = [c for c in cells if c.server == "Kept"]
+        notes.append(
+            f"{db}: answers on the response_url in the measured Kept cells: "
+            f"{sum(c.answered_ok for c in kept_cells)} \"Got it\", "
+            f"{sum(c.answered_bad for c in kept_cells)} other, "
+            f"{sum(len(c.sent) - len(c.roundtrips) for c in kept_cells)} missing"
+            + "".join(f"; {c.note}" for c in kept_cells if c.note))
         stored = stored_promises(url)
         expected = {f"command:{t}" for t in kept_triggers}
         duplicates = sum(1 for n in stored.values() if n > 1)
@@ -303,7 +312,7 @@ def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, starte
             ms(median(c.acks)), ms(percentile(c.acks, 99)),
             ms(median(c.roundtrips)) if c.roundtrips else "—",
             ms(percentile(c.roundtrips, 99)) if c.roundtrips else "—",
-            c.non200, f"{c.cpu / len(c.sent) * 1000:.1f}",
+            c.non200, f"{c.cpu / len(c.sent) * 1000:.1f}", c.load,
         ])
     out = [
         f"### HTTP `/promise` — {started}",
@@ -313,12 +322,14 @@ def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, starte
         "channel_timeout 30, connection_limit 1000 for both servers.",
         "",
         table(["DB", "server", "conc.", "requests", "req/s", "ack p50 ms", "ack p99 ms",
-               "round trip p50 ms", "round trip p99 ms", "non-200", "server CPU ms/req"], rows),
+               "round trip p50 ms", "round trip p99 ms", "non-200", "server CPU ms/req",
+               "load avg"], rows),
         "",
         "Round trip = from sending the command to the fake Slack receiving the answer on the "
         "response_url (Kept only; the bare app answers nothing). Server CPU = user+system "
         "time of the server process from the cell's start until its last answer was posted, "
-        "per request.",
+        "per request. Load avg = the machine's 1-minute load average when the cell started (other "
+        "people's test runs share the 2 cores).",
         "",
         "Targets (Kept vs bare Bolt, same DB and concurrency):",
         "",

@@ -12,7 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -73,15 +73,18 @@ class FakeProcess:
         path.unlink()
         return rows
 
+    def cpu(self) -> float:
+        """CPU seconds (user + system) the fake Slack process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def reset(self) -> None:
         self._ask("reset")
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            try:
+            with suppress(RuntimeError, OSError, ValueError):
                 self._ask("quit")
-            except (RuntimeError, OSError, ValueError):
-                pass
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -174,6 +174,10 @@ def help_message() -> Message:
             "• `/promise extend <id> <when> [note]` — new deadline",
             "• `/promise handoff <id> @user` — give it to someone else",
             "• `/promise supervisor @rep [@lead]` — who @rep reports to (admins set it)",
+        "• `/promise report [@user|team] [days]` — kept on time, late, broken, open "
+        "(supervisors, admins)",
+        "• `/promise channel [#channel] show|set|clear` — channel settings (admins; "
+        "`/promise channel help`)",
             "• `/promise` on its own opens the form.",
         ]
     )

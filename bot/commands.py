@@ -36,6 +36,7 @@ from bot.promises import (
     close_promise,
     create_promise,
     extend_promise,
+    get_promise,
     hand_off,
     open_promises,
     parse_promise_id,
@@ -43,7 +44,7 @@ from bot.promises import (
     supervisor_of,
 )
 from bot.reports import build_report
-from bot.steps import Timing
+from bot.steps import Timing, timing_for_channel
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_TEXT = 12000
@@ -120,6 +121,7 @@ class CommandRunner:
         now: datetime,
         timing: Timing,
     ) -> None:
+        """`timing` is the workspace default; a channel's own settings override it."""
         self.session = session
         self.fetch = fetch
         self.admins = admins
@@ -179,7 +181,8 @@ class CommandRunner:
             description=description,
             deadline=parsed.deadline,
             now=self.now,
-            timing=self.timing,
+            timing=timing_for_channel(self.session, command.team_id, command.channel_id,
+                                      self.timing),
             counterpart=counterpart.name,
             counterpart_kind=counterpart_kind_for(
                 self.session, command.team_id, command.channel_id,
@@ -264,6 +267,7 @@ class CommandRunner:
             )
         if parsed.problem is DeadlineProblem.PAST:
             raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
+        source = get_promise(self.session, command.team_id, promise_id).source_channel_id
         promise = extend_promise(
             self.session,
             team_id=command.team_id,
@@ -272,7 +276,7 @@ class CommandRunner:
             new_deadline=parsed.deadline,
             note=parsed.description or None,
             now=self.now,
-            timing=self.timing,
+            timing=timing_for_channel(self.session, command.team_id, source, self.timing),
         )
         return Reply(blocks.promise_extended(promise, tz), changed=(promise.team_id, promise.id),
                      home_for=(promise.team_id, [promise.owner_id, actor.user_id]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -12,10 +12,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
-from bot.models import ChannelSetting
 from bot.settings import Settings
 from bot.slack import fetch_user, make_client
-from bot.steps import Timing
+from bot.steps import Timing, timing_for_channel
 
 
 def utc_now() -> datetime:
@@ -62,13 +61,6 @@ class Runtime:
 
     def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
         """Reminder timing for a promise made in `channel_id`: channel override or default."""
-        remind = self.settings.remind_before
-        escalate = self.settings.escalate_after
-        if channel_id:
-            setting = session.get(ChannelSetting, (team_id, channel_id))
-            if setting is not None:
-                if setting.remind_before_seconds is not None:
-                    remind = timedelta(seconds=setting.remind_before_seconds)
-                if setting.escalate_after_seconds is not None:
-                    escalate = timedelta(seconds=setting.escalate_after_seconds)
-        return Timing(remind_before=remind, escalate_after=escalate)
+        return timing_for_channel(session, team_id, channel_id, Timing(
+            remind_before=self.settings.remind_before,
+            escalate_after=self.settings.escalate_after))

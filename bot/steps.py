@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.models import Step
+from sqlalchemy.orm import Session
+
+from bot.models import ChannelSetting, Step
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,19 @@ def plan_steps(deadline: datetime, timing: Timing, now: datetime) -> list[tuple[
     steps.append((Step.NUDGE, deadline))
     steps.append((Step.ESCALATION, deadline + timing.escalate_after))
     return steps
+
+
+def timing_for_channel(session: Session, team_id: str, channel_id: str | None,
+                       default: Timing) -> Timing:
+    """The timing for a promise made in `channel_id`: its channel's overrides, else `default`."""
+    if not channel_id:
+        return default
+    setting = session.get(ChannelSetting, (team_id, channel_id))
+    if setting is None:
+        return default
+    return Timing(
+        remind_before=(default.remind_before if setting.remind_before_seconds is None
+                       else timedelta(seconds=setting.remind_before_seconds)),
+        escalate_after=(default.escalate_after if setting.escalate_after_seconds is None
+                        else timedelta(seconds=setting.escalate_after_seconds)),
+    )

@@ -30,7 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.sessions.begin() as session:
                 runner = CommandRunner(session, fetch=runtime.fetch_user,
                                        admins=runtime.settings.admins, now=runtime.now(),
-                                       timing=runtime.timing(session, team_id, channel_id))
+                                       timing=runtime.timing(session, team_id, None))
                 return runner.run(request)
 
         carry_out(safely(work, "/promise"), respond=respond, client=client,

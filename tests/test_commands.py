@@ -114,7 +114,8 @@ def test_empty_command_opens_the_form(bot: BotServer) -> None:
 
 def test_help(bot: BotServer) -> None:
     text = message_text(bot.command("help"))
-    for word in ("/promise list", "/promise done", "/promise extend", "/promise handoff"):
+    for word in ("/promise list", "/promise done", "/promise extend", "/promise handoff",
+                 "/promise report", "/promise channel"):
         assert word in text
 
 
@@ -279,3 +280,20 @@ def test_deadline_shown_moves_with_the_clock(bot: BotServer) -> None:
     reply = message_text(bot.command("call Sam by EOD"))
     # 21:00 UTC = 13:00 in Los Angeles: EOD is still today 17:00
     assert "Wed 25 Nov, 17:00 PST" in reply
+
+
+def test_extend_rearms_with_the_promises_own_channel_settings(bot: BotServer) -> None:
+    from bot.models import ChannelSetting
+
+    with bot.runtime.sessions.begin() as session:
+        session.add(ChannelSetting(team_id=TEAM, channel_id="C0SALES",
+                                   escalate_after_seconds=3600, remind_before_seconds=600))
+    promise = record(bot, "send Acme the quote by tomorrow", channel="C0SALES")
+    bot.command(f"extend {promise.id} Friday 3pm", channel="D0DIRECT")
+    with bot.runtime.sessions() as session:
+        fresh = session.get(Promise, promise.id)
+        due = {d.step: d.due_at for d in session.scalars(
+            select(Delivery).where(Delivery.deadline_version == 2))}
+    assert fresh is not None
+    assert due["escalation"] - fresh.deadline == timedelta(hours=1)
+    assert fresh.deadline - due["heads_up"] == timedelta(minutes=10)

@@ -19,7 +19,8 @@ def create_app(runtime: Runtime) -> App:
         client=runtime.client,
         signing_secret=runtime.settings.slack_signing_secret,
         token_verification_enabled=False,
-        process_before_response=False,
+        # ack() runs in the request thread; the work after it runs as lazy listeners
+        process_before_response=True,
         logger=logging.getLogger("kept.bolt"),
         # the work after ack() (database, replies) runs here
         listener_executor=ThreadPoolExecutor(max_workers=max(8, runtime.settings.http_threads),

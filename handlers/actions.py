@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -15,7 +15,7 @@ from bot.people import actor_for
 from bot.promises import InvalidInput as _Invalid
 from bot.promises import changeable, close_promise, parse_promise_id
 from bot.runtime import Runtime
-from handlers.replies import carry_out, safely
+from handlers.replies import acked, carry_out, safely
 
 
 def action_context(body: dict[str, Any]) -> tuple[str, str, str]:
@@ -38,9 +38,8 @@ def register(app: App, runtime: Runtime) -> None:
         return actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
                          admins=runtime.settings.admins, now=runtime.now())
 
-    @app.action(blocks.UNDO)
-    def undo(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    @acked(app.action(blocks.UNDO))
+    def undo(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         team_id, user_id, value = action_context(body)
 
         def work() -> Reply:
@@ -56,9 +55,8 @@ def register(app: App, runtime: Runtime) -> None:
 
         carry_out(safely(work, "undo"), respond=respond, client=client, trigger_id=None)
 
-    @app.action(blocks.EDIT)
-    def edit(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    @acked(app.action(blocks.EDIT))
+    def edit(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         team_id, user_id, value = action_context(body)
 
         def work() -> Reply:
@@ -70,9 +68,8 @@ def register(app: App, runtime: Runtime) -> None:
         carry_out(safely(work, "edit"), respond=respond, client=client,
                   trigger_id=body.get("trigger_id"))
 
-    @app.action(blocks.OPEN_FORM)
-    def open_form(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    @acked(app.action(blocks.OPEN_FORM))
+    def open_form(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         _team_id, user_id, value = action_context(body)
         counterpart = find_counterpart(value)
         view = blocks.promise_form(

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.commands import CommandInput, CommandRunner, Reply
 from bot.runtime import Runtime
-from handlers.replies import carry_out, safely
+from handlers.replies import acked, carry_out, safely
 
 COMMAND = "/promise"
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.command(COMMAND)
-    def promise_command(ack: Ack, command: dict[str, Any], respond: Respond,
-                        client: WebClient) -> None:
-        ack()
+    @acked(app.command(COMMAND))
+    def promise_command(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         team_id = command.get("team_id") or ""
         channel_id = command.get("channel_id")
         request = CommandInput(team_id=team_id, user_id=command.get("user_id") or "",

@@ -12,6 +12,7 @@ from bot import blocks
 from bot.home import home_data
 from bot.people import actor_for
 from bot.runtime import Runtime
+from handlers.replies import acked
 
 log = logging.getLogger("kept.handlers")
 
@@ -32,7 +33,7 @@ def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> Non
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.event("app_home_opened")
+    @acked(app.event("app_home_opened"))
     def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return

@@ -29,7 +29,7 @@ from bot.runtime import Runtime
 from bot.slack import send_dm
 from handlers.actions import action_context, need_promise_id
 from handlers.home import publish_home
-from handlers.replies import SORRY, carry_out, safely
+from handlers.replies import SORRY, acked, carry_out, safely
 
 log = logging.getLogger("kept.handlers")
 
@@ -45,10 +45,9 @@ def register(app: App, runtime: Runtime) -> None:
         return changeable(session, team_id, need_promise_id(value), actor), actor, tz
 
     def button(action_id: str, work: Callable[[dict[str, Any], str, str, str], Reply]) -> None:
-        @app.action(action_id)
-        def _handler(ack: Ack, body: dict[str, Any], respond: Respond,
+        @acked(app.action(action_id))
+        def _handler(body: dict[str, Any], respond: Respond,
                      client: WebClient) -> None:
-            ack()
             team_id, user_id, value = action_context(body)
             runtime.warm_person(team_id, user_id)
             reply = safely(lambda: work(body, team_id, user_id, value), action_id)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -20,6 +20,22 @@ log = logging.getLogger("kept.handlers")
 
 SORRY = ("Something went wrong on my side, so nothing was changed. Please try again in a "
          "moment; if it keeps happening, tell your Kept admin.")
+
+
+def ack_now(ack: Ack) -> None:
+    """Acknowledge at once in the request thread; the work follows as a lazy listener, so a
+    busy worker pool never delays Slack's 3-second acknowledgement."""
+    ack()
+
+
+def acked(listener: Callable[..., Any]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`@acked(app.action("x"))`: register the function as a lazy listener behind ack_now."""
+
+    def register(work: Callable[..., None]) -> Callable[..., None]:
+        listener(ack=ack_now, lazy=[work])
+        return work
+
+    return register
 
 
 def respond_with(respond: Respond, message: dict[str, Any]) -> None:

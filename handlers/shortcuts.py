@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -14,13 +14,12 @@ from bot.models import ChannelSetting
 from bot.people import actor_for
 from bot.promises import MAX_DESCRIPTION, clean_text
 from bot.runtime import Runtime
-from handlers.replies import log
+from handlers.replies import acked, log
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.shortcut(blocks.TRACK_SHORTCUT)
-    def track(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-        ack()
+    @acked(app.shortcut(blocks.TRACK_SHORTCUT))
+    def track(shortcut: dict[str, Any], client: WebClient) -> None:
         user_id = (shortcut.get("user") or {}).get("id") or ""
         team_id = (shortcut.get("team") or {}).get("id") or ""
         channel_id = (shortcut.get("channel") or {}).get("id")

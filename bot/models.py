@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -176,7 +177,10 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("team_id", "key", name="uq_deliveries_key"),
-        Index("ix_deliveries_due", "status", "due_at"),
+        # only rows still to deliver, in due order: the scheduler's claim reads it in order
+        Index("ix_deliveries_due", "due_at", "id",
+              postgresql_where=text("status IN ('pending', 'sending')"),
+              sqlite_where=text("status IN ('pending', 'sending')")),
         Index("ix_deliveries_promise", "promise_id"),
     )
 

@@ -42,8 +42,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import case, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot import blocks
@@ -63,7 +62,9 @@ PERMANENT_ERRORS = frozenset({
 })
 MAX_PERMANENT_ATTEMPTS = 5
 
-DUE = (Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]))
+# Written out as the partial index's own predicate (ix_deliveries_due), not with bound
+# parameters: SQLite uses a partial index only when the query repeats its condition literally.
+DUE = text("status IN ('pending', 'sending')")
 
 
 def worker_name() -> str:
@@ -85,6 +86,10 @@ class PassResult:
         with self._lock:  # called from the sender threads
             setattr(self, outcome, getattr(self, outcome) + 1)
 
+    def note_error(self, error: str) -> None:
+        with self._lock:
+            self.errors.append(error)
+
 
 @dataclass
 class Outgoing:
@@ -96,6 +101,7 @@ class Outgoing:
     message: dict[str, Any]
     uncertain: bool
     since: datetime
+    expires_at: datetime  # the claim's lease: renewed before sending if it runs short
 
 
 def claim(session: Session, *, now: datetime, worker: str, limit: int,
@@ -118,6 +124,21 @@ def claim(session: Session, *, now: datetime, worker: str, limit: int,
             ).execution_options(synchronize_session=False)
         )
     return rows
+
+
+def renew_many(session: Session, ids: list[int], worker: str, now: datetime,
+               lease: timedelta) -> list[int]:
+    """Extend this worker's claims on `ids`; returns those still held."""
+    if not ids:
+        return []
+    return list(session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker,
+               Delivery.status == DeliveryStatus.SENDING.value,
+               Delivery.claim_expires_at > now)
+        .values(claim_expires_at=now + lease, due_at=now + lease)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)))
 
 
 def renew(session: Session, delivery_id: int, worker: str, now: datetime,
@@ -204,7 +225,7 @@ def _prepare_digest(session: Session, runtime: Runtime, delivery: Delivery, now:
                           tz=decision.target.tz or "UTC", now=now)
     return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
                     message=blocks.digest_message(digest), uncertain=delivery.uncertain,
-                    since=delivery.created_at)
+                    since=delivery.created_at, expires_at=now + runtime.settings.claim_lease)
 
 
 def _fan_out(session: Session, runtime: Runtime, delivery: Delivery, promise: Promise,
@@ -273,49 +294,93 @@ def _settle(delivery: Delivery, decision: Decision, now: datetime, result: PassR
         result.add("deferred")
 
 
-def prepare(runtime: Runtime, delivery_id: int, worker: str,
-            result: PassResult) -> Outgoing | None:
-    """Decide what to do with one claimed row; returns what to send, if anything."""
+def prepare(session: Session, runtime: Runtime, delivery: Delivery, result: PassResult,
+            now: datetime) -> Outgoing | None:
+    """Decide what to do with one claimed (and just renewed) row; returns what to send."""
+    lease = runtime.settings.claim_lease
+    promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
+    decision: Decision
+    if delivery.step == Step.DIGEST.value:
+        return _prepare_digest(session, runtime, delivery, now, result)
+    if (promise is None or not promise.is_open
+            or delivery.deadline_version != promise.deadline_version
+            or (delivery.step == Step.HEADS_UP.value and now >= promise.deadline)):
+        # no longer needed: decide says why without looking anyone up
+        decision = decide(delivery, promise, None, now=now, respect_working_hours=False)
+    else:
+        pending = (_pending_nudge_due(session, delivery)
+                   if delivery.step == Step.ESCALATION.value else None)
+        target = (_target(session, runtime, delivery, promise, now)
+                  if pending is None else None)
+        if (pending is None and target is None
+                and delivery.step == Step.ESCALATION.value):
+            # fanned out to siblings (admins, and the owner told nobody was reached)
+            delivery.status = DeliveryStatus.SENT.value
+            delivery.sent_at = now
+            delivery.claim_expires_at = None
+            delivery.last_error = "fanned out: no supervisor or escalation channel"
+            result.add("sent")
+            return None
+        decision = decide(delivery, promise, target, now=now, nudge_pending_until=pending,
+                          respect_working_hours=runtime.settings.respect_working_hours)
+    if decision.action != "send":
+        _settle(delivery, decision, now, result)
+        return None
+    assert decision.target is not None and promise is not None
+    delivery.recipient_id = decision.target.channel
+    return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
+                    message=_message(session, delivery, promise, decision.target, now),
+                    uncertain=delivery.uncertain, since=delivery.created_at,
+                    expires_at=now + lease)
+
+
+def prepare_wave(runtime: Runtime, ids: list[int], worker: str,
+                 result: PassResult) -> list[Outgoing]:
+    """Prepare claimed rows in one transaction (each row in its own savepoint, so one bad
+    row leaves the others alone; it stays claimed and is retried when its lease runs out)."""
+    _warm_recipients(runtime, ids)
+    ready: list[Outgoing] = []
     with runtime.sessions.begin() as session:
         now = runtime.now()
-        if not renew(session, delivery_id, worker, now, runtime.settings.claim_lease):
-            return None  # the claim ran out while queued, or another worker holds it
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None:
-            return None
-        promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
-        decision: Decision
-        if delivery.step == Step.DIGEST.value:
-            return _prepare_digest(session, runtime, delivery, now, result)
-        if (promise is None or not promise.is_open
-                or delivery.deadline_version != promise.deadline_version
-                or (delivery.step == Step.HEADS_UP.value and now >= promise.deadline)):
-            # no longer needed: decide says why without looking anyone up
-            decision = decide(delivery, promise, None, now=now, respect_working_hours=False)
-        else:
-            pending = (_pending_nudge_due(session, delivery)
-                       if delivery.step == Step.ESCALATION.value else None)
-            target = (_target(session, runtime, delivery, promise, now)
-                      if pending is None else None)
-            if (pending is None and target is None
-                    and delivery.step == Step.ESCALATION.value):
-                # fanned out to siblings (admins, and the owner told nobody was reached)
-                delivery.status = DeliveryStatus.SENT.value
-                delivery.sent_at = now
-                delivery.claim_expires_at = None
-                delivery.last_error = "fanned out: no supervisor or escalation channel"
-                result.add("sent")
-                return None
-            decision = decide(delivery, promise, target, now=now, nudge_pending_until=pending,
-                              respect_working_hours=runtime.settings.respect_working_hours)
-        if decision.action != "send":
-            _settle(delivery, decision, now, result)
-            return None
-        assert decision.target is not None and promise is not None
-        delivery.recipient_id = decision.target.channel
-        return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
-                        message=_message(session, delivery, promise, decision.target, now),
-                        uncertain=delivery.uncertain, since=delivery.created_at)
+        ours = renew_many(session, ids, worker, now, runtime.settings.claim_lease)
+        # load the rows, their promises and the owners at once: later gets hit the session
+        deliveries = {d.id: d for d in session.scalars(
+            select(Delivery).where(Delivery.id.in_(ours)))}
+        promises = list(session.scalars(select(Promise).where(
+            Promise.id.in_({d.promise_id for d in deliveries.values() if d.promise_id}))))
+        for team_id in {p.team_id for p in promises}:
+            list(session.scalars(select(Person).where(
+                Person.team_id == team_id,
+                Person.user_id.in_({p.owner_id for p in promises if p.team_id == team_id}))))
+        for delivery_id in ids:
+            delivery = deliveries.get(delivery_id)
+            if delivery is None:
+                continue  # the claim ran out while queued, or another worker holds it
+            try:
+                with session.begin_nested():
+                    outgoing = prepare(session, runtime, delivery, result, now)
+            except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
+                log.exception("preparing delivery %s failed", delivery_id)
+                result.note_error(f"{delivery_id}: {type(error).__name__}")
+                continue
+            if outgoing is not None:
+                ready.append(outgoing)
+    return ready
+
+
+def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
+    """Fetch stale profiles of the owners and supervisors involved before the transaction,
+    so no database lock is held while Slack answers users.info."""
+    with runtime.sessions() as session:
+        pairs = session.execute(
+            select(Promise.team_id, Promise.owner_id, Person.supervisor_id)
+            .join(Delivery, Delivery.promise_id == Promise.id)
+            .outerjoin(Person, (Person.team_id == Promise.team_id)
+                       & (Person.user_id == Promise.owner_id))
+            .where(Delivery.id.in_(ids))).all()
+    people = {(team, user) for team, owner, lead in pairs for user in (owner, lead) if user}
+    for team_id, user_id in sorted(people):
+        runtime.warm_person(team_id, user_id)
 
 
 def find_posted(
@@ -345,21 +410,28 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-def _finish(runtime: Runtime, outgoing: Outgoing, worker: str, now: datetime,
-            channel: str, ts: str) -> bool:
+def finish_wave(runtime: Runtime, worker: str, sent: list[tuple[Outgoing, str, str]]) -> int:
+    """Record sent messages in one transaction; only rows this worker still holds change."""
+    if not sent:
+        return 0
+    table = Delivery.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker,
+               table.c.status == DeliveryStatus.SENDING.value)
+        .values(status=DeliveryStatus.SENT.value, sent_at=bindparam("b_at"),
+                channel_id=bindparam("b_channel"), message_ts=bindparam("b_ts"),
+                last_error=None, uncertain=False, claim_expires_at=None)
+    )
+    now = runtime.now()
     with runtime.sessions.begin() as session:
-        done = session.execute(
-            update(Delivery)
-            .where(Delivery.id == outgoing.delivery_id, Delivery.claimed_by == worker,
-                   Delivery.status == DeliveryStatus.SENDING.value)
-            .values(status=DeliveryStatus.SENT.value, sent_at=now, channel_id=channel,
-                    message_ts=ts, last_error=None, uncertain=False, claim_expires_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not done:
-            log.warning("delivery %s was reclaimed by another worker while sending",
-                        outgoing.key)
-    return bool(done)
+        done = session.connection().execute(statement, [
+            {"b_id": o.delivery_id, "b_at": now, "b_channel": channel, "b_ts": ts}
+            for o, channel, ts in sent]).rowcount
+    if done != len(sent):
+        log.warning("%s of %s deliveries were reclaimed by another worker while sending",
+                    len(sent) - done, len(sent))
+    return done
 
 
 def _fail(runtime: Runtime, outgoing: Outgoing, worker: str, now: datetime, error: str,
@@ -385,8 +457,22 @@ def _fail(runtime: Runtime, outgoing: Outgoing, worker: str, now: datetime, erro
         delivery.claim_expires_at = None
 
 
-def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> str | None:
-    """Send one message; returns the outcome name for PassResult (None: not ours any more)."""
+def _still_ours(runtime: Runtime, outgoing: Outgoing, worker: str) -> bool:
+    """Renew the claim if less than a Slack timeout (with margin) of it is left."""
+    now = runtime.now()
+    if outgoing.expires_at - now > timedelta(seconds=2 * runtime.settings.slack_timeout):
+        return True
+    with runtime.sessions.begin() as session:
+        if not renew(session, outgoing.delivery_id, worker, now, runtime.settings.claim_lease):
+            return False
+    outgoing.expires_at = now + runtime.settings.claim_lease
+    return True
+
+
+def send(runtime: Runtime, outgoing: Outgoing,
+         worker: str) -> tuple[str | None, tuple[str, str] | None]:
+    """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
+    outcome None: the row is not ours any more."""
     client = runtime.sender
     if outgoing.uncertain:
         try:
@@ -396,12 +482,9 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> str | None:
                         outgoing.key, error)
             found = None
         if found is not None:
-            _finish(runtime, outgoing, worker, runtime.now(), *found)
-            return "recovered"
-        with runtime.sessions.begin() as session:
-            if not renew(session, outgoing.delivery_id, worker, runtime.now(),
-                         runtime.settings.claim_lease):
-                return None  # the look-up outlived the claim: whoever holds it now sends
+            return "recovered", found
+    if not _still_ours(runtime, outgoing, worker):
+        return None, None  # the claim ran out: whoever holds it now sends
     try:
         response = client.chat_postMessage(
             channel=outgoing.target.channel, text=outgoing.message.get("text", ""),
@@ -416,39 +499,32 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> str | None:
         _fail(runtime, outgoing, worker, runtime.now(), f"slack: {code}",
               retry_after=retry_after, uncertain=error.response.status_code >= 500,
               permanent=code in PERMANENT_ERRORS)
-        return "failed"
+        return "failed", None
     except Exception as error:  # noqa: BLE001 - timeouts, connection resets: maybe delivered
         _fail(runtime, outgoing, worker, runtime.now(), f"{type(error).__name__}: {error}",
               retry_after=None, uncertain=True, permanent=False)
-        return "failed"
-    _finish(runtime, outgoing, worker, runtime.now(), str(response.get("channel")),
-            str(response.get("ts")))
-    return "sent"
+        return "failed", None
+    return "sent", (str(response.get("channel")), str(response.get("ts")))
 
 
 def run_pass(runtime: Runtime, *, worker: str | None = None, batch: int = 32,
              threads: int = 8, max_batches: int = 1000) -> PassResult:
-    """Claim and deliver everything due now, in batches, until nothing is due."""
+    """Claim and deliver everything due now, in batches, until nothing is due.
+
+    Each batch: claim (one transaction), prepare (one transaction), send in parallel (no
+    transaction open), record what Slack accepted (one transaction). Nudges go before
+    escalations, so a due escalation finds its nudge sent.
+    """
     worker = worker or worker_name()
     result = PassResult()
 
-    def handle(delivery_id: int) -> str | None:
+    def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple[str, str] | None]:
         try:
-            for attempt in range(3):
-                try:
-                    outgoing = prepare(runtime, delivery_id, worker, result)
-                    break
-                except IntegrityError:
-                    # two sender threads caching the same person from users.info at once:
-                    # the transaction rolled back (claim intact); the row exists now
-                    if attempt == 2:
-                        raise
-            return send(runtime, outgoing, worker) if outgoing is not None else None
+            return (outgoing, *send(runtime, outgoing, worker))
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
-            log.exception("delivery %s failed", delivery_id)
-            with result._lock:
-                result.errors.append(f"{delivery_id}: {type(error).__name__}")
-            return None
+            log.exception("delivery %s failed", outgoing.key)
+            result.note_error(f"{outgoing.delivery_id}: {type(error).__name__}")
+            return outgoing, None, None
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
         for _ in range(max_batches):
@@ -458,13 +534,19 @@ def run_pass(runtime: Runtime, *, worker: str | None = None, batch: int = 32,
             if not claimed:
                 break
             result.claimed += len(claimed)
-            # nudges (and everything else) first, so a due escalation finds its nudge sent
             first = [i for i, step in claimed if step != Step.ESCALATION.value]
             later = [i for i, step in claimed if step == Step.ESCALATION.value]
             for wave in (first, later):
-                for outcome in pool.map(handle, wave):
+                if not wave:
+                    continue
+                ready = prepare_wave(runtime, wave, worker, result)
+                posted: list[tuple[Outgoing, str, str]] = []
+                for outgoing, outcome, where in pool.map(deliver, ready):
                     if outcome is not None:
                         result.add(outcome)
+                    if where is not None:
+                        posted.append((outgoing, *where))
+                finish_wave(runtime, worker, posted)
     return result
 
 

@@ -99,7 +99,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("team_id", "key", name="uq_deliveries_key"),
     )
-    op.create_index("ix_deliveries_due", "deliveries", ["status", "due_at"], unique=False)
+    op.create_index(
+        "ix_deliveries_due",
+        "deliveries",
+        ["due_at", "id"],
+        unique=False,
+        postgresql_where=sa.text("status IN ('pending', 'sending')"),
+        sqlite_where=sa.text("status IN ('pending', 'sending')"),
+    )
     op.create_index("ix_deliveries_promise", "deliveries", ["promise_id"], unique=False)
     op.create_table(
         "promise_events",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +31,31 @@ def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> Non
             runtime.client.views_publish(user_id=user_id, view=view)
         except Exception:  # noqa: BLE001 - the home tab is a convenience
             log.warning("could not publish App Home for %s", user_id, exc_info=True)
+
+
+_lock = threading.Lock()
+_running: set[tuple[int, str, str]] = set()
+_dirty: set[tuple[int, str, str]] = set()
+
+
+def refresh_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> None:
+    """Publish these people's home tabs after a change, coalescing bursts: while a person's
+    tab is being built, further requests only mark it for one more build afterwards."""
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        key = (id(runtime), team_id, user_id)
+        with _lock:
+            if key in _running:
+                _dirty.add(key)
+                continue
+            _running.add(key)
+        while True:
+            publish_home(runtime, team_id, [user_id])
+            with _lock:
+                if key in _dirty:
+                    _dirty.discard(key)
+                    continue
+                _running.discard(key)
+                break
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -28,7 +28,7 @@ from bot.promises import (
 from bot.runtime import Runtime
 from bot.slack import send_dm
 from handlers.actions import action_context, need_promise_id
-from handlers.home import publish_home
+from handlers.home import refresh_home
 from handlers.replies import SORRY, acked, carry_out, safely
 
 log = logging.getLogger("kept.handlers")
@@ -128,7 +128,7 @@ def register(app: App, runtime: Runtime) -> None:
             with runtime.sessions() as session:
                 owner = session.scalar(select(Promise.owner_id).where(
                     Promise.team_id == team_id, Promise.id == promise_id))
-            publish_home(runtime, team_id, [owner or "", user.get("id") or ""])
+            refresh_home(runtime, team_id, [owner or "", user.get("id") or ""])
 
     def new_date(session: Session, actor: Actor, team_id: str, promise_id: int,
                  values: dict[str, Any]) -> tuple[Any, list[Any]]:

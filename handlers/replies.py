@@ -77,6 +77,6 @@ def carry_out(reply: Reply, *, respond: Respond | None, client: WebClient,
 
         refresh_reminders(runtime, reply.changed[0], [reply.changed[1]])
     if reply.home_for and runtime is not None:
-        from handlers.home import publish_home
+        from handlers.home import refresh_home
 
-        publish_home(runtime, reply.home_for[0], reply.home_for[1])
+        refresh_home(runtime, reply.home_for[0], reply.home_for[1])

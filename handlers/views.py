@@ -16,7 +16,7 @@ from bot.people import actor_for
 from bot.promises import KeptError
 from bot.runtime import Runtime
 from bot.slack import send_dm
-from handlers.home import publish_home
+from handlers.home import refresh_home
 from handlers.replies import SORRY
 
 log = logging.getLogger("kept.handlers")
@@ -52,7 +52,7 @@ def after_new_promise(runtime: Runtime, client: WebClient, promise: Promise, *, 
                     stored.permalink = str(link.get("permalink") or "") or None
         except Exception:  # noqa: BLE001 - the promise stands without its link
             log.warning("could not fetch the permalink of the source message", exc_info=True)
-    publish_home(runtime, promise.team_id, [promise.owner_id, user_id])
+    refresh_home(runtime, promise.team_id, [promise.owner_id, user_id])
 
 
 def register(app: App, runtime: Runtime) -> None:

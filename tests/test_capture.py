@@ -197,3 +197,24 @@ def test_counts_stay_per_workspace(bot: BotServer) -> None:
     view = bot.fake.wait_for("views.publish",
                              where=lambda c: c.params.get("user_id") == "U0ELSE")[-1].params["view"]
     assert "call Sam" not in message_text(view) and "Nothing open" in message_text(view)
+
+
+def test_home_refreshes_coalesce_in_a_burst(bot: BotServer) -> None:
+    import threading
+
+    from handlers.home import refresh_home
+
+    bot.command("call Sam by tomorrow")
+    bot.settle()
+    bot.fake.clear()
+    bot.fake.set_delay("views.publish", 0.3)
+    threads = [threading.Thread(target=refresh_home, args=(bot.runtime, "T0001", [OWNER]))
+               for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    published = [c for c in bot.fake.calls("views.publish") if c.params["user_id"] == OWNER]
+    # one build running, one more for everything asked meanwhile: never ten
+    assert 1 <= len(published) <= 2
+    assert "call Sam" in message_text(published[-1].params["view"])

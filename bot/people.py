@@ -95,12 +95,13 @@ def is_fresh(person: Person | None, now: datetime) -> bool:
 
 
 def warm_person(sessions: sessionmaker[Session], team_id: str, user_id: str, *,
-                fetch: FetchUser, now: datetime) -> None:
+                fetch: FetchUser, now: datetime,
+                readers: sessionmaker[Session] | None = None) -> None:
     """Refresh a stale profile with no transaction open while Slack answers, so a slow
     users.info never holds a database lock (SQLite has one writer at a time)."""
     if not user_id:
         return
-    with sessions() as session:
+    with (readers or sessions)() as session:
         if is_fresh(find_person(session, team_id, user_id), now):
             return
     try:

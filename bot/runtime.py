@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_reader_factory, make_session_factory
 from bot.settings import Settings
 from bot.slack import fetch_user, make_client
 from bot.steps import Timing, timing_for_channel
@@ -25,7 +25,8 @@ def utc_now() -> datetime:
 class Runtime:
     settings: Settings
     engine: Engine
-    sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session]  # read-write transactions
+    readers: sessionmaker[Session]  # read-only: never wait behind a writer on SQLite
     client: WebClient  # retries 429/5xx/connection errors itself: for handlers
     sender: WebClient  # no retries: the scheduler records failures and retries them itself
     clock: Callable[[], datetime] = field(default=utc_now)
@@ -42,7 +43,7 @@ class Runtime:
         return cls(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine),
+            sessions=make_session_factory(engine), readers=make_reader_factory(engine),
             client=make_client(settings),
             sender=make_client(settings, retries=False),
             clock=clock,
@@ -57,7 +58,8 @@ class Runtime:
     def warm_person(self, team_id: str, user_id: str) -> None:
         from bot.people import warm_person
 
-        warm_person(self.sessions, team_id, user_id, fetch=self.fetch_user, now=self.now())
+        warm_person(self.sessions, team_id, user_id, fetch=self.fetch_user, now=self.now(),
+                    readers=self.readers)
 
     def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
         """Reminder timing for a promise made in `channel_id`: channel override or default."""

@@ -22,9 +22,10 @@ def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> Non
     """Publish the home tab of these people; failures are logged, never raised."""
     for user_id in dict.fromkeys(u for u in user_ids if u):
         try:
+            runtime.warm_person(team_id, user_id)
             now = runtime.now()
-            with runtime.sessions.begin() as session:
-                actor, tz = actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
+            with runtime.readers() as session:
+                actor, tz = actor_for(session, team_id, user_id, fetch=None,
                                       admins=runtime.settings.admins, now=now)
                 view = blocks.home_view(home_data(session, team_id, user_id, tz=tz,
                                                   is_admin=actor.is_admin, now=now))

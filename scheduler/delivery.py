@@ -371,7 +371,7 @@ def prepare_wave(runtime: Runtime, ids: list[int], worker: str,
 def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
     """Fetch stale profiles of the owners and supervisors involved before the transaction,
     so no database lock is held while Slack answers users.info."""
-    with runtime.sessions() as session:
+    with runtime.readers() as session:
         pairs = session.execute(
             select(Promise.team_id, Promise.owner_id, Person.supervisor_id)
             .join(Delivery, Delivery.promise_id == Promise.id)
@@ -568,7 +568,7 @@ def plan_weekly_digests(runtime: Runtime) -> int:
 def refresh_reminders(runtime: Runtime, team_id: str, promise_ids: Iterable[int]) -> int:
     """Rewrite the reminders already sent for these promises so nobody acts on a stale one."""
     updated = 0
-    with runtime.sessions() as session:
+    with runtime.readers() as session:
         rows = list(session.execute(
             select(Delivery, Promise).join(Promise, Promise.id == Delivery.promise_id).where(
                 Delivery.team_id == team_id, Delivery.promise_id.in_(list(promise_ids)),

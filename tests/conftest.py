@@ -157,8 +157,7 @@ def runtime(settings: Settings, clock: Clock) -> Iterator[Runtime]:
 def make_runtime(runtime: Runtime, **changes: Any) -> Runtime:
     """The same database and clock with other settings."""
     settings = replace(runtime.settings, **changes)
-    return Runtime(settings=settings, engine=runtime.engine, sessions=runtime.sessions,
-                   client=runtime.client, sender=runtime.sender, clock=runtime.clock)
+    return replace(runtime, settings=settings)
 
 
 @dataclass

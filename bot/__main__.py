@@ -232,7 +232,7 @@ def cmd_channels_dump(args: argparse.Namespace) -> int:
     team = team_of(runtime, args.team, sys.stderr)
     if team is None:
         return 2
-    with runtime.sessions() as session:
+    with runtime.readers() as session:
         sys.stdout.write(dump_settings(session, team))
     return 0
 
@@ -261,7 +261,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     team = team_of(runtime, args.team, sys.stderr)
     if team is None:
         return 2
-    with runtime.sessions() as session:
+    with runtime.readers() as session:
         report = build_report(session, team, since=since, until=until)
     if args.csv:
         csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(report))

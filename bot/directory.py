@@ -410,7 +410,7 @@ def list_supervisors(
     team = team_of(runtime, team_id, err)
     if team is None:
         return 2
-    with runtime.sessions() as session:
+    with runtime.readers() as session:
         people = supervisor_pairs(session, team)
         names = dict(
             session.execute(select(Person.user_id, Person.name).where(Person.team_id == team)).all()
@@ -450,7 +450,7 @@ def sync_people(
     team = team_of(runtime, team_id, err)
     if team is None:
         return 2
-    with runtime.sessions() as session:
+    with runtime.readers() as session:
         user_ids = set(session.scalars(select(Person.user_id).where(Person.team_id == team)))
         user_ids |= set(
             session.scalars(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import Sessions
 from bot.models import Person
 from bot.promises import Actor, InvalidInput
 
@@ -94,7 +95,7 @@ def is_fresh(person: Person | None, now: datetime) -> bool:
             and now - person.fetched_at < CACHE_FOR)
 
 
-def warm_person(sessions: sessionmaker[Session], team_id: str, user_id: str, *,
+def warm_person(sessions: Sessions, team_id: str, user_id: str, *,
                 fetch: FetchUser, now: datetime,
                 readers: sessionmaker[Session] | None = None) -> None:
     """Refresh a stale profile with no transaction open while Slack answers, so a slow

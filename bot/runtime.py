@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_reader_factory, make_session_factory
+from bot.db import Sessions, make_engine, make_reader_factory, make_session_factory
 from bot.settings import Settings
 from bot.slack import fetch_user, make_client
 from bot.steps import Timing, timing_for_channel
@@ -25,7 +25,7 @@ def utc_now() -> datetime:
 class Runtime:
     settings: Settings
     engine: Engine
-    sessions: sessionmaker[Session]  # read-write transactions
+    sessions: Sessions  # read-write transactions
     readers: sessionmaker[Session]  # read-only: never wait behind a writer on SQLite
     client: WebClient  # retries 429/5xx/connection errors itself: for handlers
     sender: WebClient  # no retries: the scheduler records failures and retries them itself

@@ -125,7 +125,7 @@ def register(app: App, runtime: Runtime) -> None:
             from scheduler.delivery import refresh_reminders
 
             refresh_reminders(runtime, team_id, [promise_id])
-            with runtime.sessions() as session:
+            with runtime.readers() as session:
                 owner = session.scalar(select(Promise.owner_id).where(
                     Promise.team_id == team_id, Promise.id == promise_id))
             refresh_home(runtime, team_id, [owner or "", user.get("id") or ""])

@@ -557,7 +557,7 @@ def plan_weekly_digests(runtime: Runtime) -> int:
         return 0
     from bot.digest import plan_digests, supervisors_without_zone
 
-    with runtime.sessions() as session:
+    with runtime.readers() as session:
         unknown = supervisors_without_zone(session)
     for team_id, supervisor_id in unknown:  # the digest is due in *their* morning
         runtime.warm_person(team_id, supervisor_id)

@@ -90,6 +90,8 @@ class Person(Base):
     supervisor_id: Mapped[str | None] = mapped_column(String(32))
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     fetched_at: Mapped[datetime | None]
+    # when they last opened Kept's Home tab: only then is a published tab worth refreshing
+    home_seen_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_people_supervisor", "team_id", "supervisor_id"),)
 

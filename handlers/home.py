@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from slack_bolt import App
+from sqlalchemy import select
 
 from bot import blocks
 from bot.home import home_data
-from bot.people import actor_for
+from bot.models import Person
+from bot.people import actor_for, ensure_person
 from bot.runtime import Runtime
 from handlers.replies import acked
 
@@ -42,7 +44,14 @@ _dirty: set[tuple[int, str, str]] = set()
 def refresh_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> None:
     """Publish these people's home tabs after a change, coalescing bursts: while a person's
     tab is being built, further requests only mark it for one more build afterwards."""
-    for user_id in dict.fromkeys(u for u in user_ids if u):
+    wanted = [u for u in dict.fromkeys(user_ids) if u]
+    if not wanted:
+        return
+    with runtime.readers() as session:  # a tab never opened is built fresh when it opens
+        seen = set(session.scalars(select(Person.user_id).where(
+            Person.team_id == team_id, Person.user_id.in_(wanted),
+            Person.home_seen_at.is_not(None))))
+    for user_id in (u for u in wanted if u in seen):
         key = (id(runtime), team_id, user_id)
         with _lock:
             if key in _running:
@@ -65,4 +74,9 @@ def register(app: App, runtime: Runtime) -> None:
         if event.get("tab", "home") != "home":
             return
         team_id = body.get("team_id") or (event.get("view") or {}).get("team_id") or ""
-        publish_home(runtime, team_id, [event.get("user") or ""])
+        user_id = event.get("user") or ""
+        if not user_id:
+            return
+        with runtime.sessions.begin() as session:
+            ensure_person(session, team_id, user_id).home_seen_at = runtime.now()
+        publish_home(runtime, team_id, [user_id])

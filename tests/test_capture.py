@@ -173,8 +173,9 @@ def test_app_home_for_owner_supervisor_and_admin(bot: BotServer) -> None:
 
 
 def test_home_is_refreshed_when_a_promise_changes(bot: BotServer) -> None:
+    assert "Nothing open" in message_text(open_home(bot, OWNER))
     bot.command("call Sam by tomorrow")
-    published = bot.fake.wait_for("views.publish",
+    published = bot.fake.wait_for("views.publish", count=2,
                                   where=lambda c: c.params.get("user_id") == OWNER)
     assert "call Sam" in message_text(published[-1].params["view"])
     before = len(bot.fake.calls("views.publish"))
@@ -204,6 +205,7 @@ def test_home_refreshes_coalesce_in_a_burst(bot: BotServer) -> None:
 
     from handlers.home import refresh_home
 
+    open_home(bot, OWNER)
     bot.command("call Sam by tomorrow")
     bot.settle()
     bot.fake.clear()
@@ -218,3 +220,12 @@ def test_home_refreshes_coalesce_in_a_burst(bot: BotServer) -> None:
     # one build running, one more for everything asked meanwhile: never ten
     assert 1 <= len(published) <= 2
     assert "call Sam" in message_text(published[-1].params["view"])
+
+
+def test_a_home_tab_never_opened_is_not_published_on_changes(bot: BotServer) -> None:
+    bot.command("call Sam by tomorrow")
+    bot.command(f"done {promises(bot)[0].id}")
+    bot.settle()
+    assert bot.fake.calls("views.publish") == []
+    # opening it builds it fresh
+    assert "Last 30 days: 1 made · 1 kept on time" in message_text(open_home(bot, OWNER))

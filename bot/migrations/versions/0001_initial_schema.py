@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("supervisor_id", sa.String(length=32), nullable=True),
         sa.Column("dm_channel_id", sa.String(length=32), nullable=True),
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("home_seen_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("team_id", "user_id"),
     )
     op.create_index("ix_people_supervisor", "people", ["team_id", "supervisor_id"], unique=False)

@@ -729,7 +729,8 @@ def _choose(window: str, cands: list[_Cand]) -> tuple[_Cand, int] | None:
         if intro is not None:
             strength = 2 if intro["strong"] else 1
             phrase_start = intro.start()
-            word = (intro["strong"] or intro["weak"] or "").lower().split()[-1]
+            # "@ 5pm" reads as "at 5pm"
+            word = (intro["strong"] or intro["weak"] or "at").lower().split()[-1]
         whole = cand.start <= first and cand.end >= last
         if cand.span:
             ok = word in _SPAN_INTRO_WORDS or whole

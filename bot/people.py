@@ -97,22 +97,25 @@ def is_fresh(person: Person | None, now: datetime) -> bool:
 
 def warm_person(sessions: Sessions, team_id: str, user_id: str, *,
                 fetch: FetchUser, now: datetime,
-                readers: sessionmaker[Session] | None = None) -> None:
+                readers: sessionmaker[Session] | None = None) -> datetime | None:
     """Refresh a stale profile with no transaction open while Slack answers, so a slow
-    users.info never holds a database lock (SQLite has one writer at a time)."""
+    users.info never holds a database lock (SQLite has one writer at a time). Returns when
+    the profile in the database was fetched, if it is fresh now."""
     if not user_id:
-        return
+        return None
     with (readers or sessions)() as session:
-        if is_fresh(find_person(session, team_id, user_id), now):
-            return
+        person = find_person(session, team_id, user_id)
+        if person is not None and is_fresh(person, now):
+            return person.fetched_at
     try:
         user = fetch(user_id)
     except Exception:  # noqa: BLE001 - Slack down: the command goes on with what we have
-        return
+        return None
     if user is None:
-        return
+        return None
     with sessions.begin() as session:
         _apply_profile(ensure_person(session, team_id, user_id), user, now)
+    return now
 
 
 def actor_for(

@@ -30,6 +30,8 @@ class Runtime:
     client: WebClient  # retries 429/5xx/connection errors itself: for handlers
     sender: WebClient  # no retries: the scheduler records failures and retries them itself
     clock: Callable[[], datetime] = field(default=utc_now)
+    # (team, user) -> when their profile was fetched, as last seen fresh by this process
+    _fresh: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -56,10 +58,20 @@ class Runtime:
         return fetch_user(self.client, user_id)
 
     def warm_person(self, team_id: str, user_id: str) -> None:
-        from bot.people import warm_person
+        """Make sure this person's cached Slack profile is fresh (see bot.people)."""
+        from bot.people import CACHE_FOR, warm_person
 
-        warm_person(self.sessions, team_id, user_id, fetch=self.fetch_user, now=self.now(),
-                    readers=self.readers)
+        now = self.now()
+        key = (team_id, user_id)
+        known = self._fresh.get(key)
+        if known is not None and now - known < CACHE_FOR / 2:
+            return  # checked recently in this process: skip the database round trip
+        fetched_at = warm_person(self.sessions, team_id, user_id, fetch=self.fetch_user,
+                                 now=now, readers=self.readers)
+        if fetched_at is not None:
+            if len(self._fresh) > 50_000:
+                self._fresh.clear()
+            self._fresh[key] = fetched_at
 
     def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
         """Reminder timing for a promise made in `channel_id`: channel override or default."""

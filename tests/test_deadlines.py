@@ -545,3 +545,10 @@ def test_property_long_text(chunk: str, repeat: int, phrase: str, now: datetime)
     check_result(text, now, result)
     if phrase:
         assert result.deadline is not None
+
+
+def test_an_at_sign_before_the_phrase_does_not_hide_it() -> None:
+    """Found by hypothesis: "@" right before a deadline phrase made the parser give up."""
+    now = datetime(2001, 1, 1, tzinfo=UTC)
+    for text in ("@@@@ Friday 5pm", "@ Friday 5pm", "call Bob @ 5pm"):
+        assert parse_deadline(text, now=now, tz="UTC").deadline is not None, text

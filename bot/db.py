@@ -86,34 +86,52 @@ def _ping_when_idle(engine: Engine) -> None:
             raise exc.DisconnectionError(str(error)) from error
 
 
+class WriterGate:
+    """At most `slots` write transactions at once in this process; re-entrant per thread."""
+
+    def __init__(self, slots: int) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self._held = threading.local()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        depth = getattr(self._held, "depth", 0)
+        if depth == 0:
+            self._slots.acquire()
+        self._held.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._held.depth = depth
+            if depth == 0:
+                self._slots.release()
+
+
 class Sessions:
     """The session factory for read-write work: `with sessions.begin() as session:`.
 
-    On SQLite, writers in this process queue on a Python lock before `BEGIN IMMEDIATE`, in
-    order, instead of polling SQLite's busy handler (which sleeps up to 100 ms at a time and
-    collapses throughput when a few threads write at once). PostgreSQL writers run side by
-    side.
+    Writers in this process pass a gate first. On SQLite it admits one at a time, in order,
+    instead of letting threads poll SQLite's busy handler (which sleeps up to 100 ms at a
+    time and collapses throughput when a few threads write at once). On PostgreSQL it admits
+    a few at a time: more threads running ORM code at once only fight over the GIL, and slow
+    the request threads that must acknowledge Slack within 3 seconds.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, writers: int = 2) -> None:
         self.factory = sessionmaker(engine, expire_on_commit=False)
-        self.lock = threading.RLock() if is_sqlite(engine) else None
+        self.gate = WriterGate(1 if is_sqlite(engine) else writers)
 
     def __call__(self, **kwargs: Any) -> Session:
         return self.factory(**kwargs)
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
-        if self.lock is None:
-            with self.factory.begin() as session:
-                yield session
-            return
-        with self.lock, self.factory.begin() as session:
+        with self.gate(), self.factory.begin() as session:
             yield session
 
 
-def make_session_factory(engine: Engine) -> Sessions:
-    return Sessions(engine)
+def make_session_factory(engine: Engine, *, writers: int = 2) -> Sessions:
+    return Sessions(engine, writers=writers)
 
 
 def make_reader_factory(engine: Engine) -> sessionmaker[Session]:

@@ -45,7 +45,8 @@ class Runtime:
         return cls(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine), readers=make_reader_factory(engine),
+            sessions=make_session_factory(engine, writers=settings.db_writers),
+            readers=make_reader_factory(engine),
             client=make_client(settings),
             sender=make_client(settings, retries=False),
             clock=clock,

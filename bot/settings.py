@@ -89,6 +89,7 @@ class Settings:
     digest: DigestSchedule | None = DigestSchedule(0, time(9, 0))
     http_threads: int = 8
     slack_timeout: float = 10.0
+    db_writers: int = 2
     claim_lease: timedelta = timedelta(minutes=2)
 
     def __repr__(self) -> str:  # never print secrets
@@ -146,6 +147,9 @@ class Settings:
         threads_text = get("KEPT_HTTP_THREADS", "8") or "8"
         if not threads_text.isdigit() or int(threads_text) < 1:
             raise SettingsError(f"KEPT_HTTP_THREADS={threads_text!r}: use a whole number, e.g. 8")
+        writers_text = get("KEPT_DB_WRITERS", "2") or "2"
+        if not writers_text.isdigit() or not 1 <= int(writers_text) <= 64:
+            raise SettingsError(f"KEPT_DB_WRITERS={writers_text!r}: use a whole number, e.g. 2")
         timeout_text = get("KEPT_SLACK_TIMEOUT", "10") or "10"
         try:
             slack_timeout = float(timeout_text)
@@ -183,6 +187,7 @@ class Settings:
             digest=parse_digest(get("KEPT_DIGEST", "mon 09:00") or "off"),
             http_threads=int(threads_text),
             slack_timeout=slack_timeout,
+            db_writers=int(writers_text),
             claim_lease=claim_lease,
         )
 

@@ -141,10 +141,11 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
 def cmd_tick(_args: argparse.Namespace) -> int:
     from bot.migrate import migrate
     from bot.runtime import Runtime
-    from scheduler.delivery import run_pass
+    from scheduler.delivery import plan_weekly_digests, run_pass
 
     runtime = Runtime.build(_settings())
     migrate(runtime.engine)
+    plan_weekly_digests(runtime)
     result = run_pass(runtime)
     print(
         f"kept: pass done: {result.sent} sent, {result.deferred} deferred, "

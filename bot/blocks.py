@@ -561,6 +561,18 @@ def _modal(
     }
 
 
+def _what(promise: Promise) -> Block:
+    """The promise a form is about, on top of the form."""
+    return section(f"*{_escape(_truncate(promise.description, 500))}*")
+
+
+def _picker(block_id: str, label: str, kind: str) -> Block:
+    """A required input with one picker element (`datetimepicker`, `users_select`, ...)."""
+    return {"type": "input", "block_id": block_id,
+            "label": {"type": "plain_text", "text": label},
+            "element": {"type": kind, "action_id": "value"}}
+
+
 NEW_DATE_VIEW = "promise_new_date"
 HAND_OFF_VIEW = "promise_hand_off"
 COULDNT_KEEP_VIEW = "promise_couldnt_keep"
@@ -573,13 +585,8 @@ def new_date_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict
         "Save",
         promise.id,
         [
-            section(f"*{_escape(_truncate(promise.description, 500))}*"),
-            {
-                "type": "input",
-                "block_id": "deadline",
-                "label": {"type": "plain_text", "text": "New deadline"},
-                "element": {"type": "datetimepicker", "action_id": "value"},
-            },
+            _what(promise),
+            _picker("deadline", "New deadline", "datetimepicker"),
             _text_input(
                 "note", "Note (why, what's next)", optional=True, multiline=True, max_length=2000
             ),
@@ -611,15 +618,7 @@ def hand_off_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict
         "Hand off",
         "Hand off",
         promise.id,
-        [
-            section(f"*{_escape(_truncate(promise.description, 500))}*"),
-            {
-                "type": "input",
-                "block_id": "owner",
-                "label": {"type": "plain_text", "text": "Who takes it over?"},
-                "element": {"type": "users_select", "action_id": "value"},
-            },
-        ],
+        [_what(promise), _picker("owner", "Who takes it over?", "users_select")],
         extra,
     )
 
@@ -631,7 +630,7 @@ def couldnt_keep_form(promise: Promise, extra: dict[str, Any] | None = None) -> 
         "Close it",
         promise.id,
         [
-            section(f"*{_escape(_truncate(promise.description, 500))}*"),
+            _what(promise),
             _text_input(
                 "reason",
                 "What happened?",

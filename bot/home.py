@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import ChannelSetting, Person, Promise, Status
+from bot.channels import team_settings
+from bot.directory import supervisor_pairs
+from bot.models import ChannelSetting, Promise, Status
 from bot.promises import open_promises, reports_of
 
 
@@ -77,9 +79,7 @@ def home_data(session: Session, team_id: str, user_id: str, *, tz: str, is_admin
     data.record = record_of(session, team_id, user_id, now)
     data.team = team_lines(session, team_id, user_id, now)
     if is_admin:
-        data.supervisors = [(p.user_id, p.supervisor_id or "") for p in session.scalars(
-            select(Person).where(Person.team_id == team_id, Person.supervisor_id.is_not(None))
-            .order_by(Person.supervisor_id, Person.user_id).limit(100))]
-        data.channels = list(session.scalars(select(ChannelSetting).where(
-            ChannelSetting.team_id == team_id).order_by(ChannelSetting.channel_id).limit(50)))
+        data.supervisors = [(p.user_id, p.supervisor_id or "")
+                            for p in supervisor_pairs(session, team_id)[:100]]
+        data.channels = team_settings(session, team_id)[:50]
     return data

@@ -137,26 +137,15 @@ class Settings:
         api_url = get("SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
         if not api_url.endswith("/"):
             api_url += "/"
-        tick_text = get("KEPT_TICK_SECONDS", "2") or "2"
-        try:
-            tick = float(tick_text)
-        except ValueError:
-            tick = -1.0
-        if not 0 < tick <= 3600:
-            raise SettingsError(f"KEPT_TICK_SECONDS={tick_text!r}: use a number of seconds, e.g. 2")
+        tick = _seconds(get("KEPT_TICK_SECONDS", "2") or "2", "KEPT_TICK_SECONDS", 3600, "2")
         threads_text = get("KEPT_HTTP_THREADS", "8") or "8"
         if not threads_text.isdigit() or int(threads_text) < 1:
             raise SettingsError(f"KEPT_HTTP_THREADS={threads_text!r}: use a whole number, e.g. 8")
         writers_text = get("KEPT_DB_WRITERS", "2") or "2"
         if not writers_text.isdigit() or not 1 <= int(writers_text) <= 64:
             raise SettingsError(f"KEPT_DB_WRITERS={writers_text!r}: use a whole number, e.g. 2")
-        timeout_text = get("KEPT_SLACK_TIMEOUT", "10") or "10"
-        try:
-            slack_timeout = float(timeout_text)
-        except ValueError:
-            slack_timeout = -1.0
-        if not 0 < slack_timeout <= 300:
-            raise SettingsError(f"KEPT_SLACK_TIMEOUT={timeout_text!r}: use seconds, e.g. 10")
+        slack_timeout = _seconds(get("KEPT_SLACK_TIMEOUT", "10") or "10", "KEPT_SLACK_TIMEOUT",
+                                 300, "10")
         claim_lease = parse_duration(get("KEPT_CLAIM_LEASE", "2m") or "2m", "KEPT_CLAIM_LEASE")
         if claim_lease.total_seconds() < 2 * slack_timeout:
             raise SettingsError("KEPT_CLAIM_LEASE must be at least twice KEPT_SLACK_TIMEOUT, "
@@ -190,6 +179,17 @@ class Settings:
             db_writers=int(writers_text),
             claim_lease=claim_lease,
         )
+
+
+def _seconds(value: str, name: str, most: float, example: str) -> float:
+    """A positive number of seconds, at most `most`."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= most:
+        raise SettingsError(f"{name}={value!r}: use a number of seconds, e.g. {example}")
+    return seconds
 
 
 def _redact_url(url: str) -> str:

@@ -14,7 +14,7 @@ process (so its peak RSS is the scheduler's, not the loader's):
    started at T sends them all to the fake Slack (bench/fake_server.py, its own process):
    pass time, statements, RSS, sends/s and lag (fake's arrival - deadline);
 3. nothing queued behind: 100 promises due one by one, 150 ms apart, delivered by the real
-   SchedulerLoop (APScheduler, KEPT_TICK_SECONDS=2 default): lag per nudge.
+   SchedulerLoop (APScheduler, KEPT_TICK_SECONDS default, 1 s): lag per nudge.
 
 Owners' profiles are cached fresh in `people` (no users.info calls) and working hours are not
 respected (KEPT_RESPECT_WORKING_HOURS=false), so every due nudge is sent at once.

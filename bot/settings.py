@@ -82,7 +82,7 @@ class Settings:
     port: int = 3000
     slack_api_url: str = DEFAULT_SLACK_API_URL
     admins: frozenset[str] = field(default_factory=frozenset)
-    tick_seconds: float = 2.0
+    tick_seconds: float = 1.0
     remind_before: timedelta = timedelta(hours=1)
     escalate_after: timedelta = timedelta(hours=24)
     respect_working_hours: bool = True
@@ -137,7 +137,7 @@ class Settings:
         api_url = get("SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
         if not api_url.endswith("/"):
             api_url += "/"
-        tick = _seconds(get("KEPT_TICK_SECONDS", "2") or "2", "KEPT_TICK_SECONDS", 3600, "2")
+        tick = _seconds(get("KEPT_TICK_SECONDS", "1") or "1", "KEPT_TICK_SECONDS", 3600, "1")
         threads_text = get("KEPT_HTTP_THREADS", "8") or "8"
         if not threads_text.isdigit() or int(threads_text) < 1:
             raise SettingsError(f"KEPT_HTTP_THREADS={threads_text!r}: use a whole number, e.g. 8")

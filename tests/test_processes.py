@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.migrate import migrate
 from bot.models import Delivery
+from bot.people import set_supervisor
 from bot.promises import create_promise
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -212,4 +213,38 @@ def test_two_processes_on_one_postgresql_database_send_each_nudge_once(
     print(f"\ntwo processes: nudges sent per process {dict(pids)}")
     if len(pids) < 2:
         print("note: one process did all the work this time")
+    runtime.engine.dispose()
+
+
+def test_two_processes_send_each_weekly_digest_once_across_a_restart(
+        fake_slack: FakeSlack, pg_schema_url: str, procs: KeptProcesses) -> None:
+    """Issue 5: the digest rides the delivery machinery, so two bot processes on one
+    database, and a restart of one of them, still send one digest per supervisor per week."""
+    runtime = db_runtime(pg_schema_url, fake_slack)
+    leads = [f"U0LEAD{i:02d}" for i in range(20)]
+    with runtime.sessions.begin() as session:
+        for i, lead in enumerate(leads):
+            fake_slack.add_user(lead, name=f"Lead {i}", tz="UTC")
+            set_supervisor(session, TEAM, f"U0REP{i:02d}", lead)
+    # due today at 00:00 UTC: already passed, so the first pass of either process sends it
+    today = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[datetime.now(UTC).weekday()]
+    env = kept_env(fake_slack, pg_schema_url, KEPT_DIGEST=f"{today} 00:00")
+    both = [procs.start(env), procs.start(env)]
+    for proc in both:
+        proc.wait_healthy()
+
+    def digests() -> Counter[str]:
+        return Counter(k for k in stored_keys(fake_slack) if k.startswith("digest:"))
+
+    deadline = time.monotonic() + 30
+    while len(digests()) < len(leads) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    both[0].kill()
+    procs.start(env).wait_healthy()  # a restart plans the week's digests again
+    time.sleep(2.0)
+    sent = digests()
+    assert len(sent) == len(leads) and set(sent.values()) == {1}, sent
+    per_lead = Counter(m["channel"] for m in fake_slack.messages
+                       if (delivery_key(m) or "").startswith("digest:"))
+    assert set(per_lead.values()) == {1} and len(per_lead) == len(leads)
     runtime.engine.dispose()

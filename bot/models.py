@@ -65,6 +65,12 @@ class Step(StrEnum):
     NOBODY_REACHED = "nobody_reached"
     # the weekly digest for a supervisor (no promise)
     DIGEST = "digest"
+    # to the supervisor who took over a deactivated owner's promises (no promise)
+    HANDOVER = "handover"
+
+
+# steps that belong to a person rather than to one promise
+PERSONAL_STEPS = frozenset({Step.DIGEST.value, Step.HANDOVER.value})
 
 
 class DeliveryStatus(StrEnum):

@@ -46,7 +46,16 @@ from sqlalchemy import bindparam, case, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot import blocks
-from bot.models import ChannelSetting, Delivery, DeliveryStatus, Person, Promise, Step
+from bot.models import (
+    ChannelSetting,
+    Delivery,
+    DeliveryStatus,
+    Person,
+    Promise,
+    PromiseEvent,
+    Status,
+    Step,
+)
 from bot.people import get_person
 from bot.runtime import Runtime
 from scheduler.plan import Decision, Target, decide
@@ -228,6 +237,56 @@ def _prepare_digest(session: Session, runtime: Runtime, delivery: Delivery, now:
                     since=delivery.created_at, expires_at=now + runtime.settings.claim_lease)
 
 
+def _hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
+    """The owner was deactivated in Slack: their open promises go to their supervisor (the
+    first active one up the chain), who is told once by DM. True if this promise moved."""
+    from bot.directory import reassign_deactivated
+
+    gone = promise.owner_id
+    person = session.get(Person, (promise.team_id, gone))
+    if person is None or not person.is_deleted:
+        return False
+    moved = reassign_deactivated(session, promise.team_id, gone, now)
+    if not moved:
+        return False
+    new_owner = moved[0].owner_id
+    session.add(Delivery(
+        team_id=promise.team_id, key=f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}",
+        promise_id=None, step=Step.HANDOVER.value, deadline_version=0,
+        recipient_id=f"{new_owner}|{gone}", due_at=now, status=DeliveryStatus.PENDING.value,
+        attempts=0, uncertain=False, created_at=now))
+    session.refresh(promise)
+    return True
+
+
+def _prepare_handover(session: Session, runtime: Runtime, delivery: Delivery, now: datetime,
+                      result: PassResult) -> Outgoing | None:
+    """The DM to the supervisor who took over a deactivated person's promises."""
+    from bot.directory import SYSTEM_ACTOR
+
+    new_owner, _, gone = (delivery.recipient_id or "").partition("|")
+    target = _person_target(session, runtime, delivery.team_id, new_owner, now)
+    decision = decide(delivery, None, target, now=now,
+                      respect_working_hours=runtime.settings.respect_working_hours)
+    if decision.action != "send" or decision.target is None:
+        _settle(delivery, decision, now, result)
+        return None
+    moved = [p for p, e in session.execute(
+        select(Promise, PromiseEvent).join(PromiseEvent, PromiseEvent.promise_id == Promise.id)
+        .where(Promise.team_id == delivery.team_id, Promise.owner_id == new_owner,
+               Promise.status == Status.OPEN.value, PromiseEvent.kind == "handed_off",
+               PromiseEvent.actor_id == SYSTEM_ACTOR)).all()
+        if (e.detail or {}).get("old_owner") == gone]
+    if not moved:
+        _settle(delivery, Decision("skip", why="nothing left to hand over"), now, result)
+        return None
+    message = blocks.deactivated_handover(gone, list(dict.fromkeys(moved)),
+                                          decision.target.tz or "UTC", now)
+    return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
+                    message=message, uncertain=delivery.uncertain, since=delivery.created_at,
+                    expires_at=now + runtime.settings.claim_lease)
+
+
 def _fan_out(session: Session, runtime: Runtime, delivery: Delivery, promise: Promise,
              now: datetime) -> Target | None:
     """Who gets an escalation. Creates sibling deliveries for the extra recipients."""
@@ -254,7 +313,10 @@ def _target(session: Session, runtime: Runtime, delivery: Delivery, promise: Pro
             now: datetime) -> Target | None:
     step = Step(delivery.step)
     if step in (Step.HEADS_UP, Step.NUDGE, Step.NOBODY_REACHED):
-        return _person_target(session, runtime, promise.team_id, promise.owner_id, now)
+        target = _person_target(session, runtime, promise.team_id, promise.owner_id, now)
+        if target is None and _hand_over_if_gone(session, promise, now):
+            target = _person_target(session, runtime, promise.team_id, promise.owner_id, now)
+        return target
     if step is Step.ESCALATION_CHANNEL:
         return Target(channel=delivery.recipient_id or "", tz=None, is_person=False)
     if step is Step.ESCALATION_ADMIN:
@@ -302,6 +364,8 @@ def prepare(session: Session, runtime: Runtime, delivery: Delivery, result: Pass
     decision: Decision
     if delivery.step == Step.DIGEST.value:
         return _prepare_digest(session, runtime, delivery, now, result)
+    if delivery.step == Step.HANDOVER.value:
+        return _prepare_handover(session, runtime, delivery, now, result)
     if (promise is None or not promise.is_open
             or delivery.deadline_version != promise.deadline_version
             or (delivery.step == Step.HEADS_UP.value and now >= promise.deadline)):

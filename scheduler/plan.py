@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.models import Delivery, Promise, Step
+from bot.models import PERSONAL_STEPS, Delivery, Promise, Step
 from bot.workdays import DEFAULT_WORKING_DAY, is_working_time, next_working_start
 
 # how long an escalation waits before looking again for a nudge that is due but not out yet
@@ -44,7 +44,7 @@ def decide(
     out yet: the moment that nudge is due. The escalation waits for it; a nudge that was
     skipped or failed for good does not hold the escalation back.
     """
-    if delivery.step != Step.DIGEST.value:  # a digest belongs to no promise
+    if delivery.step not in PERSONAL_STEPS:  # a digest or hand-over belongs to no promise
         if promise is None or not promise.is_open:
             return Decision("skip", why="promise closed")
         if delivery.deadline_version != promise.deadline_version:

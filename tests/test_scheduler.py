@@ -425,18 +425,46 @@ def test_nobody_at_all_still_tells_the_owner(
     assert "couldn't reach a supervisor, an escalation channel or an admin" in message_text(told)
 
 
-def test_an_escalation_does_not_wait_forever_for_a_nudge_that_cannot_go_out(
+def test_a_deactivated_owners_promises_go_to_their_supervisor_who_is_told_once(
         runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
-    """The owner left the workspace: no nudge, but the supervisor must still hear of it."""
+    """The owner left the workspace: their open promises move to their supervisor, who gets
+    one DM about the hand-over and then the nudge as the new owner."""
     fake_slack.add_user("U0GONE", name="gone", tz="UTC", deleted=True)
     supervise(runtime, "U0GONE", LEAD)
+    deadline = DEFAULT_NOW + timedelta(hours=3)
+    promise = make_promise(runtime, deadline=deadline, owner="U0GONE")
+    other = make_promise(runtime, deadline=deadline + timedelta(days=5), owner="U0GONE",
+                         description="send Acme the revised quote", counterpart="Acme")
+    clock.set(deadline + timedelta(minutes=1))
+    passes(runtime)
+    passes(runtime)
+    with runtime.sessions() as session:
+        owners = {p.id: p.owner_id for p in session.scalars(select(Promise))}
+        history = [e.kind for e in session.get(Promise, promise.id).events]  # type: ignore[union-attr]
+    assert owners == {promise.id: LEAD, other.id: LEAD}
+    assert history == ["created", "handed_off"]
+    handovers = [m for m in fake_slack.messages_to(LEAD)
+                 if (delivery_key_of(m) or "").startswith("handover:")]
+    assert len(handovers) == 1
+    text = message_text(handovers[0])
+    assert "<@U0GONE>" in text and "deactivated" in text and "Acme" in text
+    nudge = the_message(fake_slack, key(promise, "nudge"))
+    assert nudge["channel"] == fake_slack.im_id(LEAD)
+    assert fake_slack.messages_to("U0GONE") == []
+
+
+def test_an_escalation_does_not_wait_forever_for_a_nudge_that_cannot_go_out(
+        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    """The owner left and nobody supervises them: no nudge, but the escalation still goes
+    out (here to the promise's channel)."""
+    fake_slack.add_user("U0GONE", name="gone", tz="UTC", deleted=True)
+    escalation_channel(runtime)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline, owner="U0GONE")
     clock.set(deadline + timedelta(hours=24))
     passes(runtime)
     assert rows(runtime, promise)[key(promise, "nudge")].status == "skipped"
-    assert the_message(fake_slack, key(promise, "escalation"))["channel"] == fake_slack.im_id(
-        LEAD)
+    assert the_message(fake_slack, key(promise, "escalation"))["channel"] == ESCALATIONS
 
 
 # ---------------------------------------------------------------------------- quiet hours

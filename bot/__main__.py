@@ -35,6 +35,8 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # APScheduler logs every tick at INFO: once a second is noise, not news
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _check_token(runtime: object) -> None:

@@ -12,16 +12,27 @@ from bot.runtime import Runtime
 log = logging.getLogger("kept")
 
 
+class _QuietTokenNotice(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client we
+    hand it wins; that is the intent, so the warning is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "token` will be unused" not in record.getMessage()
+
+
 def create_app(runtime: Runtime) -> App:
     from handlers import actions, commands, home, reminders, shortcuts, views
 
+    bolt_log = logging.getLogger("kept.bolt")
+    if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
+        bolt_log.addFilter(_QuietTokenNotice())
     app = App(
         client=runtime.client,
         signing_secret=runtime.settings.slack_signing_secret,
         token_verification_enabled=False,
         # ack() runs in the request thread; the work after it runs as lazy listeners
         process_before_response=True,
-        logger=logging.getLogger("kept.bolt"),
+        logger=bolt_log,
         # the work after ack() (database, replies) runs here
         listener_executor=ThreadPoolExecutor(max_workers=max(8, runtime.settings.http_threads),
                                              thread_name_prefix="kept-listener"),

@@ -869,7 +869,7 @@ def digest_message(digest: Any) -> Message:
         f"*Kept on time:* {week.kept_on_time} {_trend(week.kept_on_time, before.kept_on_time)}",
         f"*Broken:* {week.broken} "
         f"{_trend(week.broken, before.broken, higher_is_better=False)}",
-        f"*Open now:* {week.open}, of which {week.overdue} overdue",
+        f"*Open at the end of the week:* {week.open}, of which {week.overdue} overdue",
     ]
     per_rep = [f"<@{line.user_id}>: {line.figures.made} made, {line.figures.kept_on_time} on "
                f"time, {line.figures.kept_late} late, {line.figures.broken} broken, "

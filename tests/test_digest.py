@@ -77,7 +77,7 @@ def test_digest_is_sent_once_at_the_start_of_the_working_day(
     assert len(sent) == 1
     text = message_text(sent[0])
     assert "4 made, 1 kept on time, 1 kept late, 1 broken" in text
-    assert "Open now:* 1, of which 1 overdue" in text
+    assert "Open at the end of the week:* 1, of which 1 overdue" in text
     assert "promise 3" in text  # the overdue one, with one-click actions
     buttons = {e["action_id"] for b in sent[0]["blocks"] if b["type"] == "actions"
                for e in b["elements"]}

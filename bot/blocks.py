@@ -158,6 +158,21 @@ def deadline_problem(text: str, problem: str, deadline: datetime | None, tz: str
     }
 
 
+def too_long(text: str) -> Message:
+    """A paste longer than a promise holds: say so, keep the words, offer the form."""
+    why = (f"That's {len(text):,} characters; a promise holds up to {MAX_DESCRIPTION:,}, so I "
+           "didn't record it. Keep the gist (who, what, by when) and link to the details.")
+    return {
+        "response_type": "ephemeral",
+        "text": why,
+        "blocks": [
+            section(f":scissors: {why}"),
+            section(f"The start of your words:\n>{_escape(_truncate(text, 1500))}"),
+            actions(button("Open the form with the start of it", OPEN_FORM, text, "primary")),
+        ],
+    }
+
+
 def help_message() -> Message:
     text = "\n".join(
         [

@@ -29,6 +29,7 @@ from bot.deadlines import DeadlineProblem, parse_deadline
 from bot.models import Status
 from bot.people import FetchUser, actor_for, get_person, set_supervisor
 from bot.promises import (
+    MAX_DESCRIPTION,
     Actor,
     InvalidInput,
     NotAllowed,
@@ -131,10 +132,7 @@ class CommandRunner:
     def run(self, command: CommandInput) -> Reply:
         text = command.text.strip()
         if len(text) > MAX_COMMAND_TEXT:
-            raise InvalidInput(
-                f"That's {len(text):,} characters — too long for a promise. "
-                "Keep the gist (up to 3,000 characters) and link the details."
-            )
+            return Reply(blocks.too_long(text))
         actor, tz = actor_for(
             self.session,
             command.team_id,
@@ -172,6 +170,8 @@ class CommandRunner:
             problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
             return Reply(blocks.deadline_problem(text, problem, parsed.deadline, tz))
         description = parsed.description or text
+        if len(description) > MAX_DESCRIPTION:
+            return Reply(blocks.too_long(text))
         counterpart = find_counterpart(description)
         promise, created = create_promise(
             self.session,

@@ -122,7 +122,8 @@ def test_help(bot: BotServer) -> None:
 def test_bad_input_gets_a_friendly_answer_and_stores_nothing(bot: BotServer) -> None:
     original = record(bot)
     cases = {
-        "x" * 10_000 + " by Friday": "characters",
+        "x" * 10_000 + " by Friday": "10,010 characters; a promise holds up to 3,000",
+        "y" * 20_000: "20,000 characters",
         "done": "Which promise?",
         "done abc": "isn't a promise id",
         "done 999999": "can't find promise #999999",
@@ -297,3 +298,13 @@ def test_extend_rearms_with_the_promises_own_channel_settings(bot: BotServer) ->
     assert fresh is not None
     assert due["escalation"] - fresh.deadline == timedelta(hours=1)
     assert fresh.deadline - due["heads_up"] == timedelta(minutes=10)
+
+
+def test_a_long_paste_keeps_the_words_and_offers_the_form(bot: BotServer) -> None:
+    text = "Call Jane Doe back. " + "Context from the thread. " * 400 + "by Friday 5pm"
+    reply = bot.command(text)
+    assert "a promise holds up to 3,000" in message_text(reply)
+    button = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]][0]
+    assert button["action_id"] == "promise_open_form"
+    assert button["value"] == text[:2000]  # Slack's limit for a button value
+    assert promise_count(bot) == 0

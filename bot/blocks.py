@@ -182,7 +182,7 @@ def help_message() -> Message:
             "Deadlines: `Friday 5pm`, `Dec 3`, `EOD`, `tomorrow morning`, `end of week`, "
             "`in 3 days`, `within 48 hours`, `2026-12-03 14:00`.",
             "*Manage:*",
-            "• `/promise list [@user|team]` — open promises, overdue first",
+            "• `/promise list [@user|team|everyone]` — open promises, overdue first",
             "• `/promise done <id> [note]` — kept",
             "• `/promise broken <id> <reason>` — couldn't keep it",
             "• `/promise cancel <id> [reason]` — no longer needed",

@@ -195,8 +195,14 @@ class CommandRunner:
                      home_for=(command.team_id, [promise.owner_id]))
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
+        owners: list[str] | None
         if not rest:
             owners, title = [actor.user_id], "Your promises"
+        elif rest.lower() in ("everyone", "all"):
+            if not actor.is_admin:
+                raise NotAllowed("Only admins can list everyone's promises; `/promise list team` "
+                                 "shows your team's.")
+            owners, title = None, "Everyone's open promises"
         elif rest.lower() == "team":
             owners = reports_of(self.session, command.team_id, actor.user_id)
             if not owners:

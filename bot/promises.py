@@ -390,25 +390,19 @@ def edit_promise(
 
 
 def open_promises(
-    session: Session, team_id: str, owner_ids: list[str], now: datetime, limit: int = 50
+    session: Session, team_id: str, owner_ids: list[str] | None, now: datetime, limit: int = 50
 ) -> list[Promise]:
-    """Open promises of these owners, overdue first, then by deadline."""
-    if not owner_ids:
+    """Open promises of these owners (None: everyone in the workspace), overdue first, then
+    by deadline."""
+    if owner_ids is not None and not owner_ids:
         return []
     overdue_first = case((Promise.deadline <= now, 0), else_=1)
-    return list(
-        session.scalars(
-            select(Promise)
-            .where(
-                Promise.team_id == team_id,
-                Promise.owner_id.in_(owner_ids),
-                Promise.status == Status.OPEN.value,
-            )
-            .order_by(overdue_first, Promise.deadline, Promise.id)
-            .limit(limit)
-        )
-    )
-
+    query = select(Promise).where(Promise.team_id == team_id,
+                                  Promise.status == Status.OPEN.value)
+    if owner_ids is not None:
+        query = query.where(Promise.owner_id.in_(owner_ids))
+    return list(session.scalars(
+        query.order_by(overdue_first, Promise.deadline, Promise.id).limit(limit)))
 
 def history(session: Session, promise: Promise) -> list[PromiseEvent]:
     return list(

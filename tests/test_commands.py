@@ -308,3 +308,12 @@ def test_a_long_paste_keeps_the_words_and_offers_the_form(bot: BotServer) -> Non
     assert button["action_id"] == "promise_open_form"
     assert button["value"] == text[:2000]  # Slack's limit for a button value
     assert promise_count(bot) == 0
+
+
+def test_admins_can_list_everyone_and_others_cannot(bot: BotServer) -> None:
+    first = record(bot, "call Sam by tomorrow")
+    second = record(bot, "email Lee by Friday", user=OTHER)
+    text = message_text(bot.command("list everyone", user=ADMIN))
+    assert f"#{first.id}" in text and f"#{second.id}" in text
+    refused = message_text(bot.command("list everyone", user=OTHER))
+    assert "Only admins can list everyone's promises" in refused

@@ -151,6 +151,9 @@ def test_kept_run_nudges_then_escalates_once_each_on_time(
     after = proc.health()
     assert after is not None and after["scheduler"]["last_pass_at"]
     assert after["scheduler"]["last_error"] is None
+    logs = proc.logs(tail=1_000_000)
+    assert "Kept is listening" in logs
+    assert "xoxb-test" not in logs and SECRET not in logs  # secrets are never logged
 
 
 def test_sigkill_mid_pass_then_restart_delivers_everything_exactly_once(

@@ -383,13 +383,14 @@ class CommandRunner:
             return Reply(blocks.channel_settings_shown(
                 target, values_of(setting), headline=f":white_check_mark: Saved for <#{target}>."
             ))
-        key = key_name(words[1]) if len(words) > 1 else None
-        setting = clear_values(
-            self.session, command.team_id, target, key, actor_id=actor.user_id, now=self.now
+        cleared = key_name(words[1]) if len(words) > 1 else None
+        remaining = clear_values(
+            self.session, command.team_id, target, cleared, actor_id=actor.user_id, now=self.now
         )
-        what = f"`{key}` is back to the default" if key else "Every setting is back to the default"
+        what = (f"`{cleared}` is back to the default" if cleared
+                else "Every setting is back to the default")
         return Reply(blocks.channel_settings_shown(
-            target, values_of(setting), headline=f":white_check_mark: {what} for <#{target}>."
+            target, values_of(remaining), headline=f":white_check_mark: {what} for <#{target}>."
         ))
 
     def report(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:

@@ -62,6 +62,8 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = 0
     for team_id, supervisor_id in supervisors:
+        if supervisor_id is None:
+            continue
         tz = zones.get((team_id, supervisor_id)) or "UTC"
         week, due = digest_slot(now, tz, schedule)
         statement = insert(Delivery).values(

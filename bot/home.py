@@ -53,7 +53,7 @@ def record_of(session: Session, team_id: str, user_id: str, now: datetime,
                                   .where(Promise.team_id == team_id,
                                          Promise.owner_id == user_id,
                                          Promise.closed_at >= since)))
-    kept = [(c, d) for s, c, d in closed if s == Status.KEPT.value]
+    kept = [(c, d) for s, c, d in closed if s == Status.KEPT.value and c is not None]
     return Record(made=int(made or 0), kept_on_time=sum(1 for c, d in kept if c <= d),
                   kept_late=sum(1 for c, d in kept if c > d),
                   broken=sum(1 for s, _c, _d in closed if s == Status.BROKEN.value))

@@ -479,7 +479,7 @@ def finish_wave(runtime: Runtime, worker: str, sent: list[tuple[Outgoing, str, s
     if not sent:
         return 0
     table = Delivery.__table__
-    statement = (
+    statement = (  # Core executemany: one UPDATE statement for all of them
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker,
                table.c.status == DeliveryStatus.SENDING.value)
@@ -644,7 +644,8 @@ def refresh_reminders(runtime: Runtime, team_id: str, promise_ids: Iterable[int]
     for delivery, promise in rows:
         message = blocks.settled(promise, tz_of.get(delivery.recipient_id or "") or "UTC", "")
         try:
-            runtime.client.chat_update(channel=delivery.channel_id or "", ts=delivery.message_ts,
+            runtime.client.chat_update(channel=delivery.channel_id or "",
+                                       ts=delivery.message_ts or "",
                                        text=message["text"], blocks=message["blocks"])
             updated += 1
         except Exception as error:  # noqa: BLE001 - best effort: the outcome is in the DB

@@ -94,7 +94,6 @@ class Person(Base):
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
     supervisor_id: Mapped[str | None] = mapped_column(String(32))
-    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     fetched_at: Mapped[datetime | None]
     # when they last opened Kept's Home tab: only then is a published tab worth refreshing
     home_seen_at: Mapped[datetime | None]

@@ -403,12 +403,3 @@ def open_promises(
         query = query.where(Promise.owner_id.in_(owner_ids))
     return list(session.scalars(
         query.order_by(overdue_first, Promise.deadline, Promise.id).limit(limit)))
-
-def history(session: Session, promise: Promise) -> list[PromiseEvent]:
-    return list(
-        session.scalars(
-            select(PromiseEvent)
-            .where(PromiseEvent.promise_id == promise.id)
-            .order_by(PromiseEvent.id)
-        )
-    )

@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("is_deleted", sa.Boolean(), nullable=False),
         sa.Column("supervisor_id", sa.String(length=32), nullable=True),
-        sa.Column("dm_channel_id", sa.String(length=32), nullable=True),
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("home_seen_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("team_id", "user_id"),

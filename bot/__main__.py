@@ -103,10 +103,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         loop.start()
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot.app import socket_mode_handler
 
             log.info("Kept is running in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
+            socket_mode_handler(app, runtime).start()
         else:
             import waitress
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.runtime import Runtime
 
@@ -44,3 +48,13 @@ def create_app(runtime: Runtime) -> App:
     shortcuts.register(app, runtime)
     home.register(app, runtime)
     return app
+
+
+def socket_mode_handler(app: App, runtime: Runtime) -> SocketModeHandler:
+    """Socket Mode: Kept connects out to Slack with SLACK_APP_TOKEN; no public URL needed.
+    The same listeners serve it; Slack's Socket Mode endpoint comes from SLACK_API_URL too."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    if not runtime.settings.slack_app_token:
+        raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
+    return SocketModeHandler(app, runtime.settings.slack_app_token)

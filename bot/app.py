@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import App
 
@@ -14,6 +16,30 @@ if TYPE_CHECKING:
 from bot.runtime import Runtime
 
 log = logging.getLogger("kept")
+T = TypeVar("T")
+
+
+MAX_PENDING_WORK = 1000
+
+
+class BoundedExecutor(ThreadPoolExecutor):
+    """The pool that runs the work after each ack. At most `max_pending` jobs wait or run;
+    past that, submitting waits, so an overloaded bot acknowledges Slack later (backpressure)
+    instead of queueing without bound and answering after the response URL has expired."""
+
+    def __init__(self, max_workers: int, *, max_pending: int) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="kept-listener")
+        self._room = threading.BoundedSemaphore(max_pending)
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        self._room.acquire()
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._room.release()
+            raise
+        future.add_done_callback(lambda _done: self._room.release())
+        return future
 
 
 class _QuietTokenNotice(logging.Filter):
@@ -38,8 +64,8 @@ def create_app(runtime: Runtime) -> App:
         process_before_response=True,
         logger=bolt_log,
         # the work after ack() (database, replies) runs here
-        listener_executor=ThreadPoolExecutor(max_workers=max(8, runtime.settings.http_threads),
-                                             thread_name_prefix="kept-listener"),
+        listener_executor=BoundedExecutor(max(8, runtime.settings.http_threads),
+                                          max_pending=MAX_PENDING_WORK),
     )
     commands.register(app, runtime)
     actions.register(app, runtime)

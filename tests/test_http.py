@@ -64,3 +64,23 @@ def test_ack_is_fast_even_when_slack_is_slow(bot: BotServer) -> None:
     assert time.monotonic() - started < 1.0
     bot.fake.wait_for("response_url", timeout=10)
     assert count(bot) == 1
+
+
+def test_the_work_queue_is_bounded() -> None:
+    """Past its bound, handing over more work waits instead of queueing without limit."""
+    import threading
+
+    from bot.app import BoundedExecutor
+
+    pool = BoundedExecutor(1, max_pending=2)
+    release = threading.Event()
+    pool.submit(release.wait)
+    pool.submit(release.wait)
+    third = threading.Thread(target=pool.submit, args=(release.wait,))
+    third.start()
+    third.join(timeout=0.3)
+    assert third.is_alive()  # the third job waits for room
+    release.set()
+    third.join(timeout=5)
+    assert not third.is_alive()
+    pool.shutdown(wait=True)

@@ -29,7 +29,7 @@ from bot.runtime import Runtime
 from bot.slack import send_dm
 from handlers.actions import action_context, need_promise_id
 from handlers.home import refresh_home
-from handlers.replies import SORRY, acked, carry_out, safely
+from handlers.replies import SORRY, acked, after_ack, carry_out, safely
 
 log = logging.getLogger("kept.handlers")
 
@@ -120,15 +120,19 @@ def register(app: App, runtime: Runtime) -> None:
                 ack(response_action="update", view=view_after)
             else:
                 ack()
-            for target, message in dms:
-                send_dm(client, target, message)
-            from scheduler.delivery import refresh_reminders
 
-            refresh_reminders(runtime, team_id, [promise_id])
-            with runtime.readers() as session:
-                owner = session.scalar(select(Promise.owner_id).where(
-                    Promise.team_id == team_id, Promise.id == promise_id))
-            refresh_home(runtime, team_id, [owner or "", user.get("id") or ""])
+            def follow_up() -> None:
+                from scheduler.delivery import refresh_reminders
+
+                for target, message in dms:
+                    send_dm(client, target, message)
+                refresh_reminders(runtime, team_id, [promise_id])
+                with runtime.readers() as session:
+                    owner = session.scalar(select(Promise.owner_id).where(
+                        Promise.team_id == team_id, Promise.id == promise_id))
+                refresh_home(runtime, team_id, [owner or "", user.get("id") or ""])
+
+            after_ack(app, follow_up, callback_id)
 
     def new_date(session: Session, actor: Actor, team_id: str, promise_id: int,
                  values: dict[str, Any]) -> tuple[Any, list[Any]]:

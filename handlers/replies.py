@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -36,6 +36,19 @@ def acked(listener: Callable[..., Any]) -> Callable[[Callable[..., None]], Calla
         return work
 
     return register
+
+
+def after_ack(app: App, work: Callable[[], None], what: str) -> None:
+    """Run `work` in the background once this request's acknowledgement is on its way: a
+    form submission acks in the request thread, and its DMs must not delay that answer."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - the promise is stored; the rest is best effort
+            log.exception("%s (after the ack) failed", what)
+
+    app.listener_runner.listener_executor.submit(run)
 
 
 def respond_with(respond: Respond, message: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from bot.promises import KeptError
 from bot.runtime import Runtime
 from bot.slack import send_dm
 from handlers.home import refresh_home
-from handlers.replies import SORRY
+from handlers.replies import SORRY, after_ack
 
 log = logging.getLogger("kept.handlers")
 
@@ -62,6 +62,8 @@ def register(app: App, runtime: Runtime) -> None:
         team_id, user_id = _ids(body)
         form = read_form((view.get("state") or {}).get("values") or {})
         now = runtime.now()
+        if form.owner_id:  # look the owner up in Slack before any transaction opens
+            runtime.warm_person(team_id, form.owner_id)
         try:
             with runtime.sessions.begin() as session:
                 errors = check_form(session, team_id, form, fetch=runtime.fetch_user, now=now)
@@ -84,8 +86,9 @@ def register(app: App, runtime: Runtime) -> None:
             return
         ack()
         if created:
-            after_new_promise(runtime, client, promise, user_id=user_id, owner_tz=owner_tz,
-                              meta=metadata(view), now=now)
+            after_ack(app, lambda: after_new_promise(
+                runtime, client, promise, user_id=user_id, owner_tz=owner_tz,
+                meta=metadata(view), now=now), "new promise confirmation")
 
     @app.view(blocks.EDIT_VIEW)
     def edit_promise(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

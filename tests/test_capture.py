@@ -229,3 +229,15 @@ def test_a_home_tab_never_opened_is_not_published_on_changes(bot: BotServer) -> 
     assert bot.fake.calls("views.publish") == []
     # opening it builds it fresh
     assert "Last 30 days: 1 made · 1 kept on time" in message_text(open_home(bot, OWNER))
+
+
+def test_a_form_submission_is_acked_before_the_confirmations_go_out(bot: BotServer) -> None:
+    bot.fake.set_delay("chat.postMessage", 2.5)
+    bot.fake.set_delay("chat.getPermalink", 2.5)
+    started = time.monotonic()
+    submit(bot, form_values(deadline=future(bot)), user=LEAD,
+           metadata={"channel_id": "C0SUPPORT", "message_ts": "1764000123.000200"})
+    assert time.monotonic() - started < 1.0  # Slack gets its answer without waiting for DMs
+    assert len(promises(bot)) == 1
+    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OWNER,
+                      timeout=10)

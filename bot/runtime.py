@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -15,6 +15,9 @@ from bot.db import Sessions, make_engine, make_reader_factory, make_session_fact
 from bot.settings import Settings
 from bot.slack import fetch_user, make_client
 from bot.steps import Timing, timing_for_channel
+
+if TYPE_CHECKING:
+    from bot.promises import Actor
 
 
 def utc_now() -> datetime:
@@ -57,6 +60,13 @@ class Runtime:
 
     def fetch_user(self, user_id: str) -> dict[str, Any] | None:
         return fetch_user(self.client, user_id)
+
+    def actor(self, session: Session, team_id: str, user_id: str) -> tuple[Actor, str]:
+        """(Actor, time zone) for someone acting in Slack, with this workspace's admins."""
+        from bot.people import actor_for
+
+        return actor_for(session, team_id, user_id, fetch=self.fetch_user,
+                         admins=self.settings.admins, now=self.now())
 
     def warm_person(self, team_id: str, user_id: str) -> None:
         """Make sure this person's cached Slack profile is fresh (see bot.people)."""

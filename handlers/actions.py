@@ -11,19 +11,17 @@ from bot import blocks
 from bot.commands import Reply
 from bot.counterparts import find_counterpart
 from bot.models import Status
-from bot.people import actor_for
 from bot.promises import InvalidInput as _Invalid
 from bot.promises import changeable, close_promise, parse_promise_id
 from bot.runtime import Runtime
-from handlers.replies import acked, carry_out, safely
+from handlers.replies import acked, carry_out, ids_of, safely
 
 
 def action_context(body: dict[str, Any]) -> tuple[str, str, str]:
     """(team id, user id, the pressed button's value)."""
-    user = body.get("user") or {}
-    team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    team_id, user_id = ids_of(body)
     action = (body.get("actions") or [{}])[0]
-    return team_id, user.get("id") or "", str(action.get("value") or "")
+    return team_id, user_id, str(action.get("value") or "")
 
 
 def need_promise_id(value: str) -> int:
@@ -34,17 +32,13 @@ def need_promise_id(value: str) -> int:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def actor(session: Any, team_id: str, user_id: str) -> tuple[Any, str]:
-        return actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
-                         admins=runtime.settings.admins, now=runtime.now())
-
     @acked(app.action(blocks.UNDO))
     def undo(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         team_id, user_id, value = action_context(body)
 
         def work() -> Reply:
             with runtime.sessions.begin() as session:
-                who, _tz = actor(session, team_id, user_id)
+                who, _tz = runtime.actor(session, team_id, user_id)
                 promise = close_promise(session, team_id=team_id,
                                         promise_id=need_promise_id(value), actor=who,
                                         outcome=Status.CANCELLED, note="Undone right after it "
@@ -61,7 +55,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         def work() -> Reply:
             with runtime.sessions.begin() as session:
-                who, _tz = actor(session, team_id, user_id)
+                who, _tz = runtime.actor(session, team_id, user_id)
                 promise = changeable(session, team_id, need_promise_id(value), who)
                 return Reply(open_view=blocks.edit_form(promise))
 

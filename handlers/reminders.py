@@ -15,7 +15,7 @@ from bot import blocks
 from bot.commands import Reply
 from bot.forms import metadata
 from bot.models import Promise, Status
-from bot.people import actor_for, get_person
+from bot.people import get_person
 from bot.promises import (
     Actor,
     KeptError,
@@ -29,19 +29,15 @@ from bot.runtime import Runtime
 from bot.slack import send_dm
 from handlers.actions import action_context, need_promise_id
 from handlers.home import refresh_home
-from handlers.replies import SORRY, acked, after_ack, carry_out, safely
+from handlers.replies import SORRY, acked, after_ack, carry_out, ids_of, safely
 
 log = logging.getLogger("kept.handlers")
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def who(session: Session, team_id: str, user_id: str) -> tuple[Actor, str]:
-        return actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
-                         admins=runtime.settings.admins, now=runtime.now())
-
     def changeable_by(session: Session, team_id: str, user_id: str,
                       value: str) -> tuple[Promise, Actor, str]:
-        actor, tz = who(session, team_id, user_id)
+        actor, tz = runtime.actor(session, team_id, user_id)
         return changeable(session, team_id, need_promise_id(value), actor), actor, tz
 
     def button(action_id: str, work: Callable[[dict[str, Any], str, str, str], Reply]) -> None:
@@ -59,7 +55,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def kept(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:
         with runtime.sessions.begin() as session:
-            actor, tz = who(session, team_id, user_id)
+            actor, tz = runtime.actor(session, team_id, user_id)
             promise = close_promise(session, team_id=team_id,
                                     promise_id=need_promise_id(value), actor=actor,
                                     outcome=Status.KEPT, note=None, now=runtime.now())
@@ -94,8 +90,7 @@ def register(app: App, runtime: Runtime) -> None:
         @app.view(callback_id)
         def _handler(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                      client: WebClient) -> None:
-            user = body.get("user") or {}
-            team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+            team_id, user_id = ids_of(body)
             values = (view.get("state") or {}).get("values") or {}
             promise_id = metadata(view).get("promise_id")
             if not isinstance(promise_id, int):
@@ -103,7 +98,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return
             try:
                 with runtime.sessions.begin() as session:
-                    actor, _tz = who(session, team_id, user.get("id") or "")
+                    actor, _tz = runtime.actor(session, team_id, user_id)
                     outcome = work(session, actor, team_id, promise_id, values)
             except _FieldError as error:
                 ack(response_action="errors", errors={error.field: str(error)[:150]})
@@ -130,7 +125,7 @@ def register(app: App, runtime: Runtime) -> None:
                 with runtime.readers() as session:
                     owner = session.scalar(select(Promise.owner_id).where(
                         Promise.team_id == team_id, Promise.id == promise_id))
-                refresh_home(runtime, team_id, [owner or "", user.get("id") or ""])
+                refresh_home(runtime, team_id, [owner or "", user_id])
 
             after_ack(app, follow_up, callback_id)
 
@@ -149,7 +144,7 @@ def register(app: App, runtime: Runtime) -> None:
         promise = extend_promise(session, team_id=team_id, promise_id=promise_id,
                                  actor=actor, new_deadline=form.deadline, note=note, now=now,
                                  timing=runtime.timing(session, team_id, source))
-        tz = who(session, promise.team_id, actor.user_id)[1]
+        tz = runtime.actor(session, promise.team_id, actor.user_id)[1]
         return blocks.new_date_done(promise, tz, note), []
 
     def handed_off(session: Session, actor: Actor, team_id: str, promise_id: int,

@@ -60,6 +60,12 @@ def respond_with(respond: Respond, message: dict[str, Any]) -> None:
         log.warning("could not answer through response_url", exc_info=True)
 
 
+def ids_of(body: dict[str, Any]) -> tuple[str, str]:
+    """(team id, user id) of an interaction payload."""
+    user = body.get("user") or {}
+    return (body.get("team") or {}).get("id") or user.get("team_id") or "", user.get("id") or ""
+
+
 def safely(work: Callable[[], Reply], what: str) -> Reply:
     """Run `work`; a KeptError becomes its own message, anything else a kind apology."""
     try:

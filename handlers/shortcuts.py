@@ -11,7 +11,6 @@ from bot import blocks
 from bot.counterparts import find_counterpart
 from bot.deadlines import parse_deadline
 from bot.models import ChannelSetting
-from bot.people import actor_for
 from bot.promises import MAX_DESCRIPTION, clean_text
 from bot.runtime import Runtime
 from handlers.replies import acked, log
@@ -31,8 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             runtime.warm_person(team_id, user_id)
             with runtime.sessions.begin() as session:
-                _actor, tz = actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
-                                       admins=runtime.settings.admins, now=now)
+                _actor, tz = runtime.actor(session, team_id, user_id)
                 if channel_id:
                     setting = session.get(ChannelSetting, (team_id, channel_id))
                     kind = setting.counterpart_kind if setting is not None else None

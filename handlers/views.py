@@ -12,20 +12,13 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.forms import check_form, metadata, read_form, submit_edit, submit_new_promise
 from bot.models import Promise
-from bot.people import actor_for
 from bot.promises import KeptError
 from bot.runtime import Runtime
 from bot.slack import send_dm
 from handlers.home import refresh_home
-from handlers.replies import SORRY, after_ack
+from handlers.replies import SORRY, after_ack, ids_of
 
 log = logging.getLogger("kept.handlers")
-
-
-def _ids(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team_id = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return team_id, user.get("id") or ""
 
 
 def after_new_promise(runtime: Runtime, client: WebClient, promise: Promise, *, user_id: str,
@@ -59,7 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
     @app.view(blocks.NEW_PROMISE_VIEW)
     def new_promise(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                     client: WebClient) -> None:
-        team_id, user_id = _ids(body)
+        team_id, user_id = ids_of(body)
         form = read_form((view.get("state") or {}).get("values") or {})
         now = runtime.now()
         if form.owner_id:  # look the owner up in Slack before any transaction opens
@@ -74,9 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
                 promise, created = submit_new_promise(
                     session, team_id=team_id, user_id=user_id, form=form, view=view, now=now,
                     timing=runtime.timing(session, team_id, meta_channel))
-                _actor, owner_tz = actor_for(session, team_id, promise.owner_id,
-                                             fetch=runtime.fetch_user,
-                                             admins=runtime.settings.admins, now=now)
+                _actor, owner_tz = runtime.actor(session, team_id, promise.owner_id)
         except KeptError as error:
             ack(response_action="errors", errors={"description": str(error)[:150]})
             return
@@ -92,7 +83,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(blocks.EDIT_VIEW)
     def edit_promise(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = _ids(body)
+        team_id, user_id = ids_of(body)
         form = read_form((view.get("state") or {}).get("values") or {})
         now = runtime.now()
         if not form.description:
@@ -100,8 +91,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         try:
             with runtime.sessions.begin() as session:
-                actor, _tz = actor_for(session, team_id, user_id, fetch=runtime.fetch_user,
-                                       admins=runtime.settings.admins, now=now)
+                actor, _tz = runtime.actor(session, team_id, user_id)
                 submit_edit(session, team_id=team_id, actor=actor, form=form, view=view,
                             now=now)
         except KeptError as error:

@@ -153,14 +153,7 @@ def renew_many(session: Session, ids: list[int], worker: str, now: datetime,
 def renew(session: Session, delivery_id: int, worker: str, now: datetime,
           lease: timedelta) -> bool:
     """Extend this worker's claim to now + lease; False if the claim expired or was taken."""
-    return bool(session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.claimed_by == worker,
-               Delivery.status == DeliveryStatus.SENDING.value,
-               Delivery.claim_expires_at > now)
-        .values(claim_expires_at=now + lease, due_at=now + lease)
-        .execution_options(synchronize_session=False)
-    ).rowcount)
+    return bool(renew_many(session, [delivery_id], worker, now, lease))
 
 
 def _admins(session: Session, runtime: Runtime, team_id: str) -> list[str]:

@@ -112,6 +112,13 @@ class Outgoing:
     since: datetime
     expires_at: datetime  # the claim's lease: renewed before sending if it runs short
 
+    @classmethod
+    def of(cls, delivery: Delivery, target: Target, message: dict[str, Any], *,
+           expires_at: datetime) -> Outgoing:
+        return cls(delivery_id=delivery.id, key=delivery.key, target=target, message=message,
+                   uncertain=delivery.uncertain, since=delivery.created_at,
+                   expires_at=expires_at)
+
 
 def claim(session: Session, *, now: datetime, worker: str, limit: int,
           lease: timedelta) -> list[tuple[int, str]]:
@@ -225,9 +232,8 @@ def _prepare_digest(session: Session, runtime: Runtime, delivery: Delivery, now:
         return None
     digest = build_digest(session, delivery.team_id, delivery.recipient_id or "",
                           tz=decision.target.tz or "UTC", now=now)
-    return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
-                    message=blocks.digest_message(digest), uncertain=delivery.uncertain,
-                    since=delivery.created_at, expires_at=now + runtime.settings.claim_lease)
+    return Outgoing.of(delivery, decision.target, blocks.digest_message(digest),
+                       expires_at=now + runtime.settings.claim_lease)
 
 
 def _hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
@@ -275,9 +281,8 @@ def _prepare_handover(session: Session, runtime: Runtime, delivery: Delivery, no
         return None
     message = blocks.deactivated_handover(gone, list(dict.fromkeys(moved)),
                                           decision.target.tz or "UTC", now)
-    return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
-                    message=message, uncertain=delivery.uncertain, since=delivery.created_at,
-                    expires_at=now + runtime.settings.claim_lease)
+    return Outgoing.of(delivery, decision.target, message,
+                       expires_at=now + runtime.settings.claim_lease)
 
 
 def _fan_out(session: Session, runtime: Runtime, delivery: Delivery, promise: Promise,
@@ -385,10 +390,9 @@ def prepare(session: Session, runtime: Runtime, delivery: Delivery, result: Pass
         return None
     assert decision.target is not None and promise is not None
     delivery.recipient_id = decision.target.channel
-    return Outgoing(delivery_id=delivery.id, key=delivery.key, target=decision.target,
-                    message=_message(session, delivery, promise, decision.target, now),
-                    uncertain=delivery.uncertain, since=delivery.created_at,
-                    expires_at=now + lease)
+    return Outgoing.of(delivery, decision.target,
+                       _message(session, delivery, promise, decision.target, now),
+                       expires_at=now + lease)
 
 
 def prepare_wave(runtime: Runtime, ids: list[int], worker: str,

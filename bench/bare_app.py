@@ -22,14 +22,17 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     app = App(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         token_verification_enabled=False,
-        client=WebClient(base_url=os.environ["SLACK_API_URL"],
-                         token=os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench")),
+        client=WebClient(
+            base_url=os.environ["SLACK_API_URL"],
+            token=os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"),
+        ),
     )
 
     @app.command("/promise")

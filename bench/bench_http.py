@@ -49,11 +49,15 @@ from common import (  # noqa: E402
 )
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bot.db import normalise_url  # noqa: E402
+from bot.store.db import normalise_url  # noqa: E402
 from tests.slackreq import new_trigger_id, sign, slash_command_body  # noqa: E402
 
-USERS = [(f"U0BENCH{i:02d}", tz) for i, tz in enumerate(
-    ["America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"] * 5)]
+USERS = [
+    (f"U0BENCH{i:02d}", tz)
+    for i, tz in enumerate(
+        ["America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"] * 5
+    )
+]
 TEXTS = [
     "send Acme the revised quote by tomorrow 5pm",
     "call Jane Doe back about the supervisor role by Friday 5pm",
@@ -111,15 +115,21 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Server:
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path,
-                 ready_path: str) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: dict[str, str], log: Path, ready_path: str
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.log = log
         self.log_file = log.open("w")
         cwd = tempfile.mkdtemp(prefix="kept-bench-cwd-")  # no stray .env is read
-        self.proc = subprocess.Popen(argv + ["--port", str(self.port)], env=env, cwd=cwd,
-                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            argv + ["--port", str(self.port)],
+            env=env,
+            cwd=cwd,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
@@ -140,8 +150,11 @@ class Server:
 
     def warnings(self) -> list[str]:
         self.log_file.flush()
-        return [line.strip() for line in self.log.read_text().splitlines()
-                if " WARNING " in line or " ERROR " in line or "Traceback" in line]
+        return [
+            line.strip()
+            for line in self.log.read_text().splitlines()
+            if " WARNING " in line or " ERROR " in line or "Traceback" in line
+        ]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -161,9 +174,14 @@ def load(port: int, fake: FakeProcess, total: int, concurrency: int) -> tuple[li
     for _ in range(total):
         key, trigger = uuid.uuid4().hex, new_trigger_id()
         user, _tz = rng.choice(USERS)
-        body = slash_command_body(text=rng.choice(TEXTS), user_id=user, team_id=TEAM,
-                                  channel_id=CHANNEL, response_url=fake.response_url(key),
-                                  trigger_id=trigger)
+        body = slash_command_body(
+            text=rng.choice(TEXTS),
+            user_id=user,
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            response_url=fake.response_url(key),
+            trigger_id=trigger,
+        )
         prepared.append((key, trigger, body))
     results: list[Sent | None] = [None] * total
     counter = itertools.count()
@@ -204,8 +222,9 @@ def load(port: int, fake: FakeProcess, total: int, concurrency: int) -> tuple[li
     return [s for s in results if s is not None], wall
 
 
-def run_cell(db: str, server: Server, fake: FakeProcess, total: int, concurrency: int,
-             kept: bool) -> Cell:
+def run_cell(
+    db: str, server: Server, fake: FakeProcess, total: int, concurrency: int, kept: bool
+) -> Cell:
     fake.reset()
     load_before = loadavg().split()[0]
     cpu0 = server.cpu()
@@ -233,19 +252,31 @@ def run_cell(db: str, server: Server, fake: FakeProcess, total: int, concurrency
 def stored_promises(url: str) -> dict[str, int]:
     engine = create_engine(normalise_url(url))
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT request_key, count(*) FROM promises GROUP BY request_key")).all()
+        rows = conn.execute(
+            text("SELECT request_key, count(*) FROM promises GROUP BY request_key")
+        ).all()
     engine.dispose()
     return {str(k): int(n) for k, n in rows}
 
 
-def bench_database(db: str, url: str, fake: FakeProcess, bare: Server, args: argparse.Namespace,
-                   logs: Path) -> tuple[list[Cell], list[str]]:
-    env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
-               SLACK_API_URL=fake.api_url, DATABASE_URL=url)
+def bench_database(
+    db: str, url: str, fake: FakeProcess, bare: Server, args: argparse.Namespace, logs: Path
+) -> tuple[list[Cell], list[str]]:
+    env = dict(
+        os.environ,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.api_url,
+        DATABASE_URL=url,
+    )
     env.pop("SLACK_APP_TOKEN", None)
-    kept = Server(f"kept ({db})", [PYTHON, "-m", "bot", "run", "--no-scheduler", "--host",
-                                   "127.0.0.1"], env, logs / f"kept-{db}.log", "/healthz")
+    kept = Server(
+        f"kept ({db})",
+        [PYTHON, "-m", "bot", "run", "--no-scheduler", "--host", "127.0.0.1"],
+        env,
+        logs / f"kept-{db}.log",
+        "/healthz",
+    )
     notes: list[str] = []
     cells: list[Cell] = []
     kept_triggers: list[str] = []
@@ -262,18 +293,25 @@ def bench_database(db: str, url: str, fake: FakeProcess, bare: Server, args: arg
                 cells.append(cell)
                 if is_kept:
                     kept_triggers += [s.trigger_id for s in cell.sent if s.status == 200]
-                print(f"    {cell.rps:.1f} req/s, ack p50 {median(cell.acks) * 1000:.1f} ms "
-                      f"p99 {percentile(cell.acks, 99) * 1000:.1f} ms, non-200 {cell.non200}"
-                      + (f", round trip p50 {median(cell.roundtrips) * 1000:.0f} ms "
-                         f"p99 {percentile(cell.roundtrips, 99) * 1000:.0f} ms"
-                         if is_kept else ""), flush=True)
+                print(
+                    f"    {cell.rps:.1f} req/s, ack p50 {median(cell.acks) * 1000:.1f} ms "
+                    f"p99 {percentile(cell.acks, 99) * 1000:.1f} ms, non-200 {cell.non200}"
+                    + (
+                        f", round trip p50 {median(cell.roundtrips) * 1000:.0f} ms "
+                        f"p99 {percentile(cell.roundtrips, 99) * 1000:.0f} ms"
+                        if is_kept
+                        else ""
+                    ),
+                    flush=True,
+                )
         kept_cells = [c for c in cells if c.server == "Kept"]
         notes.append(
             f"{db}: answers on the response_url in the measured Kept cells: "
-            f"{sum(c.answered_ok for c in kept_cells)} \"Got it\", "
+            f'{sum(c.answered_ok for c in kept_cells)} "Got it", '
             f"{sum(c.answered_bad for c in kept_cells)} other, "
             f"{sum(len(c.sent) - len(c.roundtrips) for c in kept_cells)} missing"
-            + "".join(f"; {c.note}" for c in kept_cells if c.note))
+            + "".join(f"; {c.note}" for c in kept_cells if c.note)
+        )
         stored = stored_promises(url)
         expected = {f"command:{t}" for t in kept_triggers}
         duplicates = sum(1 for n in stored.values() if n > 1)
@@ -282,19 +320,27 @@ def bench_database(db: str, url: str, fake: FakeProcess, bare: Server, args: arg
         notes.append(
             f"{db}: {len(expected)} commands acked with 200, {sum(stored.values())} promises "
             f"stored, {missing} missing, {duplicates} stored more than once, {extra} unexpected"
-            + (" — exactly one promise per request" if not (missing or duplicates or extra)
-               else " — MISMATCH"))
+            + (
+                " — exactly one promise per request"
+                if not (missing or duplicates or extra)
+                else " — MISMATCH"
+            )
+        )
         warnings = kept.warnings()
         queue_warnings = [w for w in warnings if "Task queue depth" in w]
         others = [w for w in warnings if "Task queue depth" not in w]
         if queue_warnings:
-            depths = [int(w.rsplit(" ", 1)[1]) for w in queue_warnings
-                      if w.rsplit(" ", 1)[1].isdigit()]
-            notes.append(f"{db}: waitress logged 'Task queue depth' {len(queue_warnings)} times"
-                         + (f" (max {max(depths)})" if depths else ""))
+            depths = [
+                int(w.rsplit(" ", 1)[1]) for w in queue_warnings if w.rsplit(" ", 1)[1].isdigit()
+            ]
+            notes.append(
+                f"{db}: waitress logged 'Task queue depth' {len(queue_warnings)} times"
+                + (f" (max {max(depths)})" if depths else "")
+            )
         if others:
-            notes.append(f"{db}: Kept logged {len(others)} other warnings/errors, e.g. "
-                         f"`{others[0][:200]}`")
+            notes.append(
+                f"{db}: Kept logged {len(others)} other warnings/errors, e.g. `{others[0][:200]}`"
+            )
     finally:
         kept.stop()
     return cells, notes
@@ -307,13 +353,22 @@ def ms(value: float) -> str:
 def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, started: str) -> str:
     rows = []
     for c in cells:
-        rows.append([
-            c.db, c.server, c.concurrency, len(c.sent), f"{c.rps:.1f}",
-            ms(median(c.acks)), ms(percentile(c.acks, 99)),
-            ms(median(c.roundtrips)) if c.roundtrips else "—",
-            ms(percentile(c.roundtrips, 99)) if c.roundtrips else "—",
-            c.non200, f"{c.cpu / len(c.sent) * 1000:.1f}", c.load,
-        ])
+        rows.append(
+            [
+                c.db,
+                c.server,
+                c.concurrency,
+                len(c.sent),
+                f"{c.rps:.1f}",
+                ms(median(c.acks)),
+                ms(percentile(c.acks, 99)),
+                ms(median(c.roundtrips)) if c.roundtrips else "—",
+                ms(percentile(c.roundtrips, 99)) if c.roundtrips else "—",
+                c.non200,
+                f"{c.cpu / len(c.sent) * 1000:.1f}",
+                c.load,
+            ]
+        )
     out = [
         f"### HTTP `/promise` — {started}",
         "",
@@ -321,9 +376,23 @@ def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, starte
         "requests per server; waitress threads 8 (KEPT_HTTP_THREADS default), "
         "channel_timeout 30, connection_limit 1000 for both servers.",
         "",
-        table(["DB", "server", "conc.", "requests", "req/s", "ack p50 ms", "ack p99 ms",
-               "round trip p50 ms", "round trip p99 ms", "non-200", "server CPU ms/req",
-               "load avg"], rows),
+        table(
+            [
+                "DB",
+                "server",
+                "conc.",
+                "requests",
+                "req/s",
+                "ack p50 ms",
+                "ack p99 ms",
+                "round trip p50 ms",
+                "round trip p99 ms",
+                "non-200",
+                "server CPU ms/req",
+                "load avg",
+            ],
+            rows,
+        ),
         "",
         "Round trip = from sending the command to the fake Slack receiving the answer on the "
         "response_url (Kept only; the bare app answers nothing). Server CPU = user+system "
@@ -337,19 +406,38 @@ def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, starte
     target_rows = []
     for db in dict.fromkeys(c.db for c in cells):
         for conc in (1, 20):
-            k = next((c for c in cells if c.db == db and c.concurrency == conc
-                      and c.server == "Kept"), None)
-            b = next((c for c in cells if c.db == db and c.concurrency == conc
-                      and c.server == "bare Bolt"), None)
+            k = next(
+                (c for c in cells if c.db == db and c.concurrency == conc and c.server == "Kept"),
+                None,
+            )
+            b = next(
+                (
+                    c
+                    for c in cells
+                    if c.db == db and c.concurrency == conc and c.server == "bare Bolt"
+                ),
+                None,
+            )
             if k is None or b is None:
                 continue
             ratio = k.rps / b.rps
             p99 = percentile(k.acks, 99) / percentile(b.acks, 99)
-            target_rows.append([
-                db, conc, f"{ratio:.2f}", "met" if ratio >= 2 / 3 else "NOT met",
-                f"{p99:.2f}", "met" if p99 <= 1.5 else "NOT met"])
-    out.append(table(["DB", "conc.", "throughput Kept/bare (≥ 0.67)", "",
-                      "ack p99 Kept/bare (≤ 1.5)", ""], target_rows))
+            target_rows.append(
+                [
+                    db,
+                    conc,
+                    f"{ratio:.2f}",
+                    "met" if ratio >= 2 / 3 else "NOT met",
+                    f"{p99:.2f}",
+                    "met" if p99 <= 1.5 else "NOT met",
+                ]
+            )
+    out.append(
+        table(
+            ["DB", "conc.", "throughput Kept/bare (≥ 0.67)", "", "ack p99 Kept/bare (≤ 1.5)", ""],
+            target_rows,
+        )
+    )
     out += ["", *[f"- {n}" for n in notes], ""]
     return "\n".join(out)
 
@@ -366,14 +454,20 @@ def main() -> int:
     print(f"logs in {logs}", flush=True)
     fake = FakeProcess()
     fake.add_users(USERS)
-    env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
-               SLACK_API_URL=fake.api_url)
+    env = dict(
+        os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url
+    )
     bare = None
     cells: list[Cell] = []
     notes: list[str] = []
     try:
-        bare = Server("bare", [PYTHON, str(BENCH / "bare_app.py"), "--host", "127.0.0.1"],
-                      env, logs / "bare.log", "/")
+        bare = Server(
+            "bare",
+            [PYTHON, str(BENCH / "bare_app.py"), "--host", "127.0.0.1"],
+            env,
+            logs / "bare.log",
+            "/",
+        )
         if args.only in (None, "sqlite"):
             url = f"sqlite:///{logs}/kept.db"
             c, n = bench_database("SQLite", url, fake, bare, args, logs)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.deadlines import parse_deadline, warm_up  # noqa: E402
+from bot.language.deadlines import parse_deadline, warm_up  # noqa: E402
 
 ZONES = ["America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata"]
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
@@ -69,7 +69,7 @@ COLD_SNIPPET = """
 import json, sys, time
 from datetime import UTC, datetime
 t0 = time.perf_counter()
-from bot.deadlines import parse_deadline, warm_up
+from bot.language.deadlines import parse_deadline, warm_up
 t1 = time.perf_counter()
 mode, text = sys.argv[1], sys.argv[2]
 if mode == "warm_up":
@@ -130,7 +130,7 @@ def main() -> None:
     label = slowest if len(slowest) <= 40 else slowest[:37] + "..."
     print("| measurement | value |")
     print("|---|---|")
-    print(f"| import bot.deadlines (cold) | {ms(regex_cold['import'])} |")
+    print(f"| import bot.language.deadlines (cold) | {ms(regex_cold['import'])} |")
     print(f"| cold first call, regex path (example 1) | {ms(regex_cold['call'])} |")
     print(f"| cold first call, dateparser path (`by 12/03`) | {ms(dp_cold['call'])} |")
     print(f"| warm_up() | {ms(warm_cold['warm_up'])} |")

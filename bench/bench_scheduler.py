@@ -57,8 +57,8 @@ from common import (  # noqa: E402
 )
 from sqlalchemy import event, text  # noqa: E402
 
-from bot.db import make_engine  # noqa: E402
-from bot.migrate import migrate  # noqa: E402
+from bot.store.db import make_engine  # noqa: E402
+from bot.store.migrate import migrate  # noqa: E402
 
 OWNERS = 1000
 TRICKLE = 100
@@ -90,8 +90,11 @@ def load(url: str, promises: int) -> dict[str, Any]:
     finally:
         raw.close()
     engine.dispose()
-    return {"seconds": time.perf_counter() - started, "promises": promises,
-            "deliveries": promises * 3}
+    return {
+        "seconds": time.perf_counter() - started,
+        "promises": promises,
+        "deliveries": promises * 3,
+    }
 
 
 def _rows(promises: int, now: datetime, rng: random.Random) -> Any:
@@ -102,30 +105,63 @@ def _rows(promises: int, now: datetime, rng: random.Random) -> Any:
 
 def _load_pg(conn: Any, promises: int, now: datetime, rng: random.Random) -> None:
     with conn.cursor() as cur:
-        with cur.copy("COPY people (team_id, user_id, name, tz, is_admin, is_deleted, "
-                      "fetched_at) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY people (team_id, user_id, name, tz, is_admin, is_deleted, fetched_at) FROM STDIN"
+        ) as copy:
             for i in range(OWNERS):
-                copy.write_row((TEAM, owner(i), f"Owner {i}", "America/New_York", False, False,
-                                now))
+                copy.write_row(
+                    (TEAM, owner(i), f"Owner {i}", "America/New_York", False, False, now)
+                )
         deadlines = []
-        with cur.copy("COPY promises (id, team_id, owner_id, created_by, description, deadline, "
-                      "deadline_version, status, source_channel_id, created_at, updated_at) "
-                      "FROM STDIN") as copy:
+        with cur.copy(
+            "COPY promises (id, team_id, owner_id, created_by, description, deadline, "
+            "deadline_version, status, source_channel_id, created_at, updated_at) "
+            "FROM STDIN"
+        ) as copy:
             for pid, deadline in _rows(promises, now, rng):
                 deadlines.append(deadline)
                 who = owner(pid)
-                copy.write_row((pid, TEAM, who, who, f"send Acme the revised quote #{pid}",
-                                deadline, 1, "open", "C0BENCH", now, now))
-        with cur.copy("COPY deliveries (id, team_id, key, promise_id, step, deadline_version, "
-                      "due_at, status, attempts, uncertain, created_at) FROM STDIN") as copy:
+                copy.write_row(
+                    (
+                        pid,
+                        TEAM,
+                        who,
+                        who,
+                        f"send Acme the revised quote #{pid}",
+                        deadline,
+                        1,
+                        "open",
+                        "C0BENCH",
+                        now,
+                        now,
+                    )
+                )
+        with cur.copy(
+            "COPY deliveries (id, team_id, key, promise_id, step, deadline_version, "
+            "due_at, status, attempts, uncertain, created_at) FROM STDIN"
+        ) as copy:
             did = 0
             hour, day = timedelta(hours=1), timedelta(hours=24)
             for pid, deadline in enumerate(deadlines, start=1):
-                for step, due in zip(STEPS, (deadline - hour, deadline, deadline + day),
-                                     strict=True):
+                for step, due in zip(
+                    STEPS, (deadline - hour, deadline, deadline + day), strict=True
+                ):
                     did += 1
-                    copy.write_row((did, TEAM, f"promise:{pid}:v1:{step}", pid, step, 1, due,
-                                    "pending", 0, False, now))
+                    copy.write_row(
+                        (
+                            did,
+                            TEAM,
+                            f"promise:{pid}:v1:{step}",
+                            pid,
+                            step,
+                            1,
+                            due,
+                            "pending",
+                            0,
+                            False,
+                            now,
+                        )
+                    )
         cur.execute("SELECT setval(pg_get_serial_sequence('promises', 'id'), %s)", (promises,))
         cur.execute("SELECT setval(pg_get_serial_sequence('deliveries', 'id'), %s)", (did,))
     conn.commit()
@@ -140,42 +176,68 @@ def _sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _load_sqlite(conn: sqlite3.Connection, promises: int, now: datetime,
-                 rng: random.Random) -> None:
+def _load_sqlite(
+    conn: sqlite3.Connection, promises: int, now: datetime, rng: random.Random
+) -> None:
     stamp = _sqlite_time(now)
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO people (team_id, user_id, name, tz, is_admin, is_deleted, fetched_at) "
         "VALUES (?, ?, ?, ?, 0, 0, ?)",
-        ((TEAM, owner(i), f"Owner {i}", "America/New_York", stamp) for i in range(OWNERS)))
+        ((TEAM, owner(i), f"Owner {i}", "America/New_York", stamp) for i in range(OWNERS)),
+    )
     deadlines = []
 
     def promise_rows() -> Any:
         for pid, deadline in _rows(promises, now, rng):
             deadlines.append(deadline)
             who = owner(pid)
-            yield (pid, TEAM, who, who, f"send Acme the revised quote #{pid}",
-                   _sqlite_time(deadline), 1, "open", "C0BENCH", stamp, stamp)
+            yield (
+                pid,
+                TEAM,
+                who,
+                who,
+                f"send Acme the revised quote #{pid}",
+                _sqlite_time(deadline),
+                1,
+                "open",
+                "C0BENCH",
+                stamp,
+                stamp,
+            )
 
     conn.executemany(
         "INSERT INTO promises (id, team_id, owner_id, created_by, description, deadline, "
         "deadline_version, status, source_channel_id, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", promise_rows())
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        promise_rows(),
+    )
     hour, day = timedelta(hours=1), timedelta(hours=24)
 
     def delivery_rows() -> Any:
         did = 0
         for pid, deadline in enumerate(deadlines, start=1):
-            for step, due in zip(STEPS, (deadline - hour, deadline, deadline + day),
-                                 strict=True):
+            for step, due in zip(STEPS, (deadline - hour, deadline, deadline + day), strict=True):
                 did += 1
-                yield (did, TEAM, f"promise:{pid}:v1:{step}", pid, step, 1, _sqlite_time(due),
-                       "pending", 0, 0, stamp)
+                yield (
+                    did,
+                    TEAM,
+                    f"promise:{pid}:v1:{step}",
+                    pid,
+                    step,
+                    1,
+                    _sqlite_time(due),
+                    "pending",
+                    0,
+                    0,
+                    stamp,
+                )
 
     conn.executemany(
         "INSERT INTO deliveries (id, team_id, key, promise_id, step, deadline_version, due_at, "
         "status, attempts, uncertain, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        delivery_rows())
+        delivery_rows(),
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
 
@@ -218,19 +280,33 @@ def set_due(engine: Any, ids: range, deadlines: list[datetime], now: datetime) -
         return _sqlite_time(moment) if sqlite else moment
 
     with engine.begin() as conn:
-        conn.execute(text("UPDATE promises SET deadline = :d WHERE id = :id"),
-                      [{"d": stamp(d), "id": i} for i, d in zip(ids, deadlines, strict=True)])
-        conn.execute(text("UPDATE deliveries SET due_at = :d WHERE promise_id = :id AND "
-                          "step = 'nudge'"),
-                     [{"d": stamp(d), "id": i} for i, d in zip(ids, deadlines, strict=True)])
-        conn.execute(text("UPDATE deliveries SET due_at = :d, status = 'sent', sent_at = :n "
-                          "WHERE promise_id = :id AND step = 'heads_up'"),
-                     [{"d": stamp(d - timedelta(hours=1)), "n": stamp(now), "id": i}
-                      for i, d in zip(ids, deadlines, strict=True)])
-        conn.execute(text("UPDATE deliveries SET due_at = :d WHERE promise_id = :id AND "
-                          "step = 'escalation'"),
-                     [{"d": stamp(d + timedelta(hours=24)), "id": i}
-                      for i, d in zip(ids, deadlines, strict=True)])
+        conn.execute(
+            text("UPDATE promises SET deadline = :d WHERE id = :id"),
+            [{"d": stamp(d), "id": i} for i, d in zip(ids, deadlines, strict=True)],
+        )
+        conn.execute(
+            text("UPDATE deliveries SET due_at = :d WHERE promise_id = :id AND step = 'nudge'"),
+            [{"d": stamp(d), "id": i} for i, d in zip(ids, deadlines, strict=True)],
+        )
+        conn.execute(
+            text(
+                "UPDATE deliveries SET due_at = :d, status = 'sent', sent_at = :n "
+                "WHERE promise_id = :id AND step = 'heads_up'"
+            ),
+            [
+                {"d": stamp(d - timedelta(hours=1)), "n": stamp(now), "id": i}
+                for i, d in zip(ids, deadlines, strict=True)
+            ],
+        )
+        conn.execute(
+            text(
+                "UPDATE deliveries SET due_at = :d WHERE promise_id = :id AND step = 'escalation'"
+            ),
+            [
+                {"d": stamp(d + timedelta(hours=24)), "id": i}
+                for i, d in zip(ids, deadlines, strict=True)
+            ],
+        )
 
 
 def explain(engine: Any, statement: str, params: Any) -> str:
@@ -256,8 +332,13 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
     from scheduler.delivery import run_pass
     from scheduler.loop import SchedulerLoop
 
-    settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, database_url=url,
-                        slack_api_url=api_url, respect_working_hours=False)
+    settings = Settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        database_url=url,
+        slack_api_url=api_url,
+        respect_working_hours=False,
+    )
     runtime = Runtime.build(settings)
     engine = runtime.engine
     statements: list[int] = [0]
@@ -265,8 +346,9 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
     lock = threading.Lock()
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any,
-               _many: bool) -> None:
+    def _count(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool
+    ) -> None:
         with lock:
             statements[0] += 1
         if "FROM deliveries" in statement and "ORDER BY deliveries.due_at" in statement:
@@ -294,8 +376,13 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
         run_pass(runtime)
         peaks.append(tracemalloc.get_traced_memory()[1])
     tracemalloc.stop()
-    out["idle"] = {"times": times, "statements": counts, "rss_before": rss_before,
-                   "rss_after": rss_after, "tracemalloc_peak": peaks}
+    out["idle"] = {
+        "times": times,
+        "statements": counts,
+        "rss_before": rss_before,
+        "rss_after": rss_after,
+        "tracemalloc_peak": peaks,
+    }
     statement, params = claims[-1]
     out["explain_idle"] = explain(engine, statement, params)
     out["claim_sql"] = statement
@@ -306,9 +393,12 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
     if isinstance(params, dict):
         due_params = {k: (moment if isinstance(v, datetime) else v) for k, v in params.items()}
     else:
-        due_params = tuple(moment if isinstance(v, datetime) else
-                           (_sqlite_time(moment) if isinstance(v, str) and v[:2] == "20" else v)
-                           for v in params)
+        due_params = tuple(
+            moment
+            if isinstance(v, datetime)
+            else (_sqlite_time(moment) if isinstance(v, str) and v[:2] == "20" else v)
+            for v in params
+        )
     out["explain_due"] = explain(engine, statement, due_params)
     out["due_at"] = moment.timestamp()
     time.sleep(max(0.0, moment.timestamp() - time.time()))
@@ -322,16 +412,30 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
     ended = time.time()
     cpu = time.process_time() - cpu0
     peak = sampler.stop()
-    out["due"] = {"count": due, "started": started, "ended": ended,
-                  "statements": statements[0] - before, "cpu": cpu, "rss_before": rss0,
-                  "rss_peak": peak,
-                  "rss_after": rss_kib(), "claimed": result.claimed, "sent": result.sent,
-                  "failed": result.failed, "deferred": result.deferred,
-                  "skipped": result.skipped, "errors": len(result.errors)}
+    out["due"] = {
+        "count": due,
+        "started": started,
+        "ended": ended,
+        "statements": statements[0] - before,
+        "cpu": cpu,
+        "rss_before": rss0,
+        "rss_peak": peak,
+        "rss_after": rss_kib(),
+        "claimed": result.claimed,
+        "sent": result.sent,
+        "failed": result.failed,
+        "deferred": result.deferred,
+        "skipped": result.skipped,
+        "errors": len(result.errors),
+    }
     with engine.connect() as conn:
-        out["due"]["sent_in_db"] = conn.execute(text(
-            "SELECT count(*) FROM deliveries WHERE step = 'nudge' AND status = 'sent' "
-            "AND promise_id <= :n"), {"n": due}).scalar()
+        out["due"]["sent_in_db"] = conn.execute(
+            text(
+                "SELECT count(*) FROM deliveries WHERE step = 'nudge' AND status = 'sent' "
+                "AND promise_id <= :n"
+            ),
+            {"n": due},
+        ).scalar()
     after_idle = []
     for _ in range(20):
         start = time.perf_counter()
@@ -344,8 +448,9 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
     trickle_ids = range(due + 1, due + 1 + TRICKLE)
     deadlines = [first + timedelta(seconds=TRICKLE_GAP * k) for k in range(TRICKLE)]
     set_due(engine, trickle_ids, deadlines, datetime.now(UTC))
-    out["trickle"] = {f"promise:{i}:v1:nudge": d.timestamp()
-                      for i, d in zip(trickle_ids, deadlines, strict=True)}
+    out["trickle"] = {
+        f"promise:{i}:v1:nudge": d.timestamp() for i, d in zip(trickle_ids, deadlines, strict=True)
+    }
     loop = SchedulerLoop(runtime)
     loop.start()
     time.sleep(max(0.0, deadlines[-1].timestamp() - time.time()) + 5)
@@ -363,8 +468,11 @@ def ms(value: float) -> str:
     return f"{value * 1000:.1f}"
 
 
-def analyse(data: dict[str, Any], calls: list[dict[str, Any]], load_info: dict[str, Any],
-            ) -> dict[str, Any]:
+def analyse(
+    data: dict[str, Any],
+    calls: list[dict[str, Any]],
+    load_info: dict[str, Any],
+) -> dict[str, Any]:
     due = data["due"]
     moment = data["due_at"]
     due_keys = {f"promise:{i}:v1:nudge" for i in range(1, due["count"] + 1)}
@@ -379,7 +487,8 @@ def analyse(data: dict[str, Any], calls: list[dict[str, Any]], load_info: dict[s
     return {
         "db": "PostgreSQL" if data["db"] == "postgresql" else "SQLite",
         "load_s": load_info["seconds"],
-        "idle_p50": median(idle["times"]), "idle_p99": percentile(idle["times"], 99),
+        "idle_p50": median(idle["times"]),
+        "idle_p99": percentile(idle["times"], 99),
         "idle_max": max(idle["times"]),
         "idle_statements": sorted(set(idle["statements"])),
         "idle_tracemalloc_kib": max(idle["tracemalloc_peak"]) / 1024,
@@ -387,62 +496,110 @@ def analyse(data: dict[str, Any], calls: list[dict[str, Any]], load_info: dict[s
         "due_pass_s": due["ended"] - due["started"],
         "due_statements": due["statements"],
         "cpu_per_send": due["cpu"] / max(1, due["sent"]),
-        "due_received": len(due_arrivals), "duplicates": dup,
+        "due_received": len(due_arrivals),
+        "duplicates": dup,
         "sends_per_s": len(due_arrivals) / (due["ended"] - due["started"]),
         "first_lag": min(lags) if lags else float("nan"),
-        "lag_p50": median(lags), "lag_p99": percentile(lags, 99), "lag_max": max(lags or [0]),
+        "lag_p50": median(lags),
+        "lag_p99": percentile(lags, 99),
+        "lag_max": max(lags or [0]),
         "due_rss": (due["rss_before"], due["rss_peak"], due["rss_after"]),
         "idle_after_p50": median(data["idle_after_due"]["times"]),
         "rss_end": data["idle_after_due"]["rss"],
-        "sent_in_db": due["sent_in_db"], "result": due,
-        "trickle_n": len(trickle_lags), "trickle_p50": median(trickle_lags),
-        "trickle_p99": percentile(trickle_lags, 99), "trickle_max": max(trickle_lags or [0]),
-        "maxrss": data["maxrss"], "tick": data["tick_seconds"],
-        "explain_idle": data["explain_idle"], "explain_due": data["explain_due"],
+        "sent_in_db": due["sent_in_db"],
+        "result": due,
+        "trickle_n": len(trickle_lags),
+        "trickle_p50": median(trickle_lags),
+        "trickle_p99": percentile(trickle_lags, 99),
+        "trickle_max": max(trickle_lags or [0]),
+        "maxrss": data["maxrss"],
+        "tick": data["tick_seconds"],
+        "explain_idle": data["explain_idle"],
+        "explain_due": data["explain_due"],
     }
 
 
-def render(results: list[dict[str, Any]], args: argparse.Namespace, started: str,
-           notes: list[str]) -> str:
+def render(
+    results: list[dict[str, Any]], args: argparse.Namespace, started: str, notes: list[str]
+) -> str:
     n = f"{args.promises:,}"
     rows = []
     for r in results:
-        rows.append([
-            r["db"], f"{r['load_s']:.0f} s",
-            ms(r["idle_p50"]), ms(r["idle_p99"]),
-            "/".join(str(s) for s in r["idle_statements"]),
-            f"{r['idle_tracemalloc_kib']:.0f} KiB",
-            f"{r['idle_rss'][0] / 1024:.1f} → {r['idle_rss'][1] / 1024:.1f} MiB",
-        ])
+        rows.append(
+            [
+                r["db"],
+                f"{r['load_s']:.0f} s",
+                ms(r["idle_p50"]),
+                ms(r["idle_p99"]),
+                "/".join(str(s) for s in r["idle_statements"]),
+                f"{r['idle_tracemalloc_kib']:.0f} KiB",
+                f"{r['idle_rss'][0] / 1024:.1f} → {r['idle_rss'][1] / 1024:.1f} MiB",
+            ]
+        )
     due_rows = []
     for r in results:
-        due_rows.append([
-            r["db"], f"{r['due_pass_s']:.2f} s", f"{r['due_received']:,}/{args.due:,}",
-            r["duplicates"], r["due_statements"], f"{r['due_statements'] / args.due:.1f}",
-            f"{r['sends_per_s']:.0f}", f"{r['first_lag']:.2f} s", f"{r['lag_p50']:.2f} s",
-            f"{r['lag_p99']:.2f} s", ms(r["cpu_per_send"]),
-            "{:.0f} → {:.0f} → {:.0f} MiB".format(*(x / 1024 for x in r["due_rss"])),
-            ms(r["idle_after_p50"]),
-        ])
-    trickle_rows = [[r["db"], r["trickle_n"], f"{r['tick']:g} s", f"{r['trickle_p50']:.2f} s",
-                     f"{r['trickle_p99']:.2f} s", f"{r['trickle_max']:.2f} s"]
-                    for r in results]
+        due_rows.append(
+            [
+                r["db"],
+                f"{r['due_pass_s']:.2f} s",
+                f"{r['due_received']:,}/{args.due:,}",
+                r["duplicates"],
+                r["due_statements"],
+                f"{r['due_statements'] / args.due:.1f}",
+                f"{r['sends_per_s']:.0f}",
+                f"{r['first_lag']:.2f} s",
+                f"{r['lag_p50']:.2f} s",
+                f"{r['lag_p99']:.2f} s",
+                ms(r["cpu_per_send"]),
+                "{:.0f} → {:.0f} → {:.0f} MiB".format(*(x / 1024 for x in r["due_rss"])),
+                ms(r["idle_after_p50"]),
+            ]
+        )
+    trickle_rows = [
+        [
+            r["db"],
+            r["trickle_n"],
+            f"{r['tick']:g} s",
+            f"{r['trickle_p50']:.2f} s",
+            f"{r['trickle_p99']:.2f} s",
+            f"{r['trickle_max']:.2f} s",
+        ]
+        for r in results
+    ]
     target_rows = []
     for r in results:
         target_rows += [
-            [r["db"], f"idle pass < 20 ms at {n}", f"p99 {ms(r['idle_p99'])} ms",
-             "met" if r["idle_p99"] < 0.020 else "NOT met"],
-            [r["db"], "≥ 300 sends/s", f"{r['sends_per_s']:.0f}/s",
-             "met" if r["sends_per_s"] >= 300 else "NOT met"],
-            [r["db"], "p99 lag < 2 s, nothing queued behind",
-             f"p99 {r['trickle_p99']:.2f} s", "met" if r["trickle_p99"] < 2 else "NOT met"],
-            [r["db"], "memory flat (idle +< 1 MiB over 300 passes; after the due pass "
-             "+< 10 MiB)",
-             f"idle RSS {r['idle_rss'][0] / 1024:.1f} → {r['idle_rss'][1] / 1024:.1f} MiB; "
-             f"{args.due:,}-due pass peak +{(r['due_rss'][1] - r['due_rss'][0]) / 1024:.1f}, "
-             f"after +{(r['due_rss'][2] - r['due_rss'][0]) / 1024:.1f} MiB",
-             "met" if (r["idle_rss"][1] - r["idle_rss"][0] < 1024
-                       and r["due_rss"][2] - r["due_rss"][0] < 10 * 1024) else "NOT met"],
+            [
+                r["db"],
+                f"idle pass < 20 ms at {n}",
+                f"p99 {ms(r['idle_p99'])} ms",
+                "met" if r["idle_p99"] < 0.020 else "NOT met",
+            ],
+            [
+                r["db"],
+                "≥ 300 sends/s",
+                f"{r['sends_per_s']:.0f}/s",
+                "met" if r["sends_per_s"] >= 300 else "NOT met",
+            ],
+            [
+                r["db"],
+                "p99 lag < 2 s, nothing queued behind",
+                f"p99 {r['trickle_p99']:.2f} s",
+                "met" if r["trickle_p99"] < 2 else "NOT met",
+            ],
+            [
+                r["db"],
+                "memory flat (idle +< 1 MiB over 300 passes; after the due pass +< 10 MiB)",
+                f"idle RSS {r['idle_rss'][0] / 1024:.1f} → {r['idle_rss'][1] / 1024:.1f} MiB; "
+                f"{args.due:,}-due pass peak +{(r['due_rss'][1] - r['due_rss'][0]) / 1024:.1f}, "
+                f"after +{(r['due_rss'][2] - r['due_rss'][0]) / 1024:.1f} MiB",
+                "met"
+                if (
+                    r["idle_rss"][1] - r["idle_rss"][0] < 1024
+                    and r["due_rss"][2] - r["due_rss"][0] < 10 * 1024
+                )
+                else "NOT met",
+            ],
         ]
     out = [
         f"### Scheduler pass — {started}",
@@ -457,17 +614,42 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, started: str
         "SQLite but not the pool's pre-ping; tracemalloc = peak traced allocation in one "
         "pass, max of 20)",
         "",
-        table(["DB", "bulk load", "pass p50 ms", "pass p99 ms", "SQL/pass", "tracemalloc peak",
-               "RSS over 300 passes"], rows),
+        table(
+            [
+                "DB",
+                "bulk load",
+                "pass p50 ms",
+                "pass p99 ms",
+                "SQL/pass",
+                "tracemalloc peak",
+                "RSS over 300 passes",
+            ],
+            rows,
+        ),
         "",
         f"**(a)+(b) {args.due:,} nudges due together at T**, pass started at T with a real "
         "clock; sends/s = nudges received by the fake / pass time; lag = fake's arrival − "
         "deadline; CPU = the scheduler process's CPU time during the pass per nudge sent; "
         "RSS = before → peak during → after the pass (sampled every 20 ms)",
         "",
-        table(["DB", "pass time", "received", "dupes", "SQL", "SQL/send", "sends/s",
-               "first lag", "lag p50", "lag p99", "CPU ms/send", "RSS",
-               "next idle pass p50 ms"], due_rows),
+        table(
+            [
+                "DB",
+                "pass time",
+                "received",
+                "dupes",
+                "SQL",
+                "SQL/send",
+                "sends/s",
+                "first lag",
+                "lag p50",
+                "lag p99",
+                "CPU ms/send",
+                "RSS",
+                "next idle pass p50 ms",
+            ],
+            due_rows,
+        ),
         "",
         f"**(b) Nothing queued behind**: {TRICKLE} nudges due one by one, {TRICKLE_GAP} s "
         "apart, delivered by the real SchedulerLoop",
@@ -481,10 +663,20 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, started: str
     ]
     for r in results:
         how = "EXPLAIN (ANALYZE, BUFFERS)" if r["db"] == "PostgreSQL" else "EXPLAIN QUERY PLAN"
-        out += [f"{how} of the claim query on {r['db']}, nothing due:",
-                "", "```", r["explain_idle"], "```", "",
-                f"… and with {args.due:,} due (before the pass):", "", "```",
-                r["explain_due"], "```", ""]
+        out += [
+            f"{how} of the claim query on {r['db']}, nothing due:",
+            "",
+            "```",
+            r["explain_idle"],
+            "```",
+            "",
+            f"… and with {args.due:,} due (before the pass):",
+            "",
+            "```",
+            r["explain_due"],
+            "```",
+            "",
+        ]
     out += [f"- {n}" for n in notes]
     return "\n".join(out) + "\n"
 
@@ -514,14 +706,18 @@ def main() -> int:
     script = str(Path(__file__).resolve())
 
     def child(*extra: str) -> dict[str, Any]:
-        proc = subprocess.run([PYTHON, script, "--promises", str(args.promises), "--due",
-                               str(args.due), *extra], capture_output=True, text=True,
-                              cwd=str(work), env=dict(os.environ), timeout=900)
+        proc = subprocess.run(
+            [PYTHON, script, "--promises", str(args.promises), "--due", str(args.due), *extra],
+            capture_output=True,
+            text=True,
+            cwd=str(work),
+            env=dict(os.environ),
+            timeout=900,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"child {extra[0]} failed:\n{proc.stderr[-3000:]}")
         if proc.stderr.strip():
-            warnings = [ln for ln in proc.stderr.splitlines() if "WARNING" in ln or
-                        "ERROR" in ln]
+            warnings = [ln for ln in proc.stderr.splitlines() if "WARNING" in ln or "ERROR" in ln]
             if warnings:
                 notes.append(f"{len(warnings)} warnings/errors logged, e.g. `{warnings[0][:200]}`")
         return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -529,8 +725,10 @@ def main() -> int:
     def bench(url: str, name: str) -> None:
         print(f"{name}: loading {args.promises:,} promises (load {loadavg()})", flush=True)
         load_info = child("--load", url)
-        print(f"  loaded in {load_info['seconds']:.0f} s; running passes (load {loadavg()})",
-              flush=True)
+        print(
+            f"  loaded in {load_info['seconds']:.0f} s; running passes (load {loadavg()})",
+            flush=True,
+        )
         fake.reset()
         fake_cpu = fake.cpu()
         data = child("--run", url, "--api-url", fake.api_url)
@@ -539,10 +737,13 @@ def main() -> int:
         calls = fake.dump("chat.postMessage")
         r = analyse(data, calls, load_info)
         results.append(r)
-        print(f"  idle p50 {ms(r['idle_p50'])} ms p99 {ms(r['idle_p99'])} ms, "
-              f"{args.due} due: {r['due_pass_s']:.2f} s, {r['sends_per_s']:.0f} sends/s, "
-              f"lag p99 {r['lag_p99']:.2f} s; trickle lag p99 {r['trickle_p99']:.2f} s "
-              f"(load {loadavg()})", flush=True)
+        print(
+            f"  idle p50 {ms(r['idle_p50'])} ms p99 {ms(r['idle_p99'])} ms, "
+            f"{args.due} due: {r['due_pass_s']:.2f} s, {r['sends_per_s']:.0f} sends/s, "
+            f"lag p99 {r['lag_p99']:.2f} s; trickle lag p99 {r['trickle_p99']:.2f} s "
+            f"(load {loadavg()})",
+            flush=True,
+        )
         res = r["result"]
         notes.append(
             f"{r['db']}: due pass claimed {res['claimed']:,}, sent {res['sent']:,}, failed "
@@ -551,7 +752,8 @@ def main() -> int:
             f"{r['due_received']:,} received by the fake, {r['duplicates']} keys received "
             f"more than once; peak RSS of the scheduler process {r['maxrss'] / 1024:.0f} MiB; "
             f"the fake Slack used {fake_cpu:.1f} s CPU over the whole run "
-            f"({fake_cpu / (args.due + TRICKLE) * 1000:.1f} ms per message received)")
+            f"({fake_cpu / (args.due + TRICKLE) * 1000:.1f} ms per message received)"
+        )
 
     try:
         if args.only in (None, "postgresql"):

@@ -52,8 +52,13 @@ def main() -> int:
         elif word == "dump":
             method, _, path = rest.partition(" ")
             rows = [
-                {"key": _key(c), "at": c.at, "wall": c.at + offset, "ok": c.ok,
-                 "text": str(c.params.get("text") or "")[:120]}
+                {
+                    "key": _key(c),
+                    "at": c.at,
+                    "wall": c.at + offset,
+                    "ok": c.ok,
+                    "text": str(c.params.get("text") or "")[:120],
+                }
                 for c in fake.calls(method)
             ]
             Path(path).write_text(json.dumps(rows))

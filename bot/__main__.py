@@ -70,8 +70,8 @@ def _check_token(runtime: object) -> None:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from bot.db import make_engine
-    from bot.migrate import current_revision, migrate
+    from bot.store.db import make_engine
+    from bot.store.migrate import current_revision, migrate
 
     settings = _settings()
     engine = make_engine(settings.database_url)
@@ -84,10 +84,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
 
     from bot.app import create_app
-    from bot.deadlines import warm_up
-    from bot.migrate import migrate
+    from bot.language.deadlines import warm_up
     from bot.runtime import Runtime
-    from bot.web import HealthState, KeptWSGI
+    from bot.slack.web import HealthState, KeptWSGI
+    from bot.store.migrate import migrate
 
     runtime = Runtime.build(settings)
     migrate(runtime.engine)
@@ -128,8 +128,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(_args: argparse.Namespace) -> int:
-    from bot.migrate import migrate
     from bot.runtime import Runtime
+    from bot.store.migrate import migrate
     from scheduler.loop import SchedulerLoop
 
     runtime = Runtime.build(_settings())
@@ -141,8 +141,8 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
 
 
 def cmd_tick(_args: argparse.Namespace) -> int:
-    from bot.migrate import migrate
     from bot.runtime import Runtime
+    from bot.store.migrate import migrate
     from scheduler.delivery import plan_weekly_digests, run_pass
 
     runtime = Runtime.build(_settings())
@@ -157,14 +157,14 @@ def cmd_tick(_args: argparse.Namespace) -> int:
 
 
 def cmd_supervisors_import(args: argparse.Namespace) -> int:
-    from bot.directory import import_supervisors
+    from bot.people.directory import import_supervisors
 
     return import_supervisors(_runtime(), args.file, team_id=args.team, partial=args.partial)
 
 
 def _runtime() -> Runtime:
-    from bot.migrate import migrate
     from bot.runtime import Runtime
+    from bot.store.migrate import migrate
 
     runtime = Runtime.build(_settings())
     # admin commands print their own output: keep migration chatter out of it unless -v
@@ -181,13 +181,13 @@ def _runtime() -> Runtime:
 
 
 def cmd_supervisors_list(args: argparse.Namespace) -> int:
-    from bot.directory import list_supervisors
+    from bot.people.directory import list_supervisors
 
     return list_supervisors(_runtime(), team_id=args.team, as_csv=args.csv)
 
 
 def cmd_supervisors_sync(args: argparse.Namespace) -> int:
-    from bot.directory import sync_people
+    from bot.people.directory import sync_people
 
     return sync_people(_runtime(), team_id=args.team)
 
@@ -195,8 +195,8 @@ def cmd_supervisors_sync(args: argparse.Namespace) -> int:
 def cmd_channels_load(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.channels import load_settings
-    from bot.directory import team_of
+    from bot.channels.service import load_settings
+    from bot.people.directory import team_of
 
     try:
         text = Path(args.file).read_text(encoding="utf-8-sig")
@@ -211,25 +211,30 @@ def cmd_channels_load(args: argparse.Namespace) -> int:
         if team is None:
             return 2
     with runtime.sessions.begin() as session:
-        result = load_settings(session, text, team_id=team, actor_id="kept-cli",
-                               now=runtime.now(), prune=args.prune)
+        result = load_settings(
+            session, text, team_id=team, actor_id="kept-cli", now=runtime.now(), prune=args.prune
+        )
         if result.problems:
             session.rollback()
     if result.problems:
         for problem in result.problems:
             print(f"{name}: {problem}", file=sys.stderr)
-        print(f"kept: {len(result.problems)} problem(s) in {name}; nothing was changed",
-              file=sys.stderr)
+        print(
+            f"kept: {len(result.problems)} problem(s) in {name}; nothing was changed",
+            file=sys.stderr,
+        )
         return 1
-    print(f"kept: channel settings loaded for team {result.team_id}: "
-          f"{len(result.channels)} channel(s)"
-          + (f", {len(result.removed)} removed" if result.removed else ""))
+    print(
+        f"kept: channel settings loaded for team {result.team_id}: "
+        f"{len(result.channels)} channel(s)"
+        + (f", {len(result.removed)} removed" if result.removed else "")
+    )
     return 0
 
 
 def cmd_channels_dump(args: argparse.Namespace) -> int:
-    from bot.channels import dump_settings
-    from bot.directory import team_of
+    from bot.channels.service import dump_settings
+    from bot.people.directory import team_of
 
     runtime = _runtime()
     team = team_of(runtime, args.team, sys.stderr)
@@ -252,8 +257,8 @@ def _date(value: str) -> datetime:
 def cmd_report(args: argparse.Namespace) -> int:
     import csv
 
-    from bot.directory import team_of
-    from bot.reports import build_report, csv_rows, text_table
+    from bot.people.directory import team_of
+    from bot.reports.service import build_report, csv_rows, text_table
 
     runtime = _runtime()
     since: datetime = args.since
@@ -292,8 +297,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     imp = sup_sub.add_parser("import", help="import user,supervisor rows from a CSV file")
     imp.add_argument("file")
     imp.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
-    imp.add_argument("--partial", action="store_true",
-                     help="apply the good rows of a file with problems (exit code still 1)")
+    imp.add_argument(
+        "--partial",
+        action="store_true",
+        help="apply the good rows of a file with problems (exit code still 1)",
+    )
     imp.set_defaults(func=cmd_supervisors_import)
     lst = sup_sub.add_parser("list", help="who reports to whom")
     lst.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
@@ -309,16 +317,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = chan_sub.add_parser("load", help="apply a YAML settings file (all or nothing)")
     load.add_argument("file")
     load.add_argument("--team", default=None, help="Slack team id (default: the file's team:)")
-    load.add_argument("--prune", action="store_true",
-                      help="also remove the settings of channels the file doesn't list")
+    load.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove the settings of channels the file doesn't list",
+    )
     load.set_defaults(func=cmd_channels_load)
     dump = chan_sub.add_parser("dump", help="print the channel settings as YAML")
     dump.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
     dump.set_defaults(func=cmd_channels_dump)
     rep = sub.add_parser("report", help="promises kept on time, late, broken, open")
     rep.add_argument("--since", required=True, type=_date, help="first day, YYYY-MM-DD (UTC)")
-    rep.add_argument("--until", default=None, type=_date,
-                     help="day after the last, YYYY-MM-DD (UTC; default: now)")
+    rep.add_argument(
+        "--until",
+        default=None,
+        type=_date,
+        help="day after the last, YYYY-MM-DD (UTC; default: now)",
+    )
     rep.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
     rep.add_argument("--csv", action="store_true", help="CSV instead of a text table")
     rep.set_defaults(func=cmd_report)

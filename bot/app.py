@@ -64,8 +64,9 @@ def create_app(runtime: Runtime) -> App:
         process_before_response=True,
         logger=bolt_log,
         # the work after ack() (database, replies) runs here
-        listener_executor=BoundedExecutor(max(8, runtime.settings.http_threads),
-                                          max_pending=MAX_PENDING_WORK),
+        listener_executor=BoundedExecutor(
+            max(8, runtime.settings.http_threads), max_pending=MAX_PENDING_WORK
+        ),
     )
     commands.register(app, runtime)
     actions.register(app, runtime)

@@ -11,13 +11,13 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import Sessions, make_engine, make_reader_factory, make_session_factory
+from bot.promises.steps import Timing, timing_for_channel
 from bot.settings import Settings
-from bot.slack import fetch_user, make_client
-from bot.steps import Timing, timing_for_channel
+from bot.slack.client import fetch_user, make_client
+from bot.store.db import Sessions, make_engine, make_reader_factory, make_session_factory
 
 if TYPE_CHECKING:
-    from bot.promises import Actor
+    from bot.promises.service import Actor
 
 
 def utc_now() -> datetime:
@@ -63,22 +63,29 @@ class Runtime:
 
     def actor(self, session: Session, team_id: str, user_id: str) -> tuple[Actor, str]:
         """(Actor, time zone) for someone acting in Slack, with this workspace's admins."""
-        from bot.people import actor_for
+        from bot.people.profiles import actor_for
 
-        return actor_for(session, team_id, user_id, fetch=self.fetch_user,
-                         admins=self.settings.admins, now=self.now())
+        return actor_for(
+            session,
+            team_id,
+            user_id,
+            fetch=self.fetch_user,
+            admins=self.settings.admins,
+            now=self.now(),
+        )
 
     def warm_person(self, team_id: str, user_id: str) -> None:
-        """Make sure this person's cached Slack profile is fresh (see bot.people)."""
-        from bot.people import CACHE_FOR, warm_person
+        """Make sure this person's cached Slack profile is fresh (see bot.people.profiles)."""
+        from bot.people.profiles import CACHE_FOR, warm_person
 
         now = self.now()
         key = (team_id, user_id)
         known = self._fresh.get(key)
         if known is not None and now - known < CACHE_FOR / 2:
             return  # checked recently in this process: skip the database round trip
-        fetched_at = warm_person(self.sessions, team_id, user_id, fetch=self.fetch_user,
-                                 now=now, readers=self.readers)
+        fetched_at = warm_person(
+            self.sessions, team_id, user_id, fetch=self.fetch_user, now=now, readers=self.readers
+        )
         if fetched_at is not None:
             if len(self._fresh) > 50_000:
                 self._fresh.clear()
@@ -86,6 +93,12 @@ class Runtime:
 
     def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
         """Reminder timing for a promise made in `channel_id`: channel override or default."""
-        return timing_for_channel(session, team_id, channel_id, Timing(
-            remind_before=self.settings.remind_before,
-            escalate_after=self.settings.escalate_after))
+        return timing_for_channel(
+            session,
+            team_id,
+            channel_id,
+            Timing(
+                remind_before=self.settings.remind_before,
+                escalate_after=self.settings.escalate_after,
+            ),
+        )

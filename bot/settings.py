@@ -144,12 +144,15 @@ class Settings:
         writers_text = get("KEPT_DB_WRITERS", "2") or "2"
         if not writers_text.isdigit() or not 1 <= int(writers_text) <= 64:
             raise SettingsError(f"KEPT_DB_WRITERS={writers_text!r}: use a whole number, e.g. 2")
-        slack_timeout = _seconds(get("KEPT_SLACK_TIMEOUT", "10") or "10", "KEPT_SLACK_TIMEOUT",
-                                 300, "10")
+        slack_timeout = _seconds(
+            get("KEPT_SLACK_TIMEOUT", "10") or "10", "KEPT_SLACK_TIMEOUT", 300, "10"
+        )
         claim_lease = parse_duration(get("KEPT_CLAIM_LEASE", "2m") or "2m", "KEPT_CLAIM_LEASE")
         if claim_lease.total_seconds() < 2 * slack_timeout:
-            raise SettingsError("KEPT_CLAIM_LEASE must be at least twice KEPT_SLACK_TIMEOUT, "
-                                "or a slow send could be taken over and sent twice")
+            raise SettingsError(
+                "KEPT_CLAIM_LEASE must be at least twice KEPT_SLACK_TIMEOUT, "
+                "or a slow send could be taken over and sent twice"
+            )
         admins = frozenset(
             a.strip()
             for a in (get("KEPT_ADMINS", "") or "").replace(";", ",").split(",")

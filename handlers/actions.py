@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.commands import Reply
-from bot.counterparts import find_counterpart
-from bot.models import Status
-from bot.promises import InvalidInput as _Invalid
-from bot.promises import changeable, close_promise, parse_promise_id
+from bot.language.counterparts import find_counterpart
+from bot.promises.commands import Reply
+from bot.promises.service import InvalidInput as _Invalid
+from bot.promises.service import changeable, close_promise, parse_promise_id
 from bot.runtime import Runtime
+from bot.slack import messages as blocks
+from bot.store.models import Status
 from handlers.replies import acked, carry_out, ids_of, safely
 
 
@@ -39,13 +39,21 @@ def register(app: App, runtime: Runtime) -> None:
         def work() -> Reply:
             with runtime.sessions.begin() as session:
                 who, _tz = runtime.actor(session, team_id, user_id)
-                promise = close_promise(session, team_id=team_id,
-                                        promise_id=need_promise_id(value), actor=who,
-                                        outcome=Status.CANCELLED, note="Undone right after it "
-                                        "was recorded.", now=runtime.now())
-                return Reply(blocks.text_message(
-                    f":leftwards_arrow_with_hook: Undone — promise #{promise.id} is cancelled.",
-                    replace_original=True))
+                promise = close_promise(
+                    session,
+                    team_id=team_id,
+                    promise_id=need_promise_id(value),
+                    actor=who,
+                    outcome=Status.CANCELLED,
+                    note="Undone right after it was recorded.",
+                    now=runtime.now(),
+                )
+                return Reply(
+                    blocks.text_message(
+                        f":leftwards_arrow_with_hook: Undone — promise #{promise.id} is cancelled.",
+                        replace_original=True,
+                    )
+                )
 
         carry_out(safely(work, "undo"), respond=respond, client=client, trigger_id=None)
 
@@ -59,16 +67,21 @@ def register(app: App, runtime: Runtime) -> None:
                 promise = changeable(session, team_id, need_promise_id(value), who)
                 return Reply(open_view=blocks.edit_form(promise))
 
-        carry_out(safely(work, "edit"), respond=respond, client=client,
-                  trigger_id=body.get("trigger_id"))
+        carry_out(
+            safely(work, "edit"), respond=respond, client=client, trigger_id=body.get("trigger_id")
+        )
 
     @acked(app.action(blocks.OPEN_FORM))
     def open_form(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         _team_id, user_id, value = action_context(body)
         counterpart = find_counterpart(value)
         view = blocks.promise_form(
-            owner_id=user_id, description=value, counterpart=counterpart.name,
+            owner_id=user_id,
+            description=value,
+            counterpart=counterpart.name,
             counterpart_kind=counterpart.kind.value if counterpart.kind else None,
-            metadata={"channel_id": (body.get("channel") or {}).get("id")})
-        carry_out(Reply(open_view=view), respond=respond, client=client,
-                  trigger_id=body.get("trigger_id"))
+            metadata={"channel_id": (body.get("channel") or {}).get("id")},
+        )
+        carry_out(
+            Reply(open_view=view), respond=respond, client=client, trigger_id=body.get("trigger_id")
+        )

@@ -10,11 +10,11 @@ from typing import Any
 from slack_bolt import App
 from sqlalchemy import select
 
-from bot import blocks
-from bot.home import home_data
-from bot.models import Person
-from bot.people import actor_for, ensure_person
+from bot.people.profiles import actor_for, ensure_person
+from bot.reports.home import home_data
 from bot.runtime import Runtime
+from bot.slack import messages as blocks
+from bot.store.models import Person
 from handlers.replies import acked
 
 log = logging.getLogger("kept.handlers")
@@ -27,10 +27,12 @@ def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> Non
             runtime.warm_person(team_id, user_id)
             now = runtime.now()
             with runtime.readers() as session:
-                actor, tz = actor_for(session, team_id, user_id, fetch=None,
-                                      admins=runtime.settings.admins, now=now)
-                view = blocks.home_view(home_data(session, team_id, user_id, tz=tz,
-                                                  is_admin=actor.is_admin, now=now))
+                actor, tz = actor_for(
+                    session, team_id, user_id, fetch=None, admins=runtime.settings.admins, now=now
+                )
+                view = blocks.home_view(
+                    home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)
+                )
             runtime.client.views_publish(user_id=user_id, view=view)
         except Exception:  # noqa: BLE001 - the home tab is a convenience
             log.warning("could not publish App Home for %s", user_id, exc_info=True)
@@ -48,9 +50,15 @@ def refresh_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> Non
     if not wanted:
         return
     with runtime.readers() as session:  # a tab never opened is built fresh when it opens
-        seen = set(session.scalars(select(Person.user_id).where(
-            Person.team_id == team_id, Person.user_id.in_(wanted),
-            Person.home_seen_at.is_not(None))))
+        seen = set(
+            session.scalars(
+                select(Person.user_id).where(
+                    Person.team_id == team_id,
+                    Person.user_id.in_(wanted),
+                    Person.home_seen_at.is_not(None),
+                )
+            )
+        )
     for user_id in (u for u in wanted if u in seen):
         key = (id(runtime), team_id, user_id)
         with _lock:

@@ -11,12 +11,10 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import blocks
-from bot.commands import Reply
-from bot.forms import metadata
-from bot.models import Promise, Status
-from bot.people import get_person
-from bot.promises import (
+from bot.people.profiles import get_person
+from bot.promises.commands import Reply
+from bot.promises.forms import metadata
+from bot.promises.service import (
     Actor,
     KeptError,
     changeable,
@@ -26,7 +24,9 @@ from bot.promises import (
     hand_off,
 )
 from bot.runtime import Runtime
-from bot.slack import send_dm
+from bot.slack import messages as blocks
+from bot.slack.client import send_dm
+from bot.store.models import Promise, Status
 from handlers.actions import action_context, need_promise_id
 from handlers.home import refresh_home
 from handlers.replies import SORRY, acked, after_ack, carry_out, ids_of, safely
@@ -35,49 +35,65 @@ log = logging.getLogger("kept.handlers")
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def changeable_by(session: Session, team_id: str, user_id: str,
-                      value: str) -> tuple[Promise, Actor, str]:
+    def changeable_by(
+        session: Session, team_id: str, user_id: str, value: str
+    ) -> tuple[Promise, Actor, str]:
         actor, tz = runtime.actor(session, team_id, user_id)
         return changeable(session, team_id, need_promise_id(value), actor), actor, tz
 
     def button(action_id: str, work: Callable[[dict[str, Any], str, str, str], Reply]) -> None:
         @acked(app.action(action_id))
-        def _handler(body: dict[str, Any], respond: Respond,
-                     client: WebClient) -> None:
+        def _handler(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             team_id, user_id, value = action_context(body)
             runtime.warm_person(team_id, user_id)
             reply = safely(lambda: work(body, team_id, user_id, value), action_id)
             if reply.message is not None and reply.open_view is None and reply.changed is None:
                 # a refusal or error: tell only the presser, leave the reminder as it is
                 reply.message["replace_original"] = False
-            carry_out(reply, respond=respond, client=client,
-                      trigger_id=body.get("trigger_id"), runtime=runtime)
+            carry_out(
+                reply,
+                respond=respond,
+                client=client,
+                trigger_id=body.get("trigger_id"),
+                runtime=runtime,
+            )
 
     def kept(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:
         with runtime.sessions.begin() as session:
             actor, tz = runtime.actor(session, team_id, user_id)
-            promise = close_promise(session, team_id=team_id,
-                                    promise_id=need_promise_id(value), actor=actor,
-                                    outcome=Status.KEPT, note=None, now=runtime.now())
-            return Reply(changed=(team_id, promise.id),
-                         home_for=(team_id, [promise.owner_id, user_id]))
+            promise = close_promise(
+                session,
+                team_id=team_id,
+                promise_id=need_promise_id(value),
+                actor=actor,
+                outcome=Status.KEPT,
+                note=None,
+                now=runtime.now(),
+            )
+            return Reply(
+                changed=(team_id, promise.id), home_for=(team_id, [promise.owner_id, user_id])
+            )
 
     def open_form(builder: Callable[[Promise], dict[str, Any]]) -> Callable[..., Reply]:
         def work(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:
             with runtime.sessions.begin() as session:
                 promise, _actor, _tz = changeable_by(session, team_id, user_id, value)
                 return Reply(open_view=builder(promise))
+
         return work
 
     def remind_owner(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:
         with runtime.sessions.begin() as session:
             promise, _actor, _tz = changeable_by(session, team_id, user_id, value)
-            owner = get_person(session, team_id, promise.owner_id, fetch=runtime.fetch_user,
-                               now=runtime.now())
+            owner = get_person(
+                session, team_id, promise.owner_id, fetch=runtime.fetch_user, now=runtime.now()
+            )
             owner_tz = (owner.tz if owner is not None else None) or "UTC"
             reminder = blocks.owner_reminder(promise, user_id, owner_tz, runtime.now())
-            return Reply(blocks.text_message(f"Done — I reminded <@{promise.owner_id}>."),
-                         direct_messages=[(promise.owner_id, reminder)])
+            return Reply(
+                blocks.text_message(f"Done — I reminded <@{promise.owner_id}>."),
+                direct_messages=[(promise.owner_id, reminder)],
+            )
 
     button(blocks.KEPT, kept)
     button(blocks.NEW_DATE, open_form(blocks.new_date_form))
@@ -85,11 +101,13 @@ def register(app: App, runtime: Runtime) -> None:
     button(blocks.COULDNT_KEEP, open_form(blocks.couldnt_keep_form))
     button(blocks.REMIND_OWNER, remind_owner)
 
-    def submission(callback_id: str,
-                   work: Callable[[Session, Actor, str, int, dict[str, Any]], Any]) -> None:
+    def submission(
+        callback_id: str, work: Callable[[Session, Actor, str, int, dict[str, Any]], Any]
+    ) -> None:
         @app.view(callback_id)
-        def _handler(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                     client: WebClient) -> None:
+        def _handler(
+            ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        ) -> None:
             team_id, user_id = ids_of(body)
             values = (view.get("state") or {}).get("values") or {}
             promise_id = metadata(view).get("promise_id")
@@ -123,15 +141,19 @@ def register(app: App, runtime: Runtime) -> None:
                     send_dm(client, target, message)
                 refresh_reminders(runtime, team_id, [promise_id])
                 with runtime.readers() as session:
-                    owner = session.scalar(select(Promise.owner_id).where(
-                        Promise.team_id == team_id, Promise.id == promise_id))
+                    owner = session.scalar(
+                        select(Promise.owner_id).where(
+                            Promise.team_id == team_id, Promise.id == promise_id
+                        )
+                    )
                 refresh_home(runtime, team_id, [owner or "", user_id])
 
             after_ack(app, follow_up, callback_id)
 
-    def new_date(session: Session, actor: Actor, team_id: str, promise_id: int,
-                 values: dict[str, Any]) -> tuple[Any, list[Any]]:
-        from bot.forms import read_form
+    def new_date(
+        session: Session, actor: Actor, team_id: str, promise_id: int, values: dict[str, Any]
+    ) -> tuple[Any, list[Any]]:
+        from bot.promises.forms import read_form
 
         form = read_form(values)
         note = ((values.get("note") or {}).get("value") or {}).get("value")
@@ -141,34 +163,56 @@ def register(app: App, runtime: Runtime) -> None:
         if form.deadline <= now:
             raise _FieldError("deadline", "That moment has already passed. Pick one ahead.")
         source = get_promise(session, team_id, promise_id).source_channel_id
-        promise = extend_promise(session, team_id=team_id, promise_id=promise_id,
-                                 actor=actor, new_deadline=form.deadline, note=note, now=now,
-                                 timing=runtime.timing(session, team_id, source))
+        promise = extend_promise(
+            session,
+            team_id=team_id,
+            promise_id=promise_id,
+            actor=actor,
+            new_deadline=form.deadline,
+            note=note,
+            now=now,
+            timing=runtime.timing(session, team_id, source),
+        )
         tz = runtime.actor(session, promise.team_id, actor.user_id)[1]
         return blocks.new_date_done(promise, tz, note), []
 
-    def handed_off(session: Session, actor: Actor, team_id: str, promise_id: int,
-                   values: dict[str, Any]) -> tuple[Any, list[Any]]:
+    def handed_off(
+        session: Session, actor: Actor, team_id: str, promise_id: int, values: dict[str, Any]
+    ) -> tuple[Any, list[Any]]:
         new_owner = ((values.get("owner") or {}).get("value") or {}).get("selected_user")
         if not new_owner:
             raise _FieldError("owner", "Pick who takes it over.")
-        person = get_person(session, team_id, new_owner, fetch=runtime.fetch_user,
-                            now=runtime.now())
+        person = get_person(
+            session, team_id, new_owner, fetch=runtime.fetch_user, now=runtime.now()
+        )
         if person is None or person.is_deleted:
             raise _FieldError("owner", "I can't find that person in this workspace.")
-        promise, _previous = hand_off(session, team_id=team_id, promise_id=promise_id,
-                                      actor=actor, new_owner_id=new_owner, now=runtime.now())
-        notice = blocks.handoff_notice(promise, actor.user_id, person.tz or "UTC",
-                                       runtime.now())
+        promise, _previous = hand_off(
+            session,
+            team_id=team_id,
+            promise_id=promise_id,
+            actor=actor,
+            new_owner_id=new_owner,
+            now=runtime.now(),
+        )
+        notice = blocks.handoff_notice(promise, actor.user_id, person.tz or "UTC", runtime.now())
         return None, [(new_owner, notice)]
 
-    def couldnt_keep(session: Session, actor: Actor, team_id: str, promise_id: int,
-                     values: dict[str, Any]) -> tuple[Any, list[Any]]:
+    def couldnt_keep(
+        session: Session, actor: Actor, team_id: str, promise_id: int, values: dict[str, Any]
+    ) -> tuple[Any, list[Any]]:
         reason = ((values.get("reason") or {}).get("value") or {}).get("value") or ""
         if not reason.strip():
             raise _FieldError("reason", "Say briefly what happened.")
-        close_promise(session, team_id=team_id, promise_id=promise_id, actor=actor,
-                      outcome=Status.BROKEN, note=reason, now=runtime.now())
+        close_promise(
+            session,
+            team_id=team_id,
+            promise_id=promise_id,
+            actor=actor,
+            outcome=Status.BROKEN,
+            note=reason,
+            now=runtime.now(),
+        )
         return None, []
 
     submission(blocks.NEW_DATE_VIEW, new_date)

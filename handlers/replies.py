@@ -10,16 +10,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.commands import Reply
-from bot.promises import KeptError
+from bot.promises.commands import Reply
+from bot.promises.service import KeptError
 from bot.runtime import Runtime
-from bot.slack import send_dm
+from bot.slack import messages as blocks
+from bot.slack.client import send_dm
 
 log = logging.getLogger("kept.handlers")
 
-SORRY = ("Something went wrong on my side, so nothing was changed. Please try again in a "
-         "moment; if it keeps happening, tell your Kept admin.")
+SORRY = (
+    "Something went wrong on my side, so nothing was changed. Please try again in a "
+    "moment; if it keeps happening, tell your Kept admin."
+)
 
 
 def ack_now(ack: Ack) -> None:
@@ -53,9 +55,12 @@ def after_ack(app: App, work: Callable[[], None], what: str) -> None:
 
 def respond_with(respond: Respond, message: dict[str, Any]) -> None:
     try:
-        respond(text=message.get("text", ""), blocks=message.get("blocks"),
-                response_type=message.get("response_type", "ephemeral"),
-                replace_original=message.get("replace_original", False))
+        respond(
+            text=message.get("text", ""),
+            blocks=message.get("blocks"),
+            response_type=message.get("response_type", "ephemeral"),
+            replace_original=message.get("replace_original", False),
+        )
     except Exception:  # noqa: BLE001 - the response URL may have expired
         log.warning("could not answer through response_url", exc_info=True)
 
@@ -77,16 +82,26 @@ def safely(work: Callable[[], Reply], what: str) -> Reply:
         return Reply(blocks.error_message(SORRY))
 
 
-def carry_out(reply: Reply, *, respond: Respond | None, client: WebClient,
-              trigger_id: str | None, runtime: Runtime | None = None) -> None:
+def carry_out(
+    reply: Reply,
+    *,
+    respond: Respond | None,
+    client: WebClient,
+    trigger_id: str | None,
+    runtime: Runtime | None = None,
+) -> None:
     if reply.open_view is not None and trigger_id:
         try:
             client.views_open(trigger_id=trigger_id, view=reply.open_view)
         except SlackApiError as error:
             log.warning("views.open failed: %s", error.response.get("error"))
             if respond is not None:
-                respond_with(respond, blocks.error_message(
-                    "I couldn't open the form (Slack gives me 3 seconds). Please try again."))
+                respond_with(
+                    respond,
+                    blocks.error_message(
+                        "I couldn't open the form (Slack gives me 3 seconds). Please try again."
+                    ),
+                )
     if reply.message is not None and respond is not None:
         respond_with(respond, reply.message)
     for user_id, message in reply.direct_messages:

@@ -7,12 +7,12 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.counterparts import find_counterpart
-from bot.deadlines import parse_deadline
-from bot.models import ChannelSetting
-from bot.promises import MAX_DESCRIPTION, clean_text
+from bot.language.counterparts import find_counterpart
+from bot.language.deadlines import parse_deadline
+from bot.promises.service import MAX_DESCRIPTION, clean_text
 from bot.runtime import Runtime
+from bot.slack import messages as blocks
+from bot.store.models import ChannelSetting
 from handlers.replies import acked, log
 
 
@@ -41,11 +41,13 @@ def register(app: App, runtime: Runtime) -> None:
             log.warning("could not prefill the shortcut form", exc_info=True)
         counterpart = find_counterpart(text)
         view = blocks.promise_form(
-            owner_id=user_id, description=text, counterpart=counterpart.name,
+            owner_id=user_id,
+            description=text,
+            counterpart=counterpart.name,
             counterpart_kind=(counterpart.kind.value if counterpart.kind else None) or kind,
             deadline=deadline,
-            metadata={"channel_id": channel_id, "message_ts": message.get("ts"),
-                      "shortcut": True})
+            metadata={"channel_id": channel_id, "message_ts": message.get("ts"), "shortcut": True},
+        )
         try:
             client.views_open(trigger_id=shortcut.get("trigger_id"), view=view)
         except Exception:  # noqa: BLE001

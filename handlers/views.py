@@ -9,31 +9,41 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.forms import check_form, metadata, read_form, submit_edit, submit_new_promise
-from bot.models import Promise
-from bot.promises import KeptError
+from bot.promises.forms import check_form, metadata, read_form, submit_edit, submit_new_promise
+from bot.promises.service import KeptError
 from bot.runtime import Runtime
-from bot.slack import send_dm
+from bot.slack import messages as blocks
+from bot.slack.client import send_dm
+from bot.store.models import Promise
 from handlers.home import refresh_home
 from handlers.replies import SORRY, after_ack, ids_of
 
 log = logging.getLogger("kept.handlers")
 
 
-def after_new_promise(runtime: Runtime, client: WebClient, promise: Promise, *, user_id: str,
-                      owner_tz: str, meta: dict[str, Any], now: datetime) -> None:
+def after_new_promise(
+    runtime: Runtime,
+    client: WebClient,
+    promise: Promise,
+    *,
+    user_id: str,
+    owner_tz: str,
+    meta: dict[str, Any],
+    now: datetime,
+) -> None:
     """Confirm a promise saved from the form: DM the owner, tell the saver, keep the link."""
     send_dm(client, promise.owner_id, blocks.promise_recorded(promise, owner_tz, now))
     channel_id, message_ts = meta.get("channel_id"), meta.get("message_ts")
     if user_id != promise.owner_id:
         note = blocks.text_message(
-            f"Saved promise #{promise.id} for <@{promise.owner_id}>; I've told them.")
+            f"Saved promise #{promise.id} for <@{promise.owner_id}>; I've told them."
+        )
         try:
             if not channel_id:
                 raise ValueError("no channel to answer in")
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=note["text"],
-                                      blocks=note["blocks"])
+            client.chat_postEphemeral(
+                channel=channel_id, user=user_id, text=note["text"], blocks=note["blocks"]
+            )
         except Exception:  # noqa: BLE001 - not in that channel: a DM does as well
             send_dm(client, user_id, note)
     if channel_id and message_ts:
@@ -50,8 +60,9 @@ def after_new_promise(runtime: Runtime, client: WebClient, promise: Promise, *, 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.view(blocks.NEW_PROMISE_VIEW)
-    def new_promise(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                    client: WebClient) -> None:
+    def new_promise(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         team_id, user_id = ids_of(body)
         form = read_form((view.get("state") or {}).get("values") or {})
         now = runtime.now()
@@ -65,8 +76,14 @@ def register(app: App, runtime: Runtime) -> None:
                     return
                 meta_channel = metadata(view).get("channel_id")
                 promise, created = submit_new_promise(
-                    session, team_id=team_id, user_id=user_id, form=form, view=view, now=now,
-                    timing=runtime.timing(session, team_id, meta_channel))
+                    session,
+                    team_id=team_id,
+                    user_id=user_id,
+                    form=form,
+                    view=view,
+                    now=now,
+                    timing=runtime.timing(session, team_id, meta_channel),
+                )
                 _actor, owner_tz = runtime.actor(session, team_id, promise.owner_id)
         except KeptError as error:
             ack(response_action="errors", errors={"description": str(error)[:150]})
@@ -77,9 +94,19 @@ def register(app: App, runtime: Runtime) -> None:
             return
         ack()
         if created:
-            after_ack(app, lambda: after_new_promise(
-                runtime, client, promise, user_id=user_id, owner_tz=owner_tz,
-                meta=metadata(view), now=now), "new promise confirmation")
+            after_ack(
+                app,
+                lambda: after_new_promise(
+                    runtime,
+                    client,
+                    promise,
+                    user_id=user_id,
+                    owner_tz=owner_tz,
+                    meta=metadata(view),
+                    now=now,
+                ),
+                "new promise confirmation",
+            )
 
     @app.view(blocks.EDIT_VIEW)
     def edit_promise(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -92,8 +119,7 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             with runtime.sessions.begin() as session:
                 actor, _tz = runtime.actor(session, team_id, user_id)
-                submit_edit(session, team_id=team_id, actor=actor, form=form, view=view,
-                            now=now)
+                submit_edit(session, team_id=team_id, actor=actor, form=form, view=view, now=now)
         except KeptError as error:
             ack(response_action="errors", errors={"description": str(error)[:150]})
             return

@@ -45,8 +45,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import bindparam, case, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from bot import blocks
-from bot.models import (
+from bot.people.profiles import get_person
+from bot.runtime import Runtime
+from bot.slack import messages as blocks
+from bot.store.models import (
     ChannelSetting,
     Delivery,
     DeliveryStatus,
@@ -56,19 +58,27 @@ from bot.models import (
     Status,
     Step,
 )
-from bot.people import get_person
-from bot.runtime import Runtime
 from scheduler.plan import Decision, Target, decide
 
 log = logging.getLogger("kept.scheduler")
 
 MAX_BACKOFF = timedelta(minutes=15)
 METADATA_EVENT = "kept_delivery"
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "user_not_found", "not_in_channel", "is_archived",
-    "account_inactive", "user_disabled", "cannot_dm_bot", "restricted_action",
-    "msg_too_long", "invalid_blocks", "no_text",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+        "msg_too_long",
+        "invalid_blocks",
+        "no_text",
+    }
+)
 MAX_PERMANENT_ATTEMPTS = 5
 
 # Written out as the partial index's own predicate (ix_deliveries_due), not with bound
@@ -113,52 +123,77 @@ class Outgoing:
     expires_at: datetime  # the claim's lease: renewed before sending if it runs short
 
     @classmethod
-    def of(cls, delivery: Delivery, target: Target, message: dict[str, Any], *,
-           expires_at: datetime) -> Outgoing:
-        return cls(delivery_id=delivery.id, key=delivery.key, target=target, message=message,
-                   uncertain=delivery.uncertain, since=delivery.created_at,
-                   expires_at=expires_at)
+    def of(
+        cls, delivery: Delivery, target: Target, message: dict[str, Any], *, expires_at: datetime
+    ) -> Outgoing:
+        return cls(
+            delivery_id=delivery.id,
+            key=delivery.key,
+            target=target,
+            message=message,
+            uncertain=delivery.uncertain,
+            since=delivery.created_at,
+            expires_at=expires_at,
+        )
 
 
-def claim(session: Session, *, now: datetime, worker: str, limit: int,
-          lease: timedelta) -> list[tuple[int, str]]:
+def claim(
+    session: Session, *, now: datetime, worker: str, limit: int, lease: timedelta
+) -> list[tuple[int, str]]:
     """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first."""
-    query = (select(Delivery.id, Delivery.step).where(DUE, Delivery.due_at <= now)
-             .order_by(Delivery.due_at, Delivery.id).limit(limit))
+    query = (
+        select(Delivery.id, Delivery.step)
+        .where(DUE, Delivery.due_at <= now)
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = [(row[0], row[1]) for row in session.execute(query)]
     ids = [row[0] for row in rows]
     if ids:
         session.execute(
-            update(Delivery).where(Delivery.id.in_(ids)).values(
-                uncertain=case((Delivery.status == DeliveryStatus.SENDING.value, True),
-                               else_=Delivery.uncertain),
-                status=DeliveryStatus.SENDING.value, claimed_by=worker,
-                claim_expires_at=now + lease, due_at=now + lease,
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(
+                uncertain=case(
+                    (Delivery.status == DeliveryStatus.SENDING.value, True),
+                    else_=Delivery.uncertain,
+                ),
+                status=DeliveryStatus.SENDING.value,
+                claimed_by=worker,
+                claim_expires_at=now + lease,
+                due_at=now + lease,
                 attempts=Delivery.attempts + 1,
-            ).execution_options(synchronize_session=False)
+            )
+            .execution_options(synchronize_session=False)
         )
     return rows
 
 
-def renew_many(session: Session, ids: list[int], worker: str, now: datetime,
-               lease: timedelta) -> list[int]:
+def renew_many(
+    session: Session, ids: list[int], worker: str, now: datetime, lease: timedelta
+) -> list[int]:
     """Extend this worker's claims on `ids`; returns those still held."""
     if not ids:
         return []
-    return list(session.scalars(
-        update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker,
-               Delivery.status == DeliveryStatus.SENDING.value,
-               Delivery.claim_expires_at > now)
-        .values(claim_expires_at=now + lease, due_at=now + lease)
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)))
+    return list(
+        session.scalars(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.claimed_by == worker,
+                Delivery.status == DeliveryStatus.SENDING.value,
+                Delivery.claim_expires_at > now,
+            )
+            .values(claim_expires_at=now + lease, due_at=now + lease)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
-def renew(session: Session, delivery_id: int, worker: str, now: datetime,
-          lease: timedelta) -> bool:
+def renew(session: Session, delivery_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
     """Extend this worker's claim to now + lease; False if the claim expired or was taken."""
     return bool(renew_many(session, [delivery_id], worker, now, lease))
 
@@ -168,10 +203,17 @@ def _admins(session: Session, runtime: Runtime, team_id: str) -> list[str]:
     listed = runtime.settings.admins
     from_settings = {a for a in listed if a[:1] in {"U", "W"} and "@" not in a}
     emails = [a for a in listed if "@" in a]
-    flagged = set(session.scalars(select(Person.user_id).where(
-        Person.team_id == team_id, Person.is_deleted.is_(False),
-        or_(Person.is_admin.is_(True), Person.email.in_(emails)) if emails
-        else Person.is_admin.is_(True))))
+    flagged = set(
+        session.scalars(
+            select(Person.user_id).where(
+                Person.team_id == team_id,
+                Person.is_deleted.is_(False),
+                or_(Person.is_admin.is_(True), Person.email.in_(emails))
+                if emails
+                else Person.is_admin.is_(True),
+            )
+        )
+    )
     return sorted(from_settings | flagged)
 
 
@@ -182,64 +224,103 @@ def _escalation_channel(session: Session, promise: Promise) -> str | None:
     return setting.escalation_channel_id if setting is not None else None
 
 
-def _person_target(session: Session, runtime: Runtime, team_id: str, user_id: str,
-                   now: datetime) -> Target | None:
+def _person_target(
+    session: Session, runtime: Runtime, team_id: str, user_id: str, now: datetime
+) -> Target | None:
     person = get_person(session, team_id, user_id, fetch=runtime.fetch_user, now=now)
     if person is not None and person.is_deleted:
         return None
     return Target(channel=user_id, tz=(person.tz if person is not None else None) or "UTC")
 
 
-def _add_sibling(session: Session, parent: Delivery, step: Step, recipient: str | None,
-                 now: datetime, suffix: str) -> None:
+def _add_sibling(
+    session: Session,
+    parent: Delivery,
+    step: Step,
+    recipient: str | None,
+    now: datetime,
+    suffix: str,
+) -> None:
     key = f"{parent.key}:{suffix}"
-    exists = session.scalar(select(Delivery.id).where(Delivery.team_id == parent.team_id,
-                                                      Delivery.key == key))
+    exists = session.scalar(
+        select(Delivery.id).where(Delivery.team_id == parent.team_id, Delivery.key == key)
+    )
     if exists is None:
-        session.add(Delivery(team_id=parent.team_id, key=key, promise_id=parent.promise_id,
-                             step=step.value, deadline_version=parent.deadline_version,
-                             recipient_id=recipient, due_at=now,
-                             status=DeliveryStatus.PENDING.value, attempts=0, uncertain=False,
-                             created_at=now))
+        session.add(
+            Delivery(
+                team_id=parent.team_id,
+                key=key,
+                promise_id=parent.promise_id,
+                step=step.value,
+                deadline_version=parent.deadline_version,
+                recipient_id=recipient,
+                due_at=now,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                uncertain=False,
+                created_at=now,
+            )
+        )
 
 
 def _pending_nudge_due(session: Session, delivery: Delivery) -> datetime | None:
     """When the nudge for this delivery's deadline is due, if it has not gone out yet."""
-    return session.scalar(select(Delivery.due_at).where(
-        Delivery.promise_id == delivery.promise_id,
-        Delivery.deadline_version == delivery.deadline_version,
-        Delivery.step == Step.NUDGE.value,
-        Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value])))
+    return session.scalar(
+        select(Delivery.due_at).where(
+            Delivery.promise_id == delivery.promise_id,
+            Delivery.deadline_version == delivery.deadline_version,
+            Delivery.step == Step.NUDGE.value,
+            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]),
+        )
+    )
 
 
 def _nudged_at(session: Session, delivery: Delivery) -> datetime | None:
-    return session.scalar(select(Delivery.sent_at).where(
-        Delivery.promise_id == delivery.promise_id,
-        Delivery.deadline_version == delivery.deadline_version,
-        Delivery.step == Step.NUDGE.value, Delivery.status == DeliveryStatus.SENT.value))
+    return session.scalar(
+        select(Delivery.sent_at).where(
+            Delivery.promise_id == delivery.promise_id,
+            Delivery.deadline_version == delivery.deadline_version,
+            Delivery.step == Step.NUDGE.value,
+            Delivery.status == DeliveryStatus.SENT.value,
+        )
+    )
 
 
-def _prepare_digest(session: Session, runtime: Runtime, delivery: Delivery, now: datetime,
-                    result: PassResult) -> Outgoing | None:
-    from bot.digest import build_digest
+def _prepare_digest(
+    session: Session, runtime: Runtime, delivery: Delivery, now: datetime, result: PassResult
+) -> Outgoing | None:
+    from bot.reports.digest import build_digest
 
-    target = _person_target(session, runtime, delivery.team_id, delivery.recipient_id or "",
-                            now)
-    decision = decide(delivery, None, target, now=now,
-                      respect_working_hours=runtime.settings.respect_working_hours)
+    target = _person_target(session, runtime, delivery.team_id, delivery.recipient_id or "", now)
+    decision = decide(
+        delivery,
+        None,
+        target,
+        now=now,
+        respect_working_hours=runtime.settings.respect_working_hours,
+    )
     if decision.action != "send" or decision.target is None:
         _settle(delivery, decision, now, result)
         return None
-    digest = build_digest(session, delivery.team_id, delivery.recipient_id or "",
-                          tz=decision.target.tz or "UTC", now=now)
-    return Outgoing.of(delivery, decision.target, blocks.digest_message(digest),
-                       expires_at=now + runtime.settings.claim_lease)
+    digest = build_digest(
+        session,
+        delivery.team_id,
+        delivery.recipient_id or "",
+        tz=decision.target.tz or "UTC",
+        now=now,
+    )
+    return Outgoing.of(
+        delivery,
+        decision.target,
+        blocks.digest_message(digest),
+        expires_at=now + runtime.settings.claim_lease,
+    )
 
 
 def _hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
     """The owner was deactivated in Slack: their open promises go to their supervisor (the
     first active one up the chain), who is told once by DM. True if this promise moved."""
-    from bot.directory import reassign_deactivated
+    from bot.people.directory import reassign_deactivated
 
     gone = promise.owner_id
     person = session.get(Person, (promise.team_id, gone))
@@ -249,47 +330,78 @@ def _hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> boo
     if not moved:
         return False
     new_owner = moved[0].owner_id
-    session.add(Delivery(
-        team_id=promise.team_id, key=f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}",
-        promise_id=None, step=Step.HANDOVER.value, deadline_version=0,
-        recipient_id=f"{new_owner}|{gone}", due_at=now, status=DeliveryStatus.PENDING.value,
-        attempts=0, uncertain=False, created_at=now))
+    session.add(
+        Delivery(
+            team_id=promise.team_id,
+            key=f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}",
+            promise_id=None,
+            step=Step.HANDOVER.value,
+            deadline_version=0,
+            recipient_id=f"{new_owner}|{gone}",
+            due_at=now,
+            status=DeliveryStatus.PENDING.value,
+            attempts=0,
+            uncertain=False,
+            created_at=now,
+        )
+    )
     session.refresh(promise)
     return True
 
 
-def _prepare_handover(session: Session, runtime: Runtime, delivery: Delivery, now: datetime,
-                      result: PassResult) -> Outgoing | None:
+def _prepare_handover(
+    session: Session, runtime: Runtime, delivery: Delivery, now: datetime, result: PassResult
+) -> Outgoing | None:
     """The DM to the supervisor who took over a deactivated person's promises."""
-    from bot.directory import SYSTEM_ACTOR
+    from bot.people.directory import SYSTEM_ACTOR
 
     new_owner, _, gone = (delivery.recipient_id or "").partition("|")
     target = _person_target(session, runtime, delivery.team_id, new_owner, now)
-    decision = decide(delivery, None, target, now=now,
-                      respect_working_hours=runtime.settings.respect_working_hours)
+    decision = decide(
+        delivery,
+        None,
+        target,
+        now=now,
+        respect_working_hours=runtime.settings.respect_working_hours,
+    )
     if decision.action != "send" or decision.target is None:
         _settle(delivery, decision, now, result)
         return None
-    moved = [p for p, e in session.execute(
-        select(Promise, PromiseEvent).join(PromiseEvent, PromiseEvent.promise_id == Promise.id)
-        .where(Promise.team_id == delivery.team_id, Promise.owner_id == new_owner,
-               Promise.status == Status.OPEN.value, PromiseEvent.kind == "handed_off",
-               PromiseEvent.actor_id == SYSTEM_ACTOR)).all()
-        if (e.detail or {}).get("old_owner") == gone]
+    moved = [
+        p
+        for p, e in session.execute(
+            select(Promise, PromiseEvent)
+            .join(PromiseEvent, PromiseEvent.promise_id == Promise.id)
+            .where(
+                Promise.team_id == delivery.team_id,
+                Promise.owner_id == new_owner,
+                Promise.status == Status.OPEN.value,
+                PromiseEvent.kind == "handed_off",
+                PromiseEvent.actor_id == SYSTEM_ACTOR,
+            )
+        ).all()
+        if (e.detail or {}).get("old_owner") == gone
+    ]
     if not moved:
         _settle(delivery, Decision("skip", why="nothing left to hand over"), now, result)
         return None
-    message = blocks.deactivated_handover(gone, list(dict.fromkeys(moved)),
-                                          decision.target.tz or "UTC", now)
-    return Outgoing.of(delivery, decision.target, message,
-                       expires_at=now + runtime.settings.claim_lease)
+    message = blocks.deactivated_handover(
+        gone, list(dict.fromkeys(moved)), decision.target.tz or "UTC", now
+    )
+    return Outgoing.of(
+        delivery, decision.target, message, expires_at=now + runtime.settings.claim_lease
+    )
 
 
-def _fan_out(session: Session, runtime: Runtime, delivery: Delivery, promise: Promise,
-             now: datetime) -> Target | None:
+def _fan_out(
+    session: Session, runtime: Runtime, delivery: Delivery, promise: Promise, now: datetime
+) -> Target | None:
     """Who gets an escalation. Creates sibling deliveries for the extra recipients."""
-    supervisor = promise and session.scalar(select(Person.supervisor_id).where(
-        Person.team_id == promise.team_id, Person.user_id == promise.owner_id))
+    supervisor = promise and session.scalar(
+        select(Person.supervisor_id).where(
+            Person.team_id == promise.team_id, Person.user_id == promise.owner_id
+        )
+    )
     channel = _escalation_channel(session, promise)
     target = None
     if supervisor:
@@ -307,8 +419,9 @@ def _fan_out(session: Session, runtime: Runtime, delivery: Delivery, promise: Pr
     return None
 
 
-def _target(session: Session, runtime: Runtime, delivery: Delivery, promise: Promise,
-            now: datetime) -> Target | None:
+def _target(
+    session: Session, runtime: Runtime, delivery: Delivery, promise: Promise, now: datetime
+) -> Target | None:
     step = Step(delivery.step)
     if step in (Step.HEADS_UP, Step.NUDGE, Step.NOBODY_REACHED):
         target = _person_target(session, runtime, promise.team_id, promise.owner_id, now)
@@ -322,8 +435,9 @@ def _target(session: Session, runtime: Runtime, delivery: Delivery, promise: Pro
     return _fan_out(session, runtime, delivery, promise, now)
 
 
-def _message(session: Session, delivery: Delivery, promise: Promise, target: Target,
-             now: datetime) -> dict[str, Any]:
+def _message(
+    session: Session, delivery: Delivery, promise: Promise, target: Target, now: datetime
+) -> dict[str, Any]:
     tz = target.tz or "UTC"
     step = Step(delivery.step)
     if step is Step.HEADS_UP:
@@ -332,12 +446,21 @@ def _message(session: Session, delivery: Delivery, promise: Promise, target: Tar
         return blocks.nudge(promise, tz, now)
     if step is Step.NOBODY_REACHED:
         escalation_key = delivery.key.rsplit(":", 1)[0]
-        admins_told = session.scalar(select(Delivery.id).where(
-            Delivery.team_id == delivery.team_id,
-            Delivery.key.startswith(f"{escalation_key}:admin:")).limit(1)) is not None
+        admins_told = (
+            session.scalar(
+                select(Delivery.id)
+                .where(
+                    Delivery.team_id == delivery.team_id,
+                    Delivery.key.startswith(f"{escalation_key}:admin:"),
+                )
+                .limit(1)
+            )
+            is not None
+        )
         return blocks.nobody_to_escalate_to(promise, admins_told=admins_told)
-    return blocks.escalation(promise, tz, now, nudged_at=_nudged_at(session, delivery),
-                             to_channel=not target.is_person)
+    return blocks.escalation(
+        promise, tz, now, nudged_at=_nudged_at(session, delivery), to_channel=not target.is_person
+    )
 
 
 def _settle(delivery: Delivery, decision: Decision, now: datetime, result: PassResult) -> None:
@@ -354,8 +477,9 @@ def _settle(delivery: Delivery, decision: Decision, now: datetime, result: PassR
         result.add("deferred")
 
 
-def prepare(session: Session, runtime: Runtime, delivery: Delivery, result: PassResult,
-            now: datetime) -> Outgoing | None:
+def prepare(
+    session: Session, runtime: Runtime, delivery: Delivery, result: PassResult, now: datetime
+) -> Outgoing | None:
     """Decide what to do with one claimed (and just renewed) row; returns what to send."""
     lease = runtime.settings.claim_lease
     promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
@@ -364,18 +488,22 @@ def prepare(session: Session, runtime: Runtime, delivery: Delivery, result: Pass
         return _prepare_digest(session, runtime, delivery, now, result)
     if delivery.step == Step.HANDOVER.value:
         return _prepare_handover(session, runtime, delivery, now, result)
-    if (promise is None or not promise.is_open
-            or delivery.deadline_version != promise.deadline_version
-            or (delivery.step == Step.HEADS_UP.value and now >= promise.deadline)):
+    if (
+        promise is None
+        or not promise.is_open
+        or delivery.deadline_version != promise.deadline_version
+        or (delivery.step == Step.HEADS_UP.value and now >= promise.deadline)
+    ):
         # no longer needed: decide says why without looking anyone up
         decision = decide(delivery, promise, None, now=now, respect_working_hours=False)
     else:
-        pending = (_pending_nudge_due(session, delivery)
-                   if delivery.step == Step.ESCALATION.value else None)
-        target = (_target(session, runtime, delivery, promise, now)
-                  if pending is None else None)
-        if (pending is None and target is None
-                and delivery.step == Step.ESCALATION.value):
+        pending = (
+            _pending_nudge_due(session, delivery)
+            if delivery.step == Step.ESCALATION.value
+            else None
+        )
+        target = _target(session, runtime, delivery, promise, now) if pending is None else None
+        if pending is None and target is None and delivery.step == Step.ESCALATION.value:
             # fanned out to siblings (admins, and the owner told nobody was reached)
             delivery.status = DeliveryStatus.SENT.value
             delivery.sent_at = now
@@ -383,20 +511,30 @@ def prepare(session: Session, runtime: Runtime, delivery: Delivery, result: Pass
             delivery.last_error = "fanned out: no supervisor or escalation channel"
             result.add("sent")
             return None
-        decision = decide(delivery, promise, target, now=now, nudge_pending_until=pending,
-                          respect_working_hours=runtime.settings.respect_working_hours)
+        decision = decide(
+            delivery,
+            promise,
+            target,
+            now=now,
+            nudge_pending_until=pending,
+            respect_working_hours=runtime.settings.respect_working_hours,
+        )
     if decision.action != "send":
         _settle(delivery, decision, now, result)
         return None
     assert decision.target is not None and promise is not None
     delivery.recipient_id = decision.target.channel
-    return Outgoing.of(delivery, decision.target,
-                       _message(session, delivery, promise, decision.target, now),
-                       expires_at=now + lease)
+    return Outgoing.of(
+        delivery,
+        decision.target,
+        _message(session, delivery, promise, decision.target, now),
+        expires_at=now + lease,
+    )
 
 
-def prepare_wave(runtime: Runtime, ids: list[int], worker: str,
-                 result: PassResult) -> list[Outgoing]:
+def prepare_wave(
+    runtime: Runtime, ids: list[int], worker: str, result: PassResult
+) -> list[Outgoing]:
     """Prepare claimed rows in one transaction (each row in its own savepoint, so one bad
     row leaves the others alone; it stays claimed and is retried when its lease runs out)."""
     _warm_recipients(runtime, ids)
@@ -405,14 +543,25 @@ def prepare_wave(runtime: Runtime, ids: list[int], worker: str,
         now = runtime.now()
         ours = renew_many(session, ids, worker, now, runtime.settings.claim_lease)
         # load the rows, their promises and the owners at once: later gets hit the session
-        deliveries = {d.id: d for d in session.scalars(
-            select(Delivery).where(Delivery.id.in_(ours)))}
-        promises = list(session.scalars(select(Promise).where(
-            Promise.id.in_({d.promise_id for d in deliveries.values() if d.promise_id}))))
+        deliveries = {
+            d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(ours)))
+        }
+        promises = list(
+            session.scalars(
+                select(Promise).where(
+                    Promise.id.in_({d.promise_id for d in deliveries.values() if d.promise_id})
+                )
+            )
+        )
         for team_id in {p.team_id for p in promises}:
-            list(session.scalars(select(Person).where(
-                Person.team_id == team_id,
-                Person.user_id.in_({p.owner_id for p in promises if p.team_id == team_id}))))
+            list(
+                session.scalars(
+                    select(Person).where(
+                        Person.team_id == team_id,
+                        Person.user_id.in_({p.owner_id for p in promises if p.team_id == team_id}),
+                    )
+                )
+            )
         for delivery_id in ids:
             delivery = deliveries.get(delivery_id)
             if delivery is None:
@@ -436,9 +585,11 @@ def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
         pairs = session.execute(
             select(Promise.team_id, Promise.owner_id, Person.supervisor_id)
             .join(Delivery, Delivery.promise_id == Promise.id)
-            .outerjoin(Person, (Person.team_id == Promise.team_id)
-                       & (Person.user_id == Promise.owner_id))
-            .where(Delivery.id.in_(ids))).all()
+            .outerjoin(
+                Person, (Person.team_id == Promise.team_id) & (Person.user_id == Promise.owner_id)
+            )
+            .where(Delivery.id.in_(ids))
+        ).all()
     people = {(team, user) for team, owner, lead in pairs for user in (owner, lead) if user}
     for team_id, user_id in sorted(people):
         runtime.warm_person(team_id, user_id)
@@ -454,12 +605,18 @@ def find_posted(
     cursor = None
     for _page in range(5):
         response = client.conversations_history(
-            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True,
-            limit=200, cursor=cursor)
+            channel=channel,
+            oldest=f"{since.timestamp() - 60:.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor,
+        )
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
-            if (metadata.get("event_type") == METADATA_EVENT
-                    and (metadata.get("event_payload") or {}).get("key") == key):
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
                 return channel, message["ts"]
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
@@ -478,36 +635,69 @@ def finish_wave(runtime: Runtime, worker: str, sent: list[tuple[Outgoing, str, s
     table = Delivery.__table__
     statement = (  # Core executemany: one UPDATE statement for all of them
         update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.claimed_by == worker,
-               table.c.status == DeliveryStatus.SENDING.value)
-        .values(status=DeliveryStatus.SENT.value, sent_at=bindparam("b_at"),
-                channel_id=bindparam("b_channel"), message_ts=bindparam("b_ts"),
-                last_error=None, uncertain=False, claim_expires_at=None)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.claimed_by == worker,
+            table.c.status == DeliveryStatus.SENDING.value,
+        )
+        .values(
+            status=DeliveryStatus.SENT.value,
+            sent_at=bindparam("b_at"),
+            channel_id=bindparam("b_channel"),
+            message_ts=bindparam("b_ts"),
+            last_error=None,
+            uncertain=False,
+            claim_expires_at=None,
+        )
     )
     now = runtime.now()
     with runtime.sessions.begin() as session:
-        done = session.connection().execute(statement, [
-            {"b_id": o.delivery_id, "b_at": now, "b_channel": channel, "b_ts": ts}
-            for o, channel, ts in sent]).rowcount
+        done = (
+            session.connection()
+            .execute(
+                statement,
+                [
+                    {"b_id": o.delivery_id, "b_at": now, "b_channel": channel, "b_ts": ts}
+                    for o, channel, ts in sent
+                ],
+            )
+            .rowcount
+        )
     if done != len(sent):
-        log.warning("%s of %s deliveries were reclaimed by another worker while sending",
-                    len(sent) - done, len(sent))
+        log.warning(
+            "%s of %s deliveries were reclaimed by another worker while sending",
+            len(sent) - done,
+            len(sent),
+        )
     return done
 
 
-def _fail(runtime: Runtime, outgoing: Outgoing, worker: str, now: datetime, error: str,
-          *, retry_after: float | None, uncertain: bool, permanent: bool) -> None:
+def _fail(
+    runtime: Runtime,
+    outgoing: Outgoing,
+    worker: str,
+    now: datetime,
+    error: str,
+    *,
+    retry_after: float | None,
+    uncertain: bool,
+    permanent: bool,
+) -> None:
     with runtime.sessions.begin() as session:
         delivery = session.get(Delivery, outgoing.delivery_id)
-        if (delivery is None or delivery.claimed_by != worker
-                or delivery.status != DeliveryStatus.SENDING.value):
+        if (
+            delivery is None
+            or delivery.claimed_by != worker
+            or delivery.status != DeliveryStatus.SENDING.value
+        ):
             return
         delivery.last_error = error[:500]
         delivery.uncertain = delivery.uncertain or uncertain
         if permanent and delivery.attempts >= MAX_PERMANENT_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED.value
-            log.error("giving up on %s after %s attempts: %s", delivery.key, delivery.attempts,
-                      error)
+            log.error(
+                "giving up on %s after %s attempts: %s", delivery.key, delivery.attempts, error
+            )
             return
         wait = timedelta(seconds=retry_after) if retry_after else _backoff(delivery.attempts)
         if uncertain:
@@ -530,8 +720,9 @@ def _still_ours(runtime: Runtime, outgoing: Outgoing, worker: str) -> bool:
     return True
 
 
-def send(runtime: Runtime, outgoing: Outgoing,
-         worker: str) -> tuple[str | None, tuple[str, str] | None]:
+def send(
+    runtime: Runtime, outgoing: Outgoing, worker: str
+) -> tuple[str | None, tuple[str, str] | None]:
     """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
     outcome None: the row is not ours any more."""
     client = runtime.sender
@@ -539,8 +730,9 @@ def send(runtime: Runtime, outgoing: Outgoing,
         try:
             found = find_posted(client, outgoing.target.channel, outgoing.key, outgoing.since)
         except Exception as error:  # noqa: BLE001 - can't check: sending again is the lesser evil
-            log.warning("could not check whether %s was already sent (%s); sending",
-                        outgoing.key, error)
+            log.warning(
+                "could not check whether %s was already sent (%s); sending", outgoing.key, error
+            )
             found = None
         if found is not None:
             return "recovered", found
@@ -548,8 +740,10 @@ def send(runtime: Runtime, outgoing: Outgoing,
         return None, None  # the claim ran out: whoever holds it now sends
     try:
         response = client.chat_postMessage(
-            channel=outgoing.target.channel, text=outgoing.message.get("text", ""),
-            blocks=outgoing.message.get("blocks"), unfurl_links=False,
+            channel=outgoing.target.channel,
+            text=outgoing.message.get("text", ""),
+            blocks=outgoing.message.get("blocks"),
+            unfurl_links=False,
             metadata={"event_type": METADATA_EVENT, "event_payload": {"key": outgoing.key}},
         )
     except SlackApiError as error:
@@ -557,19 +751,40 @@ def send(runtime: Runtime, outgoing: Outgoing,
         retry_after = None
         if error.response.status_code == 429:
             retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
-        _fail(runtime, outgoing, worker, runtime.now(), f"slack: {code}",
-              retry_after=retry_after, uncertain=error.response.status_code >= 500,
-              permanent=code in PERMANENT_ERRORS)
+        _fail(
+            runtime,
+            outgoing,
+            worker,
+            runtime.now(),
+            f"slack: {code}",
+            retry_after=retry_after,
+            uncertain=error.response.status_code >= 500,
+            permanent=code in PERMANENT_ERRORS,
+        )
         return "failed", None
     except Exception as error:  # noqa: BLE001 - timeouts, connection resets: maybe delivered
-        _fail(runtime, outgoing, worker, runtime.now(), f"{type(error).__name__}: {error}",
-              retry_after=None, uncertain=True, permanent=False)
+        _fail(
+            runtime,
+            outgoing,
+            worker,
+            runtime.now(),
+            f"{type(error).__name__}: {error}",
+            retry_after=None,
+            uncertain=True,
+            permanent=False,
+        )
         return "failed", None
     return "sent", (str(response.get("channel")), str(response.get("ts")))
 
 
-def run_pass(runtime: Runtime, *, worker: str | None = None, batch: int = 32,
-             threads: int = 8, max_batches: int = 1000) -> PassResult:
+def run_pass(
+    runtime: Runtime,
+    *,
+    worker: str | None = None,
+    batch: int = 32,
+    threads: int = 8,
+    max_batches: int = 1000,
+) -> PassResult:
     """Claim and deliver everything due now, in batches, until nothing is due.
 
     Each batch: claim (one transaction), prepare (one transaction), send in parallel (no
@@ -590,8 +805,13 @@ def run_pass(runtime: Runtime, *, worker: str | None = None, batch: int = 32,
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
         for _ in range(max_batches):
             with runtime.sessions.begin() as session:
-                claimed = claim(session, now=runtime.now(), worker=worker, limit=batch,
-                                lease=runtime.settings.claim_lease)
+                claimed = claim(
+                    session,
+                    now=runtime.now(),
+                    worker=worker,
+                    limit=batch,
+                    lease=runtime.settings.claim_lease,
+                )
             if not claimed:
                 break
             result.claimed += len(claimed)
@@ -616,7 +836,7 @@ def plan_weekly_digests(runtime: Runtime) -> int:
     schedule = runtime.settings.digest
     if schedule is None:
         return 0
-    from bot.digest import plan_digests, supervisors_without_zone
+    from bot.reports.digest import plan_digests, supervisors_without_zone
 
     with runtime.readers() as session:
         unknown = supervisors_without_zone(session)
@@ -630,20 +850,36 @@ def refresh_reminders(runtime: Runtime, team_id: str, promise_ids: Iterable[int]
     """Rewrite the reminders already sent for these promises so nobody acts on a stale one."""
     updated = 0
     with runtime.readers() as session:
-        rows = list(session.execute(
-            select(Delivery, Promise).join(Promise, Promise.id == Delivery.promise_id).where(
-                Delivery.team_id == team_id, Delivery.promise_id.in_(list(promise_ids)),
-                Delivery.status == DeliveryStatus.SENT.value,
-                Delivery.message_ts.is_not(None))).all())
-        tz_of = {p.user_id: p.tz for p in session.scalars(select(Person).where(
-            Person.team_id == team_id,
-            Person.user_id.in_({d.recipient_id for d, _ in rows if d.recipient_id})))}
+        rows = list(
+            session.execute(
+                select(Delivery, Promise)
+                .join(Promise, Promise.id == Delivery.promise_id)
+                .where(
+                    Delivery.team_id == team_id,
+                    Delivery.promise_id.in_(list(promise_ids)),
+                    Delivery.status == DeliveryStatus.SENT.value,
+                    Delivery.message_ts.is_not(None),
+                )
+            ).all()
+        )
+        tz_of = {
+            p.user_id: p.tz
+            for p in session.scalars(
+                select(Person).where(
+                    Person.team_id == team_id,
+                    Person.user_id.in_({d.recipient_id for d, _ in rows if d.recipient_id}),
+                )
+            )
+        }
     for delivery, promise in rows:
         message = blocks.settled(promise, tz_of.get(delivery.recipient_id or "") or "UTC", "")
         try:
-            runtime.client.chat_update(channel=delivery.channel_id or "",
-                                       ts=delivery.message_ts or "",
-                                       text=message["text"], blocks=message["blocks"])
+            runtime.client.chat_update(
+                channel=delivery.channel_id or "",
+                ts=delivery.message_ts or "",
+                text=message["text"],
+                blocks=message["blocks"],
+            )
             updated += 1
         except Exception as error:  # noqa: BLE001 - best effort: the outcome is in the DB
             log.warning("could not update reminder %s: %s", delivery.key, error)

@@ -15,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
-from bot.web import HealthState
+from bot.slack.web import HealthState
 from scheduler.delivery import PassResult, plan_weekly_digests, run_pass, worker_name
 
 DIGEST_EVERY = timedelta(minutes=5)
@@ -40,9 +40,14 @@ class SchedulerLoop:
             result = run_pass(self.runtime, worker=self.worker)
             self.health.last_pass_error = None
             if result.claimed:
-                log.info("pass: %s sent, %s deferred, %s failed, %s skipped, %s recovered",
-                         result.sent, result.deferred, result.failed, result.skipped,
-                         result.recovered)
+                log.info(
+                    "pass: %s sent, %s deferred, %s failed, %s skipped, %s recovered",
+                    result.sent,
+                    result.deferred,
+                    result.failed,
+                    result.skipped,
+                    result.recovered,
+                )
             return result
         except Exception as error:  # noqa: BLE001 - keep ticking; the database may come back
             log.exception("scheduler pass failed")
@@ -61,11 +66,16 @@ class SchedulerLoop:
         self._digests_planned_at = now
 
     def _add_job(self, scheduler: BackgroundScheduler | BlockingScheduler) -> None:
-        scheduler.add_job(self.tick, "interval",
-                          seconds=self.runtime.settings.tick_seconds,
-                          id="kept-delivery-pass", max_instances=1, coalesce=True,
-                          next_run_time=self.runtime.now() + timedelta(milliseconds=100),
-                          misfire_grace_time=None)
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.runtime.settings.tick_seconds,
+            id="kept-delivery-pass",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=self.runtime.now() + timedelta(milliseconds=100),
+            misfire_grace_time=None,
+        )
 
     def start(self) -> None:
         """Run in the background (inside `kept run`)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.models import PERSONAL_STEPS, Delivery, Promise, Step
-from bot.workdays import DEFAULT_WORKING_DAY, is_working_time, next_working_start
+from bot.language.workdays import DEFAULT_WORKING_DAY, is_working_time, next_working_start
+from bot.store.models import PERSONAL_STEPS, Delivery, Promise, Step
 
 # how long an escalation waits before looking again for a nudge that is due but not out yet
 WAIT_FOR_NUDGE = timedelta(seconds=30)
@@ -57,8 +57,15 @@ def decide(
         return Decision("defer", until=until, why="waiting for the nudge to go out first")
     if target is None:
         return Decision("skip", why="nobody to send to")
-    if (respect_working_hours and target.is_person and target.tz is not None
-            and not is_working_time(now, target.tz, DEFAULT_WORKING_DAY)):
-        return Decision("defer", until=next_working_start(now, target.tz, DEFAULT_WORKING_DAY),
-                        why="outside the recipient's working hours")
+    if (
+        respect_working_hours
+        and target.is_person
+        and target.tz is not None
+        and not is_working_time(now, target.tz, DEFAULT_WORKING_DAY)
+    ):
+        return Decision(
+            "defer",
+            until=next_working_start(now, target.tz, DEFAULT_WORKING_DAY),
+            why="outside the recipient's working hours",
+        )
     return Decision("send", target=target)

@@ -20,11 +20,11 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from bot.app import create_app
-from bot.db import normalise_url
-from bot.migrate import migrate
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.web import KeptWSGI
+from bot.slack.web import KeptWSGI
+from bot.store.db import normalise_url
+from bot.store.migrate import migrate
 from tests.fakeslack import FakeSlack
 from tests.slackreq import Reply, post, slash_command_body
 
@@ -177,14 +177,27 @@ class BotServer:
         kwargs.setdefault("secret", SECRET)
         return post(self.url, body, **kwargs)
 
-    def command(self, text: str, *, user: str = OWNER, team: str = TEAM,
-                channel: str = "C0SALES", trigger_id: str | None = None,
-                headers: dict[str, str] | None = None, wait: bool = True) -> dict[str, Any]:
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = OWNER,
+        team: str = TEAM,
+        channel: str = "C0SALES",
+        trigger_id: str | None = None,
+        headers: dict[str, str] | None = None,
+        wait: bool = True,
+    ) -> dict[str, Any]:
         """Send `/promise text` like Slack; return what the bot posted to the response URL."""
         key = uuid.uuid4().hex
-        body = slash_command_body(text=text, user_id=user, team_id=team, channel_id=channel,
-                                  response_url=self.fake.response_url(key),
-                                  trigger_id=trigger_id)
+        body = slash_command_body(
+            text=text,
+            user_id=user,
+            team_id=team,
+            channel_id=channel,
+            response_url=self.fake.response_url(key),
+            trigger_id=trigger_id,
+        )
         reply = self.post(body, extra_headers=headers)
         assert reply.status == 200, (reply.status, reply.body[:500])
         assert reply.elapsed < 3.0, f"ack took {reply.elapsed:.2f}s"
@@ -215,8 +228,9 @@ class BotServer:
 @pytest.fixture
 def bot(runtime: Runtime, fake_slack: FakeSlack) -> Iterator[BotServer]:
     app = create_app(runtime)
-    server = waitress.create_server(KeptWSGI(app, runtime), host="127.0.0.1", port=0,
-                                    threads=4, ident="kept-test")
+    server = waitress.create_server(
+        KeptWSGI(app, runtime), host="127.0.0.1", port=0, threads=4, ident="kept-test"
+    )
 
     def serve() -> None:
         with contextlib.suppress(OSError):  # the socket closes under select() at teardown
@@ -225,8 +239,7 @@ def bot(runtime: Runtime, fake_slack: FakeSlack) -> Iterator[BotServer]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     port = server.effective_port  # type: ignore[union-attr]
-    yield BotServer(url=f"http://127.0.0.1:{port}/slack/events", fake=fake_slack,
-                    runtime=runtime)
+    yield BotServer(url=f"http://127.0.0.1:{port}/slack/events", fake=fake_slack, runtime=runtime)
     server.close()
     thread.join(timeout=5)
     # let work still running after ack() finish while the fake Slack is up

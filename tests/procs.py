@@ -36,8 +36,11 @@ def free_port() -> int:
 
 def base_env(**settings: str) -> dict[str, str]:
     """The parent's environment minus any KEPT_/SLACK_ settings, plus `settings`."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KEPT_", "SLACK_", "DATABASE_URL", "PORT"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KEPT_", "SLACK_", "DATABASE_URL", "PORT"))
+    }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     env.update(settings)
@@ -50,8 +53,14 @@ class KeptProcess:
         self.log_path = log_path
         self._log = log_path.open("wb")
         # cwd: an empty directory, so no stray .env is read
-        self.popen = subprocess.Popen(args, env=env, cwd=log_path.parent, stdout=self._log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            args,
+            env=env,
+            cwd=log_path.parent,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @property
     def pid(self) -> int:
@@ -110,8 +119,17 @@ class KeptProcesses:
         number = len(self.started) + 1
         workdir = self.directory / f"kept-{number}"
         workdir.mkdir(parents=True, exist_ok=True)
-        args = [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port),
-                *extra]
+        args = [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *extra,
+        ]
         process = KeptProcess(args, env, workdir / "kept.log", port)
         self.started.append(process)
         return process

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.models import ChannelSetting, Promise
+from bot.store.models import ChannelSetting, Promise
 from tests.conftest import ADMIN, LEAD, OTHER, OWNER, BotServer, message_text
 from tests.slackreq import (
     app_home_opened_event,
@@ -24,14 +24,25 @@ def promises(bot: BotServer) -> list[Promise]:
         return list(session.scalars(select(Promise).order_by(Promise.id)))
 
 
-def form_values(*, description: str | None = "call Jane Doe back about the role",
-                counterpart: str | None = "Jane Doe", kind: str | None = "candidate",
-                deadline: int | None = None, owner: str | None = OWNER) -> dict[str, Any]:
+def form_values(
+    *,
+    description: str | None = "call Jane Doe back about the role",
+    counterpart: str | None = "Jane Doe",
+    kind: str | None = "candidate",
+    deadline: int | None = None,
+    owner: str | None = OWNER,
+) -> dict[str, Any]:
     return {
         "description": {"value": {"type": "plain_text_input", "value": description}},
         "counterpart": {"value": {"type": "plain_text_input", "value": counterpart}},
-        "counterpart_kind": {"value": {"type": "static_select", "selected_option": (
-            {"value": kind, "text": {"type": "plain_text", "text": kind}} if kind else None)}},
+        "counterpart_kind": {
+            "value": {
+                "type": "static_select",
+                "selected_option": (
+                    {"value": kind, "text": {"type": "plain_text", "text": kind}} if kind else None
+                ),
+            }
+        },
         "deadline": {"value": {"type": "datetimepicker", "selected_date_time": deadline}},
         "owner": {"value": {"type": "users_select", "selected_user": owner}},
     }
@@ -41,11 +52,21 @@ def future(bot: BotServer, hours: int = 48) -> int:
     return int((bot.runtime.clock() + timedelta(hours=hours)).timestamp())
 
 
-def submit(bot: BotServer, values: dict[str, Any], *, user: str = OWNER, view_id: str = "V100",
-           metadata: dict[str, Any] | None = None) -> Any:
-    payload = view_submission_payload(callback_id="new_promise", values=values, user_id=user,
-                                      view_id=view_id,
-                                      private_metadata=json.dumps(metadata or {}))
+def submit(
+    bot: BotServer,
+    values: dict[str, Any],
+    *,
+    user: str = OWNER,
+    view_id: str = "V100",
+    metadata: dict[str, Any] | None = None,
+) -> Any:
+    payload = view_submission_payload(
+        callback_id="new_promise",
+        values=values,
+        user_id=user,
+        view_id=view_id,
+        private_metadata=json.dumps(metadata or {}),
+    )
     reply = bot.interact(payload)
     assert reply.status == 200
     return reply.json() if reply.body else None
@@ -53,13 +74,21 @@ def submit(bot: BotServer, values: dict[str, Any], *, user: str = OWNER, view_id
 
 def test_shortcut_opens_the_form_prefilled_from_the_message(bot: BotServer) -> None:
     with bot.runtime.sessions.begin() as session:
-        session.add(ChannelSetting(team_id="T0001", channel_id="C0SUPPORT",
-                                   counterpart_kind="customer"))
+        session.add(
+            ChannelSetting(team_id="T0001", channel_id="C0SUPPORT", counterpart_kind="customer")
+        )
     text = "  Spoke to Mr. Brown at Initech: I'll send him the revised quote by Friday 3pm.  "
     started = time.monotonic()
-    reply = bot.interact(message_shortcut_payload(
-        callback_id="track_promise", user_id=OWNER, message_text=text,
-        message_user="U0CUSTOMER", channel_id="C0SUPPORT", message_ts="1764000123.000200"))
+    reply = bot.interact(
+        message_shortcut_payload(
+            callback_id="track_promise",
+            user_id=OWNER,
+            message_text=text,
+            message_user="U0CUSTOMER",
+            channel_id="C0SUPPORT",
+            message_ts="1764000123.000200",
+        )
+    )
     assert reply.status == 200
     call = bot.fake.wait_for("views.open")[0]
     elapsed = call.at - started
@@ -77,8 +106,11 @@ def test_shortcut_opens_the_form_prefilled_from_the_message(bot: BotServer) -> N
 
 
 def test_shortcut_without_a_deadline_leaves_the_picker_empty(bot: BotServer) -> None:
-    bot.interact(message_shortcut_payload(callback_id="track_promise", user_id=OWNER,
-                                          message_text="x" * 5000, message_user=OTHER))
+    bot.interact(
+        message_shortcut_payload(
+            callback_id="track_promise", user_id=OWNER, message_text="x" * 5000, message_user=OTHER
+        )
+    )
     view = bot.fake.wait_for("views.open")[0].params["view"]
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     assert "initial_date_time" not in by_id["deadline"]["element"]
@@ -125,9 +157,14 @@ def test_form_errors_are_shown_inline(bot: BotServer) -> None:
 def test_open_form_button_prefills_the_typed_text(bot: BotServer) -> None:
     from tests.slackreq import block_action_payload
 
-    bot.interact(block_action_payload(action_id="promise_open_form",
-                                      value="call Jane Doe back about the role",
-                                      user_id=OWNER, response_url=bot.fake.response_url()))
+    bot.interact(
+        block_action_payload(
+            action_id="promise_open_form",
+            value="call Jane Doe back about the role",
+            user_id=OWNER,
+            response_url=bot.fake.response_url(),
+        )
+    )
     view = bot.fake.wait_for("views.open")[0].params["view"]
     description = [b for b in view["blocks"] if b.get("block_id") == "description"][0]
     assert description["element"]["initial_value"] == "call Jane Doe back about the role"
@@ -158,10 +195,18 @@ def test_app_home_for_owner_supervisor_and_admin(bot: BotServer) -> None:
     assert text.index("call Sam") < text.index("refund Mrs. Lee")  # overdue first
     assert "Last 30 days: 3 made · 1 kept on time · 0 kept late · 0 broken" in text
     assert "Your team" not in text and "Admin" not in text
-    buttons = {e["action_id"] for b in owner_home["blocks"] if b["type"] == "actions"
-               for e in b["elements"]}
-    assert buttons == {"promise_kept", "promise_new_date", "promise_hand_off",
-                       "promise_couldnt_keep"}
+    buttons = {
+        e["action_id"]
+        for b in owner_home["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+    assert buttons == {
+        "promise_kept",
+        "promise_new_date",
+        "promise_hand_off",
+        "promise_couldnt_keep",
+    }
 
     lead_text = message_text(open_home(bot, LEAD))
     assert "Your team" in lead_text and "<@U0OWNER> — 2 open · :warning: 1 overdue" in lead_text
@@ -175,13 +220,15 @@ def test_app_home_for_owner_supervisor_and_admin(bot: BotServer) -> None:
 def test_home_is_refreshed_when_a_promise_changes(bot: BotServer) -> None:
     assert "Nothing open" in message_text(open_home(bot, OWNER))
     bot.command("call Sam by tomorrow")
-    published = bot.fake.wait_for("views.publish", count=2,
-                                  where=lambda c: c.params.get("user_id") == OWNER)
+    published = bot.fake.wait_for(
+        "views.publish", count=2, where=lambda c: c.params.get("user_id") == OWNER
+    )
     assert "call Sam" in message_text(published[-1].params["view"])
     before = len(bot.fake.calls("views.publish"))
     bot.command(f"done {promises(bot)[0].id}")
-    bot.fake.wait_for("views.publish", count=before + 1,
-                      where=lambda c: c.params.get("user_id") == OWNER)
+    bot.fake.wait_for(
+        "views.publish", count=before + 1, where=lambda c: c.params.get("user_id") == OWNER
+    )
     latest = [c for c in bot.fake.calls("views.publish") if c.params["user_id"] == OWNER][-1]
     assert "Nothing open" in message_text(latest.params["view"])
 
@@ -193,10 +240,13 @@ def test_counts_stay_per_workspace(bot: BotServer) -> None:
     bot.fake.add_user("U0ELSE", tz="UTC", team_id="T0002")
     bot.settle()
     bot.fake.clear()
-    bot.post(event_body(app_home_opened_event("U0ELSE"), team_id="T0002"),
-             content_type="application/json")
-    view = bot.fake.wait_for("views.publish",
-                             where=lambda c: c.params.get("user_id") == "U0ELSE")[-1].params["view"]
+    bot.post(
+        event_body(app_home_opened_event("U0ELSE"), team_id="T0002"),
+        content_type="application/json",
+    )
+    view = bot.fake.wait_for("views.publish", where=lambda c: c.params.get("user_id") == "U0ELSE")[
+        -1
+    ].params["view"]
     assert "call Sam" not in message_text(view) and "Nothing open" in message_text(view)
 
 
@@ -210,8 +260,10 @@ def test_home_refreshes_coalesce_in_a_burst(bot: BotServer) -> None:
     bot.settle()
     bot.fake.clear()
     bot.fake.set_delay("views.publish", 0.3)
-    threads = [threading.Thread(target=refresh_home, args=(bot.runtime, "T0001", [OWNER]))
-               for _ in range(10)]
+    threads = [
+        threading.Thread(target=refresh_home, args=(bot.runtime, "T0001", [OWNER]))
+        for _ in range(10)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -235,9 +287,14 @@ def test_a_form_submission_is_acked_before_the_confirmations_go_out(bot: BotServ
     bot.fake.set_delay("chat.postMessage", 2.5)
     bot.fake.set_delay("chat.getPermalink", 2.5)
     started = time.monotonic()
-    submit(bot, form_values(deadline=future(bot)), user=LEAD,
-           metadata={"channel_id": "C0SUPPORT", "message_ts": "1764000123.000200"})
+    submit(
+        bot,
+        form_values(deadline=future(bot)),
+        user=LEAD,
+        metadata={"channel_id": "C0SUPPORT", "message_ts": "1764000123.000200"},
+    )
     assert time.monotonic() - started < 1.0  # Slack gets its answer without waiting for DMs
     assert len(promises(bot)) == 1
-    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OWNER,
-                      timeout=10)
+    bot.fake.wait_for(
+        "chat.postMessage", where=lambda c: c.params.get("channel") == OWNER, timeout=10
+    )

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.channels import dump_settings, load_settings, values_of
-from bot.models import ChannelSetting, Delivery, Promise
+from bot.channels.service import dump_settings, load_settings, values_of
 from bot.runtime import Runtime
+from bot.store.models import ChannelSetting, Delivery, Promise
 from tests.conftest import ADMIN, DEFAULT_NOW, OTHER, OWNER, TEAM, BotServer, message_text
 
 
@@ -20,8 +20,10 @@ def settings_rows(runtime: Runtime) -> dict[str, ChannelSetting]:
 
 def due_times(bot: BotServer, promise_id: int) -> dict[str, object]:
     with bot.runtime.sessions() as session:
-        return {d.step: d.due_at for d in session.scalars(
-            select(Delivery).where(Delivery.promise_id == promise_id))}
+        return {
+            d.step: d.due_at
+            for d in session.scalars(select(Delivery).where(Delivery.promise_id == promise_id))
+        }
 
 
 def newest_promise(bot: BotServer) -> Promise:
@@ -37,12 +39,15 @@ def test_only_admins_see_or_change_channel_settings(bot: BotServer) -> None:
 
 
 def test_set_show_and_clear(bot: BotServer) -> None:
-    replies = [message_text(bot.command(text, user=ADMIN)) for text in (
-        "channel set escalation <#C0ESC|sales-escalations>",
-        "channel set kind customer",
-        "channel set remind_before 30m",
-        "channel set escalate_after 4h",
-    )]
+    replies = [
+        message_text(bot.command(text, user=ADMIN))
+        for text in (
+            "channel set escalation <#C0ESC|sales-escalations>",
+            "channel set kind customer",
+            "channel set remind_before 30m",
+            "channel set escalate_after 4h",
+        )
+    ]
     assert all("Saved for <#C0SALES>" in r for r in replies), replies
     shown = message_text(bot.command("channel show", user=ADMIN))
     assert "Escalation channel (`escalation`): <#C0ESC>" in shown
@@ -50,8 +55,12 @@ def test_set_show_and_clear(bot: BotServer) -> None:
     assert "(`remind_before`): 30 min" in shown
     assert "(`escalate_after`): 4 h" in shown
     row = settings_rows(bot.runtime)["C0SALES"]
-    assert (row.escalation_channel_id, row.counterpart_kind, row.remind_before_seconds,
-            row.escalate_after_seconds) == ("C0ESC", "customer", 1800, 14400)
+    assert (
+        row.escalation_channel_id,
+        row.counterpart_kind,
+        row.remind_before_seconds,
+        row.escalate_after_seconds,
+    ) == ("C0ESC", "customer", 1800, 14400)
     assert row.updated_by == ADMIN and row.updated_at == DEFAULT_NOW
 
     cleared = message_text(bot.command("channel clear remind_before", user=ADMIN))
@@ -65,8 +74,7 @@ def test_set_show_and_clear(bot: BotServer) -> None:
 
 
 def test_a_named_channel_and_a_direct_message(bot: BotServer) -> None:
-    reply = message_text(bot.command("channel <#C0HIRING|hiring> set kind candidate",
-                                     user=ADMIN))
+    reply = message_text(bot.command("channel <#C0HIRING|hiring> set kind candidate", user=ADMIN))
     assert "Saved for <#C0HIRING>" in reply
     assert set(settings_rows(bot.runtime)) == {"C0HIRING"}
     in_dm = message_text(bot.command("channel show", user=ADMIN, channel="D0ADMIN"))
@@ -92,7 +100,8 @@ def test_wrong_values_are_explained_and_change_nothing(bot: BotServer) -> None:
         assert expected in reply, (text, reply)
     assert settings_rows(bot.runtime) == {}
     assert "`/promise channel [#channel] show`" in message_text(
-        bot.command("channel help", user=ADMIN))
+        bot.command("channel help", user=ADMIN)
+    )
 
 
 def test_new_promises_take_the_settings_of_their_channel(bot: BotServer) -> None:
@@ -105,14 +114,18 @@ def test_new_promises_take_the_settings_of_their_channel(bot: BotServer) -> None
     sales = newest_promise(bot)
     deadline = sales.deadline
     assert deadline.isoformat() == "2026-11-28T01:00:00+00:00"
-    assert due_times(bot, sales.id) == {"heads_up": deadline - timedelta(minutes=30),
-                                        "nudge": deadline,
-                                        "escalation": deadline + timedelta(hours=4)}
+    assert due_times(bot, sales.id) == {
+        "heads_up": deadline - timedelta(minutes=30),
+        "nudge": deadline,
+        "escalation": deadline + timedelta(hours=4),
+    }
     bot.command("send Acme the revised quote by Friday 5pm", channel="C0ELSEWHERE")
     elsewhere = newest_promise(bot)
-    assert due_times(bot, elsewhere.id) == {"heads_up": deadline - timedelta(hours=1),
-                                            "nudge": deadline,
-                                            "escalation": deadline + timedelta(hours=24)}
+    assert due_times(bot, elsewhere.id) == {
+        "heads_up": deadline - timedelta(hours=1),
+        "nudge": deadline,
+        "escalation": deadline + timedelta(hours=24),
+    }
     bot.command("send Acme the revised quote by Friday 5pm", channel="C0QUIET")
     quiet = newest_promise(bot)
     assert set(due_times(bot, quiet.id)) == {"nudge", "escalation"}
@@ -146,17 +159,24 @@ channels:
 
 def test_settings_file_round_trip(runtime: Runtime) -> None:
     with runtime.sessions.begin() as session:
-        result = load_settings(session, FILE, team_id=None, actor_id="kept-cli",
-                               now=DEFAULT_NOW)
+        result = load_settings(session, FILE, team_id=None, actor_id="kept-cli", now=DEFAULT_NOW)
     assert result.ok and result.team_id == TEAM
     with runtime.sessions() as session:
         dumped = dump_settings(session, TEAM)
         rows = {s.channel_id: values_of(s) for s in session.scalars(select(ChannelSetting))}
-    assert rows == {"C0SALES": {"escalation": "C0ESC", "kind": "customer",
-                                "remind_before": 1800, "escalate_after": 14400},
-                    "C0HIRING": {"kind": "candidate", "remind_before": 0}}
+    assert rows == {
+        "C0SALES": {
+            "escalation": "C0ESC",
+            "kind": "customer",
+            "remind_before": 1800,
+            "escalate_after": 14400,
+        },
+        "C0HIRING": {"kind": "candidate", "remind_before": 0},
+    }
     # the dump lists channels by id, with the same keys; loading it back changes nothing
-    assert dumped == """\
+    assert (
+        dumped
+        == """\
 team: T0001
 channels:
   C0HIRING:
@@ -168,6 +188,7 @@ channels:
     remind_before: 30m
     escalate_after: 4h
 """
+    )
     with runtime.sessions.begin() as session:
         again = load_settings(session, dumped, team_id=TEAM, actor_id="kept-cli", now=DEFAULT_NOW)
     assert again.ok
@@ -176,13 +197,15 @@ channels:
 
 
 def test_a_listed_channel_gets_exactly_its_keys_and_prune_removes_the_rest(
-        runtime: Runtime) -> None:
+    runtime: Runtime,
+) -> None:
     with runtime.sessions.begin() as session:
         load_settings(session, FILE, team_id=TEAM, actor_id="kept-cli", now=DEFAULT_NOW)
     smaller = "team: T0001\nchannels:\n  C0SALES:\n    kind: candidate\n"
     with runtime.sessions.begin() as session:
-        result = load_settings(session, smaller, team_id=TEAM, actor_id="kept-cli",
-                               now=DEFAULT_NOW, prune=True)
+        result = load_settings(
+            session, smaller, team_id=TEAM, actor_id="kept-cli", now=DEFAULT_NOW, prune=True
+        )
     assert result.ok and result.removed == ["C0HIRING"]
     with runtime.sessions() as session:
         rows = {s.channel_id: values_of(s) for s in session.scalars(select(ChannelSetting))}
@@ -191,8 +214,13 @@ def test_a_listed_channel_gets_exactly_its_keys_and_prune_removes_the_rest(
 
 def test_a_bad_file_is_reported_line_by_line_and_nothing_is_applied(runtime: Runtime) -> None:
     with runtime.sessions.begin() as session:
-        load_settings(session, "team: T0001\nchannels:\n  C0SALES:\n    kind: customer\n",
-                      team_id=TEAM, actor_id="kept-cli", now=DEFAULT_NOW)
+        load_settings(
+            session,
+            "team: T0001\nchannels:\n  C0SALES:\n    kind: customer\n",
+            team_id=TEAM,
+            actor_id="kept-cli",
+            now=DEFAULT_NOW,
+        )
     bad = """\
 team: T0001
 channels:
@@ -230,12 +258,21 @@ extra: 1
 
 def test_file_team_must_match_and_yaml_errors_have_a_line(runtime: Runtime) -> None:
     with runtime.sessions.begin() as session:
-        wrong_team = load_settings(session, FILE, team_id="T0OTHER", actor_id="x",
-                                   now=DEFAULT_NOW)
-        broken = load_settings(session, "team: T0001\nchannels:\n  C0SALES: [\n", team_id=None,
-                               actor_id="x", now=DEFAULT_NOW)
-        no_team = load_settings(session, "channels:\n  C0SALES:\n    kind: customer\n",
-                                team_id=None, actor_id="x", now=DEFAULT_NOW)
+        wrong_team = load_settings(session, FILE, team_id="T0OTHER", actor_id="x", now=DEFAULT_NOW)
+        broken = load_settings(
+            session,
+            "team: T0001\nchannels:\n  C0SALES: [\n",
+            team_id=None,
+            actor_id="x",
+            now=DEFAULT_NOW,
+        )
+        no_team = load_settings(
+            session,
+            "channels:\n  C0SALES:\n    kind: customer\n",
+            team_id=None,
+            actor_id="x",
+            now=DEFAULT_NOW,
+        )
     assert wrong_team.problems == ["line 1: the file is for team T0001, but this is team T0OTHER"]
     assert len(broken.problems) == 1 and broken.problems[0].startswith("line 4:")
     assert no_team.problems == ["line 1: no `team:` in the file and no team given"]

@@ -9,15 +9,22 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from bot.db import make_engine
-from bot.migrate import current_revision, head_revision
+from bot.store.db import make_engine
+from bot.store.migrate import current_revision, head_revision
 
 
 def kept(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "KEPT_", "DATABASE_URL"))}
-    return subprocess.run([sys.executable, "-m", "bot", *args], env={**base, **env}, cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KEPT_", "DATABASE_URL"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
@@ -30,17 +37,18 @@ def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_wrong_setting_names_the_setting(tmp_path: Path) -> None:
-    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
-           "KEPT_ESCALATE_AFTER": "soon"}
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "KEPT_ESCALATE_AFTER": "soon"}
     result = kept("migrate", env=env, cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == ("kept: KEPT_ESCALATE_AFTER='soon' is not a duration: use "
-                                     "e.g. 90s, 30m, 24h or 2d")
+    assert result.stderr.strip() == (
+        "kept: KEPT_ESCALATE_AFTER='soon' is not a duration: use e.g. 90s, 30m, 24h or 2d"
+    )
 
 
 def test_settings_come_from_dotenv_and_secrets_are_not_printed(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n"
-                                   "SLACK_SIGNING_SECRET=very-secret-value\n")
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxb-from-dotenv\nSLACK_SIGNING_SECRET=very-secret-value\n"
+    )
     result = kept("migrate", env={}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "kept.db").exists()  # the SQLite default
@@ -49,8 +57,7 @@ def test_settings_come_from_dotenv_and_secrets_are_not_printed(tmp_path: Path) -
 
 
 def test_migrate_is_safe_to_run_twice(database_url: str, tmp_path: Path) -> None:
-    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
-           "DATABASE_URL": database_url}
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": database_url}
     first = kept("migrate", env=env, cwd=tmp_path)
     second = kept("migrate", env=env, cwd=tmp_path)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr

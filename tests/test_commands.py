@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.models import Delivery, Promise, PromiseEvent, Status
+from bot.store.models import Delivery, Promise, PromiseEvent, Status
 from tests.conftest import ADMIN, LEAD, OTHER, OTHER_TEAM, OWNER, TEAM, BotServer, message_text
 
 
@@ -22,8 +22,11 @@ def only_promise(bot: BotServer) -> Promise:
     return promises[0]
 
 
-def record(bot: BotServer, text: str = "call Jane Doe back about the supervisor role by "
-           "Friday 5pm", **kwargs: object) -> Promise:
+def record(
+    bot: BotServer,
+    text: str = "call Jane Doe back about the supervisor role by Friday 5pm",
+    **kwargs: object,
+) -> Promise:
     reply = bot.command(text, **kwargs)  # type: ignore[arg-type]
     assert "hold you to this" in message_text(reply), message_text(reply)
     with bot.runtime.sessions() as session:
@@ -49,8 +52,9 @@ def test_records_a_promise_and_shows_it_in_the_owners_time_zone(bot: BotServer) 
     # Friday 27 Nov 17:00 in Los Angeles is 01:00 UTC on Saturday
     assert promise.deadline.isoformat() == "2026-11-28T01:00:00+00:00"
     assert promise.source_channel_id == "C0SALES"
-    actions = [e["action_id"] for b in reply["blocks"] if b["type"] == "actions"
-               for e in b["elements"]]
+    actions = [
+        e["action_id"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert actions == ["promise_edit", "promise_undo"]
     with bot.runtime.sessions() as session:
         events = list(session.scalars(select(PromiseEvent)))
@@ -80,8 +84,11 @@ def test_deadline_in_the_viewers_own_time_zone(bot: BotServer) -> None:
 
 def test_a_slack_retry_never_creates_a_second_promise(bot: BotServer) -> None:
     bot.command("send Acme the revised quote by tomorrow", trigger_id="trig.1")
-    bot.command("send Acme the revised quote by tomorrow", trigger_id="trig.1",
-                headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    bot.command(
+        "send Acme the revised quote by tomorrow",
+        trigger_id="trig.1",
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
     assert promise_count(bot) == 1
 
 
@@ -114,8 +121,14 @@ def test_empty_command_opens_the_form(bot: BotServer) -> None:
 
 def test_help(bot: BotServer) -> None:
     text = message_text(bot.command("help"))
-    for word in ("/promise list", "/promise done", "/promise extend", "/promise handoff",
-                 "/promise report", "/promise channel"):
+    for word in (
+        "/promise list",
+        "/promise done",
+        "/promise extend",
+        "/promise handoff",
+        "/promise report",
+        "/promise channel",
+    ):
         assert word in text
 
 
@@ -156,13 +169,13 @@ def test_owner_closes_as_kept_broken_and_cancelled(bot: BotServer) -> None:
     broken = record(bot, "call Sam by Friday")
     cancelled = record(bot, "email Lee by Friday")
     assert "Kept" in message_text(bot.command(f"done {kept.id} sent it"))
-    assert "Couldn't keep" in message_text(
-        bot.command(f"broken #{broken.id} the role was filled"))
+    assert "Couldn't keep" in message_text(bot.command(f"broken #{broken.id} the role was filled"))
     assert "Cancelled" in message_text(bot.command(f"cancel P{cancelled.id}"))
     with bot.runtime.sessions() as session:
         by_id = {p.id: p for p in session.scalars(select(Promise))}
-        pending = session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.status == "pending"))
+        pending = session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+        )
     assert by_id[kept.id].status == "kept" and by_id[kept.id].closure_note == "sent it"
     assert by_id[broken.id].status == "broken"
     assert by_id[broken.id].closure_note == "the role was filled"
@@ -174,8 +187,13 @@ def test_owner_closes_as_kept_broken_and_cancelled(bot: BotServer) -> None:
 
 def test_someone_else_cannot_change_a_promise(bot: BotServer) -> None:
     promise = record(bot)
-    for text in (f"done {promise.id}", f"broken {promise.id} nope", f"cancel {promise.id}",
-                 f"extend {promise.id} next week", f"handoff {promise.id} <@{OTHER}|o>"):
+    for text in (
+        f"done {promise.id}",
+        f"broken {promise.id} nope",
+        f"cancel {promise.id}",
+        f"extend {promise.id} next week",
+        f"handoff {promise.id} <@{OTHER}|o>",
+    ):
         reply = message_text(bot.command(text, user=OTHER))
         assert "Only <@U0OWNER>, their supervisor or an admin" in reply, (text, reply)
     fresh = only_promise(bot)
@@ -201,8 +219,7 @@ def test_extend_moves_the_deadline_and_rearms_reminders(bot: BotServer) -> None:
         events = [e.kind for e in session.scalars(select(PromiseEvent))]
     assert fresh is not None and fresh.deadline_version == 2
     assert {r.status for r in rows if r.deadline_version == 1} == {"skipped"}
-    assert {r.step for r in rows if r.deadline_version == 2} == {"heads_up", "nudge",
-                                                                 "escalation"}
+    assert {r.step for r in rows if r.deadline_version == 2} == {"heads_up", "nudge", "escalation"}
     assert events == ["created", "extended"]
     past = message_text(bot.command(f"extend {promise.id} 2020-01-01 10:00"))
     assert "past" in past
@@ -212,8 +229,7 @@ def test_hand_off_tells_the_new_owner(bot: BotServer) -> None:
     promise = record(bot)
     reply = message_text(bot.command(f"handoff {promise.id} <@{OTHER}|otto>"))
     assert "moved from <@U0OWNER> to <@U0OTHER>" in reply
-    dm = bot.fake.wait_for("chat.postMessage",
-                           where=lambda c: c.params.get("channel") == OTHER)[0]
+    dm = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OTHER)[0]
     assert "handed you a promise" in message_text(dm.params)
     assert only_promise(bot).owner_id == OTHER
     # the previous owner no longer may change it
@@ -284,17 +300,25 @@ def test_deadline_shown_moves_with_the_clock(bot: BotServer) -> None:
 
 
 def test_extend_rearms_with_the_promises_own_channel_settings(bot: BotServer) -> None:
-    from bot.models import ChannelSetting
+    from bot.store.models import ChannelSetting
 
     with bot.runtime.sessions.begin() as session:
-        session.add(ChannelSetting(team_id=TEAM, channel_id="C0SALES",
-                                   escalate_after_seconds=3600, remind_before_seconds=600))
+        session.add(
+            ChannelSetting(
+                team_id=TEAM,
+                channel_id="C0SALES",
+                escalate_after_seconds=3600,
+                remind_before_seconds=600,
+            )
+        )
     promise = record(bot, "send Acme the quote by tomorrow", channel="C0SALES")
     bot.command(f"extend {promise.id} Friday 3pm", channel="D0DIRECT")
     with bot.runtime.sessions() as session:
         fresh = session.get(Promise, promise.id)
-        due = {d.step: d.due_at for d in session.scalars(
-            select(Delivery).where(Delivery.deadline_version == 2))}
+        due = {
+            d.step: d.due_at
+            for d in session.scalars(select(Delivery).where(Delivery.deadline_version == 2))
+        }
     assert fresh is not None
     assert due["escalation"] - fresh.deadline == timedelta(hours=1)
     assert fresh.deadline - due["heads_up"] == timedelta(minutes=10)

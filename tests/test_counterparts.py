@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.counterparts import Counterpart, CounterpartKind, find_counterpart
+from bot.language.counterparts import Counterpart, CounterpartKind, find_counterpart
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,12 @@ import time
 import pytest
 from sqlalchemy import create_engine
 
-import bot.db as db
+import bot.store.db as db
 
 
-def test_a_dropped_idle_connection_is_replaced(pg_schema_url: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dropped_idle_connection_is_replaced(
+    pg_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.05)  # a setting, not behaviour under test
     engine = db.make_engine(pg_schema_url, pool_size=1, max_overflow=0)
     with engine.connect() as connection:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.deadlines import (
+from bot.language.deadlines import (
     DeadlineProblem,
     ParsedDeadline,
     format_deadline,
@@ -379,7 +379,7 @@ def test_dateparser_fallback_numeric_date() -> None:
 def test_working_day_end_is_configurable() -> None:
     from datetime import time
 
-    from bot.workdays import WorkingDay
+    from bot.language.workdays import WorkingDay
 
     wd = WorkingDay(start=time(8, 0), end=time(18, 30))
     tz = "Europe/Berlin"

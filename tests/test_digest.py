@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.digest import digest_slot, plan_digests
-from bot.models import Delivery, Status
-from bot.people import set_supervisor
-from bot.promises import Actor, close_promise, create_promise
+from bot.people.profiles import set_supervisor
+from bot.promises.service import Actor, close_promise, create_promise
+from bot.promises.steps import Timing
+from bot.reports.digest import digest_slot, plan_digests
 from bot.runtime import Runtime
 from bot.settings import DigestSchedule
-from bot.steps import Timing
+from bot.store.models import Delivery, Status
 from scheduler.delivery import plan_weekly_digests, run_pass
 from tests.conftest import LEAD, OWNER, TEAM, Clock, make_runtime, message_text
 from tests.fakeslack import FakeSlack
@@ -30,38 +30,69 @@ def history(runtime: Runtime, clock: Clock) -> None:
         ids = []
         for n, hours in enumerate((10, 11, 12, 13)):
             promise, _ = create_promise(
-                session, team_id=TEAM, owner_id=OWNER, created_by=OWNER,
-                description=f"promise {n}", deadline=clock() + timedelta(hours=hours),
-                now=clock(), timing=Timing())
+                session,
+                team_id=TEAM,
+                owner_id=OWNER,
+                created_by=OWNER,
+                description=f"promise {n}",
+                deadline=clock() + timedelta(hours=hours),
+                now=clock(),
+                timing=Timing(),
+            )
             ids.append(promise.id)
     clock.advance(hours=10, minutes=30)
     with runtime.sessions.begin() as session:
-        close_promise(session, team_id=TEAM, promise_id=ids[0], actor=Actor(OWNER),
-                      outcome=Status.KEPT, note=None, now=clock())  # 30 min late
-        close_promise(session, team_id=TEAM, promise_id=ids[1], actor=Actor(OWNER),
-                      outcome=Status.KEPT, note=None, now=clock())  # on time
-        close_promise(session, team_id=TEAM, promise_id=ids[2], actor=Actor(OWNER),
-                      outcome=Status.BROKEN, note="filled", now=clock())
+        close_promise(
+            session,
+            team_id=TEAM,
+            promise_id=ids[0],
+            actor=Actor(OWNER),
+            outcome=Status.KEPT,
+            note=None,
+            now=clock(),
+        )  # 30 min late
+        close_promise(
+            session,
+            team_id=TEAM,
+            promise_id=ids[1],
+            actor=Actor(OWNER),
+            outcome=Status.KEPT,
+            note=None,
+            now=clock(),
+        )  # on time
+        close_promise(
+            session,
+            team_id=TEAM,
+            promise_id=ids[2],
+            actor=Actor(OWNER),
+            outcome=Status.BROKEN,
+            note="filled",
+            now=clock(),
+        )
 
 
 def digests(fake: FakeSlack) -> list[dict]:
-    return [m for m in fake.messages_to(LEAD)
-            if (m.get("metadata") or {}).get("event_payload", {}).get("key", "")
-            .startswith("digest:")]
+    return [
+        m
+        for m in fake.messages_to(LEAD)
+        if (m.get("metadata") or {}).get("event_payload", {}).get("key", "").startswith("digest:")
+    ]
 
 
 def test_slot_is_monday_at_nine_in_the_supervisors_zone() -> None:
     schedule = DigestSchedule(0, datetime.min.time().replace(hour=9))
     week, due = digest_slot(datetime(2026, 12, 2, 12, tzinfo=UTC), "Europe/Berlin", schedule)
     assert week == "2026-W49" and due == MONDAY_0900_BERLIN
-    week, due = digest_slot(datetime(2026, 11, 30, 7, 30, tzinfo=UTC), "America/Los_Angeles",
-                            schedule)
+    week, due = digest_slot(
+        datetime(2026, 11, 30, 7, 30, tzinfo=UTC), "America/Los_Angeles", schedule
+    )
     # still Sunday 29 Nov in Los Angeles: that week's Monday is the 23rd
     assert week == "2026-W48" and due == datetime(2026, 11, 23, 17, tzinfo=UTC)
 
 
 def test_digest_is_sent_once_at_the_start_of_the_working_day(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     history(runtime, clock)
     runtime = make_runtime(runtime, respect_working_hours=True)
     clock.set(MONDAY_0800_BERLIN)
@@ -79,13 +110,15 @@ def test_digest_is_sent_once_at_the_start_of_the_working_day(
     assert "4 made, 1 kept on time, 1 kept late, 1 broken" in text
     assert "Open at the end of the week:* 1, of which 1 overdue" in text
     assert "promise 3" in text  # the overdue one, with one-click actions
-    buttons = {e["action_id"] for b in sent[0]["blocks"] if b["type"] == "actions"
-               for e in b["elements"]}
+    buttons = {
+        e["action_id"] for b in sent[0]["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
     assert buttons == {"promise_remind_owner", "promise_kept"}
 
 
 def test_digest_survives_a_restart_and_two_workers(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     history(runtime, clock)
     clock.set(MONDAY_0900_BERLIN + timedelta(hours=2))
     # two bot processes plan and deliver at the same time
@@ -98,8 +131,10 @@ def test_digest_survives_a_restart_and_two_workers(
             plan_weekly_digests(rt)
             run_pass(rt, worker=name)
 
-        threads = [threading.Thread(target=work, args=(rt, f"w{i}"))
-                   for i, rt in enumerate((runtime, restarted))]
+        threads = [
+            threading.Thread(target=work, args=(rt, f"w{i}"))
+            for i, rt in enumerate((runtime, restarted))
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -8,7 +8,7 @@ import urllib.request
 
 from sqlalchemy import func, select
 
-from bot.models import Promise
+from bot.store.models import Promise
 from tests.conftest import SECRET, BotServer
 from tests.slackreq import post, slash_command_body
 
@@ -19,8 +19,11 @@ def count(bot: BotServer) -> int:
 
 
 def body(bot: BotServer) -> bytes:
-    return slash_command_body(text="send Acme the quote by tomorrow", user_id="U0OWNER",
-                              response_url=bot.fake.response_url("x"))
+    return slash_command_body(
+        text="send Acme the quote by tomorrow",
+        user_id="U0OWNER",
+        response_url=bot.fake.response_url("x"),
+    )
 
 
 def test_unsigned_forged_and_stale_requests_get_401(bot: BotServer) -> None:
@@ -29,8 +32,9 @@ def test_unsigned_forged_and_stale_requests_get_401(bot: BotServer) -> None:
     assert post(bot.url, payload, secret="not-the-secret").status == 401
     stale = int(time.time()) - 6 * 60
     assert post(bot.url, payload, secret=SECRET, timestamp=stale).status == 401
-    tampered = post(bot.url, payload, secret=SECRET,
-                    extra_headers={"X-Slack-Signature": "v0=" + "0" * 64})
+    tampered = post(
+        bot.url, payload, secret=SECRET, extra_headers={"X-Slack-Signature": "v0=" + "0" * 64}
+    )
     assert tampered.status == 401
     time.sleep(0.3)
     assert count(bot) == 0

@@ -8,12 +8,12 @@ from typing import Any
 
 import yaml
 
-from bot import blocks
 from bot.app import create_app
-from bot.home import HomeData
-from bot.models import ChannelSetting, Promise
+from bot.reports.home import HomeData
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.slack import messages as blocks
+from bot.store.models import ChannelSetting, Promise
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 
@@ -21,35 +21,75 @@ MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 # (api.slack.com/reference/manifests)
 ALLOWED: dict[str, Any] = {
     "_metadata": {"major_version": None, "minor_version": None},
-    "display_information": {"name": None, "description": None, "background_color": None,
-                            "long_description": None},
+    "display_information": {
+        "name": None,
+        "description": None,
+        "background_color": None,
+        "long_description": None,
+    },
     "features": {
-        "app_home": {"home_tab_enabled": None, "messages_tab_enabled": None,
-                     "messages_tab_read_only_enabled": None},
+        "app_home": {
+            "home_tab_enabled": None,
+            "messages_tab_enabled": None,
+            "messages_tab_read_only_enabled": None,
+        },
         "bot_user": {"display_name": None, "always_online": None},
         "shortcuts": [{"name": None, "type": None, "callback_id": None, "description": None}],
-        "slash_commands": [{"command": None, "url": None, "description": None,
-                            "usage_hint": None, "should_escape": None}],
+        "slash_commands": [
+            {
+                "command": None,
+                "url": None,
+                "description": None,
+                "usage_hint": None,
+                "should_escape": None,
+            }
+        ],
         "unfurl_domains": None,
     },
-    "oauth_config": {"redirect_urls": None, "scopes": {"bot": None, "user": None},
-                     "token_management_enabled": None},
+    "oauth_config": {
+        "redirect_urls": None,
+        "scopes": {"bot": None, "user": None},
+        "token_management_enabled": None,
+    },
     "settings": {
         "allowed_ip_address_ranges": None,
-        "event_subscriptions": {"request_url": None, "bot_events": None, "user_events": None,
-                                "metadata_subscriptions": None},
-        "interactivity": {"is_enabled": None, "request_url": None,
-                          "message_menu_options_url": None},
-        "org_deploy_enabled": None, "socket_mode_enabled": None,
-        "token_rotation_enabled": None, "incoming_webhooks": None,
+        "event_subscriptions": {
+            "request_url": None,
+            "bot_events": None,
+            "user_events": None,
+            "metadata_subscriptions": None,
+        },
+        "interactivity": {
+            "is_enabled": None,
+            "request_url": None,
+            "message_menu_options_url": None,
+        },
+        "org_deploy_enabled": None,
+        "socket_mode_enabled": None,
+        "token_rotation_enabled": None,
+        "incoming_webhooks": None,
     },
 }
 # bot events Kept may subscribe to, with the scope each needs (None: no scope needed)
-EVENT_SCOPES = {"app_home_opened": None, "message.im": "im:history",
-                "app_mention": "app_mentions:read", "user_change": "users:read"}
-KNOWN_SCOPES = {"commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
-                "im:write", "im:history", "channels:history", "groups:history",
-                "channels:read", "app_mentions:read"}
+EVENT_SCOPES = {
+    "app_home_opened": None,
+    "message.im": "im:history",
+    "app_mention": "app_mentions:read",
+    "user_change": "users:read",
+}
+KNOWN_SCOPES = {
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "users:read",
+    "users:read.email",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "app_mentions:read",
+}
 
 
 def manifest() -> dict[str, Any]:
@@ -61,8 +101,9 @@ def check_structure(node: Any, allowed: Any, path: str, problems: list[str]) -> 
         if not node:
             problems.append(f"{path}: empty list (Slack rejects it)")
         for i, item in enumerate(node):
-            check_structure(item, allowed[0] if isinstance(allowed, list) else None,
-                            f"{path}[{i}]", problems)
+            check_structure(
+                item, allowed[0] if isinstance(allowed, list) else None, f"{path}[{i}]", problems
+            )
         return
     if isinstance(node, dict):
         if not isinstance(allowed, dict):
@@ -81,8 +122,9 @@ def check_structure(node: Any, allowed: Any, path: str, problems: list[str]) -> 
 
 def registered() -> dict[str, set[str]]:
     """What the Bolt app listens to, read from its listeners' matchers."""
-    settings = Settings(slack_bot_token="xoxb-1", slack_signing_secret="x",
-                        database_url="sqlite://")
+    settings = Settings(
+        slack_bot_token="xoxb-1", slack_signing_secret="x", database_url="sqlite://"
+    )
     app = create_app(Runtime.build(settings))
     found: dict[str, set[str]] = {}
     for listener in app._listeners:  # noqa: SLF001 - Bolt offers no public listing
@@ -91,8 +133,9 @@ def registered() -> dict[str, set[str]]:
             if func is None:
                 continue
             kind = func.__qualname__.split(".")[0]
-            names = [c.cell_contents for c in func.__closure__ or []
-                     if isinstance(c.cell_contents, str)]
+            names = [
+                c.cell_contents for c in func.__closure__ or [] if isinstance(c.cell_contents, str)
+            ]
             found.setdefault(kind, set()).update(names)
     return found
 
@@ -113,21 +156,41 @@ def action_ids(node: Any) -> set[str]:
 
 def sample_messages() -> list[Any]:
     now = datetime(2026, 11, 25, 18, tzinfo=UTC)
-    promise = Promise(id=7, team_id="T", owner_id="U1", created_by="U1", description="call Sam",
-                      counterpart="Sam", counterpart_kind="candidate",
-                      deadline=now - timedelta(hours=2), deadline_version=1, status="open",
-                      created_at=now, updated_at=now)
-    home = HomeData(user_id="U1", tz="UTC", now=now, mine=[promise], is_admin=True,
-                    channels=[ChannelSetting(team_id="T", channel_id="C1",
-                                             escalation_channel_id="C2")])
+    promise = Promise(
+        id=7,
+        team_id="T",
+        owner_id="U1",
+        created_by="U1",
+        description="call Sam",
+        counterpart="Sam",
+        counterpart_kind="candidate",
+        deadline=now - timedelta(hours=2),
+        deadline_version=1,
+        status="open",
+        created_at=now,
+        updated_at=now,
+    )
+    home = HomeData(
+        user_id="U1",
+        tz="UTC",
+        now=now,
+        mine=[promise],
+        is_admin=True,
+        channels=[ChannelSetting(team_id="T", channel_id="C1", escalation_channel_id="C2")],
+    )
     return [
-        blocks.promise_recorded(promise, "UTC", now), blocks.deadline_problem("x", "missing",
-                                                                              None, "UTC"),
-        blocks.heads_up(promise, "UTC", now), blocks.nudge(promise, "UTC", now),
+        blocks.promise_recorded(promise, "UTC", now),
+        blocks.deadline_problem("x", "missing", None, "UTC"),
+        blocks.heads_up(promise, "UTC", now),
+        blocks.nudge(promise, "UTC", now),
         blocks.escalation(promise, "UTC", now, nudged_at=now),
-        blocks.nobody_to_escalate_to(promise), blocks.owner_reminder(promise, "U2", "UTC", now),
-        blocks.home_view(home), blocks.promise_form(owner_id="U1"), blocks.edit_form(promise),
-        blocks.new_date_form(promise), blocks.hand_off_form(promise),
+        blocks.nobody_to_escalate_to(promise),
+        blocks.owner_reminder(promise, "U2", "UTC", now),
+        blocks.home_view(home),
+        blocks.promise_form(owner_id="U1"),
+        blocks.edit_form(promise),
+        blocks.new_date_form(promise),
+        blocks.hand_off_form(promise),
         blocks.couldnt_keep_form(promise),
     ]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.db import make_engine
-from bot.migrate import migrate
-from bot.models import Base
+from bot.store.db import make_engine
+from bot.store.migrate import migrate
+from bot.store.models import Base
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.migrate import migrate
-from bot.models import Delivery
-from bot.people import set_supervisor
-from bot.promises import create_promise
+from bot.people.profiles import set_supervisor
+from bot.promises.service import create_promise
+from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.steps import Timing
+from bot.store.migrate import migrate
+from bot.store.models import Delivery
 from scheduler.delivery import METADATA_EVENT
 from tests.conftest import ADMIN, INDIA, LEAD, OTHER, OWNER, SECRET, TEAM, message_text
 from tests.fakeslack import Call, FakeSlack
@@ -61,9 +61,13 @@ def kept_env(fake: FakeSlack, database_url: str, **overrides: str) -> dict[str, 
 
 def db_runtime(database_url: str, fake: FakeSlack) -> Runtime:
     """A runtime in the test process, for seeding and inspecting the database."""
-    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
-                        database_url=database_url, slack_api_url=fake.api_url,
-                        respect_working_hours=False)
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        database_url=database_url,
+        slack_api_url=fake.api_url,
+        respect_working_hours=False,
+    )
     runtime = Runtime.build(settings)
     migrate(runtime.engine)
     return runtime
@@ -82,13 +86,17 @@ def stored_keys(fake: FakeSlack) -> Counter[str]:
 
 def command(fake: FakeSlack, proc: KeptProcess, text: str, user: str = OWNER) -> str:
     key = uuid.uuid4().hex
-    body = slash_command_body(text=text, user_id=user, team_id=TEAM, channel_id="C0SALES",
-                              response_url=fake.response_url(key))
+    body = slash_command_body(
+        text=text,
+        user_id=user,
+        team_id=TEAM,
+        channel_id="C0SALES",
+        response_url=fake.response_url(key),
+    )
     reply = post(f"{proc.url}/slack/events", body, secret=SECRET)
     assert reply.status == 200, (reply.status, reply.text, proc.logs())
     assert reply.elapsed < 3.0, reply.elapsed
-    calls = fake.wait_for("response_url", where=lambda c: c.params.get("_key") == key,
-                          timeout=10)
+    calls = fake.wait_for("response_url", where=lambda c: c.params.get("_key") == key, timeout=10)
     return message_text(calls[-1].params)
 
 
@@ -97,13 +105,21 @@ def seed_due(runtime: Runtime, count: int, deadline: datetime) -> None:
     now = min(datetime.now(UTC), deadline) - timedelta(seconds=10)
     with runtime.sessions.begin() as session:
         for i in range(count):
-            create_promise(session, team_id=TEAM, owner_id=OWNERS[i % len(OWNERS)],
-                           created_by=OWNER, description=f"call candidate {i} back",
-                           deadline=deadline, now=now, timing=NUDGE_ONLY)
+            create_promise(
+                session,
+                team_id=TEAM,
+                owner_id=OWNERS[i % len(OWNERS)],
+                created_by=OWNER,
+                description=f"call candidate {i} back",
+                deadline=deadline,
+                now=now,
+                timing=NUDGE_ONLY,
+            )
 
 
-def wait_for_keys(fake: FakeSlack, count: int, timeout: float,
-                  procs: list[KeptProcess]) -> Counter[str]:
+def wait_for_keys(
+    fake: FakeSlack, count: int, timeout: float, procs: list[KeptProcess]
+) -> Counter[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         keys = stored_keys(fake)
@@ -115,29 +131,35 @@ def wait_for_keys(fake: FakeSlack, count: int, timeout: float,
 
 
 def test_kept_run_nudges_then_escalates_once_each_on_time(
-        fake_slack: FakeSlack, database_url: str, procs: KeptProcesses) -> None:
+    fake_slack: FakeSlack, database_url: str, procs: KeptProcesses
+) -> None:
     proc = procs.start(kept_env(fake_slack, database_url))
     health = proc.wait_healthy()
     assert health["database"] == "reachable" and health["scheduler"]["enabled"]
-    assert "now reports to" in command(fake_slack, proc, f"supervisor <@{OWNER}|olivia> "
-                                                         f"<@{LEAD}|lena>", user=ADMIN)
+    assert "now reports to" in command(
+        fake_slack, proc, f"supervisor <@{OWNER}|olivia> <@{LEAD}|lena>", user=ADMIN
+    )
 
     deadline = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
     wall_minus_mono = time.time() - time.monotonic()
-    reply = command(fake_slack, proc,
-                    f"call Jane back by {deadline.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    reply = command(
+        fake_slack, proc, f"call Jane back by {deadline.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    )
     assert "hold you to this" in reply, reply
 
     def step(name: str) -> Any:
         return lambda c: c.ok and (delivery_key(c.params) or "").endswith(f":{name}")
 
     nudge: Call = fake_slack.wait_for("chat.postMessage", where=step("nudge"), timeout=15)[0]
-    escalation: Call = fake_slack.wait_for("chat.postMessage", where=step("escalation"),
-                                           timeout=15)[0]
+    escalation: Call = fake_slack.wait_for(
+        "chat.postMessage", where=step("escalation"), timeout=15
+    )[0]
     nudge_lag = nudge.at + wall_minus_mono - deadline.timestamp()
     escalation_lag = escalation.at + wall_minus_mono - (deadline.timestamp() + 3)
-    print(f"\nkept run: deadline -> nudge {nudge_lag:.3f}s, "
-          f"deadline+3s -> escalation {escalation_lag:.3f}s")
+    print(
+        f"\nkept run: deadline -> nudge {nudge_lag:.3f}s, "
+        f"deadline+3s -> escalation {escalation_lag:.3f}s"
+    )
     assert -0.05 <= nudge_lag < 2.0, nudge_lag  # tick 0.5 s: never early, not much late
     assert -0.05 <= escalation_lag < 2.0, escalation_lag
     assert nudge.params["channel"] == OWNER
@@ -157,7 +179,8 @@ def test_kept_run_nudges_then_escalates_once_each_on_time(
 
 
 def test_sigkill_mid_pass_then_restart_delivers_everything_exactly_once(
-        fake_slack: FakeSlack, database_url: str, procs: KeptProcesses) -> None:
+    fake_slack: FakeSlack, database_url: str, procs: KeptProcesses
+) -> None:
     runtime = db_runtime(database_url, fake_slack)
     seed_due(runtime, 60, datetime.now(UTC) - timedelta(seconds=2))
     fake_slack.set_delay("chat.postMessage", 0.2)
@@ -170,8 +193,9 @@ def test_sigkill_mid_pass_then_restart_delivers_everything_exactly_once(
     before_restart = stored_keys(fake_slack)
     assert 0 < len(before_restart) < 60, len(before_restart)
     with runtime.sessions() as session:
-        left_sending = session.scalars(select(Delivery.key).where(
-            Delivery.status == "sending")).all()
+        left_sending = session.scalars(
+            select(Delivery.key).where(Delivery.status == "sending")
+        ).all()
     assert left_sending, "the kill should have left claimed, unrecorded deliveries behind"
 
     second = procs.start(env)
@@ -180,18 +204,20 @@ def test_sigkill_mid_pass_then_restart_delivers_everything_exactly_once(
     keys = stored_keys(fake_slack)
     assert len(keys) == 60 and set(keys.values()) == {1}, keys.most_common(3)
     with runtime.sessions() as session:
-        statuses = Counter(session.scalars(select(Delivery.status).where(
-            Delivery.step == "nudge")))
+        statuses = Counter(session.scalars(select(Delivery.status).where(Delivery.step == "nudge")))
     assert statuses == Counter({"sent": 60}), statuses
     # some of what was claimed when the first process died had reached Slack: found, not resent
     lookups = [c for c in fake_slack.calls("conversations.history")]
-    print(f"\nkilled after {len(before_restart)} delivered, {len(left_sending)} left claimed; "
-          f"{len(lookups)} history look-ups after restart")
+    print(
+        f"\nkilled after {len(before_restart)} delivered, {len(left_sending)} left claimed; "
+        f"{len(lookups)} history look-ups after restart"
+    )
     runtime.engine.dispose()
 
 
 def test_two_processes_on_one_postgresql_database_send_each_nudge_once(
-        fake_slack: FakeSlack, pg_schema_url: str, procs: KeptProcesses) -> None:
+    fake_slack: FakeSlack, pg_schema_url: str, procs: KeptProcesses
+) -> None:
     runtime = db_runtime(pg_schema_url, fake_slack)  # schema created before both start
     fake_slack.set_delay("chat.postMessage", 0.05)
     env = kept_env(fake_slack, pg_schema_url)
@@ -206,8 +232,13 @@ def test_two_processes_on_one_postgresql_database_send_each_nudge_once(
     assert len(keys) == 300 and set(keys.values()) == {1}, keys.most_common(3)
     assert len(fake_slack.calls("chat.postMessage")) == 300
     with runtime.sessions() as session:
-        claimed_by = Counter(session.scalars(select(Delivery.claimed_by).where(
-            Delivery.step == "nudge", Delivery.status == "sent")))
+        claimed_by = Counter(
+            session.scalars(
+                select(Delivery.claimed_by).where(
+                    Delivery.step == "nudge", Delivery.status == "sent"
+                )
+            )
+        )
     pids = Counter()
     for worker, count in claimed_by.items():
         pids[int(str(worker).split(":")[1])] += count
@@ -220,7 +251,8 @@ def test_two_processes_on_one_postgresql_database_send_each_nudge_once(
 
 
 def test_two_processes_send_each_weekly_digest_once_across_a_restart(
-        fake_slack: FakeSlack, pg_schema_url: str, procs: KeptProcesses) -> None:
+    fake_slack: FakeSlack, pg_schema_url: str, procs: KeptProcesses
+) -> None:
     """Issue 5: the digest rides the delivery machinery, so two bot processes on one
     database, and a restart of one of them, still send one digest per supervisor per week."""
     runtime = db_runtime(pg_schema_url, fake_slack)
@@ -247,7 +279,8 @@ def test_two_processes_send_each_weekly_digest_once_across_a_restart(
     time.sleep(2.0)
     sent = digests()
     assert len(sent) == len(leads) and set(sent.values()) == {1}, sent
-    per_lead = Counter(m["channel"] for m in fake_slack.messages
-                       if (delivery_key(m) or "").startswith("digest:"))
+    per_lead = Counter(
+        m["channel"] for m in fake_slack.messages if (delivery_key(m) or "").startswith("digest:")
+    )
     assert set(per_lead.values()) == {1} and len(per_lead) == len(leads)
     runtime.engine.dispose()

@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import blocks
-from bot.deadlines import format_deadline
-from bot.models import ChannelSetting, Delivery, Promise, Status
-from bot.people import get_person, set_supervisor
-from bot.promises import Actor, close_promise, create_promise, extend_promise, hand_off
+from bot.language.deadlines import format_deadline
+from bot.people.profiles import get_person, set_supervisor
+from bot.promises.service import Actor, close_promise, create_promise, extend_promise, hand_off
+from bot.promises.steps import Timing, delivery_key
 from bot.runtime import Runtime
-from bot.steps import Timing, delivery_key
+from bot.slack import messages as blocks
+from bot.store.models import ChannelSetting, Delivery, Promise, Status
 from scheduler.delivery import METADATA_EVENT, refresh_reminders, run_pass
 from tests.conftest import (
     ADMIN,
@@ -42,17 +42,30 @@ ESCALATIONS = "C0ESCAL"
 # ---------------------------------------------------------------------------- helpers
 
 
-def make_promise(runtime: Runtime, *, deadline: datetime, owner: str = OWNER,
-                 description: str = "call Jane Doe back about the supervisor role",
-                 counterpart: str | None = "Jane Doe", channel: str | None = SALES,
-                 timing: Timing | None = None) -> Promise:
+def make_promise(
+    runtime: Runtime,
+    *,
+    deadline: datetime,
+    owner: str = OWNER,
+    description: str = "call Jane Doe back about the supervisor role",
+    counterpart: str | None = "Jane Doe",
+    channel: str | None = SALES,
+    timing: Timing | None = None,
+) -> Promise:
     with runtime.sessions.begin() as session:
         promise, created = create_promise(
-            session, team_id=TEAM, owner_id=owner, created_by=owner, description=description,
-            deadline=deadline, now=runtime.now(),
+            session,
+            team_id=TEAM,
+            owner_id=owner,
+            created_by=owner,
+            description=description,
+            deadline=deadline,
+            now=runtime.now(),
             timing=timing or runtime.timing(session, TEAM, channel),
-            counterpart=counterpart, counterpart_kind="candidate" if counterpart else None,
-            source_channel_id=channel)
+            counterpart=counterpart,
+            counterpart_kind="candidate" if counterpart else None,
+            source_channel_id=channel,
+        )
         assert created
         return promise
 
@@ -62,12 +75,17 @@ def supervise(runtime: Runtime, rep: str = OWNER, lead: str = LEAD) -> None:
         set_supervisor(session, TEAM, rep, lead)
 
 
-def escalation_channel(runtime: Runtime, channel: str = SALES,
-                       target: str = ESCALATIONS) -> None:
+def escalation_channel(runtime: Runtime, channel: str = SALES, target: str = ESCALATIONS) -> None:
     with runtime.sessions.begin() as session:
-        session.add(ChannelSetting(team_id=TEAM, channel_id=channel,
-                                   escalation_channel_id=target, updated_by=ADMIN,
-                                   updated_at=runtime.now()))
+        session.add(
+            ChannelSetting(
+                team_id=TEAM,
+                channel_id=channel,
+                escalation_channel_id=target,
+                updated_by=ADMIN,
+                updated_at=runtime.now(),
+            )
+        )
 
 
 def delivery_key_of(message: dict[str, Any]) -> str | None:
@@ -92,7 +110,7 @@ def key_counts(fake: FakeSlack) -> Counter[str]:
 
 
 def key(promise: Promise, step: str, version: int = 1, suffix: str = "") -> str:
-    from bot.models import Step
+    from bot.store.models import Step
 
     return delivery_key(promise.id, version, Step(step)) + (f":{suffix}" if suffix else "")
 
@@ -104,19 +122,29 @@ def the_message(fake: FakeSlack, delivery: str) -> dict[str, Any]:
 
 
 def action_ids(message: dict[str, Any]) -> list[str]:
-    return [element["action_id"] for block in message.get("blocks") or []
-            if block.get("type") == "actions" for element in block["elements"]]
+    return [
+        element["action_id"]
+        for block in message.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
 
 
 def button_labels(message: dict[str, Any]) -> list[str]:
-    return [element["text"]["text"] for block in message.get("blocks") or []
-            if block.get("type") == "actions" for element in block["elements"]]
+    return [
+        element["text"]["text"]
+        for block in message.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
 
 
 def rows(runtime: Runtime, promise: Promise) -> dict[str, Delivery]:
     with runtime.sessions() as session:
-        return {d.key: d for d in session.scalars(
-            select(Delivery).where(Delivery.promise_id == promise.id))}
+        return {
+            d.key: d
+            for d in session.scalars(select(Delivery).where(Delivery.promise_id == promise.id))
+        }
 
 
 def passes(runtime: Runtime, times: int = 3) -> None:
@@ -129,7 +157,8 @@ def passes(runtime: Runtime, times: int = 3) -> None:
 
 
 def test_heads_up_nudge_and_escalation_each_go_out_once_at_their_moment(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline)
@@ -167,13 +196,17 @@ def test_heads_up_nudge_and_escalation_each_go_out_once_at_their_moment(
 
     stored = rows(runtime, promise)
     assert {k: d.status for k, d in stored.items()} == {
-        heads_up: "sent", nudge: "sent", escalation: "sent"}
+        heads_up: "sent",
+        nudge: "sent",
+        escalation: "sent",
+    }
     assert stored[nudge].sent_at == deadline
     assert stored[nudge].message_ts == the_message(fake_slack, nudge)["ts"]
 
 
 def test_nudge_names_what_to_whom_how_late_and_offers_the_four_buttons(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     deadline = DEFAULT_NOW + timedelta(hours=2)
     promise = make_promise(runtime, deadline=deadline)
     clock.set(deadline + timedelta(hours=2, minutes=5))
@@ -186,15 +219,14 @@ def test_nudge_names_what_to_whom_how_late_and_offers_the_four_buttons(
     assert "2 h 5 min" in text  # how late
     assert format_deadline(deadline, "America/Los_Angeles") in text  # in the owner's zone
     assert button_labels(nudge) == ["Kept", "New date", "Hand off", "Couldn't keep"]
-    assert action_ids(nudge) == [blocks.KEPT, blocks.NEW_DATE, blocks.HAND_OFF,
-                                 blocks.COULDNT_KEEP]
-    values = {e["value"] for b in nudge["blocks"] if b["type"] == "actions"
-              for e in b["elements"]}
+    assert action_ids(nudge) == [blocks.KEPT, blocks.NEW_DATE, blocks.HAND_OFF, blocks.COULDNT_KEEP]
+    values = {e["value"] for b in nudge["blocks"] if b["type"] == "actions" for e in b["elements"]}
     assert values == {str(promise.id)}
 
 
 def test_escalation_names_owner_promise_lateness_and_when_the_owner_was_nudged(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime)
     deadline = DEFAULT_NOW + timedelta(hours=2)
     promise = make_promise(runtime, deadline=deadline)
@@ -219,7 +251,8 @@ def test_escalation_names_owner_promise_lateness_and_when_the_owner_was_nudged(
 
 
 def test_heads_up_is_off_when_remind_before_is_zero(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     quiet = make_runtime(runtime, remind_before=timedelta(0))
     deadline = DEFAULT_NOW + timedelta(hours=3)
     with quiet.sessions.begin() as session:
@@ -234,21 +267,36 @@ def test_heads_up_is_off_when_remind_before_is_zero(
 
 
 def test_a_closed_promise_gets_nothing_more(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     early = make_promise(runtime, deadline=deadline, description="send Acme the quote")
     late = make_promise(runtime, deadline=deadline, description="refund order 1182")
     with runtime.sessions.begin() as session:
-        close_promise(session, team_id=TEAM, promise_id=early.id, actor=Actor(OWNER),
-                      outcome=Status.KEPT, note=None, now=runtime.now())
+        close_promise(
+            session,
+            team_id=TEAM,
+            promise_id=early.id,
+            actor=Actor(OWNER),
+            outcome=Status.KEPT,
+            note=None,
+            now=runtime.now(),
+        )
     clock.set(deadline)
     passes(runtime)
     assert key_counts(fake_slack) == Counter({key(late, "nudge"): 1})
     # closed after its nudge: no escalation
     with runtime.sessions.begin() as session:
-        close_promise(session, team_id=TEAM, promise_id=late.id, actor=Actor(OWNER),
-                      outcome=Status.BROKEN, note="the role was filled", now=runtime.now())
+        close_promise(
+            session,
+            team_id=TEAM,
+            promise_id=late.id,
+            actor=Actor(OWNER),
+            outcome=Status.BROKEN,
+            note="the role was filled",
+            now=runtime.now(),
+        )
     clock.advance(days=3)
     passes(runtime)
     assert key_counts(fake_slack) == Counter({key(late, "nudge"): 1})
@@ -257,7 +305,8 @@ def test_a_closed_promise_gets_nothing_more(
 
 
 def test_a_promise_closed_while_its_nudge_is_claimed_is_skipped(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     """Closing skips pending rows; a row already claimed (sending) is skipped at decide."""
     from scheduler.delivery import claim
 
@@ -265,12 +314,20 @@ def test_a_promise_closed_while_its_nudge_is_claimed_is_skipped(
     promise = make_promise(runtime, deadline=deadline)
     clock.set(deadline)
     with runtime.sessions.begin() as session:
-        claimed = claim(session, now=runtime.now(), worker="crashed", limit=10,
-                        lease=timedelta(seconds=10))
+        claimed = claim(
+            session, now=runtime.now(), worker="crashed", limit=10, lease=timedelta(seconds=10)
+        )
     assert [step for _id, step in claimed] == ["heads_up", "nudge"]
     with runtime.sessions.begin() as session:
-        close_promise(session, team_id=TEAM, promise_id=promise.id, actor=Actor(OWNER),
-                      outcome=Status.KEPT, note=None, now=runtime.now())
+        close_promise(
+            session,
+            team_id=TEAM,
+            promise_id=promise.id,
+            actor=Actor(OWNER),
+            outcome=Status.KEPT,
+            note=None,
+            now=runtime.now(),
+        )
     clock.advance(seconds=11)
     passes(runtime)
     assert key_counts(fake_slack) == Counter()
@@ -278,7 +335,8 @@ def test_a_promise_closed_while_its_nudge_is_claimed_is_skipped(
 
 
 def test_an_extension_re_arms_the_steps_and_skips_the_old_ones(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime)
     first = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=first)
@@ -288,9 +346,16 @@ def test_an_extension_re_arms_the_steps_and_skips_the_old_ones(
     assert key_counts(fake_slack) == Counter({key(promise, "nudge"): 1})
     second = first + timedelta(days=2)
     with runtime.sessions.begin() as session:
-        extend_promise(session, team_id=TEAM, promise_id=promise.id, actor=Actor(OWNER),
-                       new_deadline=second, note="waiting for legal", now=runtime.now(),
-                       timing=runtime.timing(session, TEAM, SALES))
+        extend_promise(
+            session,
+            team_id=TEAM,
+            promise_id=promise.id,
+            actor=Actor(OWNER),
+            new_deadline=second,
+            note="waiting for legal",
+            now=runtime.now(),
+            timing=runtime.timing(session, TEAM, SALES),
+        )
     # the old escalation (first + 24 h) never comes
     clock.set(first + timedelta(hours=24))
     passes(runtime)
@@ -303,33 +368,42 @@ def test_an_extension_re_arms_the_steps_and_skips_the_old_ones(
     passes(runtime)
     clock.advance(days=5)
     passes(runtime)
-    assert key_counts(fake_slack) == Counter({
-        key(promise, "nudge"): 1,
-        key(promise, "heads_up", 2): 1,
-        key(promise, "nudge", 2): 1,
-        key(promise, "escalation", 2): 1,
-    })
+    assert key_counts(fake_slack) == Counter(
+        {
+            key(promise, "nudge"): 1,
+            key(promise, "heads_up", 2): 1,
+            key(promise, "nudge", 2): 1,
+            key(promise, "escalation", 2): 1,
+        }
+    )
     stored = rows(runtime, promise)
     assert stored[key(promise, "escalation")].status == "skipped"
     assert stored[key(promise, "heads_up")].status == "skipped"  # planned, passed unsent
     assert format_deadline(second, "America/Los_Angeles") in message_text(
-        the_message(fake_slack, key(promise, "nudge", 2)))
+        the_message(fake_slack, key(promise, "nudge", 2))
+    )
 
 
 def test_a_handed_off_promise_nudges_the_new_owner_and_escalates_to_their_lead(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime, OWNER, LEAD)
     supervise(runtime, INDIA, ADMIN)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline)
     with runtime.sessions.begin() as session:
-        hand_off(session, team_id=TEAM, promise_id=promise.id, actor=Actor(OWNER),
-                 new_owner_id=INDIA, now=runtime.now())
+        hand_off(
+            session,
+            team_id=TEAM,
+            promise_id=promise.id,
+            actor=Actor(OWNER),
+            new_owner_id=INDIA,
+            now=runtime.now(),
+        )
     clock.set(deadline + timedelta(hours=24))
     passes(runtime)
     assert the_message(fake_slack, key(promise, "nudge"))["channel"] == fake_slack.im_id(INDIA)
-    assert (the_message(fake_slack, key(promise, "escalation"))["channel"]
-            == fake_slack.im_id(ADMIN))
+    assert the_message(fake_slack, key(promise, "escalation"))["channel"] == fake_slack.im_id(ADMIN)
     assert fake_slack.messages_to(OWNER) == []
     assert fake_slack.messages_to(LEAD) == []
 
@@ -338,12 +412,18 @@ def test_a_handed_off_promise_nudges_the_new_owner_and_escalates_to_their_lead(
 
 
 def test_no_supervisor_escalates_to_the_channel_set_for_the_promises_channel(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     escalation_channel(runtime)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline, channel=SALES)
-    elsewhere = make_promise(runtime, deadline=deadline, channel="C0OTHER",
-                             description="send Acme the revised quote", counterpart="Acme")
+    elsewhere = make_promise(
+        runtime,
+        deadline=deadline,
+        channel="C0OTHER",
+        description="send Acme the revised quote",
+        counterpart="Acme",
+    )
     with runtime.sessions.begin() as session:  # an admin Kept knows about
         get_person(session, TEAM, ADMIN, fetch=runtime.fetch_user, now=runtime.now())
     clock.set(deadline + timedelta(hours=24))
@@ -355,7 +435,8 @@ def test_no_supervisor_escalates_to_the_channel_set_for_the_promises_channel(
     assert f"<@{OWNER}>" in message_text(posted)
     assert blocks.REMIND_OWNER not in action_ids(posted)  # buttons belong in DMs
     assert [delivery_key_of(m) for m in fake_slack.messages_to(ESCALATIONS)] == [
-        key(promise, "escalation")]
+        key(promise, "escalation")
+    ]
     # nobody else was bothered about the promise from the channel with a setting
     counts = key_counts(fake_slack)
     assert not [k for k in counts if k.startswith(key(promise, "escalation") + ":")]
@@ -364,7 +445,8 @@ def test_no_supervisor_escalates_to_the_channel_set_for_the_promises_channel(
 
 
 def test_supervisor_and_channel_both_get_the_escalation(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime)
     escalation_channel(runtime)
     deadline = DEFAULT_NOW + timedelta(hours=3)
@@ -376,15 +458,17 @@ def test_supervisor_and_channel_both_get_the_escalation(
     counts = key_counts(fake_slack)
     assert counts[key(promise, "escalation")] == 1
     assert counts[key(promise, "escalation", suffix="channel")] == 1
-    assert the_message(fake_slack, key(promise, "escalation"))["channel"] == fake_slack.im_id(
-        LEAD)
-    assert the_message(fake_slack, key(promise, "escalation", suffix="channel"))[
-        "channel"] == ESCALATIONS
+    assert the_message(fake_slack, key(promise, "escalation"))["channel"] == fake_slack.im_id(LEAD)
+    assert (
+        the_message(fake_slack, key(promise, "escalation", suffix="channel"))["channel"]
+        == ESCALATIONS
+    )
     assert sum(counts.values()) == 3  # nudge, supervisor, channel (the heads-up was passed)
 
 
 def test_neither_supervisor_nor_channel_escalates_to_admins_and_tells_the_owner(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     fake_slack.add_user("U0ERIN", name="erin", email="erin@example.com", tz="UTC")
     admins = make_runtime(runtime, admins=frozenset({OTHER, "erin@example.com"}))
     with admins.sessions.begin() as session:
@@ -413,28 +497,36 @@ def test_neither_supervisor_nor_channel_escalates_to_admins_and_tells_the_owner(
 
 
 def test_nobody_at_all_still_tells_the_owner(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline)
     clock.set(deadline + timedelta(hours=24))
     passes(runtime)
     # heads-up skipped (the clock jumped past the deadline), no admins known: only the owner
-    assert key_counts(fake_slack) == Counter({key(promise, "nudge"): 1,
-                                              key(promise, "escalation", suffix="owner"): 1})
+    assert key_counts(fake_slack) == Counter(
+        {key(promise, "nudge"): 1, key(promise, "escalation", suffix="owner"): 1}
+    )
     told = the_message(fake_slack, key(promise, "escalation", suffix="owner"))
     assert "couldn't reach a supervisor, an escalation channel or an admin" in message_text(told)
 
 
 def test_a_deactivated_owners_promises_go_to_their_supervisor_who_is_told_once(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     """The owner left the workspace: their open promises move to their supervisor, who gets
     one DM about the hand-over and then the nudge as the new owner."""
     fake_slack.add_user("U0GONE", name="gone", tz="UTC", deleted=True)
     supervise(runtime, "U0GONE", LEAD)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline, owner="U0GONE")
-    other = make_promise(runtime, deadline=deadline + timedelta(days=5), owner="U0GONE",
-                         description="send Acme the revised quote", counterpart="Acme")
+    other = make_promise(
+        runtime,
+        deadline=deadline + timedelta(days=5),
+        owner="U0GONE",
+        description="send Acme the revised quote",
+        counterpart="Acme",
+    )
     clock.set(deadline + timedelta(minutes=1))
     passes(runtime)
     passes(runtime)
@@ -443,8 +535,11 @@ def test_a_deactivated_owners_promises_go_to_their_supervisor_who_is_told_once(
         history = [e.kind for e in session.get(Promise, promise.id).events]  # type: ignore[union-attr]
     assert owners == {promise.id: LEAD, other.id: LEAD}
     assert history == ["created", "handed_off"]
-    handovers = [m for m in fake_slack.messages_to(LEAD)
-                 if (delivery_key_of(m) or "").startswith("handover:")]
+    handovers = [
+        m
+        for m in fake_slack.messages_to(LEAD)
+        if (delivery_key_of(m) or "").startswith("handover:")
+    ]
     assert len(handovers) == 1
     text = message_text(handovers[0])
     assert "<@U0GONE>" in text and "deactivated" in text and "Acme" in text
@@ -454,7 +549,8 @@ def test_a_deactivated_owners_promises_go_to_their_supervisor_who_is_told_once(
 
 
 def test_an_escalation_does_not_wait_forever_for_a_nudge_that_cannot_go_out(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     """The owner left and nobody supervises them: no nudge, but the escalation still goes
     out (here to the promise's channel)."""
     fake_slack.add_user("U0GONE", name="gone", tz="UTC", deleted=True)
@@ -471,7 +567,8 @@ def test_an_escalation_does_not_wait_forever_for_a_nudge_that_cannot_go_out(
 
 
 def test_a_nudge_due_on_friday_night_waits_for_monday_morning(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     polite = make_runtime(runtime, respect_working_hours=True)
     supervise(polite)
     # Friday 27 Nov 2026, 22:00 in Los Angeles (PST, UTC-8)
@@ -513,12 +610,18 @@ def test_a_nudge_due_on_friday_night_waits_for_monday_morning(
 
 
 def test_quiet_hours_follow_each_recipients_own_time_zone(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     polite = make_runtime(runtime, respect_working_hours=True)
     # Wednesday 25 Nov 18:00 UTC: 10:00 in Los Angeles, 23:30 in Kolkata
     la = make_promise(polite, deadline=DEFAULT_NOW + timedelta(minutes=30))
-    india = make_promise(polite, deadline=DEFAULT_NOW + timedelta(minutes=30), owner=INDIA,
-                         description="send the offer letter to Priya", counterpart="Priya")
+    india = make_promise(
+        polite,
+        deadline=DEFAULT_NOW + timedelta(minutes=30),
+        owner=INDIA,
+        description="send the offer letter to Priya",
+        counterpart="Priya",
+    )
     clock.advance(minutes=30)
     passes(polite)
     assert key_counts(fake_slack) == Counter({key(la, "nudge"): 1})
@@ -529,7 +632,8 @@ def test_quiet_hours_follow_each_recipients_own_time_zone(
 
 
 def test_quiet_hours_can_be_turned_off(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     deadline = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # Friday 22:00 in Los Angeles
     promise = make_promise(runtime, deadline=deadline)
     clock.set(deadline)
@@ -541,10 +645,17 @@ def test_quiet_hours_can_be_turned_off(
 
 
 def test_a_bot_that_was_down_for_three_days_catches_up_once(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime)
-    promises = [make_promise(runtime, deadline=DEFAULT_NOW + timedelta(hours=2 + i),
-                             description=f"call candidate {i} back") for i in range(5)]
+    promises = [
+        make_promise(
+            runtime,
+            deadline=DEFAULT_NOW + timedelta(hours=2 + i),
+            description=f"call candidate {i} back",
+        )
+        for i in range(5)
+    ]
     clock.advance(days=3)
     result = run_pass(runtime)
     assert result.sent == 10 and not result.errors, result
@@ -566,7 +677,8 @@ def test_a_bot_that_was_down_for_three_days_catches_up_once(
 
 
 def test_refresh_reminders_rewrites_what_was_sent(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     supervise(runtime)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline)
@@ -575,8 +687,15 @@ def test_refresh_reminders_rewrites_what_was_sent(
         clock.set(moment)
         passes(runtime, 1)
     with runtime.sessions.begin() as session:
-        close_promise(session, team_id=TEAM, promise_id=promise.id, actor=Actor(LEAD),
-                      outcome=Status.KEPT, note="called her", now=runtime.now())
+        close_promise(
+            session,
+            team_id=TEAM,
+            promise_id=promise.id,
+            actor=Actor(LEAD),
+            outcome=Status.KEPT,
+            note="called her",
+            now=runtime.now(),
+        )
     assert refresh_reminders(runtime, TEAM, [promise.id]) == 3  # heads-up, nudge, escalation
     for step in ("heads_up", "nudge", "escalation"):
         message = the_message(fake_slack, key(promise, step))
@@ -603,13 +722,13 @@ def _nudged_over_http(bot: BotServer, clock: Clock) -> tuple[Promise, dict[str, 
     return promise, the_message(bot.fake, key(promise, "nudge"))
 
 
-def test_closing_with_the_command_updates_the_nudge_in_place(
-        bot: BotServer, clock: Clock) -> None:
+def test_closing_with_the_command_updates_the_nudge_in_place(bot: BotServer, clock: Clock) -> None:
     promise, nudge = _nudged_over_http(bot, clock)
     assert action_ids(nudge)
     bot.command(f"done {promise.id} called her back")
-    updates = bot.fake.wait_for("chat.update", where=lambda c: c.ok and c.params.get("ts")
-                                == nudge["ts"])
+    updates = bot.fake.wait_for(
+        "chat.update", where=lambda c: c.ok and c.params.get("ts") == nudge["ts"]
+    )
     assert updates[0].params["channel"] == nudge["channel"]
     after = bot.fake.message(nudge["channel"], nudge["ts"])
     assert after is not None and action_ids(after) == []
@@ -620,7 +739,8 @@ def test_closing_with_the_command_updates_the_nudge_in_place(
 
 
 def test_extending_with_the_command_marks_the_old_nudge_out_of_date(
-        bot: BotServer, clock: Clock) -> None:
+    bot: BotServer, clock: Clock
+) -> None:
     promise, nudge = _nudged_over_http(bot, clock)
     new_deadline = DEFAULT_NOW + timedelta(days=2)
     bot.command(f"extend {promise.id} {_iso(new_deadline)}")

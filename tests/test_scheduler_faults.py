@@ -14,10 +14,10 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.models import Delivery, DeliveryStatus, Promise
-from bot.promises import create_promise
+from bot.promises.service import create_promise
+from bot.promises.steps import Timing
 from bot.runtime import Runtime
-from bot.steps import Timing
+from bot.store.models import Delivery, DeliveryStatus, Promise
 from scheduler.delivery import (
     MAX_PERMANENT_ATTEMPTS,
     METADATA_EVENT,
@@ -33,8 +33,9 @@ NUDGE_ONLY = Timing(remind_before=timedelta(0), escalate_after=timedelta(days=30
 
 
 def due_promise(runtime: Runtime, minutes: int = 60, **kwargs: object) -> Promise:
-    return make_promise(runtime, deadline=DEFAULT_NOW + timedelta(minutes=minutes),
-                        timing=NUDGE_ONLY, **kwargs)  # type: ignore[arg-type]
+    return make_promise(
+        runtime, deadline=DEFAULT_NOW + timedelta(minutes=minutes), timing=NUDGE_ONLY, **kwargs
+    )  # type: ignore[arg-type]
 
 
 def row(runtime: Runtime, delivery_key: str) -> Delivery:
@@ -52,7 +53,8 @@ def posts(fake: FakeSlack) -> int:
 
 
 def test_429_waits_for_retry_after_then_delivers_once(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     promise = due_promise(runtime)
     nudge = key(promise, "nudge")
     clock.set(promise.deadline)
@@ -81,7 +83,8 @@ def test_429_waits_for_retry_after_then_delivers_once(
 
 
 def test_a_burst_of_429s_holds_everyone_back_and_loses_nobody(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     promises = [due_promise(runtime, description=f"call candidate {i}") for i in range(12)]
     clock.set(promises[0].deadline)
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=7, times=5)
@@ -95,7 +98,8 @@ def test_a_burst_of_429s_holds_everyone_back_and_loses_nobody(
 
 
 def test_server_errors_are_retried_with_back_off_and_delivered_once(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     promise = due_promise(runtime)
     nudge = key(promise, "nudge")
     clock.set(promise.deadline)
@@ -128,9 +132,11 @@ def test_server_errors_are_retried_with_back_off_and_delivered_once(
 
 
 def test_a_slow_answer_that_did_post_is_found_by_its_metadata_not_posted_again(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
-    impatient = Runtime.build(replace(runtime.settings, slack_timeout=1.0), clock=clock,
-                              engine=runtime.engine)
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    impatient = Runtime.build(
+        replace(runtime.settings, slack_timeout=1.0), clock=clock, engine=runtime.engine
+    )
     promise = due_promise(runtime)
     other = due_promise(runtime, minutes=61, owner=INDIA, description="send the offer letter")
     nudge = key(promise, "nudge")
@@ -142,8 +148,10 @@ def test_a_slow_answer_that_did_post_is_found_by_its_metadata_not_posted_again(
     assert result.failed == 1, result
     stored = row(runtime, nudge)
     assert stored.status == "pending" and stored.uncertain
-    assert "timed out" in (stored.last_error or "").lower() or "timeout" in (
-        stored.last_error or "").lower(), stored.last_error
+    assert (
+        "timed out" in (stored.last_error or "").lower()
+        or "timeout" in (stored.last_error or "").lower()
+    ), stored.last_error
     fake_slack.wait_for("chat.postMessage", where=lambda c: c.ok, timeout=10)
     assert key_counts(fake_slack) == Counter({nudge: 1})  # it is in Slack
 
@@ -167,20 +175,30 @@ def test_a_slow_answer_that_did_post_is_found_by_its_metadata_not_posted_again(
 
 
 def test_a_claim_left_by_a_crashed_worker_is_taken_over_and_checked_first(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     """A worker claimed two nudges, posted one of them, and died before recording either."""
     sent_before = due_promise(runtime, owner=OWNER)
     never_sent = due_promise(runtime, owner=LEAD, description="send Acme the quote")
     clock.set(sent_before.deadline)
     with runtime.sessions.begin() as session:
-        claimed = claim(session, now=runtime.now(), worker="dead-worker", limit=10,
-                        lease=runtime.settings.claim_lease)
+        claimed = claim(
+            session,
+            now=runtime.now(),
+            worker="dead-worker",
+            limit=10,
+            lease=runtime.settings.claim_lease,
+        )
     assert len(claimed) == 2
     # what the dead worker managed to post before it died
     WebClient(token="xoxb-test", base_url=fake_slack.api_url).chat_postMessage(
-        channel=OWNER, text="Friendly nudge",
-        metadata={"event_type": METADATA_EVENT,
-                  "event_payload": {"key": key(sent_before, "nudge")}})
+        channel=OWNER,
+        text="Friendly nudge",
+        metadata={
+            "event_type": METADATA_EVENT,
+            "event_payload": {"key": key(sent_before, "nudge")},
+        },
+    )
 
     assert run_pass(runtime).claimed == 0  # the lease still runs
     clock.advance(seconds=runtime.settings.claim_lease.total_seconds())
@@ -188,8 +206,9 @@ def test_a_claim_left_by_a_crashed_worker_is_taken_over_and_checked_first(
     assert (result.recovered, result.sent) == (1, 1), result
     clock.advance(hours=1)
     run_pass(runtime)
-    assert key_counts(fake_slack) == Counter({key(sent_before, "nudge"): 1,
-                                              key(never_sent, "nudge"): 1})
+    assert key_counts(fake_slack) == Counter(
+        {key(sent_before, "nudge"): 1, key(never_sent, "nudge"): 1}
+    )
     assert posts(fake_slack) == 2  # the dead worker's post, and the one never sent
     assert row(runtime, key(sent_before, "nudge")).status == "sent"
 
@@ -198,7 +217,8 @@ def test_a_claim_left_by_a_crashed_worker_is_taken_over_and_checked_first(
 
 
 def test_a_permanent_refusal_fails_after_a_few_attempts_and_others_go_through(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     doomed = due_promise(runtime, minutes=60, description="call the candidate back")
     fine = due_promise(runtime, minutes=61, owner=LEAD, description="send Acme the quote")
     later = due_promise(runtime, minutes=120, owner=OTHER, description="refund order 1182")
@@ -232,14 +252,22 @@ def test_a_permanent_refusal_fails_after_a_few_attempts_and_others_go_through(
 
 
 def test_two_passes_racing_over_300_due_promises_send_each_once(
-        runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> None:
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
     owners = [OWNER, LEAD, ADMIN, OTHER, INDIA]
     deadline = DEFAULT_NOW + timedelta(hours=1)
     with runtime.sessions.begin() as session:
         for i in range(300):
-            create_promise(session, team_id=TEAM, owner_id=owners[i % 5], created_by=OWNER,
-                           description=f"call candidate {i} back", deadline=deadline,
-                           now=runtime.now(), timing=NUDGE_ONLY)
+            create_promise(
+                session,
+                team_id=TEAM,
+                owner_id=owners[i % 5],
+                created_by=OWNER,
+                description=f"call candidate {i} back",
+                deadline=deadline,
+                now=runtime.now(),
+                timing=NUDGE_ONLY,
+            )
     clock.set(deadline)
     results: dict[str, PassResult] = {}
     failures: list[BaseException] = []
@@ -264,9 +292,9 @@ def test_two_passes_racing_over_300_due_promises_send_each_once(
     assert len(counts) == 300 and set(counts.values()) == {1}
     assert posts(fake_slack) == 300
     with runtime.sessions() as session:
-        statuses = Counter(session.scalars(select(Delivery.status).where(
-            Delivery.step == "nudge")))
-        workers = Counter(session.scalars(select(Delivery.claimed_by).where(
-            Delivery.step == "nudge")))
+        statuses = Counter(session.scalars(select(Delivery.status).where(Delivery.step == "nudge")))
+        workers = Counter(
+            session.scalars(select(Delivery.claimed_by).where(Delivery.step == "nudge"))
+        )
     assert statuses == Counter({"sent": 300})
     assert set(workers) <= {"worker-a", "worker-b"}

@@ -27,29 +27,44 @@ def test_defaults() -> None:
     assert not settings.socket_mode
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)),
-    ("24h", timedelta(hours=24)), ("2d", timedelta(days=2)), ("0", timedelta(0)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("24h", timedelta(hours=24)),
+        ("2d", timedelta(days=2)),
+        ("0", timedelta(0)),
+    ],
+)
 def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text, "X") == expected
 
 
-@pytest.mark.parametrize(("name", "value", "words"), [
-    ("PORT", "http", "PORT"), ("KEPT_REMIND_BEFORE", "an hour", "KEPT_REMIND_BEFORE"),
-    ("KEPT_RESPECT_WORKING_HOURS", "maybe", "KEPT_RESPECT_WORKING_HOURS"),
-    ("KEPT_DIGEST", "someday", "KEPT_DIGEST"), ("SLACK_APP_TOKEN", "xoxb-wrong", "xapp-"),
-    ("KEPT_TICK_SECONDS", "0", "KEPT_TICK_SECONDS"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("PORT", "http", "PORT"),
+        ("KEPT_REMIND_BEFORE", "an hour", "KEPT_REMIND_BEFORE"),
+        ("KEPT_RESPECT_WORKING_HOURS", "maybe", "KEPT_RESPECT_WORKING_HOURS"),
+        ("KEPT_DIGEST", "someday", "KEPT_DIGEST"),
+        ("SLACK_APP_TOKEN", "xoxb-wrong", "xapp-"),
+        ("KEPT_TICK_SECONDS", "0", "KEPT_TICK_SECONDS"),
+    ],
+)
 def test_wrong_values_name_the_setting(name: str, value: str, words: str) -> None:
     with pytest.raises(SettingsError, match=words):
         load(**{name: value})
 
 
 def test_overrides_and_admins() -> None:
-    settings = load(SLACK_API_URL="http://127.0.0.1:9/api", KEPT_ADMINS="U1, lead@x.com;U2",
-                    KEPT_DIGEST="off", KEPT_RESPECT_WORKING_HOURS="false",
-                    SLACK_APP_TOKEN="xapp-1")
+    settings = load(
+        SLACK_API_URL="http://127.0.0.1:9/api",
+        KEPT_ADMINS="U1, lead@x.com;U2",
+        KEPT_DIGEST="off",
+        KEPT_RESPECT_WORKING_HOURS="false",
+        SLACK_APP_TOKEN="xapp-1",
+    )
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"
     assert settings.admins == frozenset({"U1", "U2", "lead@x.com"})
     assert settings.digest is None and not settings.respect_working_hours

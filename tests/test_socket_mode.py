@@ -14,26 +14,35 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from sqlalchemy import select
 
 from bot.app import create_app, socket_mode_handler
-from bot.models import Promise
 from bot.runtime import Runtime
+from bot.store.models import Promise
 from tests.conftest import OWNER, TEAM, message_text
 from tests.fakeslack import FakeSlack
 
 
-def test_a_command_over_socket_mode_is_acked_and_answered(runtime: Runtime,
-                                                          fake_slack: FakeSlack) -> None:
+def test_a_command_over_socket_mode_is_acked_and_answered(
+    runtime: Runtime, fake_slack: FakeSlack
+) -> None:
     runtime = replace(runtime, settings=replace(runtime.settings, slack_app_token="xapp-test"))
     app = create_app(runtime)
     handler = socket_mode_handler(app, runtime)
     assert handler.client.web_client.base_url == fake_slack.api_url  # SLACK_API_URL is used
     acks: list[SocketModeResponse] = []
     handler.client.send_socket_mode_response = acks.append  # the socket write
-    payload = {"team_id": TEAM, "user_id": OWNER, "channel_id": "C0SALES",
-               "command": "/promise", "text": "call Sam back by tomorrow",
-               "response_url": fake_slack.response_url("sm"), "trigger_id": "sm.1",
-               "api_app_id": "A0KEPT"}
-    handler.handle(handler.client, SocketModeRequest(type="slash_commands",
-                                                     envelope_id="env-1", payload=payload))
+    payload = {
+        "team_id": TEAM,
+        "user_id": OWNER,
+        "channel_id": "C0SALES",
+        "command": "/promise",
+        "text": "call Sam back by tomorrow",
+        "response_url": fake_slack.response_url("sm"),
+        "trigger_id": "sm.1",
+        "api_app_id": "A0KEPT",
+    }
+    handler.handle(
+        handler.client,
+        SocketModeRequest(type="slash_commands", envelope_id="env-1", payload=payload),
+    )
     assert [a.envelope_id for a in acks] == ["env-1"]
     answer = fake_slack.wait_for("response_url")[0].params
     assert "hold you to this" in message_text(answer)

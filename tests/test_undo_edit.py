@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.models import Promise, PromiseEvent
+from bot.store.models import Promise, PromiseEvent
 from tests.conftest import OTHER, OWNER, BotServer, message_text
 from tests.slackreq import block_action_payload, input_values, view_submission_payload
 
@@ -19,9 +19,14 @@ def recorded(bot: BotServer) -> Promise:
 
 def press(bot: BotServer, action_id: str, promise: Promise, user: str) -> str:
     key = f"{action_id}-{user}"
-    reply = bot.interact(block_action_payload(action_id=action_id, value=str(promise.id),
-                                              user_id=user,
-                                              response_url=bot.fake.response_url(key)))
+    reply = bot.interact(
+        block_action_payload(
+            action_id=action_id,
+            value=str(promise.id),
+            user_id=user,
+            response_url=bot.fake.response_url(key),
+        )
+    )
     assert reply.status == 200
     return key
 
@@ -56,10 +61,17 @@ def test_edit_opens_the_form_and_saves_the_change(bot: BotServer) -> None:
     view = bot.fake.wait_for("views.open")[0].params["view"]
     assert view["callback_id"] == "edit_promise"
     meta = view["private_metadata"]
-    values = input_values({"description": {"value": "call Jane Doe back about the lead role"},
-                           "counterpart": {"value": "Jane D."}})
-    reply = bot.interact(view_submission_payload(callback_id="edit_promise", values=values,
-                                                 user_id=OWNER, private_metadata=meta))
+    values = input_values(
+        {
+            "description": {"value": "call Jane Doe back about the lead role"},
+            "counterpart": {"value": "Jane D."},
+        }
+    )
+    reply = bot.interact(
+        view_submission_payload(
+            callback_id="edit_promise", values=values, user_id=OWNER, private_metadata=meta
+        )
+    )
     assert reply.status == 200 and not reply.body
     with bot.runtime.sessions() as session:
         stored = session.get(Promise, promise.id)
@@ -74,9 +86,14 @@ def test_edit_by_someone_else_is_refused_inline(bot: BotServer) -> None:
     answer = response(bot, press(bot, "promise_edit", promise, OTHER))
     assert "Only <@U0OWNER>" in message_text(answer)
     values = input_values({"description": {"value": "hijacked"}, "counterpart": {"value": ""}})
-    reply = bot.interact(view_submission_payload(
-        callback_id="edit_promise", values=values, user_id=OTHER,
-        private_metadata=json.dumps({"promise_id": promise.id})))
+    reply = bot.interact(
+        view_submission_payload(
+            callback_id="edit_promise",
+            values=values,
+            user_id=OTHER,
+            private_metadata=json.dumps({"promise_id": promise.id}),
+        )
+    )
     assert reply.json()["response_action"] == "errors"
     with bot.runtime.sessions() as session:
         assert session.get(Promise, promise.id).description.startswith("call Jane")  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.workdays import (
+from bot.language.workdays import (
     DEFAULT_WORKING_DAY,
     WorkingDay,
     end_of_working_day,

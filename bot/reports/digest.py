@@ -15,11 +15,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.models import Delivery, DeliveryStatus, Person, Promise, Step
-from bot.promises import open_promises, reports_of
-from bot.reports import Report, build_report
+from bot.language.workdays import zone
+from bot.promises.service import open_promises, reports_of
+from bot.reports.service import Report, build_report
 from bot.settings import DigestSchedule
-from bot.workdays import zone
+from bot.store.models import Delivery, DeliveryStatus, Person, Promise, Step
 
 
 @dataclass
@@ -53,12 +53,18 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
     same key does nothing.
     """
     supervisors = session.execute(
-        select(Person.team_id, Person.supervisor_id).where(Person.supervisor_id.is_not(None))
-        .distinct()).all()
+        select(Person.team_id, Person.supervisor_id)
+        .where(Person.supervisor_id.is_not(None))
+        .distinct()
+    ).all()
     if not supervisors:
         return 0
-    zones = {(p.team_id, p.user_id): p.tz for p in session.scalars(select(Person).where(
-        Person.user_id.in_({s for _t, s in supervisors})))}
+    zones = {
+        (p.team_id, p.user_id): p.tz
+        for p in session.scalars(
+            select(Person).where(Person.user_id.in_({s for _t, s in supervisors}))
+        )
+    }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = 0
     for team_id, supervisor_id in supervisors:
@@ -66,12 +72,24 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
             continue
         tz = zones.get((team_id, supervisor_id)) or "UTC"
         week, due = digest_slot(now, tz, schedule)
-        statement = insert(Delivery).values(
-            team_id=team_id, key=digest_key(supervisor_id, week), promise_id=None,
-            step=Step.DIGEST.value, deadline_version=0, recipient_id=supervisor_id,
-            due_at=due, status=DeliveryStatus.PENDING.value, attempts=0, uncertain=False,
-            created_at=now,
-        ).on_conflict_do_nothing(index_elements=["team_id", "key"]).returning(Delivery.id)
+        statement = (
+            insert(Delivery)
+            .values(
+                team_id=team_id,
+                key=digest_key(supervisor_id, week),
+                promise_id=None,
+                step=Step.DIGEST.value,
+                deadline_version=0,
+                recipient_id=supervisor_id,
+                due_at=due,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                uncertain=False,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["team_id", "key"])
+            .returning(Delivery.id)
+        )
         added += len(session.execute(statement).all())
     return added
 
@@ -79,27 +97,49 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
 def supervisors_without_zone(session: Session) -> list[tuple[str, str]]:
     """(team, supervisor) pairs whose time zone Kept has not fetched yet."""
     known = select(Person.team_id, Person.user_id).where(Person.tz.is_not(None))
-    pairs = session.execute(select(Person.team_id, Person.supervisor_id).where(
-        Person.supervisor_id.is_not(None)).distinct()).all()
+    pairs = session.execute(
+        select(Person.team_id, Person.supervisor_id)
+        .where(Person.supervisor_id.is_not(None))
+        .distinct()
+    ).all()
     have = {(t, u) for t, u in session.execute(known).all()}
     return [(t, s) for t, s in pairs if s is not None and (t, s) not in have]
 
 
-def build_digest(session: Session, team_id: str, supervisor_id: str, *, tz: str,
-                 now: datetime) -> Digest:
+def build_digest(
+    session: Session, team_id: str, supervisor_id: str, *, tz: str, now: datetime
+) -> Digest:
     """Last week (Monday to Monday in the supervisor's zone), the week before, and what is
     still overdue."""
     local = now.astimezone(zone(tz))
-    this_monday = datetime.combine(local.date() - timedelta(days=local.weekday()),
-                                   datetime.min.time(), tzinfo=zone(tz))
+    this_monday = datetime.combine(
+        local.date() - timedelta(days=local.weekday()), datetime.min.time(), tzinfo=zone(tz)
+    )
     last_monday = (this_monday - timedelta(days=7)).replace(tzinfo=zone(tz))
     before_monday = (this_monday - timedelta(days=14)).replace(tzinfo=zone(tz))
     reports = reports_of(session, team_id, supervisor_id)
-    last_week = build_report(session, team_id, since=last_monday.astimezone(UTC),
-                             until=this_monday.astimezone(UTC), owners=reports)
-    week_before = build_report(session, team_id, since=before_monday.astimezone(UTC),
-                               until=last_monday.astimezone(UTC), owners=reports)
-    overdue = [p for p in open_promises(session, team_id, reports, now, limit=200)
-               if p.deadline <= now][:20]
-    return Digest(supervisor_id=supervisor_id, tz=tz, now=now, last_week=last_week,
-                  week_before=week_before, overdue=overdue)
+    last_week = build_report(
+        session,
+        team_id,
+        since=last_monday.astimezone(UTC),
+        until=this_monday.astimezone(UTC),
+        owners=reports,
+    )
+    week_before = build_report(
+        session,
+        team_id,
+        since=before_monday.astimezone(UTC),
+        until=last_monday.astimezone(UTC),
+        owners=reports,
+    )
+    overdue = [
+        p for p in open_promises(session, team_id, reports, now, limit=200) if p.deadline <= now
+    ][:20]
+    return Digest(
+        supervisor_id=supervisor_id,
+        tz=tz,
+        now=now,
+        last_week=last_week,
+        week_before=week_before,
+        overdue=overdue,
+    )

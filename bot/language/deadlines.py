@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.workdays import (
+from bot.language.workdays import (
     DEFAULT_WORKING_DAY,
     WorkingDay,
     is_working_day,

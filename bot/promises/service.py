@@ -14,8 +14,8 @@ from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
-from bot.steps import Timing, delivery_key, plan_steps
+from bot.promises.steps import Timing, delivery_key, plan_steps
+from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
 
 MAX_DESCRIPTION = 3000
 MAX_NOTE = 2000
@@ -397,9 +397,9 @@ def open_promises(
     if owner_ids is not None and not owner_ids:
         return []
     overdue_first = case((Promise.deadline <= now, 0), else_=1)
-    query = select(Promise).where(Promise.team_id == team_id,
-                                  Promise.status == Status.OPEN.value)
+    query = select(Promise).where(Promise.team_id == team_id, Promise.status == Status.OPEN.value)
     if owner_ids is not None:
         query = query.where(Promise.owner_id.in_(owner_ids))
-    return list(session.scalars(
-        query.order_by(overdue_first, Promise.deadline, Promise.id).limit(limit)))
+    return list(
+        session.scalars(query.order_by(overdue_first, Promise.deadline, Promise.id).limit(limit))
+    )

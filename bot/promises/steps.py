@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.models import ChannelSetting, Step
+from bot.store.models import ChannelSetting, Step
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,9 @@ def plan_steps(deadline: datetime, timing: Timing, now: datetime) -> list[tuple[
     return steps
 
 
-def timing_for_channel(session: Session, team_id: str, channel_id: str | None,
-                       default: Timing) -> Timing:
+def timing_for_channel(
+    session: Session, team_id: str, channel_id: str | None, default: Timing
+) -> Timing:
     """The timing for a promise made in `channel_id`: its channel's overrides, else `default`."""
     if not channel_id:
         return default
@@ -46,8 +47,14 @@ def timing_for_channel(session: Session, team_id: str, channel_id: str | None,
     if setting is None:
         return default
     return Timing(
-        remind_before=(default.remind_before if setting.remind_before_seconds is None
-                       else timedelta(seconds=setting.remind_before_seconds)),
-        escalate_after=(default.escalate_after if setting.escalate_after_seconds is None
-                        else timedelta(seconds=setting.escalate_after_seconds)),
+        remind_before=(
+            default.remind_before
+            if setting.remind_before_seconds is None
+            else timedelta(seconds=setting.remind_before_seconds)
+        ),
+        escalate_after=(
+            default.escalate_after
+            if setting.escalate_after_seconds is None
+            else timedelta(seconds=setting.escalate_after_seconds)
+        ),
     )

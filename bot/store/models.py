@@ -185,9 +185,13 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "key", name="uq_deliveries_key"),
         # only rows still to deliver, in due order: the scheduler's claim reads it in order
-        Index("ix_deliveries_due", "due_at", "id",
-              postgresql_where=text("status IN ('pending', 'sending')"),
-              sqlite_where=text("status IN ('pending', 'sending')")),
+        Index(
+            "ix_deliveries_due",
+            "due_at",
+            "id",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
         Index("ix_deliveries_promise", "promise_id"),
     )
 

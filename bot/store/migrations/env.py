@@ -1,16 +1,16 @@
-"""Alembic environment: run by `kept migrate` through bot.migrate."""
+"""Alembic environment: run by `kept migrate` through bot.store.migrate."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from bot.models import Base
+from bot.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 connection = config.attributes.get("connection")
-if connection is None:  # pragma: no cover - bot.migrate always passes a connection
+if connection is None:  # pragma: no cover - bot.store.migrate always passes a connection
     raise RuntimeError("run migrations with `kept migrate`")
 
 context.configure(

@@ -24,11 +24,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import blocks
-from bot.models import Person, Promise, PromiseEvent, Status
-from bot.people import ensure_person, get_person
+from bot.people.profiles import ensure_person, get_person
 from bot.runtime import Runtime
-from bot.slack import send_dm
+from bot.slack import messages as blocks
+from bot.slack.client import send_dm
+from bot.store.models import Person, Promise, PromiseEvent, Status
 
 log = logging.getLogger(__name__)
 

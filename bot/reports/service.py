@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import Person, Promise, Status
+from bot.store.models import Person, Promise, Status
 
 
 @dataclass

@@ -9,10 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.counterparts import CounterpartKind
-from bot.models import Promise
-from bot.people import FetchUser, get_person
-from bot.promises import (
+from bot.language.counterparts import CounterpartKind
+from bot.people.profiles import FetchUser, get_person
+from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
     InvalidInput,
@@ -20,7 +19,8 @@ from bot.promises import (
     create_promise,
     edit_promise,
 )
-from bot.steps import Timing
+from bot.promises.steps import Timing
+from bot.store.models import Promise
 
 
 @dataclass(frozen=True)

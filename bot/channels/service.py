@@ -31,9 +31,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import ChannelSetting
-from bot.promises import InvalidInput
+from bot.promises.service import InvalidInput
 from bot.settings import SettingsError, parse_duration
+from bot.store.models import ChannelSetting
 
 KEYS = ("escalation", "kind", "remind_before", "escalate_after")
 KINDS = ("candidate", "customer", "other")

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import Sessions
-from bot.models import Person
-from bot.promises import Actor, InvalidInput
+from bot.promises.service import Actor, InvalidInput
+from bot.store.db import Sessions
+from bot.store.models import Person
 
 CACHE_FOR = timedelta(hours=12)
 
@@ -91,13 +91,20 @@ def get_person(
 
 
 def is_fresh(person: Person | None, now: datetime) -> bool:
-    return (person is not None and person.fetched_at is not None
-            and now - person.fetched_at < CACHE_FOR)
+    return (
+        person is not None and person.fetched_at is not None and now - person.fetched_at < CACHE_FOR
+    )
 
 
-def warm_person(sessions: Sessions, team_id: str, user_id: str, *,
-                fetch: FetchUser, now: datetime,
-                readers: sessionmaker[Session] | None = None) -> datetime | None:
+def warm_person(
+    sessions: Sessions,
+    team_id: str,
+    user_id: str,
+    *,
+    fetch: FetchUser,
+    now: datetime,
+    readers: sessionmaker[Session] | None = None,
+) -> datetime | None:
     """Refresh a stale profile with no transaction open while Slack answers, so a slow
     users.info never holds a database lock (SQLite has one writer at a time). Returns when
     the profile in the database was fetched, if it is fresh now."""

@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.db import ping
 from bot.runtime import Runtime
+from bot.store.db import ping
 
 EVENTS_PATH = "/slack/events"
 StartResponse = Callable[..., Any]

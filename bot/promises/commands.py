@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import blocks
-from bot.channels import (
+from bot.channels.service import (
     channel_ref,
     clear_values,
     counterpart_kind_for,
@@ -24,11 +23,10 @@ from bot.channels import (
     set_value,
     values_of,
 )
-from bot.counterparts import find_counterpart
-from bot.deadlines import DeadlineProblem, parse_deadline
-from bot.models import Status
-from bot.people import FetchUser, actor_for, get_person, set_supervisor
-from bot.promises import (
+from bot.language.counterparts import find_counterpart
+from bot.language.deadlines import DeadlineProblem, parse_deadline
+from bot.people.profiles import FetchUser, actor_for, get_person, set_supervisor
+from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
     InvalidInput,
@@ -44,8 +42,10 @@ from bot.promises import (
     reports_of,
     supervisor_of,
 )
-from bot.reports import build_report
-from bot.steps import Timing, timing_for_channel
+from bot.promises.steps import Timing, timing_for_channel
+from bot.reports.service import build_report
+from bot.slack import messages as blocks
+from bot.store.models import Status
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_TEXT = 12000
@@ -181,18 +181,23 @@ class CommandRunner:
             description=description,
             deadline=parsed.deadline,
             now=self.now,
-            timing=timing_for_channel(self.session, command.team_id, command.channel_id,
-                                      self.timing),
+            timing=timing_for_channel(
+                self.session, command.team_id, command.channel_id, self.timing
+            ),
             counterpart=counterpart.name,
             counterpart_kind=counterpart_kind_for(
-                self.session, command.team_id, command.channel_id,
+                self.session,
+                command.team_id,
+                command.channel_id,
                 counterpart.kind.value if counterpart.kind else None,
             ),
             source_channel_id=command.channel_id,
             request_key=f"command:{command.request_key}" if command.request_key else None,
         )
-        return Reply(blocks.promise_recorded(promise, tz, self.now, created=created),
-                     home_for=(command.team_id, [promise.owner_id]))
+        return Reply(
+            blocks.promise_recorded(promise, tz, self.now, created=created),
+            home_for=(command.team_id, [promise.owner_id]),
+        )
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         owners: list[str] | None
@@ -200,8 +205,10 @@ class CommandRunner:
             owners, title = [actor.user_id], "Your promises"
         elif rest.lower() in ("everyone", "all"):
             if not actor.is_admin:
-                raise NotAllowed("Only admins can list everyone's promises; `/promise list team` "
-                                 "shows your team's.")
+                raise NotAllowed(
+                    "Only admins can list everyone's promises; `/promise list team` "
+                    "shows your team's."
+                )
             owners, title = None, "Everyone's open promises"
         elif rest.lower() == "team":
             owners = reports_of(self.session, command.team_id, actor.user_id)
@@ -250,8 +257,11 @@ class CommandRunner:
             note=note,
             now=self.now,
         )
-        reply = Reply(blocks.promise_closed(promise, tz), changed=(promise.team_id, promise.id),
-                      home_for=(promise.team_id, [promise.owner_id, actor.user_id]))
+        reply = Reply(
+            blocks.promise_closed(promise, tz),
+            changed=(promise.team_id, promise.id),
+            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
+        )
         if promise.owner_id != actor.user_id:
             reply.direct_messages.append((promise.owner_id, blocks.promise_closed(promise, tz)))
         return reply
@@ -284,8 +294,11 @@ class CommandRunner:
             now=self.now,
             timing=timing_for_channel(self.session, command.team_id, source, self.timing),
         )
-        return Reply(blocks.promise_extended(promise, tz), changed=(promise.team_id, promise.id),
-                     home_for=(promise.team_id, [promise.owner_id, actor.user_id]))
+        return Reply(
+            blocks.promise_extended(promise, tz),
+            changed=(promise.team_id, promise.id),
+            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
+        )
 
     def handoff(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         usage = "/promise handoff <id> @user"
@@ -308,7 +321,8 @@ class CommandRunner:
             now=self.now,
         )
         reply = Reply(
-            blocks.promise_handed_off(promise, previous), changed=(promise.team_id, promise.id),
+            blocks.promise_handed_off(promise, previous),
+            changed=(promise.team_id, promise.id),
             home_for=(promise.team_id, [promise.owner_id, previous, actor.user_id]),
         )
         reply.direct_messages.append(
@@ -377,21 +391,35 @@ class CommandRunner:
             key = key_name(words[1])
             value = parse_value(key, " ".join(words[2:]))
             setting = set_value(
-                self.session, command.team_id, target, key, value,
-                actor_id=actor.user_id, now=self.now,
+                self.session,
+                command.team_id,
+                target,
+                key,
+                value,
+                actor_id=actor.user_id,
+                now=self.now,
             )
-            return Reply(blocks.channel_settings_shown(
-                target, values_of(setting), headline=f":white_check_mark: Saved for <#{target}>."
-            ))
+            return Reply(
+                blocks.channel_settings_shown(
+                    target,
+                    values_of(setting),
+                    headline=f":white_check_mark: Saved for <#{target}>.",
+                )
+            )
         cleared = key_name(words[1]) if len(words) > 1 else None
         remaining = clear_values(
             self.session, command.team_id, target, cleared, actor_id=actor.user_id, now=self.now
         )
-        what = (f"`{cleared}` is back to the default" if cleared
-                else "Every setting is back to the default")
-        return Reply(blocks.channel_settings_shown(
-            target, values_of(remaining), headline=f":white_check_mark: {what} for <#{target}>."
-        ))
+        what = (
+            f"`{cleared}` is back to the default"
+            if cleared
+            else "Every setting is back to the default"
+        )
+        return Reply(
+            blocks.channel_settings_shown(
+                target, values_of(remaining), headline=f":white_check_mark: {what} for <#{target}>."
+            )
+        )
 
     def report(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         """`/promise report [@user|team|everyone] [days]`: supervisors for their reports,
@@ -438,18 +466,21 @@ class CommandRunner:
                     "`/promise report team 30`."
                 )
             if not (actor.is_admin or owner == actor.user_id or owner in team):
-                raise NotAllowed(
-                    f"Only <@{owner}>'s supervisor or an admin can see their report."
-                )
+                raise NotAllowed(f"Only <@{owner}>'s supervisor or an admin can see their report.")
             person = get_person(
                 self.session, command.team_id, owner, fetch=self.fetch, now=self.now
             )
             owners = [owner]
-            title = "Your record" if owner == actor.user_id else (
-                person.name if person is not None and person.name else owner
+            title = (
+                "Your record"
+                if owner == actor.user_id
+                else (person.name if person is not None and person.name else owner)
             )
         report = build_report(
-            self.session, command.team_id, since=self.now - timedelta(days=days),
-            until=self.now, owners=owners,
+            self.session,
+            command.team_id,
+            since=self.now - timedelta(days=days),
+            until=self.now,
+            owners=owners,
         )
         return Reply(blocks.report_message(report, title, tz))

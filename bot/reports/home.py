@@ -1,0 +1,108 @@
+"""What App Home shows each person: their promises, their team's, and the admin overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.channels.service import team_settings
+from bot.people.directory import supervisor_pairs
+from bot.promises.service import open_promises, reports_of
+from bot.store.models import ChannelSetting, Promise, Status
+
+
+@dataclass(frozen=True)
+class Record:
+    """The last-30-days record of one owner."""
+
+    made: int = 0
+    kept_on_time: int = 0
+    kept_late: int = 0
+    broken: int = 0
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    user_id: str
+    open: int
+    overdue: int
+
+
+@dataclass
+class HomeData:
+    user_id: str
+    tz: str
+    now: datetime
+    mine: list[Promise] = field(default_factory=list)
+    record: Record = Record()
+    team: list[ReportLine] = field(default_factory=list)
+    is_admin: bool = False
+    supervisors: list[tuple[str, str]] = field(default_factory=list)
+    channels: list[ChannelSetting] = field(default_factory=list)
+
+
+def record_of(
+    session: Session, team_id: str, user_id: str, now: datetime, days: int = 30
+) -> Record:
+    since = now - timedelta(days=days)
+    made = session.scalar(
+        select(func.count())
+        .select_from(Promise)
+        .where(Promise.team_id == team_id, Promise.owner_id == user_id, Promise.created_at >= since)
+    )
+    closed = list(
+        session.execute(
+            select(Promise.status, Promise.closed_at, Promise.deadline).where(
+                Promise.team_id == team_id, Promise.owner_id == user_id, Promise.closed_at >= since
+            )
+        )
+    )
+    kept = [(c, d) for s, c, d in closed if s == Status.KEPT.value and c is not None]
+    return Record(
+        made=int(made or 0),
+        kept_on_time=sum(1 for c, d in kept if c <= d),
+        kept_late=sum(1 for c, d in kept if c > d),
+        broken=sum(1 for s, _c, _d in closed if s == Status.BROKEN.value),
+    )
+
+
+def team_lines(
+    session: Session, team_id: str, supervisor_id: str, now: datetime
+) -> list[ReportLine]:
+    lines = []
+    for report in sorted(reports_of(session, team_id, supervisor_id)):
+        base = (
+            select(func.count())
+            .select_from(Promise)
+            .where(
+                Promise.team_id == team_id,
+                Promise.owner_id == report,
+                Promise.status == Status.OPEN.value,
+            )
+        )
+        lines.append(
+            ReportLine(
+                user_id=report,
+                open=int(session.scalar(base) or 0),
+                overdue=int(session.scalar(base.where(Promise.deadline <= now)) or 0),
+            )
+        )
+    return lines
+
+
+def home_data(
+    session: Session, team_id: str, user_id: str, *, tz: str, is_admin: bool, now: datetime
+) -> HomeData:
+    data = HomeData(user_id=user_id, tz=tz, now=now, is_admin=is_admin)
+    data.mine = open_promises(session, team_id, [user_id], now, limit=20)
+    data.record = record_of(session, team_id, user_id, now)
+    data.team = team_lines(session, team_id, user_id, now)
+    if is_admin:
+        data.supervisors = [
+            (p.user_id, p.supervisor_id or "") for p in supervisor_pairs(session, team_id)[:100]
+        ]
+        data.channels = team_settings(session, team_id)[:50]
+    return data

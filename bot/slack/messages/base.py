@@ -1,0 +1,153 @@
+"""Block Kit building blocks shared by every message: sections, buttons, modals, escaping."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.language.deadlines import format_deadline
+from bot.promises.service import short_id
+from bot.store.models import Promise, Status
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+
+EXAMPLES = (
+    "`/promise call Jane Doe back about the supervisor role by Friday 5pm`",
+    "`/promise send Acme the revised quote by tomorrow`",
+    "`/promise stay in touch with Sam (candidate) over the next two weeks`",
+    "`/promise refund order 1182 for Mrs. Lee by EOD`",
+)
+
+_KIND_LABEL = {"candidate": "candidate", "customer": "customer", "other": "contact"}
+
+
+def _escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(text, 3000)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _truncate(text, 3000)}]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def describe_span(span: timedelta) -> str:
+    """A short human span: `40 min`, `3 h 5 min`, `2 days 4 h`."""
+    minutes = int(abs(span).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {mins} min" if mins else "")
+    return f"{max(mins, 1)} min" if span.total_seconds() >= 60 else "less than a minute"
+
+
+def promise_line(promise: Promise, tz: str, now: datetime) -> str:
+    """One line: `#42 call Jane Doe back — Jane Doe (candidate) — due Fri 27 Nov, 17:00 PST`."""
+    parts = [f"*{short_id(promise.id)}* {_escape(_truncate(promise.description, 300))}"]
+    if promise.counterpart:
+        kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
+        parts.append(_escape(promise.counterpart) + (f" ({kind})" if kind else ""))
+    when = format_deadline(promise.deadline, tz)
+    if promise.is_open and promise.deadline <= now:
+        parts.append(
+            f":warning: overdue by {describe_span(now - promise.deadline)} (was due {when})"
+        )
+    else:
+        parts.append(f"due {when}")
+    return " — ".join(parts)
+
+
+def text_message(text: str, *, replace_original: bool = False) -> Message:
+    message: Message = {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+    if replace_original:
+        message["replace_original"] = True
+    return message
+
+
+def error_message(text: str) -> Message:
+    return text_message(f":warning: {text}")
+
+
+_OUTCOME_TEXT = {
+    Status.KEPT.value: ":white_check_mark: Kept",
+    Status.BROKEN.value: ":x: Couldn't keep",
+    Status.CANCELLED.value: ":heavy_minus_sign: Cancelled",
+}
+
+
+def outcome_line(promise: Promise, tz: str) -> str:
+    when = format_deadline(promise.closed_at, tz) if promise.closed_at else ""
+    line = f"{_OUTCOME_TEXT.get(promise.status, promise.status)} — closed by <@{promise.closed_by}>"
+    line += f" on {when}" if when else ""
+    if promise.closure_note:
+        line += f": {_escape(_truncate(promise.closure_note, 500))}"
+    return line
+
+
+def _modal(
+    callback_id: str,
+    title: str,
+    submit: str,
+    promise_id: int,
+    body: list[Block],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title[:24]},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"promise_id": promise_id, **(extra or {})}),
+        "blocks": body,
+    }
+
+
+def _what(promise: Promise) -> Block:
+    """The promise a form is about, on top of the form."""
+    return section(f"*{_escape(_truncate(promise.description, 500))}*")
+
+
+def _picker(block_id: str, label: str, kind: str) -> Block:
+    """A required input with one picker element (`datetimepicker`, `users_select`, ...)."""
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": {"type": kind, "action_id": "value"},
+    }
+
+
+def _header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}

@@ -1,0 +1,77 @@
+"""The App Home tab."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.slack.messages.base import Block, _header, context, describe_span, promise_line, section
+from bot.slack.messages.reminders import nudge_buttons
+
+
+def home_view(data: Any) -> dict[str, Any]:
+    """The App Home tab for one person (`data` is a bot.home.HomeData)."""
+    view_blocks: list[Block] = [_header("Your promises")]
+    if data.mine:
+        for promise in data.mine:
+            view_blocks.append(section(promise_line(promise, data.tz, data.now)))
+            view_blocks.append(nudge_buttons(promise))
+    else:
+        view_blocks.append(
+            section(
+                "Nothing open. Record one with `/promise <what> by <when>` "
+                "or the *Track as a promise* shortcut on any message."
+            )
+        )
+    r = data.record
+    view_blocks.append(
+        context(
+            f"Last 30 days: {r.made} made · {r.kept_on_time} kept on time · "
+            f"{r.kept_late} kept late · {r.broken} broken"
+        )
+    )
+    if data.team:
+        view_blocks += [{"type": "divider"}, _header("Your team")]
+        for line in data.team:
+            flag = f" · :warning: {line.overdue} overdue" if line.overdue else ""
+            view_blocks.append(section(f"<@{line.user_id}> — {line.open} open{flag}"))
+        view_blocks.append(context("`/promise list team` shows every open promise of your team."))
+    if data.is_admin:
+        view_blocks += [{"type": "divider"}, _header("Admin")]
+        if data.supervisors:
+            pairs = ", ".join(f"<@{rep}> → <@{lead}>" for rep, lead in data.supervisors[:60])
+            view_blocks.append(section(f"*Supervisors:* {pairs}"))
+        else:
+            view_blocks.append(section("*Supervisors:* none set yet."))
+        if data.channels:
+            rows = []
+            for ch in data.channels[:40]:
+                parts = []
+                if ch.escalation_channel_id:
+                    parts.append(f"escalations to <#{ch.escalation_channel_id}>")
+                if ch.counterpart_kind:
+                    parts.append(f"counterparts are {ch.counterpart_kind}s")
+                if ch.remind_before_seconds is not None:
+                    before = describe_span(timedelta(seconds=ch.remind_before_seconds))
+                    parts.append(f"heads-up {before} before")
+                if ch.escalate_after_seconds is not None:
+                    parts.append(
+                        "escalate after "
+                        f"{describe_span(timedelta(seconds=ch.escalate_after_seconds))}"
+                    )
+                rows.append(f"<#{ch.channel_id}>: " + (", ".join(parts) or "defaults"))
+            view_blocks.append(section("*Channel settings:*\n" + "\n".join(rows)))
+        else:
+            view_blocks.append(
+                section("*Channel settings:* none; every channel uses the defaults.")
+            )
+        view_blocks.append(
+            context(
+                "Set a supervisor with `/promise supervisor @rep @lead`, or "
+                "import many with `kept supervisors import people.csv`."
+            )
+        )
+    return {"type": "home", "blocks": view_blocks[:100]}
+
+
+# ---------------------------------------------------------------------------- channel settings

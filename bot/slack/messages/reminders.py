@@ -1,0 +1,182 @@
+"""Reminders over time (SPEC §3): heads-up, nudge, escalation and what rewrites them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.language.deadlines import format_deadline
+from bot.promises.service import short_id
+from bot.slack.messages.base import (
+    Block,
+    Message,
+    _escape,
+    _truncate,
+    actions,
+    button,
+    context,
+    describe_span,
+    outcome_line,
+    section,
+)
+from bot.slack.messages.ids import COULDNT_KEEP, HAND_OFF, KEPT, NEW_DATE, REMIND_OWNER
+from bot.store.models import Promise
+
+# --- reminders: heads-up, nudge, escalation (SPEC §3) ---------------------------------------
+
+
+def _counterpart_phrase(promise: Promise) -> str:
+    return f" to {_escape(promise.counterpart)}" if promise.counterpart else ""
+
+
+def nudge_buttons(promise: Promise) -> Block:
+    pid = str(promise.id)
+    return actions(
+        button("Kept", KEPT, pid, "primary"),
+        button("New date", NEW_DATE, pid),
+        button("Hand off", HAND_OFF, pid),
+        button("Couldn't keep", COULDNT_KEEP, pid),
+        block_id=f"promise_{promise.id}",
+    )
+
+
+def heads_up(promise: Promise, tz: str, now: datetime) -> Message:
+    left = describe_span(promise.deadline - now) if promise.deadline > now else "moments"
+    text = (
+        f":hourglass_flowing_sand: Heads-up: your promise{_counterpart_phrase(promise)} is due "
+        f"in {left} ({format_deadline(promise.deadline, tz)})."
+    )
+    return {
+        "text": text,
+        "blocks": [
+            section(text),
+            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            context(
+                f"Promise {short_id(promise.id)} · Done already? Press Kept. Need more time? "
+                "Pick a new date and let them know."
+            ),
+            nudge_buttons(promise),
+        ],
+    }
+
+
+def nudge(promise: Promise, tz: str, now: datetime) -> Message:
+    late = describe_span(now - promise.deadline) if now > promise.deadline else "just now"
+    who = _counterpart_phrase(promise)
+    when = format_deadline(promise.deadline, tz)
+    ago = "just now" if late == "just now" else f"{late} ago"
+    text = f":wave: Friendly nudge: your promise{who} was due {when} ({ago})."
+    return {
+        "text": text,
+        "blocks": [
+            section(text),
+            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            context(
+                f"Promise {short_id(promise.id)} · If it's done, press Kept. If not, a short "
+                "update with a new date beats silence — press New date and I'll draft it."
+            ),
+            nudge_buttons(promise),
+        ],
+    }
+
+
+def escalation(
+    promise: Promise,
+    tz: str,
+    now: datetime,
+    *,
+    nudged_at: datetime | None,
+    to_channel: bool = False,
+) -> Message:
+    late = describe_span(now - promise.deadline)
+    nudged = (
+        f"<@{promise.owner_id}> was nudged {format_deadline(nudged_at, tz)}."
+        if nudged_at
+        else f"<@{promise.owner_id}> has not been reached yet."
+    )
+    text = (
+        f":rotating_light: <@{promise.owner_id}>'s promise{_counterpart_phrase(promise)} is "
+        f"{late} overdue (due {format_deadline(promise.deadline, tz)}) and still open."
+    )
+    pid = str(promise.id)
+    message_blocks = [
+        section(text),
+        section(f">{_escape(_truncate(promise.description, 2000))}"),
+        context(
+            f"Promise {short_id(promise.id)} · {nudged} A quick word from you may be all it takes."
+        ),
+    ]
+    if not to_channel:
+        message_blocks.append(
+            actions(
+                button("Remind them", REMIND_OWNER, pid, "primary"),
+                button("Mark kept", KEPT, pid),
+                button("Couldn't keep", COULDNT_KEEP, pid),
+                block_id=f"promise_{promise.id}",
+            )
+        )
+    return {"text": text, "blocks": message_blocks}
+
+
+def nobody_to_escalate_to(promise: Promise, *, admins_told: bool = False) -> Message:
+    if admins_told:
+        who = (
+            "No supervisor or escalation channel is set for you, so I let the workspace "
+            "admins know instead (they can set your supervisor)."
+        )
+    else:
+        who = "I couldn't reach a supervisor, an escalation channel or an admin about it."
+    text = (
+        f":information_source: Your promise {short_id(promise.id)} is overdue. {who} Please "
+        "close it or set a new date so it doesn't slip through."
+    )
+    return {"text": text, "blocks": [section(text), nudge_buttons(promise)]}
+
+
+def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime) -> Message:
+    text = (
+        f":wave: <@{supervisor_id}> asked me to remind you about promise "
+        f"{short_id(promise.id)}{_counterpart_phrase(promise)}, due "
+        f"{format_deadline(promise.deadline, tz)}."
+    )
+    return {
+        "text": text,
+        "blocks": [
+            section(text),
+            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            nudge_buttons(promise),
+        ],
+    }
+
+
+def settled(promise: Promise, tz: str, original_text: str) -> Message:
+    """An earlier reminder, rewritten once the promise closed, moved or changed hands."""
+    if promise.is_open:
+        outcome = (
+            f":calendar: Now owned by <@{promise.owner_id}>, due "
+            f"{format_deadline(promise.deadline, tz)}. This reminder is out of date."
+        )
+    else:
+        outcome = outcome_line(promise, tz)
+    return {
+        "text": outcome,
+        "blocks": [
+            section(
+                f"~{_escape(_truncate(original_text, 1500))}~"
+                if original_text
+                else f"Promise {short_id(promise.id)}"
+            ),
+            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            context(outcome),
+        ],
+    }
+
+
+def counterpart_update(promise: Promise, tz: str, note: str | None) -> str:
+    """A ready-to-send update for the counterpart after a new date."""
+    name = promise.counterpart.split()[0] if promise.counterpart else "there"
+    reason = f" {note.rstrip('.')}." if note else ""
+    return (
+        f"Hi {name}, a quick update on {promise.description[:300].rstrip('.')}: it's taking a "
+        f"little longer than I said.{reason} You'll hear from me by "
+        f"{format_deadline(promise.deadline, tz)}. Thanks for your patience!"
+    )

@@ -1,0 +1,263 @@
+"""Replies to commands: a promise recorded, closed, extended, handed off; settings shown."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.language.deadlines import format_deadline
+from bot.promises.service import MAX_DESCRIPTION, short_id
+from bot.slack.messages.base import (
+    _KIND_LABEL,
+    EXAMPLES,
+    Message,
+    _escape,
+    _truncate,
+    actions,
+    button,
+    context,
+    describe_span,
+    outcome_line,
+    promise_line,
+    section,
+    text_message,
+)
+from bot.slack.messages.ids import EDIT, OPEN_FORM, UNDO
+from bot.slack.messages.reminders import nudge_buttons
+from bot.store.models import Promise
+
+
+def promise_recorded(promise: Promise, tz: str, now: datetime, *, created: bool = True) -> Message:
+    headline = (
+        "Got it — I'll hold you to this one." if created else "You already recorded this one."
+    )
+    lines = [f"*{_escape(_truncate(promise.description, 2500))}*"]
+    if promise.counterpart:
+        kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
+        lines.append(f"To: {_escape(promise.counterpart)}" + (f" ({kind})" if kind else ""))
+    lines.append(f"By: {format_deadline(promise.deadline, tz)}")
+    pid = str(promise.id)
+    return {
+        "response_type": "ephemeral",
+        "text": f"{headline} Promise {short_id(promise.id)}: {promise.description[:200]}",
+        "blocks": [
+            section(f":handshake: {headline}"),
+            section("\n".join(lines)),
+            context(
+                f"Promise {short_id(promise.id)} · I'll remind you before the deadline. "
+                f"Close it with `/promise done {promise.id}`."
+            ),
+            actions(button("Edit", EDIT, pid), button("Undo", UNDO, pid, "danger")),
+        ],
+    }
+
+
+def deadline_problem(text: str, problem: str, deadline: datetime | None, tz: str) -> Message:
+    if problem == "past" and deadline is not None:
+        why = (
+            f"That deadline ({format_deadline(deadline, tz)}) is already in the past, "
+            "so I didn't record the promise."
+        )
+    else:
+        why = "I couldn't find a deadline in that, so I didn't record the promise yet."
+    shown = _escape(_truncate(text, 1500))
+    return {
+        "response_type": "ephemeral",
+        "text": why,
+        "blocks": [
+            section(
+                f":calendar: {why}\nAdd when you'll do it, for example:\n"
+                + "\n".join(f"• {e}" for e in EXAMPLES)
+            ),
+            section(f"Your words, so nothing is lost:\n>{shown}" if shown else "(no text)"),
+            actions(button("Open the form", OPEN_FORM, text[:MAX_DESCRIPTION], "primary")),
+        ],
+    }
+
+
+def too_long(text: str) -> Message:
+    """A paste longer than a promise holds: say so, keep the words, offer the form."""
+    why = (
+        f"That's {len(text):,} characters; a promise holds up to {MAX_DESCRIPTION:,}, so I "
+        "didn't record it. Keep the gist (who, what, by when) and link to the details."
+    )
+    return {
+        "response_type": "ephemeral",
+        "text": why,
+        "blocks": [
+            section(f":scissors: {why}"),
+            section(f"The start of your words:\n>{_escape(_truncate(text, 1500))}"),
+            actions(button("Open the form with the start of it", OPEN_FORM, text, "primary")),
+        ],
+    }
+
+
+def help_message() -> Message:
+    text = "\n".join(
+        [
+            "*Kept* keeps track of what you promised people outside the team, and reminds you.",
+            "*Record a promise:* `/promise <what> by <when>`",
+            *(f"• {e}" for e in EXAMPLES),
+            "Deadlines: `Friday 5pm`, `Dec 3`, `EOD`, `tomorrow morning`, `end of week`, "
+            "`in 3 days`, `within 48 hours`, `2026-12-03 14:00`.",
+            "*Manage:*",
+            "• `/promise list [@user|team|everyone]` — open promises, overdue first",
+            "• `/promise done <id> [note]` — kept",
+            "• `/promise broken <id> <reason>` — couldn't keep it",
+            "• `/promise cancel <id> [reason]` — no longer needed",
+            "• `/promise extend <id> <when> [note]` — new deadline",
+            "• `/promise handoff <id> @user` — give it to someone else",
+            "• `/promise supervisor @rep [@lead]` — who @rep reports to (admins set it)",
+            "• `/promise report [@user|team] [days]` — kept on time, late, broken, open "
+            "(supervisors, admins)",
+            "• `/promise channel [#channel] show|set|clear` — channel settings (admins; "
+            "`/promise channel help`)",
+            "• `/promise` on its own opens the form.",
+        ]
+    )
+    return text_message(text)
+
+
+def promise_list(title: str, promises: list[Promise], tz: str, now: datetime) -> Message:
+    if not promises:
+        return text_message(f"{title}: nothing open. :tada:")
+    overdue = sum(1 for p in promises if p.deadline <= now)
+    header = f"*{title}* — {len(promises)} open" + (f", {overdue} overdue" if overdue else "")
+    blocks = [section(header)]
+    for promise in promises[:45]:
+        owner = f" · <@{promise.owner_id}>"
+        blocks.append(section(promise_line(promise, tz, now) + owner))
+    if len(promises) > 45:
+        blocks.append(context(f"…and {len(promises) - 45} more."))
+    return {"response_type": "ephemeral", "text": header, "blocks": blocks}
+
+
+def promise_closed(promise: Promise, tz: str) -> Message:
+    return text_message(
+        f"Promise {short_id(promise.id)} "
+        f"({_escape(_truncate(promise.description, 200))}) is closed.\n" + outcome_line(promise, tz)
+    )
+
+
+def promise_extended(promise: Promise, tz: str) -> Message:
+    return text_message(
+        f":calendar: Promise {short_id(promise.id)} now runs until "
+        f"*{format_deadline(promise.deadline, tz)}*. Reminders are re-armed."
+    )
+
+
+def promise_handed_off(promise: Promise, previous_owner: str) -> Message:
+    return text_message(
+        f":arrows_counterclockwise: Promise {short_id(promise.id)} moved from "
+        f"<@{previous_owner}> to <@{promise.owner_id}>. I've told them."
+    )
+
+
+def handoff_notice(promise: Promise, actor_id: str, tz: str, now: datetime) -> Message:
+    text = f":inbox_tray: <@{actor_id}> handed you a promise:\n" + promise_line(promise, tz, now)
+    return {"text": text, "blocks": [section(text)]}
+
+
+def supervisor_shown(rep_id: str, supervisor_id: str | None) -> Message:
+    if supervisor_id:
+        return text_message(f"<@{rep_id}> reports to <@{supervisor_id}>.")
+    return text_message(
+        f"No supervisor is set for <@{rep_id}>. An admin can set one with "
+        f"`/promise supervisor <@{rep_id}> @lead`."
+    )
+
+
+def supervisor_set(rep_id: str, supervisor_id: str) -> Message:
+    return text_message(
+        f":busts_in_silhouette: <@{rep_id}> now reports to <@{supervisor_id}>. "
+        "Escalations for their promises will go there."
+    )
+
+
+def _setting_lines(values: dict[str, Any]) -> list[str]:
+    """What a channel sets, one line per key; unset keys say they use the workspace default."""
+
+    def span(key: str) -> str | None:
+        seconds = values.get(key)
+        if seconds is None:
+            return None
+        return "off" if seconds == 0 else describe_span(timedelta(seconds=int(seconds)))
+
+    default = "_workspace default_"
+    escalation = values.get("escalation")
+    kind = values.get("kind")
+    before = span("remind_before")
+    after = span("escalate_after")
+    return [
+        "• Escalation channel (`escalation`): "
+        + (f"<#{escalation}>" if escalation else "_none_ — escalations go to the supervisor"),
+        "• Counterpart kind (`kind`): "
+        + (f"{kind}" if kind else "_not set_ — guessed from the text"),
+        "• Heads-up before the deadline (`remind_before`): " + (before or default),
+        "• Escalate after the deadline (`escalate_after`): " + (after or default),
+    ]
+
+
+def channel_settings_shown(
+    channel_id: str, values: dict[str, Any], *, headline: str | None = None
+) -> Message:
+    """The settings of one channel (`values` as bot.channels.values_of gives them)."""
+    title = headline or f"Kept settings for <#{channel_id}>"
+    text = f"{title}\n" + "\n".join(_setting_lines(values))
+    return {
+        "response_type": "ephemeral",
+        "text": title,
+        "blocks": [
+            section(text),
+            context(
+                "They apply to promises made in this channel from now on; promises already made "
+                "keep their reminders. Change one with `/promise channel set <key> <value>`, undo "
+                "with `/promise channel clear [key]`."
+            ),
+        ],
+    }
+
+
+def channel_help() -> Message:
+    return text_message(
+        "*Channel settings* (admins):\n"
+        "• `/promise channel [#channel] show`\n"
+        "• `/promise channel [#channel] set escalation #channel`\n"
+        "• `/promise channel [#channel] set kind candidate|customer|other`\n"
+        "• `/promise channel [#channel] set remind_before 30m` (0 turns the heads-up off)\n"
+        "• `/promise channel [#channel] set escalate_after 4h`\n"
+        "• `/promise channel [#channel] clear [key]`\n"
+        "Without `#channel`, it's the channel you type in."
+    )
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+# ---------------------------------------------------------------------------- deactivated owners
+
+
+def deactivated_handover(
+    old_owner: str, promises: list[Promise], tz: str, now: datetime
+) -> Message:
+    """DM to the supervisor who takes over the open promises of a deactivated person."""
+    count = len(promises)
+    text = (
+        f":inbox_tray: <@{old_owner}>'s Slack account was deactivated, so their "
+        f"{count} open promise{'s' if count != 1 else ''} "
+        f"{'are' if count != 1 else 'is'} now yours as their supervisor. Close, extend or "
+        "hand each one on:"
+    )
+    message_blocks = [section(text)]
+    for promise in promises[:20]:
+        message_blocks.append(section(promise_line(promise, tz, now)))
+        message_blocks.append(nudge_buttons(promise))
+    if count > 20:
+        message_blocks.append(context(f"…and {count - 20} more: `/promise list` shows them all."))
+    return {
+        "text": f"<@{old_owner}> was deactivated: {count} open promise(s) are now yours.",
+        "blocks": message_blocks,
+    }
+
+
+# --- weekly digest for supervisors --------------------------------------------------------------

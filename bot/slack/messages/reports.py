@@ -1,0 +1,153 @@
+"""Reports and the weekly digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.language.deadlines import format_deadline
+from bot.slack.messages.base import (
+    Block,
+    Message,
+    _header,
+    actions,
+    button,
+    context,
+    describe_span,
+    promise_line,
+    section,
+)
+from bot.slack.messages.ids import KEPT, REMIND_OWNER
+
+
+def _figures_fields(f: Any) -> list[Block]:
+    late = str(f.kept_late)
+    if f.kept_late:
+        late += f" (median {describe_span(f.median_late)}, worst {describe_span(f.worst_late)})"
+    rate = "–" if f.on_time_rate is None else f"{round(f.on_time_rate * 100)}%"
+    opened = f"{f.open}" + (f" ({f.overdue} overdue)" if f.overdue else "")
+    pairs = [
+        ("Made", str(f.made)),
+        ("Kept on time", str(f.kept_on_time)),
+        ("Kept late", late),
+        ("Broken", str(f.broken)),
+        ("Cancelled", str(f.cancelled)),
+        ("Open", opened),
+        ("On time", rate),
+    ]
+    return [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in pairs]
+
+
+def _figures_line(f: Any) -> str:
+    parts = [f"{f.made} made", f"{f.kept_on_time} kept on time"]
+    late = f"{f.kept_late} late"
+    if f.kept_late:
+        late += f" (median {describe_span(f.median_late)}, worst {describe_span(f.worst_late)})"
+    parts += [
+        late,
+        f"{f.broken} broken",
+        f"{f.cancelled} cancelled",
+        f"{f.open} open" + (f", {f.overdue} overdue" if f.overdue else ""),
+    ]
+    rate = "" if f.on_time_rate is None else f" · *{round(f.on_time_rate * 100)}% on time*"
+    return " · ".join(parts) + rate
+
+
+MAX_REPORT_LINES = 40
+
+
+def report_message(report: Any, title: str, tz: str) -> Message:
+    """A `/promise report` answer (`report` is a bot.reports.Report)."""
+    days = round((report.until - report.since).total_seconds() / 86400)
+    heading = f"{title} — last {days} day{'s' if days != 1 else ''}"
+    total = report.total
+    rate = "" if total.on_time_rate is None else f"; {round(total.on_time_rate * 100)}% on time"
+    fallback = (
+        f"{heading}: {total.made} made, {total.kept_on_time} kept on time, "
+        f"{total.kept_late} kept late, {total.broken} broken, {total.cancelled} cancelled, "
+        f"{total.open} open ({total.overdue} overdue){rate}."
+    )
+    report_blocks: list[Block] = [
+        _header(heading),
+        context(
+            f"{format_deadline(report.since, tz)} – {format_deadline(report.until, tz)} · "
+            f"{len(report.lines)} {'person' if len(report.lines) == 1 else 'people'}"
+        ),
+    ]
+    if not report.lines:
+        report_blocks.append(section("No promises made, closed or open in that time."))
+        return {"response_type": "ephemeral", "text": fallback, "blocks": report_blocks}
+    report_blocks.append(
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*In total*"},
+            "fields": _figures_fields(total),
+        }
+    )
+    report_blocks.append({"type": "divider"})
+    for line in report.lines[:MAX_REPORT_LINES]:
+        report_blocks.append(section(f"*<@{line.user_id}>* — {_figures_line(line.figures)}"))
+    if len(report.lines) > MAX_REPORT_LINES:
+        report_blocks.append(
+            context(
+                f"…and {len(report.lines) - MAX_REPORT_LINES} more people: "
+                "`kept report` on the server lists everyone."
+            )
+        )
+    report_blocks.append(
+        context(
+            "On time = kept by the deadline (the final one, after any extension) ÷ kept + broken; "
+            "cancelled promises don't count. Handed-off promises count for their current owner."
+        )
+    )
+    return {"response_type": "ephemeral", "text": fallback, "blocks": report_blocks}
+
+
+def _trend(now: int, before: int, *, higher_is_better: bool = True) -> str:
+    if now == before:
+        return "→ same as the week before"
+    better = (now > before) == higher_is_better
+    arrow = "↑" if now > before else "↓"
+    return f"{arrow} from {before}" + (" :tada:" if better else "")
+
+
+def digest_message(digest: Any) -> Message:
+    """The Monday DM to a supervisor (`digest` is a bot.digest.Digest)."""
+    week, before = digest.last_week.total, digest.week_before.total
+    rate = f"{round(100 * week.on_time_rate)}%" if week.on_time_rate is not None else "—"
+    rate_before = f"{round(100 * before.on_time_rate)}%" if before.on_time_rate is not None else "—"
+    headline = (
+        f":bar_chart: Your team's promises last week: {week.made} made, "
+        f"{week.kept_on_time} kept on time, {week.kept_late} kept late, "
+        f"{week.broken} broken."
+    )
+    lines = [
+        f"*On time:* {rate} (the week before: {rate_before})",
+        f"*Kept on time:* {week.kept_on_time} {_trend(week.kept_on_time, before.kept_on_time)}",
+        f"*Broken:* {week.broken} {_trend(week.broken, before.broken, higher_is_better=False)}",
+        f"*Open at the end of the week:* {week.open}, of which {week.overdue} overdue",
+    ]
+    per_rep = [
+        f"<@{line.user_id}>: {line.figures.made} made, {line.figures.kept_on_time} on "
+        f"time, {line.figures.kept_late} late, {line.figures.broken} broken, "
+        f"{line.figures.open} open"
+        for line in digest.last_week.lines
+    ]
+    message_blocks: list[Block] = [section(headline), section("\n".join(lines))]
+    if per_rep:
+        message_blocks.append(section("*By person:*\n" + "\n".join(per_rep[:40])))
+    if digest.overdue:
+        message_blocks.append(section(f"*Still overdue ({len(digest.overdue)}):*"))
+        for promise in digest.overdue[:15]:
+            message_blocks.append(
+                section(promise_line(promise, digest.tz, digest.now) + f" · <@{promise.owner_id}>")
+            )
+            message_blocks.append(
+                actions(
+                    button("Remind them", REMIND_OWNER, str(promise.id), "primary"),
+                    button("Mark kept", KEPT, str(promise.id)),
+                    block_id=f"digest_{promise.id}",
+                )
+            )
+    else:
+        message_blocks.append(context("Nothing overdue right now. :white_check_mark:"))
+    return {"text": headline, "blocks": message_blocks[:50]}

@@ -67,10 +67,31 @@ class Step(StrEnum):
     DIGEST = "digest"
     # to the supervisor who took over a deactivated owner's promises (no promise)
     HANDOVER = "handover"
+    # a cadence promise's check-in passed with no update: count it missed, plan the next
+    # (sends nothing; each check-in's nudge and escalation are NUDGE and ESCALATION rows)
+    NEXT_CHECK_IN = "next_check_in"
+    # to someone whose away period ended: what happened meanwhile (no promise)
+    RETURN_SUMMARY = "return_summary"
 
 
 # steps that belong to a person rather than to one promise
-PERSONAL_STEPS = frozenset({Step.DIGEST.value, Step.HANDOVER.value})
+PERSONAL_STEPS = frozenset({Step.DIGEST.value, Step.HANDOVER.value, Step.RETURN_SUMMARY.value})
+# steps that change state and send nothing
+SILENT_STEPS = frozenset({Step.NEXT_CHECK_IN.value})
+
+
+class CheckInOutcome(StrEnum):
+    """What became of one check-in of a cadence promise (kept in its history)."""
+
+    ON_TIME = "on_time"  # an update was logged before the check-in was due
+    LATE = "late"  # logged after it was due, before the next one
+    MISSED = "missed"  # the next check-in came with nothing logged
+    SKIPPED = "skipped"  # the owner said this one needs no update
+
+
+class AwaySource(StrEnum):
+    COMMAND = "command"  # /promise away
+    SLACK_STATUS = "slack_status"  # an out-of-office Slack status
 
 
 class DeliveryStatus(StrEnum):
@@ -123,6 +144,14 @@ class Promise(Base):
     request_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # a cadence promise (SPEC §2.4): `deadline` is the current check-in, `deadline_version`
+    # its number; the rhythm (bot.language.cadence.RhythmKind and its interval or weekday)
+    rhythm_kind: Mapped[str | None] = mapped_column(String(16))
+    rhythm_every: Mapped[int | None] = mapped_column(Integer)
+    # the series ends with the last check-in before this; None (with or without an event such
+    # as "the outage is fixed") is an open end, closed by hand
+    series_ends_at: Mapped[datetime | None]
+    series_end_event: Mapped[str | None] = mapped_column(String(255))
 
     events: Mapped[list[PromiseEvent]] = relationship(
         back_populates="promise", order_by="PromiseEvent.id", cascade="all, delete-orphan"
@@ -136,6 +165,10 @@ class Promise(Base):
     @property
     def is_open(self) -> bool:
         return self.status == Status.OPEN.value
+
+    @property
+    def is_cadence(self) -> bool:
+        return self.rhythm_kind is not None
 
 
 class PromiseEvent(Base):
@@ -209,3 +242,26 @@ class ChannelSetting(Base):
     escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime | None]
+
+
+class AwayPeriod(Base):
+    """Someone out (vacation, leave): reminders for their promises go to the cover meanwhile.
+
+    Ends at `ends_at` (None: until they are back), or earlier at `ended_at` (/promise back,
+    a cleared Slack status). No cover: their supervisor covers.
+    """
+
+    __tablename__ = "away_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    cover_id: Mapped[str | None] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default=AwaySource.COMMAND.value)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_away_periods_user", "team_id", "user_id", "starts_at"),)

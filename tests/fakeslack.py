@@ -251,6 +251,7 @@ class FakeSlack:
             "auth.test": self._auth_test,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
+            "users.profile.get": self._users_profile_get,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
@@ -633,6 +634,31 @@ class FakeSlack:
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": self._user_view(user)}
+
+    def set_status(
+        self, user_id: str, text: str = "", emoji: str = "", expiration: int = 0
+    ) -> None:
+        """Set a user's custom status, as they would in Slack (expiration: epoch s, 0 = never)."""
+        with self._lock:
+            profile = self._users[user_id]["profile"]
+            profile["status_text"] = text
+            profile["status_emoji"] = emoji
+            profile["status_expiration"] = expiration
+
+    def _users_profile_get(self, params: Params) -> dict[str, Any]:
+        # Slack returns an expired status as cleared
+        with self._lock:
+            user = self._users.get(str(params.get("user", "")))
+            profile = dict(user["profile"]) if user is not None else None
+        if profile is None:
+            return {"ok": False, "error": "user_not_found"}
+        expiration = int(profile.get("status_expiration") or 0)
+        if expiration and expiration <= time.time():
+            profile.update(status_text="", status_emoji="", status_expiration=0)
+        profile.setdefault("status_text", "")
+        profile.setdefault("status_emoji", "")
+        profile.setdefault("status_expiration", 0)
+        return {"ok": True, "profile": profile}
 
     def _users_lookup_by_email(self, params: Params) -> dict[str, Any]:
         email = str(params.get("email", "")).strip().lower()

@@ -83,6 +83,7 @@ KNOWN_SCOPES = {
     "chat:write.public",
     "users:read",
     "users:read.email",
+    "users.profile:read",
     "im:write",
     "im:history",
     "channels:history",

@@ -239,11 +239,20 @@ def reports_of(session: Session, team_id: str, supervisor_id: str) -> list[str]:
     )
 
 
-def can_change(session: Session, promise: Promise, actor: Actor) -> bool:
-    """The owner, the owner's supervisor and admins may change a promise (SPEC §2.1)."""
+def can_change(
+    session: Session, promise: Promise, actor: Actor, now: datetime | None = None
+) -> bool:
+    """The owner, the owner's supervisor and admins may change a promise (SPEC §2.1); while
+    the owner is away, so may whoever covers for them (given `now`)."""
     if actor.is_admin or actor.user_id == promise.owner_id:
         return True
-    return supervisor_of(session, promise.team_id, promise.owner_id) == actor.user_id
+    if supervisor_of(session, promise.team_id, promise.owner_id) == actor.user_id:
+        return True
+    if now is None:
+        return False
+    from bot.people.away import is_covering
+
+    return is_covering(session, promise.team_id, promise.owner_id, actor.user_id, now)
 
 
 def can_view_owner(session: Session, team_id: str, owner_id: str, actor: Actor) -> bool:
@@ -252,10 +261,12 @@ def can_view_owner(session: Session, team_id: str, owner_id: str, actor: Actor) 
     return supervisor_of(session, team_id, owner_id) == actor.user_id
 
 
-def changeable(session: Session, team_id: str, promise_id: int, actor: Actor) -> Promise:
+def changeable(
+    session: Session, team_id: str, promise_id: int, actor: Actor, now: datetime | None = None
+) -> Promise:
     """The open promise `actor` may change; a KeptError with a kind message otherwise."""
     promise = get_promise(session, team_id, promise_id, lock=True)
-    if not can_change(session, promise, actor):
+    if not can_change(session, promise, actor, now):
         raise NotAllowed(
             f"Only <@{promise.owner_id}>, their supervisor or an admin can change "
             f"promise {short_id(promise.id)}."
@@ -287,7 +298,7 @@ def close_promise(
             "Tell me briefly why it couldn't be kept, e.g. "
             "`/promise broken 42 the role was filled internally`."
         )
-    promise = changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor, now)
     promise.status = outcome.value
     promise.closure_note = note
     promise.closed_at = now
@@ -314,7 +325,7 @@ def extend_promise(
     """Move the deadline and re-arm the reminders for it."""
     note = _check_note(note)
     _check_future(new_deadline, now)
-    promise = changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor, now)
     old = promise.deadline
     _skip_pending(session, promise)
     promise.deadline = new_deadline
@@ -345,7 +356,7 @@ def hand_off(
     now: datetime,
 ) -> tuple[Promise, str]:
     """Give the promise to someone else. Returns (promise, previous owner)."""
-    promise = changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor, now)
     previous = promise.owner_id
     if new_owner_id == previous:
         raise InvalidInput(f"<@{new_owner_id}> already owns promise {short_id(promise.id)}.")
@@ -374,7 +385,7 @@ def edit_promise(
     now: datetime,
 ) -> Promise:
     description = _check_description(description)
-    promise = changeable(session, team_id, promise_id, actor)
+    promise = changeable(session, team_id, promise_id, actor, now)
     changes: dict[str, Any] = {}
     if description != promise.description:
         changes["description"] = [promise.description, description]

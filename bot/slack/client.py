@@ -50,6 +50,17 @@ def fetch_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
     return user if isinstance(user, dict) else None
 
 
+def fetch_profile(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """Slack's users.profile.get `profile` (with the custom status); None if Slack refuses."""
+    try:
+        response = client.users_profile_get(user=user_id)
+    except SlackApiError as error:
+        log.warning("users.profile.get for %s failed: %s", user_id, error.response.get("error"))
+        return None
+    profile = response.get("profile")
+    return profile if isinstance(profile, dict) else None
+
+
 def send_dm(client: WebClient, user_id: str, message: dict[str, Any]) -> dict[str, Any] | None:
     """Post a DM from the app to a user; logs and returns None when Slack refuses."""
     try:

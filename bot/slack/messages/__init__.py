@@ -3,6 +3,7 @@
 Grouped by surface; everything is re-exported here so callers write `messages.nudge(...)`."""
 
 from bot.slack.messages.base import *  # noqa: F403
+from bot.slack.messages.cadence import *  # noqa: F403
 from bot.slack.messages.forms import *  # noqa: F403
 from bot.slack.messages.home import *  # noqa: F403
 from bot.slack.messages.ids import *  # noqa: F403

@@ -1,0 +1,375 @@
+"""The rules for cadence promises (SPEC §2.4): a series of check-ins, each a small deadline.
+
+A cadence promise's `deadline` is its current check-in and `deadline_version` that check-in's
+number, so each check-in has its own nudge and escalation rows (own keys, exactly once) and a
+stale one is skipped like any changed deadline. One more row, NEXT_CHECK_IN, due at the
+following check-in, counts the current one missed if nothing was logged and plans the next.
+
+Logging an update (or skipping one) counts for the current check-in and plans the next from
+that moment, so an update logged early moves the next check-in earlier. The series ends with
+the last check-in before its end date (the promise is then kept), or when it is closed.
+
+Plain functions of a session and plain values: no Slack in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.language.cadence import (
+    NO_HOLIDAYS,
+    Rhythm,
+    RhythmKind,
+    describe_rhythm,
+    next_check_in,
+)
+from bot.promises.service import (
+    Actor,
+    InvalidInput,
+    _check_note,
+    _record,
+    _skip_pending,
+    changeable,
+    close_promise,
+    create_promise,
+    short_id,
+)
+from bot.promises.steps import Timing, delivery_key
+from bot.store.models import (
+    CheckInOutcome,
+    Delivery,
+    DeliveryStatus,
+    Person,
+    Promise,
+    Status,
+    Step,
+)
+
+CHECK_IN_EVENT = "check_in"
+
+
+@dataclass(frozen=True)
+class Series:
+    """How a cadence promise is kept: its rhythm and how it ends."""
+
+    rhythm: Rhythm
+    ends_at: datetime | None = None
+    end_event: str | None = None
+
+
+def rhythm_of(promise: Promise) -> Rhythm | None:
+    if promise.rhythm_kind is None or promise.rhythm_every is None:
+        return None
+    return Rhythm(RhythmKind(promise.rhythm_kind), promise.rhythm_every)
+
+
+def owner_tz(session: Session, promise: Promise) -> str:
+    tz = session.scalar(
+        select(Person.tz).where(
+            Person.team_id == promise.team_id, Person.user_id == promise.owner_id
+        )
+    )
+    return tz or "UTC"
+
+
+def following(
+    session: Session, promise: Promise, after: datetime, holidays: Container[date] = NO_HOLIDAYS
+) -> datetime | None:
+    """The check-in after `after`, or None when the series ends before it."""
+    rhythm = rhythm_of(promise)
+    if rhythm is None:
+        return None
+    moment = next_check_in(rhythm, after, owner_tz(session, promise), holidays=holidays)
+    if promise.series_ends_at is not None and moment > promise.series_ends_at:
+        return None
+    return moment
+
+
+def _add(session: Session, promise: Promise, step: Step, due_at: datetime, now: datetime) -> None:
+    session.add(
+        Delivery(
+            team_id=promise.team_id,
+            key=delivery_key(promise.id, promise.deadline_version, step),
+            promise_id=promise.id,
+            step=step.value,
+            deadline_version=promise.deadline_version,
+            due_at=due_at,
+            status=DeliveryStatus.PENDING.value,
+            attempts=0,
+            uncertain=False,
+            created_at=now,
+        )
+    )
+
+
+def plan_check_in(
+    session: Session,
+    promise: Promise,
+    timing: Timing,
+    now: datetime,
+    holidays: Container[date] = NO_HOLIDAYS,
+) -> None:
+    """The rows for the current check-in: the nudge when it passes, the escalation if it is
+    still missed after `escalate_after` (or halfway to the next check-in, if that is sooner),
+    and the roll-over to the next check-in. The last check-in has no roll-over: it stays
+    open like any overdue promise until someone logs it."""
+    due = promise.deadline
+    after = following(session, promise, due, holidays)
+    escalate = timing.escalate_after
+    if after is not None and due + escalate >= after:
+        escalate = (after - due) / 2
+    _add(session, promise, Step.NUDGE, due, now)
+    _add(session, promise, Step.ESCALATION, due + escalate, now)
+    if after is not None:
+        _add(session, promise, Step.NEXT_CHECK_IN, after, now)
+
+
+def create_cadence_promise(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    created_by: str,
+    description: str,
+    series: Series,
+    tz: str,
+    now: datetime,
+    timing: Timing,
+    holidays: Container[date] = NO_HOLIDAYS,
+    counterpart: str | None = None,
+    counterpart_kind: str | None = None,
+    source_channel_id: str | None = None,
+    permalink: str | None = None,
+    request_key: str | None = None,
+) -> tuple[Promise, bool]:
+    """Store a cadence promise and plan its first check-in. Returns (promise, created)."""
+    if series.ends_at is not None and series.ends_at <= now:
+        raise InvalidInput("That series would already be over. Pick an end still ahead.")
+    first = next_check_in(series.rhythm, now, tz, holidays=holidays)
+    if series.ends_at is not None and first > series.ends_at:
+        first = series.ends_at  # a span shorter than the rhythm: one check-in, at its end
+    promise, created = create_promise(
+        session,
+        team_id=team_id,
+        owner_id=owner_id,
+        created_by=created_by,
+        description=description,
+        deadline=first,
+        now=now,
+        # a check-in has no heads-up, and plan_check_in plans its own steps
+        timing=Timing(remind_before=timedelta(0), escalate_after=timing.escalate_after),
+        counterpart=counterpart,
+        counterpart_kind=counterpart_kind,
+        source_channel_id=source_channel_id,
+        permalink=permalink,
+        request_key=request_key,
+    )
+    if not created:
+        return promise, False
+    promise.rhythm_kind = series.rhythm.kind.value
+    promise.rhythm_every = series.rhythm.every
+    promise.series_ends_at = series.ends_at
+    promise.series_end_event = (series.end_event or "")[:255] or None
+    # replace the single-deadline plan with the check-in's own
+    session.flush()
+    session.execute(
+        Delivery.__table__.delete().where(
+            Delivery.promise_id == promise.id, Delivery.status == DeliveryStatus.PENDING.value
+        )
+    )
+    plan_check_in(session, promise, timing, now, holidays)
+    _record(
+        session,
+        promise,
+        created_by,
+        "rhythm_set",
+        now,
+        rhythm=describe_rhythm(series.rhythm),
+        ends_at=series.ends_at.isoformat() if series.ends_at else None,
+        end_event=promise.series_end_event,
+    )
+    return promise, True
+
+
+def _cadence(
+    session: Session, team_id: str, promise_id: int, actor: Actor, now: datetime
+) -> Promise:
+    promise = changeable(session, team_id, promise_id, actor, now=now)
+    if not promise.is_cadence:
+        raise InvalidInput(
+            f"Promise {short_id(promise.id)} has one deadline, not a rhythm of check-ins. "
+            f"Close it with `/promise done {promise.id}` or move it with `/promise extend`."
+        )
+    return promise
+
+
+def _advance(
+    session: Session,
+    promise: Promise,
+    after: datetime,
+    actor_id: str,
+    timing: Timing,
+    now: datetime,
+    holidays: Container[date],
+) -> Promise:
+    """Move to the check-in after `after`; with none left, the series is complete (kept)."""
+    _skip_pending(session, promise)
+    nxt = following(session, promise, after, holidays)
+    if nxt is None:
+        promise.status = Status.KEPT.value
+        promise.closure_note = "Series complete: every check-in is done."
+        promise.closed_at = now
+        promise.closed_by = actor_id
+        promise.updated_at = now
+        _record(session, promise, actor_id, Status.KEPT.value, now, note=promise.closure_note)
+        return promise
+    promise.deadline = nxt
+    promise.deadline_version += 1
+    promise.updated_at = now
+    session.flush()
+    plan_check_in(session, promise, timing, now, holidays)
+    return promise
+
+
+def _outcome_event(
+    session: Session,
+    promise: Promise,
+    actor_id: str,
+    outcome: CheckInOutcome,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    _record(
+        session,
+        promise,
+        actor_id,
+        CHECK_IN_EVENT,
+        now,
+        number=promise.deadline_version,
+        due=promise.deadline.isoformat(),
+        outcome=outcome.value,
+        note=note,
+    )
+
+
+def log_update(
+    session: Session,
+    *,
+    team_id: str,
+    promise_id: int,
+    actor: Actor,
+    note: str | None,
+    now: datetime,
+    timing: Timing,
+    holidays: Container[date] = NO_HOLIDAYS,
+) -> tuple[Promise, CheckInOutcome]:
+    """ "Updated them": counts for the current check-in (on time, or late once it was due)
+    and plans the next one from now."""
+    note = _check_note(note)
+    promise = _cadence(session, team_id, promise_id, actor, now)
+    outcome = CheckInOutcome.ON_TIME if now <= promise.deadline else CheckInOutcome.LATE
+    _outcome_event(session, promise, actor.user_id, outcome, now, note)
+    rhythm = rhythm_of(promise)
+    # "every Friday": an update on Thursday is Friday's, so the next is the Friday after
+    after = max(now, promise.deadline) if rhythm and rhythm.kind is RhythmKind.WEEKDAY else now
+    return _advance(session, promise, after, actor.user_id, timing, now, holidays), outcome
+
+
+def skip_check_in(
+    session: Session,
+    *,
+    team_id: str,
+    promise_id: int,
+    actor: Actor,
+    now: datetime,
+    timing: Timing,
+    holidays: Container[date] = NO_HOLIDAYS,
+) -> Promise:
+    """ "Skip this one": nothing to tell them this time; the next check-in stays on rhythm."""
+    promise = _cadence(session, team_id, promise_id, actor, now)
+    _outcome_event(session, promise, actor.user_id, CheckInOutcome.SKIPPED, now)
+    after = max(now, promise.deadline)
+    return _advance(session, promise, after, actor.user_id, timing, now, holidays)
+
+
+def change_rhythm(
+    session: Session,
+    *,
+    team_id: str,
+    promise_id: int,
+    actor: Actor,
+    rhythm: Rhythm,
+    now: datetime,
+    timing: Timing,
+    holidays: Container[date] = NO_HOLIDAYS,
+) -> Promise:
+    """ "New rhythm": the current check-in is re-planned on the new rhythm from now."""
+    promise = _cadence(session, team_id, promise_id, actor, now)
+    old = rhythm_of(promise)
+    promise.rhythm_kind = rhythm.kind.value
+    promise.rhythm_every = rhythm.every
+    _skip_pending(session, promise)
+    nxt = following(session, promise, now, holidays)
+    if nxt is None:
+        raise InvalidInput(
+            "On that rhythm the next check-in would fall after the series ends. Log an update "
+            "or close it instead."
+        )
+    promise.deadline = nxt
+    promise.deadline_version += 1
+    promise.updated_at = now
+    _record(
+        session,
+        promise,
+        actor.user_id,
+        "rhythm_changed",
+        now,
+        old=describe_rhythm(old) if old else None,
+        new=describe_rhythm(rhythm),
+    )
+    session.flush()
+    plan_check_in(session, promise, timing, now, holidays)
+    return promise
+
+
+def done_for_good(
+    session: Session, *, team_id: str, promise_id: int, actor: Actor, now: datetime
+) -> Promise:
+    """ "Done for good": the series ends here, kept."""
+    return close_promise(
+        session,
+        team_id=team_id,
+        promise_id=promise_id,
+        actor=actor,
+        outcome=Status.KEPT,
+        note="Series ended.",
+        now=now,
+    )
+
+
+def roll_over(
+    session: Session,
+    delivery: Delivery,
+    now: datetime,
+    timing: Timing,
+    holidays: Container[date] = NO_HOLIDAYS,
+) -> bool:
+    """The NEXT_CHECK_IN step: if the check-in it follows is still the current one, nothing
+    was logged for it: count it missed and plan the next. True if the series moved on."""
+    promise = session.get(Promise, delivery.promise_id, with_for_update=True)
+    if (
+        promise is None
+        or not promise.is_open
+        or not promise.is_cadence
+        or promise.deadline_version != delivery.deadline_version
+    ):
+        return False
+    _outcome_event(session, promise, promise.owner_id, CheckInOutcome.MISSED, now)
+    # from the missed check-in itself, so the rhythm is kept even if this runs late
+    _advance(session, promise, promise.deadline, promise.owner_id, timing, now, holidays)
+    return True

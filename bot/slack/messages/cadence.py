@@ -1,0 +1,323 @@
+"""Cadence promises and away/cover (SPEC §2.4, §3): check-ins, their buttons and forms, the
+away replies and the return summary. Pure functions of plain data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.language.cadence import Rhythm, RhythmKind, describe_rhythm
+from bot.language.deadlines import format_deadline
+from bot.promises.service import short_id
+from bot.slack.messages.base import (
+    _KIND_LABEL,
+    Block,
+    Message,
+    _escape,
+    _modal,
+    _truncate,
+    _what,
+    actions,
+    button,
+    context,
+    describe_span,
+    section,
+    text_message,
+)
+from bot.slack.messages.ids import EDIT, UNDO
+from bot.store.models import CheckInOutcome, Promise
+
+# action and view ids
+UPDATED = "checkin_updated"
+SKIP_CHECK_IN = "checkin_skip"
+NEW_RHYTHM = "checkin_new_rhythm"
+DONE_FOR_GOOD = "checkin_done_for_good"
+UPDATED_VIEW = "checkin_updated"
+NEW_RHYTHM_VIEW = "checkin_new_rhythm"
+
+__all__ = [
+    "DONE_FOR_GOOD",
+    "NEW_RHYTHM",
+    "NEW_RHYTHM_VIEW",
+    "RHYTHM_CHOICES",
+    "SKIP_CHECK_IN",
+    "UPDATED",
+    "UPDATED_VIEW",
+    "away_ended",
+    "away_set",
+    "cadence_problem",
+    "cadence_recorded",
+    "check_in_buttons",
+    "check_in_draft",
+    "check_in_logged",
+    "check_in_nudge",
+    "covering",
+    "new_rhythm_form",
+    "return_summary",
+    "rhythm_line",
+    "rhythm_of_choice",
+    "updated_form",
+]
+
+# the rhythm picker: value -> rhythm
+RHYTHM_CHOICES: dict[str, Rhythm] = {
+    "wd1": Rhythm(RhythmKind.WORKING_DAYS, 1),
+    "wd2": Rhythm(RhythmKind.WORKING_DAYS, 2),
+    "wd3": Rhythm(RhythmKind.WORKING_DAYS, 3),
+    "d7": Rhythm(RhythmKind.DAYS, 7),
+    "d14": Rhythm(RhythmKind.DAYS, 14),
+    **{f"w{n}": Rhythm(RhythmKind.WEEKDAY, n) for n in range(5)},
+    "h1": Rhythm(RhythmKind.HOURS, 1),
+    "h2": Rhythm(RhythmKind.HOURS, 2),
+    "h4": Rhythm(RhythmKind.HOURS, 4),
+}
+
+
+def rhythm_of_choice(value: str | None) -> Rhythm | None:
+    return RHYTHM_CHOICES.get(value or "")
+
+
+def _rhythm(promise: Promise) -> Rhythm | None:
+    if promise.rhythm_kind is None or promise.rhythm_every is None:
+        return None
+    return Rhythm(RhythmKind(promise.rhythm_kind), promise.rhythm_every)
+
+
+def _end_phrase(promise: Promise, tz: str) -> str:
+    if promise.series_ends_at is not None:
+        return f"until {format_deadline(promise.series_ends_at, tz)}"
+    if promise.series_end_event:
+        return f"until {_escape(_truncate(promise.series_end_event, 200))}"
+    return "until you close it"
+
+
+def rhythm_line(promise: Promise, tz: str) -> str:
+    """`every 3 working days until Wed 9 Dec, 10:00 PST · next check-in Mon 30 Nov, 17:00 PST`"""
+    rhythm = _rhythm(promise)
+    if rhythm is None:
+        return ""
+    return (
+        f":repeat: {describe_rhythm(rhythm)} {_end_phrase(promise, tz)} · "
+        f"next check-in {format_deadline(promise.deadline, tz)}"
+    )
+
+
+def _who(promise: Promise) -> str:
+    return f" with {_escape(promise.counterpart)}" if promise.counterpart else ""
+
+
+def cadence_recorded(promise: Promise, tz: str, now: datetime, *, created: bool = True) -> Message:
+    headline = (
+        "Got it — I'll check in with you along the way."
+        if created
+        else "You already recorded this one."
+    )
+    lines = [f"*{_escape(_truncate(promise.description, 2500))}*"]
+    if promise.counterpart:
+        kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
+        lines.append(f"To: {_escape(promise.counterpart)}" + (f" ({kind})" if kind else ""))
+    lines.append(rhythm_line(promise, tz))
+    pid = str(promise.id)
+    return {
+        "response_type": "ephemeral",
+        "text": f"{headline} Promise {short_id(promise.id)}: {promise.description[:200]}",
+        "blocks": [
+            section(f":handshake: {headline}"),
+            section("\n".join(lines)),
+            context(
+                f"Promise {short_id(promise.id)} · Log each update with "
+                f"`/promise updated {promise.id} [note]`; an early one counts and moves the next "
+                f"check-in. End it with `/promise done {promise.id}`."
+            ),
+            actions(button("Edit", EDIT, pid), button("Undo", UNDO, pid, "danger")),
+        ],
+    }
+
+
+def cadence_problem(text: str, problem: str) -> Message:
+    if problem == "too_often":
+        why = "Check-ins more often than every hour are a chat, not a promise."
+    else:
+        why = "That end date is already in the past."
+    return text_message(
+        f":warning: {why} I didn't record it.\n>{_escape(_truncate(text, 500))}\n"
+        "Try e.g. `/promise keep Acme posted every Friday until Dec 18` or "
+        "`/promise stay in touch with Sam over the next two weeks`."
+    )
+
+
+def check_in_buttons(promise: Promise) -> Block:
+    pid = str(promise.id)
+    return actions(
+        button("Updated them", UPDATED, pid, "primary"),
+        button("Skip this one", SKIP_CHECK_IN, pid),
+        button("New rhythm", NEW_RHYTHM, pid),
+        button("Done for good", DONE_FOR_GOOD, pid),
+        block_id=f"checkin_{promise.id}_{promise.deadline_version}",
+    )
+
+
+def check_in_nudge(promise: Promise, tz: str, now: datetime) -> Message:
+    late = describe_span(now - promise.deadline) if now > promise.deadline else ""
+    ago = f" ({late} ago)" if late else ""
+    text = (
+        f":speech_balloon: Check-in time: you promised to stay in touch{_who(promise)}. "
+        f"This update was due {format_deadline(promise.deadline, tz)}{ago}."
+    )
+    return {
+        "text": text,
+        "blocks": [
+            section(text),
+            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            context(
+                f"Promise {short_id(promise.id)} · check-in {promise.deadline_version} · "
+                f"{rhythm_line(promise, tz)} · Sent them an update? Press Updated them. Nothing "
+                "to say? A short “no news yet” still counts."
+            ),
+            check_in_buttons(promise),
+        ],
+    }
+
+
+def covering(message: Message, owner_id: str) -> Message:
+    """A reminder meant for `owner_id`, sent to whoever covers while they are away."""
+    note = f":busts_in_silhouette: Covering for <@{owner_id}>, who is away."
+    return {
+        **message,
+        "text": f"{note} {message.get('text', '')}",
+        "blocks": [context(note), *(message.get("blocks") or [])],
+    }
+
+
+def check_in_draft(promise: Promise, tz: str, note: str | None = None) -> str:
+    """A short, honest update for the counterpart the owner can copy."""
+    name = promise.counterpart.split()[0] if promise.counterpart else "there"
+    news = note.rstrip(".") + "." if note else "No news yet, but I haven't forgotten you."
+    return (
+        f"Hi {name}, a quick update: {news} Next update by {format_deadline(promise.deadline, tz)}."
+    )
+
+
+_OUTCOME_WORDS = {
+    CheckInOutcome.ON_TIME: "on time",
+    CheckInOutcome.LATE: "late",
+    CheckInOutcome.SKIPPED: "skipped",
+    CheckInOutcome.MISSED: "missed",
+}
+
+
+def check_in_logged(promise: Promise, tz: str, outcome: CheckInOutcome) -> Message:
+    if not promise.is_open:
+        return text_message(
+            f":white_check_mark: Update logged ({_OUTCOME_WORDS[outcome]}) — that was the last "
+            f"check-in of promise {short_id(promise.id)}; it's kept. :tada:",
+            replace_original=True,
+        )
+    return text_message(
+        f":white_check_mark: Update logged for promise {short_id(promise.id)} "
+        f"({_OUTCOME_WORDS[outcome]}). Next check-in "
+        f"{format_deadline(promise.deadline, tz)}.\n"
+        f"Ready to send next time: “{_escape(check_in_draft(promise, tz))}”",
+        replace_original=True,
+    )
+
+
+def updated_form(promise: Promise, tz: str) -> dict[str, Any]:
+    blocks: list[Block] = [
+        _what(promise),
+        {
+            "type": "input",
+            "block_id": "note",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "What did you tell them? (optional)"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "multiline": True,
+                "max_length": 2000,
+            },
+        },
+        context(f"Ready to send, if you haven't yet: “{_escape(check_in_draft(promise, tz))}”"),
+    ]
+    return _modal(UPDATED_VIEW, "Updated them", "Log it", promise.id, blocks)
+
+
+def new_rhythm_form(promise: Promise) -> dict[str, Any]:
+    options = [
+        {
+            "text": {"type": "plain_text", "text": describe_rhythm(rhythm)},
+            "value": value,
+        }
+        for value, rhythm in RHYTHM_CHOICES.items()
+    ]
+    current = _rhythm(promise)
+    element: Block = {"type": "static_select", "action_id": "value", "options": options}
+    for option in options:
+        if current is not None and RHYTHM_CHOICES[option["value"]] == current:
+            element["initial_option"] = option
+    blocks: list[Block] = [
+        _what(promise),
+        {
+            "type": "input",
+            "block_id": "rhythm",
+            "label": {"type": "plain_text", "text": "Check in"},
+            "element": element,
+        },
+    ]
+    return _modal(NEW_RHYTHM_VIEW, "New rhythm", "Save", promise.id, blocks)
+
+
+# ------------------------------------------------------------------------------- away
+
+
+def away_set(
+    user_id: str, until: datetime | None, cover_id: str | None, tz: str, *, own: bool
+) -> Message:
+    who = "You're" if own else f"<@{user_id}> is"
+    when = f"until {format_deadline(until, tz)}" if until else "until they're back"
+    if own and until is None:
+        when = "until you're back"
+    covered = (
+        f"<@{cover_id}> gets the reminders meanwhile"
+        if cover_id
+        else "their supervisor gets the reminders meanwhile"
+        if not own
+        else "your supervisor gets the reminders meanwhile"
+    )
+    back = "`/promise back`" if own else f"`/promise back <@{user_id}>`"
+    return text_message(
+        f":palm_tree: {who} away {when}; {covered}, marked “covering for”. "
+        f"Escalations still go to the supervisor. {back} ends it early."
+    )
+
+
+def away_ended(user_id: str, *, own: bool) -> Message:
+    who = "Welcome back! Your" if own else f"<@{user_id}> is back; their"
+    return text_message(
+        f":wave: {who} reminders come straight to {'you' if own else 'them'} again. "
+        "A summary of what happened meanwhile is on its way."
+    )
+
+
+def return_summary(
+    user_id: str,
+    starts_at: datetime,
+    ended_at: datetime,
+    lines: list[str],
+    tz: str,
+) -> Message:
+    head = (
+        f":wave: Welcome back, <@{user_id}>. While you were away "
+        f"({format_deadline(starts_at, tz)} – {format_deadline(ended_at, tz)}):"
+    )
+    body = "\n".join(f"• {line}" for line in lines[:40]) or "• Nothing happened to your promises."
+    if len(lines) > 40:
+        body += f"\n…and {len(lines) - 40} more."
+    return {
+        "text": head,
+        "blocks": [
+            section(head),
+            section(_truncate(body, 2900)),
+            context("Your reminders come to you again. `/promise list` shows what's open."),
+        ],
+    }

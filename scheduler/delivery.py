@@ -36,7 +36,7 @@ import threading
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -393,6 +393,57 @@ def _prepare_handover(
     )
 
 
+def _roll_over(
+    session: Session, runtime: Runtime, delivery: Delivery, now: datetime, result: PassResult
+) -> None:
+    """A cadence promise's next check-in came: count the current one missed if nothing was
+    logged, and plan the next. Sends nothing; the row is done either way."""
+    from bot.promises.cadence import roll_over
+
+    promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
+    timing = runtime.timing(
+        session, delivery.team_id, promise.source_channel_id if promise else None
+    )
+    moved = roll_over(session, delivery, now, timing)
+    delivery.status = (DeliveryStatus.SENT if moved else DeliveryStatus.SKIPPED).value
+    delivery.sent_at = now if moved else None
+    delivery.claim_expires_at = None
+    delivery.last_error = None if moved else "check-in already logged or series closed"
+    result.add("sent" if moved else "skipped")
+
+
+def _prepare_return_summary(
+    session: Session, runtime: Runtime, delivery: Delivery, now: datetime, result: PassResult
+) -> Outgoing | None:
+    """The one DM to someone whose away ended: what happened to their promises meanwhile."""
+    from bot.people.away import away_window
+    from bot.reports.away import return_summary_lines
+    from bot.store.models import AwayPeriod
+
+    user_id, _, away_id = (delivery.recipient_id or "").partition("|")
+    away = session.get(AwayPeriod, int(away_id)) if away_id.isdigit() else None
+    target = _person_target(session, runtime, delivery.team_id, user_id, now)
+    decision = decide(
+        delivery,
+        None,
+        target,
+        now=now,
+        respect_working_hours=runtime.settings.respect_working_hours,
+    )
+    if away is None:
+        decision = Decision("skip", why="away period gone")
+    if decision.action != "send" or decision.target is None or away is None:
+        _settle(delivery, decision, now, result)
+        return None
+    starts, ends = away_window(away)
+    tz = decision.target.tz or "UTC"
+    lines = return_summary_lines(session, delivery.team_id, user_id, starts, ends, tz)
+    message = blocks.return_summary(user_id, starts, ends, lines, tz)
+    return Outgoing.of(
+        delivery, decision.target, message, expires_at=now + runtime.settings.claim_lease
+    )
+
+
 def _fan_out(
     session: Session, runtime: Runtime, delivery: Delivery, promise: Promise, now: datetime
 ) -> Target | None:
@@ -423,6 +474,14 @@ def _target(
     session: Session, runtime: Runtime, delivery: Delivery, promise: Promise, now: datetime
 ) -> Target | None:
     step = Step(delivery.step)
+    if step in (Step.HEADS_UP, Step.NUDGE):
+        from bot.people.away import recipient_for
+
+        recipient = recipient_for(session, promise.team_id, promise.owner_id, now)
+        if recipient.covering_for is not None:
+            cover = _person_target(session, runtime, promise.team_id, recipient.user_id, now)
+            if cover is not None:
+                return replace(cover, covering_for=recipient.covering_for)
     if step in (Step.HEADS_UP, Step.NUDGE, Step.NOBODY_REACHED):
         target = _person_target(session, runtime, promise.team_id, promise.owner_id, now)
         if target is None and _hand_over_if_gone(session, promise, now):
@@ -440,10 +499,16 @@ def _message(
 ) -> dict[str, Any]:
     tz = target.tz or "UTC"
     step = Step(delivery.step)
-    if step is Step.HEADS_UP:
-        return blocks.heads_up(promise, tz, now)
-    if step is Step.NUDGE:
-        return blocks.nudge(promise, tz, now)
+    if step in (Step.HEADS_UP, Step.NUDGE):
+        if step is Step.HEADS_UP:
+            message = blocks.heads_up(promise, tz, now)
+        elif promise.is_cadence:
+            message = blocks.check_in_nudge(promise, tz, now)
+        else:
+            message = blocks.nudge(promise, tz, now)
+        if target.covering_for is not None:
+            message = blocks.covering(message, target.covering_for)
+        return message
     if step is Step.NOBODY_REACHED:
         escalation_key = delivery.key.rsplit(":", 1)[0]
         admins_told = (
@@ -488,6 +553,11 @@ def prepare(
         return _prepare_digest(session, runtime, delivery, now, result)
     if delivery.step == Step.HANDOVER.value:
         return _prepare_handover(session, runtime, delivery, now, result)
+    if delivery.step == Step.RETURN_SUMMARY.value:
+        return _prepare_return_summary(session, runtime, delivery, now, result)
+    if delivery.step == Step.NEXT_CHECK_IN.value:
+        _roll_over(session, runtime, delivery, now, result)
+        return None
     if (
         promise is None
         or not promise.is_open

@@ -19,6 +19,7 @@ class Target:
     channel: str
     tz: str | None  # the person's time zone; None for channels
     is_person: bool = True
+    covering_for: str | None = None  # the away owner this reminder is meant for
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,12 @@ from bot.channels.service import (
     set_value,
     values_of,
 )
+from bot.language.cadence import ParsedCadence, find_cadence
 from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import DeadlineProblem, parse_deadline
+from bot.people.away import end_away, set_away
 from bot.people.profiles import FetchUser, actor_for, get_person, set_supervisor
+from bot.promises.cadence import Series, create_cadence_promise, log_update
 from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
@@ -98,6 +101,12 @@ def _is_report_command(rest: str) -> bool:
     )
 
 
+def _is_away_command(rest: str) -> bool:
+    """`/promise away Dec 18 @sam` is a sub-command; "away" starting a promise text with a
+    deadline phrase ("away team kickoff call by Friday") rarely parses as one anyway."""
+    return bool(rest.strip())
+
+
 def _need_id(word: str | None, usage: str) -> int:
     promise_id = parse_promise_id(word or "")
     if promise_id is None:
@@ -162,9 +171,18 @@ class CommandRunner:
             return self.channel(command, actor, rest)
         if sub == "report" and _is_report_command(rest):
             return self.report(command, actor, tz, rest)
+        if sub == "updated" and parse_promise_id(rest.split()[0] if rest else "") is not None:
+            return self.updated(command, actor, tz, rest)
+        if sub == "away" and _is_away_command(rest):
+            return self.away(command, actor, tz, rest)
+        if sub == "back" and (not rest or mention(rest.split()[0]) is not None):
+            return self.back(command, actor, rest)
         return self.record(command, actor, tz, text)
 
     def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
+        cadence = find_cadence(text, now=self.now, tz=tz)
+        if cadence is not None:
+            return self.record_cadence(command, actor, tz, text, cadence)
         parsed = parse_deadline(text, now=self.now, tz=tz)
         if parsed.problem is not None or parsed.deadline is None:
             problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
@@ -197,6 +215,139 @@ class CommandRunner:
         return Reply(
             blocks.promise_recorded(promise, tz, self.now, created=created),
             home_for=(command.team_id, [promise.owner_id]),
+        )
+
+    def record_cadence(
+        self, command: CommandInput, actor: Actor, tz: str, text: str, cadence: ParsedCadence
+    ) -> Reply:
+        if cadence.problem is not None:
+            return Reply(blocks.cadence_problem(text, cadence.problem.value))
+        if len(cadence.description) > MAX_DESCRIPTION:
+            return Reply(blocks.too_long(text))
+        counterpart = find_counterpart(cadence.description)
+        promise, created = create_cadence_promise(
+            self.session,
+            team_id=command.team_id,
+            owner_id=actor.user_id,
+            created_by=actor.user_id,
+            description=cadence.description,
+            series=Series(cadence.rhythm, cadence.ends_at, cadence.end_event),
+            tz=tz,
+            now=self.now,
+            timing=timing_for_channel(
+                self.session, command.team_id, command.channel_id, self.timing
+            ),
+            counterpart=counterpart.name,
+            counterpart_kind=counterpart_kind_for(
+                self.session,
+                command.team_id,
+                command.channel_id,
+                counterpart.kind.value if counterpart.kind else None,
+            ),
+            source_channel_id=command.channel_id,
+            request_key=f"command:{command.request_key}" if command.request_key else None,
+        )
+        return Reply(
+            blocks.cadence_recorded(promise, tz, self.now, created=created),
+            home_for=(command.team_id, [promise.owner_id]),
+        )
+
+    def updated(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
+        """`/promise updated <id> [note]`: an update for the current check-in."""
+        word, _, note = rest.partition(" ")
+        promise_id = _need_id(word, "/promise updated <id> [note]")
+        source = get_promise(self.session, command.team_id, promise_id).source_channel_id
+        promise, outcome = log_update(
+            self.session,
+            team_id=command.team_id,
+            promise_id=promise_id,
+            actor=actor,
+            note=note,
+            now=self.now,
+            timing=timing_for_channel(self.session, command.team_id, source, self.timing),
+        )
+        message = blocks.check_in_logged(promise, tz, outcome)
+        message.pop("replace_original", None)
+        return Reply(
+            message,
+            changed=(promise.team_id, promise.id),
+            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
+        )
+
+    def _someone(
+        self, command: CommandInput, actor: Actor, words: list[str]
+    ) -> tuple[str, list[str]]:
+        """`@rep ...` (supervisors for their reports, admins for anyone) or the actor."""
+        who = mention(words[0]) if words else None
+        if who is None or who == actor.user_id:
+            return actor.user_id, words[1:] if who else words
+        if not (
+            actor.is_admin or supervisor_of(self.session, command.team_id, who) == actor.user_id
+        ):
+            raise NotAllowed(
+                f"Only <@{who}>'s supervisor or an admin can set their away; "
+                "you can set your own with `/promise away <until> [@cover]`."
+            )
+        return who, words[1:]
+
+    def away(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
+        """`/promise away [@rep] <until> [@cover]`."""
+        usage = "`/promise away <until> [@cover]`, e.g. `/promise away Dec 18 @sam`"
+        user_id, words = self._someone(command, actor, rest.split())
+        cover = mention(words[-1]) if words else None
+        if cover is not None:
+            words = words[:-1]
+        when = " ".join(words)
+        if not when:
+            raise InvalidInput(f"Until when? Usage: {usage}.")
+        parsed = parse_deadline(f"until {when}", now=self.now, tz=tz)
+        if parsed.deadline is None or len(parsed.description.strip()) > 2:
+            raise InvalidInput(f"I couldn't tell when you'll be back from “{when[:100]}”. {usage}.")
+        if parsed.problem is not None:
+            raise InvalidInput("That's already in the past. Until when?")
+        if cover is not None and not self._can_receive(cover):
+            raise InvalidInput(
+                f"I can't send reminders to <@{cover}> (a bot, or not an active member), so "
+                "they can't cover. Pick an active colleague."
+            )
+        away = set_away(
+            self.session,
+            team_id=command.team_id,
+            user_id=user_id,
+            until=parsed.deadline,
+            cover_id=cover,
+            set_by=actor.user_id,
+            now=self.now,
+        )
+        own = user_id == actor.user_id
+        reply = Reply(
+            blocks.away_set(user_id, away.ends_at, away.cover_id, tz, own=own),
+            home_for=(command.team_id, [user_id, actor.user_id]),
+        )
+        return reply
+
+    def _can_receive(self, user_id: str) -> bool:
+        """An active, human member of this workspace (Slack refuses DMs to bots and
+        deactivated users)."""
+        if self.fetch is None:
+            return True
+        try:
+            user = self.fetch(user_id)
+        except Exception:  # noqa: BLE001 - Slack down: don't block the away on it
+            return True
+        return user is not None and not user.get("deleted") and not user.get("is_bot")
+
+    def back(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
+        """`/promise back [@rep]`: the away ends now."""
+        user_id, _ = self._someone(command, actor, rest.split())
+        away = end_away(self.session, team_id=command.team_id, user_id=user_id, now=self.now)
+        own = user_id == actor.user_id
+        if away is None:
+            who = "You aren't" if own else f"<@{user_id}> isn't"
+            return Reply(blocks.text_message(f"{who} away in Kept; nothing changed."))
+        return Reply(
+            blocks.away_ended(user_id, own=own),
+            home_for=(command.team_id, [user_id, actor.user_id]),
         )
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:

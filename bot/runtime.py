@@ -35,6 +35,8 @@ class Runtime:
     clock: Callable[[], datetime] = field(default=utc_now)
     # (team, user) -> when their profile was fetched, as last seen fresh by this process
     _fresh: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
+    # (team, user) -> when this process last read their Slack status (away detection)
+    status_checked: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(

@@ -608,6 +608,7 @@ def prepare_wave(
     """Prepare claimed rows in one transaction (each row in its own savepoint, so one bad
     row leaves the others alone; it stays claimed and is retried when its lease runs out)."""
     _warm_recipients(runtime, ids)
+    _sync_away_statuses(runtime, ids)
     ready: list[Outgoing] = []
     with runtime.sessions.begin() as session:
         now = runtime.now()
@@ -663,6 +664,40 @@ def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
     people = {(team, user) for team, owner, lead in pairs for user in (owner, lead) if user}
     for team_id, user_id in sorted(people):
         runtime.warm_person(team_id, user_id)
+
+
+STATUS_FRESH_FOR = timedelta(minutes=5)
+
+
+def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
+    """Read the Slack status of the owners about to get a heads-up or nudge (users.profile.get,
+    no transaction open meanwhile): an out-of-office status makes them away until it expires,
+    so the reminder goes to their cover. Checked at most every few minutes per person."""
+    from bot.people.away import sync_status
+    from bot.slack.client import fetch_profile
+
+    with runtime.readers() as session:
+        owners = set(
+            session.execute(
+                select(Promise.team_id, Promise.owner_id)
+                .join(Delivery, Delivery.promise_id == Promise.id)
+                .where(
+                    Delivery.id.in_(ids),
+                    Delivery.step.in_([Step.HEADS_UP.value, Step.NUDGE.value]),
+                )
+            ).all()
+        )
+    now = runtime.now()
+    for team_id, owner_id in sorted(owners):
+        checked = runtime.status_checked.get((team_id, owner_id))
+        if checked is not None and abs(now - checked) < STATUS_FRESH_FOR:
+            continue
+        profile = fetch_profile(runtime.client, owner_id)
+        runtime.status_checked[(team_id, owner_id)] = now
+        if profile is None:
+            continue
+        with runtime.sessions.begin() as session:
+            sync_status(session, team_id, owner_id, profile, now)
 
 
 def find_posted(

@@ -33,9 +33,11 @@ SKIP_CHECK_IN = "checkin_skip"
 NEW_RHYTHM = "checkin_new_rhythm"
 DONE_FOR_GOOD = "checkin_done_for_good"
 UPDATED_VIEW = "checkin_updated"
+BACK = "away_back"
 NEW_RHYTHM_VIEW = "checkin_new_rhythm"
 
 __all__ = [
+    "BACK",
     "DONE_FOR_GOOD",
     "NEW_RHYTHM",
     "NEW_RHYTHM_VIEW",
@@ -52,6 +54,7 @@ __all__ = [
     "check_in_logged",
     "check_in_nudge",
     "covering",
+    "info_view",
     "new_rhythm_form",
     "return_summary",
     "rhythm_line",
@@ -265,6 +268,16 @@ def new_rhythm_form(promise: Promise) -> dict[str, Any]:
         },
     ]
     return _modal(NEW_RHYTHM_VIEW, "New rhythm", "Save", promise.id, blocks)
+
+
+def info_view(title: str, text: str) -> dict[str, Any]:
+    """What a check-in form turns into once it is saved."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title[:24]},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(_truncate(text, 2900))],
+    }
 
 
 # ------------------------------------------------------------------------------- away

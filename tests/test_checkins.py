@@ -1,0 +1,140 @@
+"""Cadence promises through the real surfaces (SPEC §2.4): signed /promise commands, the
+scheduler against the fake Slack, both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.store.models import Delivery, Promise, PromiseEvent, Status
+from scheduler.delivery import run_pass
+from tests.conftest import LEAD, OWNER, BotServer, Clock, make_runtime, message_text
+from tests.test_scheduler import key_counts, kept_messages, supervise
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def la(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LA).astimezone(UTC)
+
+
+def only_promise(bot: BotServer) -> Promise:
+    with bot.runtime.readers() as session:
+        promises = list(session.scalars(select(Promise)))
+    assert len(promises) == 1
+    return promises[0]
+
+
+def check_in_dms(bot: BotServer, user: str = OWNER) -> list[str]:
+    """The check-in nudges posted to `user`, in order, as their text."""
+    return [
+        message_text(m) for m in bot.fake.messages_to(user) if "Check-in time" in str(m.get("text"))
+    ]
+
+
+def outcomes(bot: BotServer, promise_id: int) -> list[tuple[int, str]]:
+    with bot.runtime.readers() as session:
+        events = session.scalars(
+            select(PromiseEvent)
+            .where(PromiseEvent.promise_id == promise_id, PromiseEvent.kind == "check_in")
+            .order_by(PromiseEvent.id)
+        )
+        return [(e.detail["number"], e.detail["outcome"]) for e in events]
+
+
+def tick(bot: BotServer, clock: Clock, moment: datetime) -> None:
+    clock.set(moment)
+    run_pass(bot.runtime)
+
+
+def test_two_week_series_with_an_early_update_and_a_missed_check_in(
+    bot: BotServer, clock: Clock
+) -> None:
+    supervise(bot.runtime)
+    reply = bot.command("stay in touch with Sam (candidate) over the next two weeks")
+    text = message_text(reply)
+    assert "every 3 working days" in text
+    assert "next check-in Mon 30 Nov, 17:00 PST" in text
+    promise = only_promise(bot)
+
+    # Mon 30 Nov, 09:30: an update logged early counts for today's check-in and moves the next
+    clock.set(la(2026, 11, 30, 9, 30))
+    logged = message_text(bot.command(f"updated {promise.id} told Sam the panel is Thursday"))
+    assert "on time" in logged and "Thu 3 Dec, 17:00 PST" in logged
+    tick(bot, clock, la(2026, 11, 30, 17, 1))
+    assert check_in_dms(bot) == []  # nothing due: the update counted
+
+    # Thu 3 Dec 17:00: nothing logged -> nudged with the check-in buttons
+    tick(bot, clock, la(2026, 12, 3, 17, 0))
+    dms = check_in_dms(bot)
+    assert len(dms) == 1 and "Updated them" in dms[0] and "Skip this one" in dms[0]
+    # a day later, still nothing: escalated to the supervisor, once
+    tick(bot, clock, la(2026, 12, 4, 17, 0))
+    tick(bot, clock, la(2026, 12, 4, 17, 5))
+    escalations = [m for m in bot.fake.messages_to(LEAD) if "overdue" in str(m.get("text"))]
+    assert len(escalations) == 1
+    # Tue 8 Dec 17:00: the next check-in comes; the missed one is counted, a new nudge goes out
+    tick(bot, clock, la(2026, 12, 8, 17, 0))
+    assert outcomes(bot, promise.id) == [(1, "on_time"), (2, "missed")]
+    assert len(check_in_dms(bot)) == 2
+
+    # a restart (a second runtime on the same database) sends nothing twice
+    tick(bot, clock, la(2026, 12, 8, 17, 1))
+    run_pass(make_runtime(bot.runtime))
+    assert all(n == 1 for n in key_counts(bot.fake).values()), key_counts(bot.fake)
+
+    # the last check-in logged: the series is complete and kept
+    clock.set(la(2026, 12, 8, 17, 30))
+    logged = message_text(bot.command(f"updated {promise.id}"))
+    assert "last check-in" in logged
+    assert only_promise(bot).status == Status.KEPT.value
+    tick(bot, clock, la(2026, 12, 20, 17, 0))
+    assert len(check_in_dms(bot)) == 2
+    # the sequence as the fake Slack stored it, for the report
+    for key, messages in sorted(kept_messages(bot.fake).items()):
+        print(key, "->", messages[0]["channel"], "|", messages[0]["text"][:110])
+
+
+def test_check_ins_fall_on_working_days_across_dst(bot: BotServer, clock: Clock) -> None:
+    clock.set(la(2026, 10, 27, 10))  # Tue 27 Oct; summer time ends Sun 1 Nov
+    bot.command("stay in touch with Sam over the next two weeks")
+    promise = only_promise(bot)
+    seen: list[str] = []
+    for moment in (la(2026, 10, 30, 17), la(2026, 11, 4, 17), la(2026, 11, 9, 17)):
+        tick(bot, clock, moment)
+        with bot.runtime.readers() as session:
+            current = session.get(Promise, promise.id)
+            assert current is not None
+            seen.append(current.deadline.astimezone(LA).strftime("%a %d %b %H:%M %Z"))
+    assert seen == ["Fri 30 Oct 17:00 PDT", "Wed 04 Nov 17:00 PST", "Mon 09 Nov 17:00 PST"]
+    assert len(check_in_dms(bot)) == 3
+    assert outcomes(bot, promise.id) == [(1, "missed"), (2, "missed")]
+
+
+def test_closing_ends_the_series(bot: BotServer, clock: Clock) -> None:
+    bot.command("keep Acme posted every Friday until the outage is fixed")
+    promise = only_promise(bot)
+    tick(bot, clock, la(2026, 11, 27, 17))
+    assert len(check_in_dms(bot)) == 1
+    bot.command(f"done {promise.id}")
+    bot.settle()
+    for day in (4, 11, 18):
+        tick(bot, clock, la(2026, 12, day, 17, 1))
+    # the one check-in sent, now rewritten with the outcome; nothing after it
+    assert [k for k in key_counts(bot.fake) if k.endswith(":nudge")] == [
+        f"promise:{promise.id}:v1:nudge"
+    ]
+    with bot.runtime.readers() as session:
+        pending = session.scalars(
+            select(Delivery).where(Delivery.promise_id == promise.id, Delivery.status == "pending")
+        ).all()
+    assert pending == []
+
+
+def test_a_single_deadline_update_is_refused_kindly(bot: BotServer) -> None:
+    bot.command("send Acme the revised quote by tomorrow")
+    promise = only_promise(bot)
+    reply = message_text(bot.command(f"updated {promise.id}"))
+    assert "one deadline" in reply and "Traceback" not in reply

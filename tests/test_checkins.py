@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.store.models import Delivery, Promise, PromiseEvent, Status
 from scheduler.delivery import run_pass
 from tests.conftest import LEAD, OWNER, BotServer, Clock, make_runtime, message_text
-from tests.test_scheduler import key_counts, kept_messages, supervise
+from tests.test_scheduler import kept_messages, key_counts, supervise
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -138,3 +138,9 @@ def test_a_single_deadline_update_is_refused_kindly(bot: BotServer) -> None:
     promise = only_promise(bot)
     reply = message_text(bot.command(f"updated {promise.id}"))
     assert "one deadline" in reply and "Traceback" not in reply
+
+
+def test_list_shows_the_next_check_in(bot: BotServer) -> None:
+    bot.command("keep Acme posted every Friday until Dec 18")
+    listed = message_text(bot.command("list"))
+    assert "next check-in Fri 27 Nov, 17:00 PST" in listed

@@ -178,6 +178,7 @@ def sample_messages() -> list[Any]:
         mine=[promise],
         is_admin=True,
         channels=[ChannelSetting(team_id="T", channel_id="C1", escalation_channel_id="C2")],
+        away=(now + timedelta(days=3), "U2"),
     )
     return [
         blocks.promise_recorded(promise, "UTC", now),
@@ -193,6 +194,9 @@ def sample_messages() -> list[Any]:
         blocks.new_date_form(promise),
         blocks.hand_off_form(promise),
         blocks.couldnt_keep_form(promise),
+        blocks.check_in_nudge(promise, "UTC", now),
+        blocks.updated_form(promise, "UTC"),
+        blocks.new_rhythm_form(promise),
     ]
 
 

@@ -42,6 +42,9 @@ class HomeData:
     is_admin: bool = False
     supervisors: list[tuple[str, str]] = field(default_factory=list)
     channels: list[ChannelSetting] = field(default_factory=list)
+    # (until, cover) while this person is away; the away people of their team (with covers)
+    away: tuple[datetime | None, str | None] | None = None
+    team_away: list[tuple[str, datetime | None, str | None]] = field(default_factory=list)
 
 
 def record_of(
@@ -100,6 +103,15 @@ def home_data(
     data.mine = open_promises(session, team_id, [user_id], now, limit=20)
     data.record = record_of(session, team_id, user_id, now)
     data.team = team_lines(session, team_id, user_id, now)
+    from bot.people.away import active_away, away_people, cover_of
+
+    mine = active_away(session, team_id, user_id, now)
+    if mine is not None:
+        data.away = (mine.ends_at, cover_of(session, team_id, user_id, now))
+    data.team_away = [
+        (a.user_id, a.ends_at, a.cover_id or user_id)
+        for a in away_people(session, team_id, [line.user_id for line in data.team], now)
+    ]
     if is_admin:
         data.supervisors = [
             (p.user_id, p.supervisor_id or "") for p in supervisor_pairs(session, team_id)[:100]

@@ -79,7 +79,10 @@ def promise_line(promise: Promise, tz: str, now: datetime) -> str:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
         parts.append(_escape(promise.counterpart) + (f" ({kind})" if kind else ""))
     when = format_deadline(promise.deadline, tz)
-    if promise.is_open and promise.deadline <= now:
+    if promise.is_open and promise.is_cadence:
+        late = promise.deadline <= now
+        parts.append(f":repeat: {'check-in overdue since' if late else 'next check-in'} {when}")
+    elif promise.is_open and promise.deadline <= now:
         parts.append(
             f":warning: overdue by {describe_span(now - promise.deadline)} (was due {when})"
         )

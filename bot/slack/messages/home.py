@@ -30,6 +30,7 @@ def home_view(data: Any) -> dict[str, Any]:
             f"{r.kept_late} kept late · {r.broken} broken"
         )
     )
+    view_blocks += _away_blocks(data)
     if data.team:
         view_blocks += [{"type": "divider"}, _header("Your team")]
         for line in data.team:
@@ -75,3 +76,22 @@ def home_view(data: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- channel settings
+
+
+def _away_blocks(data: Any) -> list[Block]:
+    """You're away (with an I'm back button); who in your team is away, and who covers."""
+    from bot.language.deadlines import format_deadline
+    from bot.slack.messages.base import actions, button
+    from bot.slack.messages.cadence import BACK
+
+    found: list[Block] = []
+    if data.away is not None:
+        until, cover = data.away
+        when = f"until {format_deadline(until, data.tz)}" if until else "until you're back"
+        who = f"<@{cover}> covers" if cover else "nobody covers (no supervisor set)"
+        found.append(section(f":palm_tree: You're away {when}; {who}."))
+        found.append(actions(button("I'm back", BACK, "back")))
+    for user_id, until, cover in data.team_away:
+        when = f"until {format_deadline(until, data.tz)}" if until else "until they're back"
+        found.append(section(f":palm_tree: <@{user_id}> is away {when} — <@{cover}> covers."))
+    return found

@@ -101,29 +101,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         loop = SchedulerLoop(runtime, health=health)
         loop.start()
-    try:
-        if settings.socket_mode:
-            from bot.app import socket_mode_handler
+    stop_scheduler = loop.stop if loop is not None else (lambda: None)
+    if settings.socket_mode:
+        from bot.app import run_socket_mode
 
-            log.info("Kept is running in Socket Mode")
-            socket_mode_handler(app, runtime).start()
-        else:
-            import waitress
+        log.info("Kept is running in Socket Mode")
+        run_socket_mode(app, runtime, health, on_drained=stop_scheduler)
+    else:
+        from bot.slack.server import serve
 
-            port = args.port or settings.port
-            log.info("Kept is listening on http://%s:%s/slack/events", args.host, port)
-            waitress.serve(
-                KeptWSGI(app, runtime, health),
-                host=args.host,
-                port=port,
-                threads=settings.http_threads,
-                ident="kept",
-                channel_timeout=30,
-                connection_limit=1000,
-            )
-    finally:
-        if loop is not None:
-            loop.stop()
+        port = args.port if args.port is not None else settings.port
+        serve(
+            KeptWSGI(app, runtime, health),
+            host=args.host,
+            port=port,
+            threads=settings.http_threads,
+            on_drained=stop_scheduler,
+            announce=lambda bound: log.info(
+                "Kept is listening on http://%s:%s/slack/events", args.host, bound
+            ),
+        )
     return 0
 
 
@@ -134,16 +131,25 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
 
     runtime = Runtime.build(_settings())
     migrate(runtime.engine)
+    from bot.slack.lifecycle import on_stop_signals
+
     loop = SchedulerLoop(runtime)
-    log.info("Kept scheduler is running (tick %ss)", runtime.settings.tick_seconds)
+    log.info("Kept scheduler is running (looks at least every %ss)", runtime.settings.tick_seconds)
+
+    def stop(reason: str) -> None:
+        log.info("%s: stopping after the pass under way", reason)
+        loop.stop()
+
+    on_stop_signals(stop)
     loop.run_forever()
+    log.info("stopped")
     return 0
 
 
 def cmd_tick(_args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
     from bot.store.migrate import migrate
-    from scheduler.delivery import plan_weekly_digests, run_pass
+    from scheduler.passes import plan_weekly_digests, run_pass
 
     runtime = Runtime.build(_settings())
     migrate(runtime.engine)

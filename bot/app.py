@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.runtime import Runtime
+from bot.slack.web import HealthState
 
 log = logging.getLogger("kept")
 T = TypeVar("T")
@@ -23,9 +24,9 @@ MAX_PENDING_WORK = 1000
 
 
 class BoundedExecutor(ThreadPoolExecutor):
-    """The pool that runs the work after each ack. At most `max_pending` jobs wait or run;
-    past that, submitting waits, so an overloaded bot acknowledges Slack later (backpressure)
-    instead of queueing without bound and answering after the response URL has expired."""
+    """The pool that runs what follows an ack (opening a form, answering on a response URL).
+    At most `max_pending` jobs wait or run; past that, submitting waits (backpressure)
+    instead of queueing without bound."""
 
     def __init__(self, max_workers: int, *, max_pending: int) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="kept-listener")
@@ -51,7 +52,7 @@ class _QuietTokenNotice(logging.Filter):
 
 
 def create_app(runtime: Runtime) -> App:
-    from handlers import actions, commands, home, reminders, shortcuts, views
+    from handlers import actions, commands, home, shortcuts, views
 
     bolt_log = logging.getLogger("kept.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
@@ -60,10 +61,11 @@ def create_app(runtime: Runtime) -> App:
         client=runtime.client,
         signing_secret=runtime.settings.slack_signing_secret,
         token_verification_enabled=False,
-        # ack() runs in the request thread; the work after it runs as lazy listeners
+        # the listener runs (and commits) before Slack gets its answer: acknowledged means
+        # stored, and a slash command's reply travels in the acknowledgement itself
         process_before_response=True,
         logger=bolt_log,
-        # the work after ack() (database, replies) runs here
+        # what needs Slack's own answer after the ack (views.open, response URLs) runs here
         listener_executor=BoundedExecutor(
             max(8, runtime.settings.http_threads), max_pending=MAX_PENDING_WORK
         ),
@@ -71,7 +73,6 @@ def create_app(runtime: Runtime) -> App:
     commands.register(app, runtime)
     actions.register(app, runtime)
     views.register(app, runtime)
-    reminders.register(app, runtime)
     shortcuts.register(app, runtime)
     home.register(app, runtime)
     return app
@@ -85,3 +86,42 @@ def socket_mode_handler(app: App, runtime: Runtime) -> SocketModeHandler:
     if not runtime.settings.slack_app_token:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
     return SocketModeHandler(app, runtime.settings.slack_app_token)
+
+
+def run_socket_mode(
+    app: App, runtime: Runtime, health: HealthState, *, on_drained: Callable[[], None]
+) -> None:
+    """Connect out to Slack and serve until SIGTERM/SIGINT; then take no new envelope (Slack
+    redelivers what is not acknowledged), finish those in flight (their acks go out), stop
+    the scheduler and disconnect."""
+    from bot.slack.lifecycle import STOP_WITHIN, on_stop_signals
+
+    requests = health.requests
+
+    @app.middleware
+    def count_in_flight(next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+        if not requests.enter():
+            return None  # stopping: not acknowledged, so Slack delivers it again
+        try:
+            return next()
+        finally:
+            requests.leave()
+
+    handler = socket_mode_handler(app, runtime)
+    handler.connect()
+    stopped = threading.Event()
+
+    def finish(reason: str) -> None:
+        log.info("%s: stopping; finishing %s envelope(s) in flight", reason, requests.in_flight)
+        requests.drain(STOP_WITHIN - 3)
+        on_drained()
+        handler.close()
+        stopped.set()
+
+    def stop(reason: str) -> None:
+        if not requests.draining:
+            requests.draining = True
+            threading.Thread(target=finish, args=(reason,), daemon=True).start()
+
+    on_stop_signals(stop)
+    stopped.wait()

@@ -136,6 +136,11 @@ def actor_for(
 ) -> tuple[Actor, str]:
     """(Actor, time zone) for someone acting in Slack."""
     person = get_person(session, team_id, user_id, fetch=fetch, now=now)
+    return actor_from(person, user_id, admins)
+
+
+def actor_from(person: Person | None, user_id: str, admins: Iterable[str]) -> tuple[Actor, str]:
+    """(Actor, time zone) from the person's cached profile and the configured admins."""
     admin_list = set(admins)
     is_admin = (
         user_id in admin_list

@@ -6,16 +6,14 @@ Slack-free: the handler passes plain values and carries out the returned Reply.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.channels.service import (
     channel_ref,
     clear_values,
-    counterpart_kind_for,
     get_setting,
     is_channel_id,
     key_name,
@@ -23,26 +21,22 @@ from bot.channels.service import (
     set_value,
     values_of,
 )
-from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import DeadlineProblem, parse_deadline
-from bot.people.profiles import FetchUser, actor_for, get_person, set_supervisor
+from bot.people.profiles import FetchUser, get_person, set_supervisor
+from bot.promises import flows
+from bot.promises.flows import acting
 from bot.promises.service import (
-    MAX_DESCRIPTION,
     Actor,
     InvalidInput,
     NotAllowed,
     can_view_owner,
-    close_promise,
-    create_promise,
-    extend_promise,
-    get_promise,
-    hand_off,
     open_promises,
     parse_promise_id,
     reports_of,
     supervisor_of,
 )
-from bot.promises.steps import Timing, timing_for_channel
+from bot.promises.steps import Timing
+from bot.reply import Reply
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
 from bot.store.models import Status
@@ -51,22 +45,13 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_TEXT = 12000
 
 
-@dataclass
-class Reply:
-    message: dict[str, Any] | None = None
-    open_view: dict[str, Any] | None = None
-    direct_messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    changed: tuple[str, int] | None = None  # (team id, promise id) whose reminders to refresh
-    home_for: tuple[str, list[str]] | None = None  # (team id, users whose App Home to refresh)
-
-
 @dataclass(frozen=True)
 class CommandInput:
     team_id: str
     user_id: str
     channel_id: str | None
     text: str
-    request_key: str | None  # Slack's trigger_id: the same for a retried request
+    request_key: str | None  # the request's idempotency key (bot.once.command_key)
 
 
 def mention(word: str) -> str | None:
@@ -133,7 +118,7 @@ class CommandRunner:
         text = command.text.strip()
         if len(text) > MAX_COMMAND_TEXT:
             return Reply(blocks.too_long(text))
-        actor, tz = actor_for(
+        self.who = acting(
             self.session,
             command.team_id,
             command.user_id,
@@ -141,6 +126,7 @@ class CommandRunner:
             admins=self.admins,
             now=self.now,
         )
+        actor, tz = self.who.actor, self.who.tz
         word, _, rest = text.partition(" ")
         sub = word.lower()
         rest = rest.strip()
@@ -165,38 +151,13 @@ class CommandRunner:
         return self.record(command, actor, tz, text)
 
     def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
-        parsed = parse_deadline(text, now=self.now, tz=tz)
-        if parsed.problem is not None or parsed.deadline is None:
-            problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
-            return Reply(blocks.deadline_problem(text, problem, parsed.deadline, tz))
-        description = parsed.description or text
-        if len(description) > MAX_DESCRIPTION:
-            return Reply(blocks.too_long(text))
-        counterpart = find_counterpart(description)
-        promise, created = create_promise(
+        return flows.record(
             self.session,
-            team_id=command.team_id,
-            owner_id=actor.user_id,
-            created_by=actor.user_id,
-            description=description,
-            deadline=parsed.deadline,
-            now=self.now,
-            timing=timing_for_channel(
-                self.session, command.team_id, command.channel_id, self.timing
-            ),
-            counterpart=counterpart.name,
-            counterpart_kind=counterpart_kind_for(
-                self.session,
-                command.team_id,
-                command.channel_id,
-                counterpart.kind.value if counterpart.kind else None,
-            ),
-            source_channel_id=command.channel_id,
-            request_key=f"command:{command.request_key}" if command.request_key else None,
-        )
-        return Reply(
-            blocks.promise_recorded(promise, tz, self.now, created=created),
-            home_for=(command.team_id, [promise.owner_id]),
+            self.who,
+            text=text,
+            channel_id=command.channel_id,
+            default_timing=self.timing,
+            request_key=command.request_key,
         )
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
@@ -248,23 +209,9 @@ class CommandRunner:
         }[outcome]
         word, _, note = rest.partition(" ")
         promise_id = _need_id(word, usage)
-        promise = close_promise(
-            self.session,
-            team_id=command.team_id,
-            promise_id=promise_id,
-            actor=actor,
-            outcome=outcome,
-            note=note,
-            now=self.now,
+        return flows.close(
+            self.session, self.who, promise_id=promise_id, outcome=outcome, note=note
         )
-        reply = Reply(
-            blocks.promise_closed(promise, tz),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
-        )
-        if promise.owner_id != actor.user_id:
-            reply.direct_messages.append((promise.owner_id, blocks.promise_closed(promise, tz)))
-        return reply
 
     def extend(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         usage = "/promise extend <id> <when> [note]"
@@ -283,21 +230,13 @@ class CommandRunner:
             )
         if parsed.problem is DeadlineProblem.PAST:
             raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
-        source = get_promise(self.session, command.team_id, promise_id).source_channel_id
-        promise = extend_promise(
+        return flows.extend(
             self.session,
-            team_id=command.team_id,
+            self.who,
             promise_id=promise_id,
-            actor=actor,
             new_deadline=parsed.deadline,
             note=parsed.description or None,
-            now=self.now,
-            timing=timing_for_channel(self.session, command.team_id, source, self.timing),
-        )
-        return Reply(
-            blocks.promise_extended(promise, tz),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
+            default_timing=self.timing,
         )
 
     def handoff(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
@@ -312,23 +251,9 @@ class CommandRunner:
         )
         if person is None or person.is_deleted:
             raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
-        promise, previous = hand_off(
-            self.session,
-            team_id=command.team_id,
-            promise_id=promise_id,
-            actor=actor,
-            new_owner_id=new_owner,
-            now=self.now,
+        return flows.hand_over(
+            self.session, self.who, promise_id=promise_id, new_owner_id=new_owner
         )
-        reply = Reply(
-            blocks.promise_handed_off(promise, previous),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, previous, actor.user_id]),
-        )
-        reply.direct_messages.append(
-            (new_owner, blocks.handoff_notice(promise, actor.user_id, person.tz or "UTC", self.now))
-        )
-        return reply
 
     def supervisor(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
         parts = rest.split()

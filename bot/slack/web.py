@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.runtime import Runtime
+from bot.slack.lifecycle import Requests
 from bot.store.db import ping
 
 EVENTS_PATH = "/slack/events"
@@ -24,6 +25,8 @@ class HealthState:
         self.scheduler_enabled = False
         self.last_pass_at: datetime | None = None
         self.last_pass_error: str | None = None
+        # requests in flight; draining once the process is stopping (bot.slack.lifecycle)
+        self.requests = Requests()
 
 
 class KeptWSGI:
@@ -33,9 +36,12 @@ class KeptWSGI:
         self.health = health or HealthState()
 
     def healthz(self) -> tuple[str, dict[str, Any]]:
+        if self.health.requests.draining:
+            return "503 Service Unavailable", {"ok": False, "status": "draining"}
         database = ping(self.runtime.engine)
         body: dict[str, Any] = {
             "ok": database,
+            "status": "ok" if database else "database unreachable",
             "database": "reachable" if database else "unreachable",
             "scheduler": {
                 "enabled": self.health.scheduler_enabled,
@@ -51,7 +57,14 @@ class KeptWSGI:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH and method == "POST":
-            return self.slack(environ, start_response)
+            requests = self.health.requests
+            if not requests.enter():
+                # stopping: Slack retries this request, by then on a process that runs
+                return _plain(start_response, "503 Service Unavailable", b"Kept is restarting.\n")
+            try:
+                return self.slack(environ, start_response)
+            finally:
+                requests.leave()
         if path == "/healthz" and method in {"GET", "HEAD"}:
             status, body = self.healthz()
             payload = json.dumps(body).encode()
@@ -60,9 +73,16 @@ class KeptWSGI:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
             )
             return [payload]
-        payload = b"Not found. Slack posts to /slack/events; health is at /healthz.\n"
-        start_response(
+        return _plain(
+            start_response,
             "404 Not Found",
-            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))],
+            b"Not found. Slack posts to /slack/events; health is at /healthz.\n",
         )
-        return [payload]
+
+
+def _plain(start_response: StartResponse, status: str, payload: bytes) -> list[bytes]:
+    start_response(
+        status,
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -86,6 +86,10 @@ def _ping_when_idle(engine: Engine) -> None:
             raise exc.DisconnectionError(str(error)) from error
 
 
+# set in a session's info by bot.outbox when the transaction writes outbox rows
+OUTBOX_WRITTEN = "kept_outbox_written"
+
+
 class WriterGate:
     """At most `slots` write transactions at once in this process; re-entrant per thread."""
 
@@ -120,6 +124,14 @@ class Sessions:
     def __init__(self, engine: Engine, *, writers: int = 2) -> None:
         self.factory = sessionmaker(engine, expire_on_commit=False)
         self.gate = WriterGate(1 if is_sqlite(engine) else writers)
+        # called after a commit that wrote outbox rows (bot.outbox), to wake the sender
+        self.on_outbox: list[Callable[[], None]] = []
+        event.listen(self.factory, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            for wake in self.on_outbox:
+                wake()
 
     def __call__(self, **kwargs: Any) -> Session:
         return self.factory(**kwargs)

@@ -8,6 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.language.deadlines import (
+    FAR_AHEAD,
+    MAX_AHEAD,
     DeadlineProblem,
     ParsedDeadline,
     format_deadline,
@@ -368,12 +370,19 @@ def test_weak_abbreviations_need_an_intro() -> None:
     assert parse("sat with the team", tz).problem is DeadlineProblem.MISSING
 
 
-def test_dateparser_fallback_numeric_date() -> None:
+def test_numeric_date_reads_by_locale() -> None:
     tz = "America/Los_Angeles"
-    result = parse("send it by 12/03", tz)
-    assert result.phrase == "by 12/03"
-    assert result.description == "send it"
-    assert result.deadline == wall(tz, 2026, 12, 3, 17, 0)
+    now = now_in(tz)
+    us = parse_deadline("send it by 12/03", now=now, tz=tz, locale="en-US")
+    assert us.phrase == "by 12/03"
+    assert us.description == "send it"
+    assert us.deadline == wall(tz, 2026, 12, 3, 17, 0)
+    gb = parse_deadline("send it by 12/03", now=now, tz=tz, locale="en-GB")
+    assert gb.deadline == wall(tz, 2027, 3, 12, 17, 0)
+    unknown = parse_deadline("send it by 12/03", now=now, tz=tz)
+    assert unknown.problem is DeadlineProblem.UNCLEAR
+    assert unknown.deadline is None
+    assert unknown.detail is not None and "12 Mar" in unknown.detail
 
 
 def test_working_day_end_is_configurable() -> None:
@@ -443,13 +452,8 @@ def test_long_text_only_searches_the_tail() -> None:
     ],
 )
 def test_odd_inputs_do_not_raise(text: str) -> None:
-    result = parse(text, "America/Los_Angeles")
-    assert isinstance(result.description, str)
-    if result.deadline is None:
-        assert result.problem is DeadlineProblem.MISSING
-    else:
-        assert result.deadline.utcoffset() == timedelta(0)
-        assert result.phrase is not None and result.phrase in text
+    tz = "America/Los_Angeles"
+    check_result(text, now_in(tz), parse(text, tz))
 
 
 def test_emoji_and_control_characters_with_deadline() -> None:
@@ -499,16 +503,26 @@ PHRASES = st.sampled_from(
 
 
 def check_result(text: str, now: datetime, result: ParsedDeadline) -> None:
+    """A parse never returns a past deadline, or one beyond the bound, without saying so."""
     assert isinstance(result.description, str)
-    if result.deadline is None:
-        assert result.problem is DeadlineProblem.MISSING
-        assert result.phrase is None
-    else:
+    if result.problem is None:
+        assert result.deadline is not None
+        assert now < result.deadline <= now + MAX_AHEAD
+        assert result.far == (result.deadline - now > FAR_AHEAD)
+    if result.problem is DeadlineProblem.MISSING:
+        assert result.deadline is None and result.phrase is None
+    elif result.problem is not None:
+        assert result.detail
+    if result.problem in (DeadlineProblem.UNCLEAR, DeadlineProblem.IMPOSSIBLE):
+        assert result.deadline is None
+    if result.problem is DeadlineProblem.TOO_FAR:
+        assert result.deadline is None
+    if result.deadline is not None:
         assert result.deadline.tzinfo is not None
         assert result.deadline.utcoffset() == timedelta(0)
         assert result.phrase is not None and result.phrase in text
-        expected = DeadlineProblem.PAST if result.deadline <= now else None
-        assert result.problem is expected
+        if result.problem is DeadlineProblem.PAST:
+            assert result.deadline <= now
 
 
 @settings(max_examples=200, deadline=None)
@@ -544,7 +558,7 @@ def test_property_long_text(chunk: str, repeat: int, phrase: str, now: datetime)
     result = parse_deadline(text, now=now, tz="Europe/Berlin")
     check_result(text, now, result)
     if phrase:
-        assert result.deadline is not None
+        assert result.problem is not DeadlineProblem.MISSING
 
 
 def test_an_at_sign_before_the_phrase_does_not_hide_it() -> None:

@@ -221,6 +221,7 @@ _TIME_RE = (
     rf"\s+(?P<dir>past|after|to|till)\s+(?P<rh>\d{{1,2}}|{_HW})(?!\w)"
     r"(?:\s*(?P<rap>[ap])\.?m\.?(?!\w))?"
     rf"|(?P<oh>\d{{1,2}}|{_HW})\s*o['’]?\s?clock(?!\w)(?:\s*(?P<oap>[ap])\.?m\.?(?!\w))?"
+    rf"|half\s+(?P<half>{_HW}|\d{{1,2}})(?!\w|\s*(?:an?\s|hours?|days?|weeks?|months?|of\s))"
     r"|(?P<word>noon|midday|midnight|lunch\s*time|lunch))"
 )
 _EOD_RE = (
@@ -236,7 +237,7 @@ _TRAIL = re.compile(
     rf"\s*,?\s*(?:(?:at|by|before|around|until|@)\s*)?{_TIME_RE}"
     r"|\s*,?\s*(?:at|@|by|before|until|around)\s*(?P<bare>\d{1,2})(?=\s*(?:[.,;:!?)\]]|\Z))"
     rf"|\s*,?\s*(?P<eod>{_EOD_RE})(?!\w)"
-    r"|\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night|lunchtime"
+    r"|\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|arvo|evening|night|lunchtime"
     r"|first\s+thing(?:\s+in\s+the\s+morning)?)(?!\w)",
     _I,
 )
@@ -567,6 +568,8 @@ def _clock_from(m: re.Match[str]) -> _Clock | None:
         if gd["dir"].lower() in ("to", "till"):
             hour, minutes = (hour - 1) or 12, 60 - minutes
         return _with_ampm(hour, minutes, gd.get("rap"))
+    if gd.get("half") is not None:  # British "half five" = 5:30
+        return _bare(_hour_of(gd["half"]), 30)
     if gd.get("oh") is not None:
         hour = _hour_of(gd["oh"])
         return _with_ampm(hour, 0, gd.get("oap")) if 1 <= hour <= 12 else None
@@ -852,7 +855,8 @@ def _extend_day(
                 start = lead.start()
             else:
                 has_clock = any(
-                    lead[g] is not None for g in ("h", "h24", "hhmm", "rel", "oh", "word", "lbare")
+                    lead[g] is not None
+                    for g in ("h", "h24", "hhmm", "rel", "oh", "half", "word", "lbare")
                 )
                 lead_clock = _clock_from(lead) if has_clock else None
                 if lead_clock is not None or not has_clock:

@@ -34,7 +34,14 @@ from bot.language.workdays import (
     next_working_day,
     zone,
 )
-from bot.language.zones import NamedZone, ZoneMention, ambiguity, find_zones, tz_for_key
+from bot.language.zones import (
+    UNKNOWN_ZONE,
+    NamedZone,
+    ZoneMention,
+    ambiguity,
+    find_zones,
+    tz_for_key,
+)
 from bot.language.zones import warm_up as _warm_zones
 
 __all__ = [
@@ -234,7 +241,9 @@ _I = re.IGNORECASE
 
 _TIME_ONLY = re.compile(rf"(?<![\w:./$£€#-]){_TIME_RE}", _I)
 _TRAIL = re.compile(
-    rf"\s*,?\s*(?:(?:at|by|before|around|until|@)\s*)?{_TIME_RE}"
+    r"\s*,?\s*(?:between|from)\s+[\w:.]+(?:\s*[ap]\.?m\.?)?\s+(?:and|to|-)\s+"
+    r"(?P<btw>\d{1,2})(?::(?P<btwm>[0-5]\d))?(?:\s*(?P<btwap>[ap])\.?m\.?)?(?!\w)"
+    rf"|\s*,?\s*(?:(?:at|by|before|around|until|@)\s*)?{_TIME_RE}"
     r"|\s*,?\s*(?:at|@|by|before|until|around)\s*(?P<bare>\d{1,2})(?=\s*(?:[.,;:!?)\]]|\Z))"
     rf"|\s*,?\s*(?P<eod>{_EOD_RE})(?!\w)"
     r"|\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|arvo|evening|night|lunchtime"
@@ -339,7 +348,9 @@ _WEEKEND = re.compile(
     r"(?<!\w)(?P<wkp>by|before|over|during|at|on|this)\s+(?:the\s+)?weekend(?!\w)", _I
 )
 _THIS_MONTH = re.compile(
-    r"(?<!\w)(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|eom|e\.o\.m\.?)(?!\w)", _I
+    r"(?<!\w)(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|eom|e\.o\.m\.?"
+    r"|(?:the\s+)?month[-\s]end)(?!\w)",
+    _I,
 )
 _NEXT_MONTH = re.compile(r"(?<!\w)(?:(?:the\s+)?end\s+of\s+)?next\s+month(?!\w)", _I)
 _END_OF_PERIOD = re.compile(
@@ -501,6 +512,8 @@ class _Cand:
     weak: bool = False  # needs an intro word (or to be the whole text)
     span: bool = False  # relative span: needs in/within/over/..., "from now" or whole text
     zone: NamedZone | None = None
+    weekday: int | None = None  # the weekday a "Friday" phrase names
+    dated: bool = False  # a calendar date ("Dec 4", "12/4", "the 4th")
 
 
 _DayResolver = Callable[[_Clock | None], _Outcome]
@@ -573,6 +586,8 @@ def _clock_from(m: re.Match[str]) -> _Clock | None:
     if gd.get("oh") is not None:
         hour = _hour_of(gd["oh"])
         return _with_ampm(hour, 0, gd.get("oap")) if 1 <= hour <= 12 else None
+    if gd.get("btw") is not None:  # "between 2 and 4": the end of the window
+        return _with_ampm(int(gd["btw"]), int(gd["btwm"] or 0), gd.get("btwap"))
     for group in ("bare", "lbare"):
         if gd.get(group) is not None:
             return _bare(int(gd[group]))
@@ -941,7 +956,66 @@ def _span_deadline(ctx: _Ctx, n: float, unit: str) -> _Outcome:
     return ctx.now + timedelta(seconds=seconds)
 
 
-def _regex_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
+_WEEKDAY_DATE_GAP = re.compile(r"[\s,]{1,3}(?:the\s+)?")
+_OR_GAP = re.compile(r"\s*,?\s*or\s+(?:(?:by|on|before|at)\s+)?")
+
+
+def _regex_candidates(window: str, ctx: _Ctx) -> list[_Cand]:
+    """Every candidate, plus merged ones: "Friday 12/4" (the weekday checks the date) and
+    "Monday or Tuesday" (the later one)."""
+    cands = list(_single_candidates(window, ctx))
+    merged: list[_Cand] = []
+    weekdays = [c for c in cands if c.weekday is not None]
+    dates = [c for c in cands if c.dated]
+    for a in weekdays:
+        for b in dates:
+            if a.end <= b.start and _WEEKDAY_DATE_GAP.fullmatch(window, a.end, b.start):
+                merged.append(_weekday_and_date(ctx, a, b))
+    for a in cands:
+        for b in cands:
+            if (
+                a.end <= b.start
+                and not a.span
+                and not b.span
+                and _OR_GAP.fullmatch(window, a.end, b.start)
+            ):
+                merged.append(_either(ctx, a, b))
+    return cands + merged
+
+
+def _weekday_and_date(ctx: _Ctx, a: _Cand, b: _Cand) -> _Cand:
+    if b.issue is not None or b.deadline is None or a.weekday is None:
+        return replace(b, start=a.start, weekday=None, dated=False)
+    local = b.deadline.astimezone(ctx.tz).date()
+    if local.weekday() == a.weekday:
+        return replace(b, start=a.start, weekday=None, dated=False)
+    named = _FULL_WEEKDAYS[a.weekday].capitalize()
+    actual = _FULL_WEEKDAYS[local.weekday()].capitalize()
+    question = (
+        f"{local.day} {_month_name(local.month)} is a {actual}, not a {named}: "
+        "which day did you mean?"
+    )
+    return _Cand(a.start, b.end, None, issue=_Issue(DeadlineProblem.UNCLEAR, question))
+
+
+def _either(ctx: _Ctx, a: _Cand, b: _Cand) -> _Cand:
+    """ "Friday or Monday": the later of the two is the deadline ("Monday or Tuesday" said on a
+    Tuesday means the Tuesday after that Monday)."""
+    for cand in (a, b):
+        if cand.issue is not None:
+            return replace(cand, start=a.start, end=b.end, weekday=None, dated=False)
+    assert a.deadline is not None and b.deadline is not None
+    if a.weekday is not None and b.weekday is not None and b.deadline < a.deadline:
+        local = b.deadline.astimezone(ctx.tz)
+        try:
+            b = replace(b, deadline=ctx.at(local.date() + timedelta(days=7), local.time()))
+        except _OutOfRange:
+            return _Cand(a.start, b.end, None, issue=_range_issue(ctx, local.date()))
+    later = a if a.deadline >= b.deadline else b
+    return replace(later, start=a.start, end=b.end, weekday=None, dated=False, weak=False)
+
+
+def _single_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
     def day_cands(
         pattern: re.Pattern[str], make: Callable[[re.Match[str]], tuple[_DayResolver, bool] | None]
     ) -> Iterator[_Cand]:
@@ -979,13 +1053,15 @@ def _regex_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
             return (lambda _clock: problem), False
         return _date_resolver(ctx, date(year, month, day)), False
 
-    yield from day_cands(_ISO_DATE, iso_date)
+    for cand in day_cands(_ISO_DATE, iso_date):
+        yield replace(cand, dated=True)
 
     def numeric(m: re.Match[str]) -> tuple[_DayResolver, bool] | None:
         resolver = _numeric_resolver(ctx, m)
         return None if resolver is None else (resolver, False)
 
-    yield from day_cands(_NUMERIC_DATE, numeric)
+    for cand in day_cands(_NUMERIC_DATE, numeric):
+        yield replace(cand, dated=True)
 
     def month_day(m: re.Match[str]) -> tuple[_DayResolver, bool]:
         month = _MONTHS[m["mon"][:3].lower()]
@@ -993,8 +1069,9 @@ def _regex_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
         weak = m["mon"].lower() in ("may", "mar") and year is None  # "these 3 may need..."
         return _month_day_resolver(ctx, month, int(m["day"]), year), weak
 
-    yield from day_cands(_MONTH_DAY, month_day)
-    yield from day_cands(_DAY_MONTH, month_day)
+    for pattern in (_MONTH_DAY, _DAY_MONTH):
+        for cand in day_cands(pattern, month_day):
+            yield replace(cand, dated=True)
 
     def ordinal(m: re.Match[str]) -> tuple[_DayResolver, bool]:
         which = (m["which"] or "").lower()
@@ -1008,7 +1085,8 @@ def _regex_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
             return _date_resolver(ctx, date(year, month, day)), False
         return _ordinal_resolver(ctx, day), not which
 
-    yield from day_cands(_ORDINAL, ordinal)
+    for cand in day_cands(_ORDINAL, ordinal):
+        yield replace(cand, dated=True)
 
     def weekday(m: re.Match[str]) -> tuple[_DayResolver, bool]:
         name = m["wd"].lower()
@@ -1016,7 +1094,11 @@ def _regex_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
         weak = name not in _FULL_WEEKDAYS and not mod
         return _weekday_resolver(ctx, _weekday_index(name), mod == "next"), weak
 
-    yield from day_cands(_WEEKDAY, weekday)
+    for m in _WEEKDAY.finditer(window):
+        resolver, weak = weekday(m)
+        cand = _extend_day(window, m.start(), m.end(), resolver, weak, ctx)
+        if cand is not None:
+            yield replace(cand, weekday=_weekday_index(m["wd"]))
     yield from day_cands(_WEEKDAY_WEEK, lambda m: (_weekday_week_resolver(ctx, m), False))
     yield from day_cands(_RELDAY, lambda m: (_relday_resolver(ctx, m), False))
     yield from day_cands(_PAST_REF, lambda m: (_past_resolver(ctx, m), False))
@@ -1245,10 +1327,17 @@ def _zoned_candidates(
         else:
             for cand in base:
                 if _touches(window, cand, mention) and not cand.span:
-                    question = (
-                        f"{mention.label} could mean {ambiguity(mention.ambiguous or '')} time; "
-                        "write the zone another way, e.g. “3pm Asia/Kolkata” or “3pm UTC+5:30”"
-                    )
+                    if mention.ambiguous == UNKNOWN_ZONE:
+                        question = (
+                            f"which time zone is “{mention.label}”? Write it, e.g. “9am ET”, "
+                            "“9am Europe/London” or “9am UTC+1”"
+                        )
+                    else:
+                        question = (
+                            f"{mention.label} could mean {ambiguity(mention.ambiguous or '')} "
+                            "time; write the zone another way, e.g. “3pm Asia/Kolkata” or "
+                            "“3pm UTC+5:30”"
+                        )
                     issue = _Issue(DeadlineProblem.UNCLEAR, question)
                     zoned.append(_Cand(cand.start, max(cand.end, end), None, issue=issue))
                     used.add(index)

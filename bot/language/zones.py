@@ -110,6 +110,9 @@ _AMBIGUOUS: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     ),
 }
 
+# the "abbreviation" of a zone named only by whose it is ("their time", "local time")
+UNKNOWN_ZONE = "?"
+
 _SHORT_WORDS = "|".join(sorted(list(_FIXED_ABBREVIATIONS) + list(_AMBIGUOUS), key=len)[::-1])
 
 # One zone mention.  Groups: abbr, off (sign, hours, minutes), iana, city.
@@ -119,6 +122,8 @@ ZONE_RE = (
     r"(?![\w:])"
     r"|(?P<ziana>(?:[A-Za-z]+/){1,2}[A-Za-z_+\-]+[A-Za-z])(?![\w/])"
     r"|(?P<zabbr>" + _SHORT_WORDS + r")(?:\s+time)?(?!\w)"
+    r"|(?P<zthey>(?:their|his|her|your|local|the\s+(?:customer|candidate|client)['’]s)\s+time)"
+    r"(?!\w)"
     r"|(?P<zcity>[A-Za-z]+(?:[ _][A-Za-z]+)?)\s+time(?!\w))"
 )
 _ZONE_MATCH = re.compile(ZONE_RE, re.IGNORECASE)
@@ -207,6 +212,8 @@ def _mention(match: re.Match[str], owner_key: str) -> ZoneMention | None:
         sign = "-" if match.group("zsign") in ("-", "\u2212") else "+"
         key = "UTC" if hours == 0 and minutes == 0 else f"UTC{sign}{hours:02d}:{minutes:02d}"
         return ZoneMention(start, end, label, NamedZone(key, label), None, True)
+    if match.group("zthey"):  # "9am their time": whose?
+        return ZoneMention(start, end, label, None, UNKNOWN_ZONE, True)
     if match.group("ziana"):
         name = _iana_names().get(match.group("ziana").lower())
         if name is None:

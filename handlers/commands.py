@@ -36,6 +36,7 @@ def register(app: App, runtime: Runtime) -> None:
                     admins=runtime.settings.admins,
                     now=runtime.now(),
                     timing=runtime.timing(session, team_id, None),
+                    working_day=runtime.settings.working_day,
                 )
                 return runner.run(request)
 

@@ -298,6 +298,7 @@ def _prepare_digest(
         target,
         now=now,
         respect_working_hours=runtime.settings.respect_working_hours,
+        working_day=runtime.settings.working_day,
     )
     if decision.action != "send" or decision.target is None:
         _settle(delivery, decision, now, result)
@@ -363,6 +364,7 @@ def _prepare_handover(
         target,
         now=now,
         respect_working_hours=runtime.settings.respect_working_hours,
+        working_day=runtime.settings.working_day,
     )
     if decision.action != "send" or decision.target is None:
         _settle(delivery, decision, now, result)
@@ -518,6 +520,7 @@ def prepare(
             now=now,
             nudge_pending_until=pending,
             respect_working_hours=runtime.settings.respect_working_hours,
+            working_day=runtime.settings.working_day,
         )
     if decision.action != "send":
         _settle(delivery, decision, now, result)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.language.workdays import DEFAULT_WORKING_DAY, is_working_time, next_working_start
+from bot.language.workdays import (
+    DEFAULT_WORKING_DAY,
+    WorkingDay,
+    is_working_time,
+    next_working_start,
+)
 from bot.store.models import PERSONAL_STEPS, Delivery, Promise, Step
 
 # how long an escalation waits before looking again for a nudge that is due but not out yet
@@ -37,12 +42,14 @@ def decide(
     now: datetime,
     nudge_pending_until: datetime | None = None,
     respect_working_hours: bool,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> Decision:
     """Skip what is no longer needed, wait for quiet hours and for the nudge, else send.
 
     `nudge_pending_until` is set for an escalation whose nudge (same deadline) has not gone
     out yet: the moment that nudge is due. The escalation waits for it; a nudge that was
     skipped or failed for good does not hold the escalation back.
+    `working_day` is the workspace's (KEPT_HOLIDAYS): DMs wait over weekends and holidays.
     """
     if delivery.step not in PERSONAL_STEPS:  # a digest or hand-over belongs to no promise
         if promise is None or not promise.is_open:
@@ -61,11 +68,11 @@ def decide(
         respect_working_hours
         and target.is_person
         and target.tz is not None
-        and not is_working_time(now, target.tz, DEFAULT_WORKING_DAY)
+        and not is_working_time(now, target.tz, working_day)
     ):
         return Decision(
             "defer",
-            until=next_working_start(now, target.tz, DEFAULT_WORKING_DAY),
+            until=next_working_start(now, target.tz, working_day),
             why="outside the recipient's working hours",
         )
     return Decision("send", target=target)

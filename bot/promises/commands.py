@@ -6,7 +6,7 @@ Slack-free: the handler passes plain values and carries out the returned Reply.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,8 +24,9 @@ from bot.channels.service import (
     values_of,
 )
 from bot.language.counterparts import find_counterpart
-from bot.language.deadlines import DeadlineProblem, parse_deadline
-from bot.people.profiles import FetchUser, actor_for, get_person, set_supervisor
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.people.profiles import FetchUser, actor_for, get_person, locale_of, set_supervisor
 from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
@@ -37,6 +38,7 @@ from bot.promises.service import (
     extend_promise,
     get_promise,
     hand_off,
+    needs_confirmation,
     open_promises,
     parse_promise_id,
     reports_of,
@@ -121,13 +123,16 @@ class CommandRunner:
         admins: frozenset[str],
         now: datetime,
         timing: Timing,
+        working_day: WorkingDay = DEFAULT_WORKING_DAY,
     ) -> None:
-        """`timing` is the workspace default; a channel's own settings override it."""
+        """`timing` is the workspace default; a channel's own settings override it.
+        `working_day` carries the workspace's holidays (KEPT_HOLIDAYS) for deadlines."""
         self.session = session
         self.fetch = fetch
         self.admins = admins
         self.now = now
         self.timing = timing
+        self.working_day = working_day
 
     def run(self, command: CommandInput) -> Reply:
         text = command.text.strip()
@@ -164,11 +169,59 @@ class CommandRunner:
             return self.report(command, actor, tz, rest)
         return self.record(command, actor, tz, text)
 
-    def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
-        parsed = parse_deadline(text, now=self.now, tz=tz)
+    def parse(self, team_id: str, user_id: str, tz: str, text: str) -> ParsedDeadline:
+        """The deadline in `text`, read with the owner's zone, locale and working days."""
+        return parse_deadline(
+            text,
+            now=self.now,
+            tz=tz,
+            working_day=self.working_day,
+            locale=locale_of(self.session, team_id, user_id),
+        )
+
+    def confirm(self, command: CommandInput, deadline: datetime) -> Reply:
+        """The owner confirmed a deadline more than a year away: record the promise."""
+        actor, tz = actor_for(
+            self.session,
+            command.team_id,
+            command.user_id,
+            fetch=self.fetch,
+            admins=self.admins,
+            now=self.now,
+        )
+        return self.record(command, actor, tz, command.text.strip(), confirmed=deadline)
+
+    def record(
+        self,
+        command: CommandInput,
+        actor: Actor,
+        tz: str,
+        text: str,
+        *,
+        confirmed: datetime | None = None,
+    ) -> Reply:
+        parsed = self.parse(command.team_id, actor.user_id, tz, text)
+        if confirmed is not None:
+            parsed = replace(parsed, deadline=confirmed, problem=None)
         if parsed.problem is not None or parsed.deadline is None:
             problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
-            return Reply(blocks.deadline_problem(text, problem, parsed.deadline, tz))
+            return Reply(
+                blocks.deadline_problem(
+                    text,
+                    problem,
+                    parsed.deadline,
+                    tz,
+                    detail=parsed.detail,
+                    now=self.now,
+                    ignored=parsed.ignored,
+                )
+            )
+        if confirmed is None and needs_confirmation(parsed.deadline, self.now):
+            return Reply(
+                blocks.far_deadline_question(
+                    text, parsed.deadline, tz, self.now, command.channel_id
+                )
+            )
         description = parsed.description or text
         if len(description) > MAX_DESCRIPTION:
             return Reply(blocks.too_long(text))
@@ -195,7 +248,14 @@ class CommandRunner:
             request_key=f"command:{command.request_key}" if command.request_key else None,
         )
         return Reply(
-            blocks.promise_recorded(promise, tz, self.now, created=created),
+            blocks.promise_recorded(
+                promise,
+                tz,
+                self.now,
+                created=created,
+                named_zone=parsed.zone,
+                ignored=parsed.ignored,
+            ),
             home_for=(command.team_id, [promise.owner_id]),
         )
 
@@ -275,14 +335,19 @@ class CommandRunner:
                 f"Until when? Usage: `{usage}`, e.g. "
                 f"`/promise extend {promise_id} Friday 5pm waiting for legal`."
             )
-        parsed = parse_deadline(when, now=self.now, tz=tz)
+        parsed = self.parse(command.team_id, actor.user_id, tz, when)
+        if parsed.problem is DeadlineProblem.PAST:
+            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
+        if parsed.problem is not None and parsed.detail:
+            raise InvalidInput(
+                f"I can't use that new deadline: {parsed.detail}. Try e.g. "
+                f"`/promise extend {promise_id} next Tuesday 3pm`."
+            )
         if parsed.deadline is None:
             raise InvalidInput(
                 f"I couldn't find a new deadline in “{when[:200]}”. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
-        if parsed.problem is DeadlineProblem.PAST:
-            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
         source = get_promise(self.session, command.team_id, promise_id).source_channel_id
         promise = extend_promise(
             self.session,
@@ -295,7 +360,9 @@ class CommandRunner:
             timing=timing_for_channel(self.session, command.team_id, source, self.timing),
         )
         return Reply(
-            blocks.promise_extended(promise, tz),
+            blocks.promise_extended(
+                promise, tz, now=self.now, named_zone=parsed.zone, ignored=parsed.ignored
+            ),
             changed=(promise.team_id, promise.id),
             home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
         )

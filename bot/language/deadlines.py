@@ -1304,7 +1304,10 @@ def _zoned_candidates(
         return list(_regex_candidates(window, ctx)), []
     chars = list(window)
     for mention in mentions:
-        chars[mention.start : mention.end] = " " * (mention.end - mention.start)
+        start, end = mention.start, mention.end
+        if window[start - 1 : start] == "(" and window[end : end + 1] == ")":
+            start, end = start - 1, end + 1  # "5pm (ET) Friday"
+        chars[start:end] = " " * (end - start)
     masked = "".join(chars)
     base = list(_regex_candidates(masked, ctx))
     zoned: list[_Cand] = []

@@ -508,7 +508,7 @@ def check_result(text: str, now: datetime, result: ParsedDeadline) -> None:
     assert isinstance(result.description, str)
     if result.problem is None:
         assert result.deadline is not None
-        assert now < result.deadline <= now + MAX_AHEAD
+        assert result.deadline > now and result.deadline - now <= MAX_AHEAD
         assert result.far == (result.deadline - now > FAR_AHEAD)
     if result.problem is DeadlineProblem.MISSING:
         assert result.deadline is None and result.phrase is None

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.language.workdays import (
@@ -1004,14 +1005,16 @@ def _either(ctx: _Ctx, a: _Cand, b: _Cand) -> _Cand:
     for cand in (a, b):
         if cand.issue is not None:
             return replace(cand, start=a.start, end=b.end, weekday=None, dated=False)
-    assert a.deadline is not None and b.deadline is not None
-    if a.weekday is not None and b.weekday is not None and b.deadline < a.deadline:
-        local = b.deadline.astimezone(ctx.tz)
+    first, second = a.deadline, b.deadline
+    assert first is not None and second is not None
+    if a.weekday is not None and b.weekday is not None and second < first:
+        local = second.astimezone(ctx.tz)
         try:
-            b = replace(b, deadline=ctx.at(local.date() + timedelta(days=7), local.time()))
+            second = ctx.at(local.date() + timedelta(days=7), local.time())
         except _OutOfRange:
             return _Cand(a.start, b.end, None, issue=_range_issue(ctx, local.date()))
-    later = a if a.deadline >= b.deadline else b
+        b = replace(b, deadline=second)
+    later = a if first >= second else b
     return replace(later, start=a.start, end=b.end, weekday=None, dated=False, weak=False)
 
 
@@ -1042,7 +1045,7 @@ def _single_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
 
     # ISO 8601 date-times: exact instants when zoned, local wall time otherwise.
     for m in _ISO_DT.finditer(window):
-        cand = fixed(m, lambda m=m: _iso_instant(m, ctx))
+        cand = fixed(m, partial(_iso_instant, m, ctx))
         if cand is not None:
             yield cand
 
@@ -1143,17 +1146,17 @@ def _single_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
                 yield cand
 
     for m in _PART_OF_WEEK.finditer(window):
-        cand = fixed(m, lambda m=m: _part_of_week(ctx, m))
+        cand = fixed(m, partial(_part_of_week, ctx, m))
         if cand is not None:
             yield cand
 
     for m in _WEEKEND.finditer(window):
-        cand = fixed(m, lambda m=m: _weekend(ctx, m["wkp"].lower()))
+        cand = fixed(m, partial(_weekend, ctx, m["wkp"].lower()))
         if cand is not None:
             yield cand
 
     for m in _END_OF_PERIOD.finditer(window):
-        cand = fixed(m, lambda m=m: _end_of_period(ctx, m))
+        cand = fixed(m, partial(_end_of_period, ctx, m))
         if cand is not None:
             yield cand
 
@@ -1167,7 +1170,7 @@ def _single_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
 
     for m in _SPAN.finditer(window):
         n = _number(m["n1"] if m["next"] else m["n2"])
-        cand = fixed(m, lambda m=m, n=n: _span_deadline(ctx, n, m["unit"]), span=not m["fromnow"])
+        cand = fixed(m, partial(_span_deadline, ctx, n, m["unit"]), span=not m["fromnow"])
         if cand is not None:
             yield cand
 
@@ -1192,7 +1195,7 @@ def _single_candidates(window: str, ctx: _Ctx) -> Iterator[_Cand]:
         bare = _bare(int(m["bh"]), int(m["bm"] or 0))
         if bare is None:
             continue
-        cand = fixed(m, lambda bare=bare: ctx.next_working_at(bare))
+        cand = fixed(m, partial(ctx.next_working_at, bare))
         if cand is not None:
             yield replace(cand, start=m.start("bh"))
 

@@ -52,7 +52,7 @@ class _QuietTokenNotice(logging.Filter):
 
 
 def create_app(runtime: Runtime) -> App:
-    from handlers import actions, commands, home, shortcuts, views
+    from handlers import actions, commands, confirm_deadline, home, shortcuts, views
 
     bolt_log = logging.getLogger("kept.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
@@ -75,6 +75,7 @@ def create_app(runtime: Runtime) -> App:
     views.register(app, runtime)
     shortcuts.register(app, runtime)
     home.register(app, runtime)
+    confirm_deadline.register(app, runtime)
     return app
 
 

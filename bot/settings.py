@@ -11,6 +11,9 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.language.holidays import Holidays, HolidaysError, parse_holiday_codes
+from bot.language.workdays import WorkingDay
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///kept.db"
 
@@ -30,6 +33,9 @@ _UNIT_SECONDS = {
     "days": 86400,
 }
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Longest duration a setting takes (a heads-up or escalation a year out is already odd; more
+# would overflow date arithmetic near the end of the calendar).
+MAX_DURATION = timedelta(days=365)
 
 
 class SettingsError(ValueError):
@@ -42,7 +48,12 @@ def parse_duration(value: str, name: str) -> timedelta:
     if not match:
         raise SettingsError(f"{name}={value!r} is not a duration: use e.g. 90s, 30m, 24h or 2d")
     unit = (match.group(2) or "s").lower()
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[unit])
+    seconds = int(match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise SettingsError(
+            f"{name}={value.strip()[:40]!r} is too long: use at most {MAX_DURATION.days}d"
+        )
+    return timedelta(seconds=seconds)
 
 
 def parse_bool(value: str, name: str) -> bool:
@@ -91,12 +102,18 @@ class Settings:
     slack_timeout: float = 10.0
     db_writers: int = 2
     claim_lease: timedelta = timedelta(minutes=2)
+    holidays: tuple[str, ...] = ()  # KEPT_HOLIDAYS country codes, e.g. ("US",) or ("GB-ENG",)
 
     def __repr__(self) -> str:  # never print secrets
         return (
             f"Settings(database_url={_redact_url(self.database_url)!r}, port={self.port}, "
             f"slack_api_url={self.slack_api_url!r}, socket_mode={self.socket_mode})"
         )
+
+    @property
+    def working_day(self) -> WorkingDay:
+        """The workspace's working day: 09:00-17:00 Mon-Fri without its public holidays."""
+        return WorkingDay(holidays=Holidays(self.holidays))
 
     @property
     def socket_mode(self) -> bool:
@@ -153,6 +170,12 @@ class Settings:
                 "KEPT_CLAIM_LEASE must be at least twice KEPT_SLACK_TIMEOUT, "
                 "or a slow send could be taken over and sent twice"
             )
+        try:
+            holidays = parse_holiday_codes(get("KEPT_HOLIDAYS", "") or "")
+        except HolidaysError as error:
+            raise SettingsError(
+                f"KEPT_HOLIDAYS: {error}; use country codes like US, GB-ENG or DE-BY"
+            ) from None
         admins = frozenset(
             a.strip()
             for a in (get("KEPT_ADMINS", "") or "").replace(";", ",").split(",")
@@ -181,6 +204,7 @@ class Settings:
             slack_timeout=slack_timeout,
             db_writers=int(writers_text),
             claim_lease=claim_lease,
+            holidays=holidays,
         )
 
 

@@ -37,7 +37,7 @@ WORKING_ON_IT = (
 )
 # how long a request may wait for a first users.info before Kept answers "working on it":
 # Slack wants the acknowledgement within 3 seconds
-PROFILE_BUDGET = 1.5
+PROFILE_BUDGET = 1.0
 
 
 @dataclass

@@ -39,6 +39,7 @@ def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
             admins=runtime.settings.admins,
             now=runtime.now(),
             timing=runtime.default_timing(),
+            working_day=runtime.settings.working_day,
         )
         return runner.run(request)
 

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.language.workdays import DEFAULT_WORKING_DAY, is_working_time, next_working_start
+from bot.language.workdays import (
+    DEFAULT_WORKING_DAY,
+    WorkingDay,
+    is_working_time,
+    next_working_start,
+)
 from bot.store.models import Delivery, Promise, Step
 
 # how long an escalation waits before looking again for a nudge that is due but not out yet
@@ -55,12 +60,14 @@ def decide(
     now: datetime,
     nudge_pending_until: datetime | None = None,
     respect_working_hours: bool,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> Decision:
     """Wait for the nudge and for quiet hours, else send.
 
     `nudge_pending_until` is set for an escalation whose nudge (same deadline) has not gone
     out yet: the moment that nudge is due. The escalation waits for it; a nudge that was
     skipped or failed for good does not hold the escalation back.
+    `working_day` is the workspace's (KEPT_HOLIDAYS): DMs wait over weekends and holidays.
     """
     if nudge_pending_until is not None:
         until = max(now.replace(microsecond=0) + WAIT_FOR_NUDGE, nudge_pending_until)
@@ -71,11 +78,11 @@ def decide(
         respect_working_hours
         and target.is_person
         and target.tz is not None
-        and not is_working_time(now, target.tz, DEFAULT_WORKING_DAY)
+        and not is_working_time(now, target.tz, working_day)
     ):
         return Decision(
             Action.DEFER,
-            until=next_working_start(now, target.tz, DEFAULT_WORKING_DAY),
+            until=next_working_start(now, target.tz, working_day),
             why="outside the recipient's working hours",
         )
     return Decision(Action.SEND, target=target)

@@ -365,6 +365,7 @@ def prepare(
         now=now,
         nudge_pending_until=pending,
         respect_working_hours=runtime.settings.respect_working_hours and kind.quiet_hours,
+        working_day=runtime.settings.working_day,
     )
     if decision.action is not Action.SEND or decision.target is None:
         _settle(delivery, decision, now, result)

@@ -23,10 +23,10 @@ from bot.app import create_app
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.web import KeptWSGI
-from handlers.answer import WORKING_ON_IT
-from scheduler.loop import SchedulerLoop
 from bot.store.db import normalise_url
 from bot.store.migrate import migrate
+from handlers.answer import WORKING_ON_IT
+from scheduler.loop import SchedulerLoop
 from tests.fakeslack import FakeSlack
 from tests.slackreq import Reply, post, slash_command_body
 

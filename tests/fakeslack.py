@@ -335,13 +335,16 @@ class FakeSlack:
         is_bot: bool = False,
         team_id: str | None = None,
         real_name: str | None = None,
+        locale: str = "en-US",
     ) -> None:
-        """Register a user. ``email`` defaults to ``<name>@example.com`` (not for bots)."""
+        """Register a user. ``email`` defaults to ``<name>@example.com`` (not for bots).
+        ``locale`` is returned by users.info only when asked with include_locale=true."""
         name = name or user_id.lower()
         real = real_name or name.replace(".", " ").replace("_", " ").title()
         if email is None and not is_bot:
             email = f"{name}@example.com"
         user = {
+            "locale": locale,
             "id": user_id,
             "team_id": team_id or self.team_id,
             "name": name,
@@ -621,7 +624,7 @@ class FakeSlack:
 
     def _user_view(self, user: dict[str, Any]) -> dict[str, Any]:
         label, offset = _tz_info(user["tz"])
-        out = dict(user)
+        out = {k: v for k, v in user.items() if k != "locale"}
         out["profile"] = dict(user["profile"])
         out["tz_label"] = label
         out["tz_offset"] = offset
@@ -632,7 +635,11 @@ class FakeSlack:
             user = self._users.get(str(params.get("user", "")))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": self._user_view(user)}
+        view = self._user_view(user)
+        # Slack adds the user's locale only when include_locale=true is passed
+        if str(params.get("include_locale", "")).lower() in ("true", "1"):
+            view["locale"] = user["locale"]
+        return {"ok": True, "user": view}
 
     def _users_lookup_by_email(self, params: Params) -> dict[str, Any]:
         email = str(params.get("email", "")).strip().lower()

@@ -27,6 +27,9 @@ def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
     )
     person.email = profile.get("email") or person.email
     person.tz = user.get("tz") or person.tz or "UTC"
+    locale = user.get("locale")
+    if isinstance(locale, str) and locale.strip():
+        person.locale = locale.strip()[:16]
     person.is_admin = bool(
         user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
     )
@@ -149,6 +152,12 @@ def actor_from(person: Person | None, user_id: str, admins: Iterable[str]) -> tu
     )
     tz = person.tz if person is not None and person.tz else "UTC"
     return Actor(user_id=user_id, is_admin=is_admin), tz
+
+
+def locale_of(session: Session, team_id: str, user_id: str) -> str | None:
+    """The person's cached Slack locale (None when Slack never told us)."""
+    person = find_person(session, team_id, user_id)
+    return person.locale if person is not None else None
 
 
 def set_supervisor(session: Session, team_id: str, rep_id: str, supervisor_id: str | None) -> None:

@@ -21,8 +21,9 @@ from bot.channels.service import (
     set_value,
     values_of,
 )
-from bot.language.deadlines import DeadlineProblem, parse_deadline
-from bot.people.profiles import FetchUser, get_person, set_supervisor
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.people.profiles import FetchUser, get_person, locale_of, set_supervisor
 from bot.promises import flows
 from bot.promises.flows import acting
 from bot.promises.service import (
@@ -106,13 +107,16 @@ class CommandRunner:
         admins: frozenset[str],
         now: datetime,
         timing: Timing,
+        working_day: WorkingDay = DEFAULT_WORKING_DAY,
     ) -> None:
-        """`timing` is the workspace default; a channel's own settings override it."""
+        """`timing` is the workspace default; a channel's own settings override it.
+        `working_day` carries the workspace's holidays (KEPT_HOLIDAYS) for deadlines."""
         self.session = session
         self.fetch = fetch
         self.admins = admins
         self.now = now
         self.timing = timing
+        self.working_day = working_day
 
     def run(self, command: CommandInput) -> Reply:
         text = command.text.strip()
@@ -150,11 +154,45 @@ class CommandRunner:
             return self.report(command, actor, tz, rest)
         return self.record(command, actor, tz, text)
 
-    def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
+    def parse(self, team_id: str, user_id: str, tz: str, text: str) -> ParsedDeadline:
+        """The deadline in `text`, read with the owner's zone, locale and working days."""
+        return parse_deadline(
+            text,
+            now=self.now,
+            tz=tz,
+            working_day=self.working_day,
+            locale=locale_of(self.session, team_id, user_id),
+        )
+
+    def confirm(self, command: CommandInput, deadline: datetime) -> Reply:
+        """The owner confirmed a deadline more than a year away: record the promise."""
+        self.who = acting(
+            self.session,
+            command.team_id,
+            command.user_id,
+            fetch=self.fetch,
+            admins=self.admins,
+            now=self.now,
+        )
+        return self.record(
+            command, self.who.actor, self.who.tz, command.text.strip(), confirmed=deadline
+        )
+
+    def record(
+        self,
+        command: CommandInput,
+        actor: Actor,
+        tz: str,
+        text: str,
+        *,
+        confirmed: datetime | None = None,
+    ) -> Reply:
         return flows.record(
             self.session,
             self.who,
             text=text,
+            parsed=self.parse(command.team_id, actor.user_id, tz, text),
+            confirmed=confirmed,
             channel_id=command.channel_id,
             default_timing=self.timing,
             request_key=command.request_key,
@@ -222,14 +260,19 @@ class CommandRunner:
                 f"Until when? Usage: `{usage}`, e.g. "
                 f"`/promise extend {promise_id} Friday 5pm waiting for legal`."
             )
-        parsed = parse_deadline(when, now=self.now, tz=tz)
+        parsed = self.parse(command.team_id, actor.user_id, tz, when)
+        if parsed.problem is DeadlineProblem.PAST:
+            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
+        if parsed.problem is not None and parsed.detail:
+            raise InvalidInput(
+                f"I can't use that new deadline: {parsed.detail}. Try e.g. "
+                f"`/promise extend {promise_id} next Tuesday 3pm`."
+            )
         if parsed.deadline is None:
             raise InvalidInput(
                 f"I couldn't find a new deadline in “{when[:200]}”. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
-        if parsed.problem is DeadlineProblem.PAST:
-            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
         return flows.extend(
             self.session,
             self.who,

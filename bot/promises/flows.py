@@ -9,7 +9,7 @@ because they are rows, committed with the change.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.channels.service import counterpart_kind_for
 from bot.language.counterparts import find_counterpart
-from bot.language.deadlines import DeadlineProblem, parse_deadline
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline
 from bot.people.profiles import FetchUser, actor_from, get_person
 from bot.promises.forms import FieldError, FormValues
 from bot.promises.service import (
@@ -32,6 +32,7 @@ from bot.promises.service import (
     extend_promise,
     get_promise,
     hand_off,
+    needs_confirmation,
 )
 from bot.promises.steps import Timing, timing_for_channel
 from bot.reply import Reply
@@ -94,15 +95,34 @@ def record(
     who: Acting,
     *,
     text: str,
+    parsed: ParsedDeadline,
     channel_id: str | None,
     default_timing: Timing,
     request_key: str | None,
+    confirmed: datetime | None = None,
 ) -> Reply:
-    """`/promise <what> by <when>`: a new promise owned by whoever typed it."""
-    parsed = parse_deadline(text, now=who.now, tz=who.tz)
+    """`/promise <what> by <when>`: a new promise owned by whoever typed it. A deadline Kept
+    is unsure of is asked about, never guessed; one more than a year away is confirmed first
+    (`confirmed` is the deadline the owner confirmed)."""
+    if confirmed is not None:
+        parsed = replace(parsed, deadline=confirmed, problem=None)
     if parsed.problem is not None or parsed.deadline is None:
         problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
-        return Reply(messages.deadline_problem(text, problem, parsed.deadline, who.tz))
+        return Reply(
+            messages.deadline_problem(
+                text,
+                problem,
+                parsed.deadline,
+                who.tz,
+                detail=parsed.detail,
+                now=who.now,
+                ignored=parsed.ignored,
+            )
+        )
+    if confirmed is None and needs_confirmation(parsed.deadline, who.now):
+        return Reply(
+            messages.far_deadline_question(text, parsed.deadline, who.tz, who.now, channel_id)
+        )
     description = parsed.description or text
     if len(description) > MAX_DESCRIPTION:
         return Reply(messages.too_long(text))
@@ -128,7 +148,11 @@ def record(
         request_key=request_key,
     )
     outbox.write(session, _refresh_homes(session, who, []))
-    return Reply(messages.promise_recorded(promise, who.tz, who.now))
+    return Reply(
+        messages.promise_recorded(
+            promise, who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
+        )
+    )
 
 
 def save_form(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
 from bot.promises.steps import Timing, delivery_key, plan_steps
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
 
@@ -145,6 +146,16 @@ def _check_future(deadline: datetime, now: datetime) -> None:
         raise ValueError("deadline must be timezone-aware")
     if deadline <= now:
         raise InvalidInput("That deadline is already in the past. Pick a moment still ahead.")
+    if deadline - now > MAX_AHEAD:
+        raise InvalidInput(
+            "That deadline is more than 5 years away; I only track promises up to 5 years "
+            "ahead. Pick a nearer date."
+        )
+
+
+def needs_confirmation(deadline: datetime, now: datetime) -> bool:
+    """More than a year out: ask the owner before recording (it may be a typo'd year)."""
+    return deadline - now > FAR_AHEAD
 
 
 def create_promise(

@@ -133,6 +133,8 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     tz: Mapped[str | None] = mapped_column(String(64))
+    # Slack locale ("en-US", "en-GB"): how the person writes numeric dates like 4/11
+    locale: Mapped[str | None] = mapped_column(String(16))
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
     supervisor_id: Mapped[str | None] = mapped_column(String(32))

@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 
 MAX_PENDING_WORK = 1000
+SOCKET_MODE_PING_INTERVAL = 2.0  # seconds
 
 
 class BoundedExecutor(ThreadPoolExecutor):
@@ -79,9 +80,21 @@ def create_app(runtime: Runtime) -> App:
 
 def socket_mode_handler(app: App, runtime: Runtime) -> SocketModeHandler:
     """Socket Mode: Kept connects out to Slack with SLACK_APP_TOKEN; no public URL needed.
-    The same listeners serve it; Slack's Socket Mode endpoint comes from SLACK_API_URL too."""
+    The same listeners serve it; Slack's Socket Mode endpoint comes from SLACK_API_URL too.
+
+    slack_sdk's built-in client reconnects at once on a close frame or a `disconnect` message,
+    but notices a connection cut without one only when its pings fail or go unanswered
+    (5 failed checks, or 4 intervals without a pong): with Bolt's 10 s interval that is about
+    a minute of lost commands, with `SOCKET_MODE_PING_INTERVAL` about 10 s. (websocket-client's
+    handler notices at once but opens two or three connections per reconnect, and
+    apps.connections.open is rate-limited.)"""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     if not runtime.settings.slack_app_token:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
-    return SocketModeHandler(app, runtime.settings.slack_app_token)
+    return SocketModeHandler(
+        app,
+        runtime.settings.slack_app_token,
+        logger=logging.getLogger("kept.socket_mode"),
+        ping_interval=SOCKET_MODE_PING_INTERVAL,
+    )

@@ -14,13 +14,14 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.runtime import Runtime
-from bot.slack.web import HealthState
+from bot.slack.lifecycle import Requests
 
 log = logging.getLogger("kept")
 T = TypeVar("T")
 
 
 MAX_PENDING_WORK = 1000
+SOCKET_MODE_PING_INTERVAL = 2.0  # seconds
 
 
 class BoundedExecutor(ThreadPoolExecutor):
@@ -79,50 +80,39 @@ def create_app(runtime: Runtime) -> App:
     return app
 
 
-def socket_mode_handler(app: App, runtime: Runtime) -> SocketModeHandler:
+def socket_mode_handler(
+    app: App, runtime: Runtime, requests: Requests | None = None
+) -> SocketModeHandler:
     """Socket Mode: Kept connects out to Slack with SLACK_APP_TOKEN; no public URL needed.
-    The same listeners serve it; Slack's Socket Mode endpoint comes from SLACK_API_URL too."""
+    The same listeners serve it; Slack's Socket Mode endpoint comes from SLACK_API_URL too.
+
+    slack_sdk's built-in client reconnects at once on a close frame or a `disconnect` message,
+    but notices a connection cut without one only when its pings fail or go unanswered
+    (5 failed checks, or 4 intervals without a pong): with Bolt's 10 s interval that is about
+    a minute of lost commands, with `SOCKET_MODE_PING_INTERVAL` about 10 s. (websocket-client's
+    handler notices at once but opens two or three connections per reconnect, and
+    apps.connections.open is rate-limited.)"""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     if not runtime.settings.slack_app_token:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
-    return SocketModeHandler(app, runtime.settings.slack_app_token)
+    counted = requests or Requests()
 
+    class Draining(SocketModeHandler):  # type: ignore[misc]
+        """Counts envelopes in flight; once the process is stopping, takes none (it is not
+        acknowledged, so Slack delivers it again, by then to a process that runs)."""
 
-def run_socket_mode(
-    app: App, runtime: Runtime, health: HealthState, *, on_drained: Callable[[], None]
-) -> None:
-    """Connect out to Slack and serve until SIGTERM/SIGINT; then take no new envelope (Slack
-    redelivers what is not acknowledged), finish those in flight (their acks go out), stop
-    the scheduler and disconnect."""
-    from bot.slack.lifecycle import STOP_WITHIN, on_stop_signals
+        def handle(self, client: Any, req: Any) -> None:
+            if not counted.enter():
+                return
+            try:
+                super().handle(client, req)
+            finally:
+                counted.leave()
 
-    requests = health.requests
-
-    @app.middleware
-    def count_in_flight(next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
-        if not requests.enter():
-            return None  # stopping: not acknowledged, so Slack delivers it again
-        try:
-            return next()
-        finally:
-            requests.leave()
-
-    handler = socket_mode_handler(app, runtime)
-    handler.connect()
-    stopped = threading.Event()
-
-    def finish(reason: str) -> None:
-        log.info("%s: stopping; finishing %s envelope(s) in flight", reason, requests.in_flight)
-        requests.drain(STOP_WITHIN - 3)
-        on_drained()
-        handler.close()
-        stopped.set()
-
-    def stop(reason: str) -> None:
-        if not requests.draining:
-            requests.draining = True
-            threading.Thread(target=finish, args=(reason,), daemon=True).start()
-
-    on_stop_signals(stop)
-    stopped.wait()
+    return Draining(
+        app,
+        runtime.settings.slack_app_token,
+        logger=logging.getLogger("kept.socket_mode"),
+        ping_interval=SOCKET_MODE_PING_INTERVAL,
+    )

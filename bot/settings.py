@@ -99,6 +99,9 @@ class Settings:
     respect_working_hours: bool = True
     digest: DigestSchedule | None = DigestSchedule(0, time(9, 0))
     http_threads: int = 8
+    http_request_timeout: float = 10.0  # seconds for one whole HTTP request to arrive
+    http_per_client: int = 32  # open HTTP connections per client address (0 = no cap)
+    health_stale_after: float | None = None  # None: max(5 ticks, 60 s)
     slack_timeout: float = 10.0
     db_writers: int = 2
     claim_lease: timedelta = timedelta(minutes=2)
@@ -119,15 +122,24 @@ class Settings:
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
 
+    @property
+    def scheduler_stale_after(self) -> float:
+        """Seconds without a scheduler pass before /healthz calls the scheduler stale."""
+        if self.health_stale_after is not None:
+            return self.health_stale_after
+        return max(5 * self.tick_seconds, 60.0)
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
     ) -> Settings:
-        """Read settings; real environment variables win over `.env` entries."""
+        """Read settings. Real environment variables win over the file named by KEPT_ENV_FILE,
+        which wins over `.env` in the working directory (`env_file`; None skips it)."""
+        environ = os.environ if environ is None else environ
         values: dict[str, str] = {}
-        if env_file is not None and Path(env_file).is_file():
-            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        values.update(os.environ if environ is None else environ)
+        for path in env_files(environ, env_file):
+            values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        values.update(environ)
 
         def get(name: str, default: str | None = None) -> str | None:
             value = values.get(name)
@@ -155,6 +167,23 @@ class Settings:
         if not api_url.endswith("/"):
             api_url += "/"
         tick = _seconds(get("KEPT_TICK_SECONDS", "1") or "1", "KEPT_TICK_SECONDS", 3600, "1")
+        request_timeout = _seconds(
+            get("KEPT_HTTP_REQUEST_TIMEOUT", "10") or "10", "KEPT_HTTP_REQUEST_TIMEOUT", 300, "10"
+        )
+        per_client_text = get("KEPT_HTTP_PER_CLIENT", "32") or "32"
+        if not per_client_text.isdigit():
+            raise SettingsError(
+                f"KEPT_HTTP_PER_CLIENT={per_client_text!r}: "
+                "use a whole number, e.g. 32 (0 = no cap)"
+            )
+        stale_text = get("KEPT_HEALTH_STALE_AFTER")
+        stale_after = (
+            parse_duration(stale_text, "KEPT_HEALTH_STALE_AFTER").total_seconds()
+            if stale_text
+            else None
+        )
+        if stale_after is not None and stale_after <= 0:
+            raise SettingsError("KEPT_HEALTH_STALE_AFTER must be more than 0, e.g. 2m")
         threads_text = get("KEPT_HTTP_THREADS", "8") or "8"
         if not threads_text.isdigit() or int(threads_text) < 1:
             raise SettingsError(f"KEPT_HTTP_THREADS={threads_text!r}: use a whole number, e.g. 8")
@@ -201,11 +230,32 @@ class Settings:
             ),
             digest=parse_digest(get("KEPT_DIGEST", "mon 09:00") or "off"),
             http_threads=int(threads_text),
+            http_request_timeout=request_timeout,
+            http_per_client=int(per_client_text),
+            health_stale_after=stale_after,
             slack_timeout=slack_timeout,
             db_writers=int(writers_text),
             claim_lease=claim_lease,
             holidays=holidays,
         )
+
+
+def env_files(environ: Mapping[str, str], env_file: str | Path | None = ".env") -> list[Path]:
+    """The `.env` files to read, weakest first: `env_file` in the working directory if it
+    exists, then the file KEPT_ENV_FILE names (which must exist)."""
+    files: list[Path] = []
+    if env_file is not None and Path(env_file).is_file():
+        files.append(Path(env_file))
+    named = (environ.get("KEPT_ENV_FILE") or "").strip()
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(
+                f"KEPT_ENV_FILE={named!r}: no such file "
+                f"(looked in {path.resolve()}); give the absolute path of your .env"
+            )
+        files.append(path)
+    return files
 
 
 def _seconds(value: str, name: str, most: float, example: str) -> float:

@@ -230,6 +230,8 @@ class FakeSlack:
         self.bot_token = bot_token
         self.team_id = team_id
         self.valid_tokens: set[str] = {bot_token}
+        self.app_tokens: set[str] = set()  # app-level (xapp-) tokens: apps.connections.open only
+        self.socket_mode: Any = None  # a tests.fake_socket_mode.FakeSocketMode, when attached
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -249,6 +251,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
@@ -377,6 +380,13 @@ class FakeSlack:
         """Accept another token (e.g. a second workspace's bot token)."""
         with self._lock:
             self.valid_tokens.add(token)
+
+    def add_app_token(self, token: str) -> None:
+        """Accept an app-level token; Slack takes it for apps.connections.open and nothing else
+        (and takes no bot token there): `not_allowed_token_type`."""
+        with self._lock:
+            self.valid_tokens.add(token)
+            self.app_tokens.add(token)
 
     def fail_next(
         self,
@@ -564,6 +574,8 @@ class FakeSlack:
             response = {"ok": False, "error": "unknown_method", "req_method": method}
         elif not token_ok:
             response = {"ok": False, "error": "invalid_auth"}
+        elif (method == "apps.connections.open") != (token in self.app_tokens):
+            response = {"ok": False, "error": "not_allowed_token_type"}
         elif "_invalid_json" in params:
             response = {"ok": False, "error": "invalid_json"}
         else:
@@ -621,6 +633,11 @@ class FakeSlack:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, params: Params) -> dict[str, Any]:
+        if self.socket_mode is None:
+            return {"ok": False, "error": "internal_error"}
+        return {"ok": True, "url": self.socket_mode.issue_url()}
 
     def _user_view(self, user: dict[str, Any]) -> dict[str, Any]:
         label, offset = _tz_info(user["tz"])

@@ -13,6 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
+
+from waitress import wasyncore
 
 log = logging.getLogger("kept")
 
@@ -66,3 +69,41 @@ def on_stop_signals(stop: Callable[[str], None]) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def _flushed(server: Any) -> bool:
+    return all(
+        not getattr(channel, "total_outbufs_len", 0) for channel in list(server._map.values())
+    )
+
+
+def serve_until_stopped(
+    server: Any, requests: Requests, *, on_drained: Callable[[], None] = lambda: None
+) -> None:
+    """Run a waitress server until SIGTERM/SIGINT, then stop gracefully: `/healthz` answers
+    503 "draining" and new Slack requests 503 (Slack retries them, by then on a process that
+    runs), the requests in flight finish and their answers are written out, `on_drained`
+    runs (the scheduler's pass under way finishes), and this returns, within STOP_WITHIN."""
+    stopping_at = [time.monotonic()]
+
+    def finish(reason: str) -> None:
+        log.info("%s: stopping; finishing %s request(s) in flight", reason, requests.in_flight)
+        if not requests.drain(STOP_WITHIN - 3):
+            log.warning("stopping with %s request(s) still in flight", requests.in_flight)
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=1)
+        on_drained()
+        until = time.monotonic() + 1
+        while not _flushed(server) and time.monotonic() < until:
+            time.sleep(0.01)  # the last answers are still being written
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        log.info("stopped after %.1f s", time.monotonic() - stopping_at[0])
+
+    def stop(reason: str) -> None:
+        if requests.draining:
+            return
+        stopping_at[0] = time.monotonic()
+        requests.draining = True
+        threading.Thread(target=finish, args=(reason,), name="kept-stop", daemon=True).start()
+
+    on_stop_signals(stop)
+    server.run()

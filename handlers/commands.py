@@ -28,11 +28,15 @@ def register(app: App, runtime: Runtime) -> None:
         )
 
         def work() -> Reply:
+            with runtime.metrics.command(request.text):  # bot.ops.metrics
+                return answer()
+
+        def answer() -> Reply:
             runtime.warm_person(team_id, request.user_id)
             with runtime.sessions.begin() as session:
                 runner = CommandRunner(
                     session,
-                    fetch=runtime.fetch_user,
+                    fetch=runtime.fetcher(team_id),
                     admins=runtime.settings.admins,
                     now=runtime.now(),
                     timing=runtime.timing(session, team_id, None),

@@ -33,7 +33,7 @@ def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> Non
                 view = blocks.home_view(
                     home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)
                 )
-            runtime.client.views_publish(user_id=user_id, view=view)
+            runtime.client_for(team_id).views_publish(user_id=user_id, view=view)
         except Exception:  # noqa: BLE001 - the home tab is a convenience
             log.warning("could not publish App Home for %s", user_id, exc_info=True)
 

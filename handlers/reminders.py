@@ -86,7 +86,11 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.sessions.begin() as session:
             promise, _actor, _tz = changeable_by(session, team_id, user_id, value)
             owner = get_person(
-                session, team_id, promise.owner_id, fetch=runtime.fetch_user, now=runtime.now()
+                session,
+                team_id,
+                promise.owner_id,
+                fetch=runtime.fetcher(team_id),
+                now=runtime.now(),
             )
             owner_tz = (owner.tz if owner is not None else None) or "UTC"
             reminder = blocks.owner_reminder(promise, user_id, owner_tz, runtime.now())
@@ -183,7 +187,7 @@ def register(app: App, runtime: Runtime) -> None:
         if not new_owner:
             raise _FieldError("owner", "Pick who takes it over.")
         person = get_person(
-            session, team_id, new_owner, fetch=runtime.fetch_user, now=runtime.now()
+            session, team_id, new_owner, fetch=runtime.fetcher(team_id), now=runtime.now()
         )
         if person is None or person.is_deleted:
             raise _FieldError("owner", "I can't find that person in this workspace.")

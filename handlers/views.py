@@ -70,7 +70,7 @@ def register(app: App, runtime: Runtime) -> None:
             runtime.warm_person(team_id, form.owner_id)
         try:
             with runtime.sessions.begin() as session:
-                errors = check_form(session, team_id, form, fetch=runtime.fetch_user, now=now)
+                errors = check_form(session, team_id, form, fetch=runtime.fetcher(team_id), now=now)
                 if errors:
                     ack(response_action="errors", errors=errors)
                     return

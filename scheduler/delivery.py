@@ -33,6 +33,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -101,9 +102,14 @@ class PassResult:
     errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, outcome: str) -> None:
+    # (step, outcome) -> how many, for bot.ops.metrics
+    by_step: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, outcome: str, step: str | None = None) -> None:
         with self._lock:  # called from the sender threads
             setattr(self, outcome, getattr(self, outcome) + 1)
+            if step is not None:
+                self.by_step[(step, outcome)] = self.by_step.get((step, outcome), 0) + 1
 
     def note_error(self, error: str) -> None:
         with self._lock:
@@ -116,6 +122,8 @@ class Outgoing:
 
     delivery_id: int
     key: str
+    team_id: str
+    step: str
     target: Target
     message: dict[str, Any]
     uncertain: bool
@@ -129,6 +137,8 @@ class Outgoing:
         return cls(
             delivery_id=delivery.id,
             key=delivery.key,
+            team_id=delivery.team_id,
+            step=delivery.step,
             target=target,
             message=message,
             uncertain=delivery.uncertain,
@@ -227,7 +237,7 @@ def _escalation_channel(session: Session, promise: Promise) -> str | None:
 def _person_target(
     session: Session, runtime: Runtime, team_id: str, user_id: str, now: datetime
 ) -> Target | None:
-    person = get_person(session, team_id, user_id, fetch=runtime.fetch_user, now=now)
+    person = get_person(session, team_id, user_id, fetch=runtime.fetcher(team_id), now=now)
     if person is not None and person.is_deleted:
         return None
     return Target(channel=user_id, tz=(person.tz if person is not None else None) or "UTC")
@@ -469,12 +479,12 @@ def _settle(delivery: Delivery, decision: Decision, now: datetime, result: PassR
     if decision.action == "skip":
         delivery.status = DeliveryStatus.SKIPPED.value
         delivery.last_error = decision.why
-        result.add("skipped")
+        result.add("skipped", delivery.step)
     else:
         delivery.status = DeliveryStatus.PENDING.value
         delivery.due_at = max(decision.until or now, now + timedelta(seconds=1))
         delivery.attempts = max(0, delivery.attempts - 1)
-        result.add("deferred")
+        result.add("deferred", delivery.step)
 
 
 def prepare(
@@ -509,7 +519,7 @@ def prepare(
             delivery.sent_at = now
             delivery.claim_expires_at = None
             delivery.last_error = "fanned out: no supervisor or escalation channel"
-            result.add("sent")
+            result.add("sent", delivery.step)
             return None
         decision = decide(
             delivery,
@@ -725,7 +735,22 @@ def send(
 ) -> tuple[str | None, tuple[str, str] | None]:
     """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
     outcome None: the row is not ours any more."""
-    client = runtime.sender
+    from bot.ops.oauth import NotInstalled
+
+    try:  # each workspace's own token in OAuth mode
+        client = runtime.client_for(outgoing.team_id, retries=False)
+    except NotInstalled:  # uninstalled: wait, with back-off, in case Kept is added again
+        _fail(
+            runtime,
+            outgoing,
+            worker,
+            runtime.now(),
+            "not installed in this workspace",
+            retry_after=None,
+            uncertain=False,
+            permanent=False,
+        )
+        return "failed", None
     if outgoing.uncertain:
         try:
             found = find_posted(client, outgoing.target.channel, outgoing.key, outgoing.since)
@@ -793,6 +818,7 @@ def run_pass(
     """
     worker = worker or worker_name()
     result = PassResult()
+    started = time.perf_counter()
 
     def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple[str, str] | None]:
         try:
@@ -824,10 +850,11 @@ def run_pass(
                 posted: list[tuple[Outgoing, str, str]] = []
                 for outgoing, outcome, where in pool.map(deliver, ready):
                     if outcome is not None:
-                        result.add(outcome)
+                        result.add(outcome, outgoing.step)
                     if where is not None:
                         posted.append((outgoing, *where))
                 finish_wave(runtime, worker, posted)
+    runtime.metrics.observe_pass(result.by_step, time.perf_counter() - started)
     return result
 
 
@@ -874,7 +901,7 @@ def refresh_reminders(runtime: Runtime, team_id: str, promise_ids: Iterable[int]
     for delivery, promise in rows:
         message = blocks.settled(promise, tz_of.get(delivery.recipient_id or "") or "UTC", "")
         try:
-            runtime.client.chat_update(
+            runtime.client_for(team_id).chat_update(
                 channel=delivery.channel_id or "",
                 ts=delivery.message_ts or "",
                 text=message["text"],

@@ -103,6 +103,11 @@ class SlackErrorCounter(RetryHandler):
     def _can_retry(self, **_kwargs: Any) -> bool:  # pragma: no cover - can_retry overrides
         return False
 
+    def __deepcopy__(self, _memo: dict[int, Any]) -> SlackErrorCounter:
+        # Bolt deep-copies each request (its client too) for lazy listeners: keep counting
+        # into the same metrics rather than copying them
+        return self
+
 
 class _StateCollector(Collector):
     """Figures read from the database at scrape time."""
@@ -215,9 +220,12 @@ class Metrics:
             self.commands.labels(subcommand=subcommand_of(text), outcome=outcome.value).inc()
             self.answer_seconds.observe(time.perf_counter() - started)
 
-    def delivery(self, kind: str, outcome: str, count: int = 1) -> None:
-        if count:
-            self.deliveries.labels(kind=_label(kind), outcome=outcome).inc(count)
+    def observe_pass(self, by_step: dict[tuple[str, str], int], seconds: float) -> None:
+        """One scheduler pass: what happened to each kind of delivery, and how long it took."""
+        for (kind, outcome), count in by_step.items():
+            if count:
+                self.deliveries.labels(kind=_label(kind), outcome=_label(outcome)).inc(count)
+        self.pass_seconds.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

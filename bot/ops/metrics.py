@@ -49,7 +49,7 @@ SUBCOMMANDS = frozenset(
         "back",
     }
 )
-_LABEL = re.compile(r"[^a-z0-9_.]")
+_LABEL = re.compile(r"[^A-Za-z0-9_.]")
 
 
 class Outcome(StrEnum):
@@ -69,7 +69,8 @@ def subcommand_of(text: str) -> str:
 
 
 def _label(value: str) -> str:
-    return _LABEL.sub("_", value.lower())[:40] or "unknown"
+    """A safe, short label value: Slack's method and error names, step kinds."""
+    return _LABEL.sub("_", value)[:40] or "unknown"
 
 
 class SlackErrorCounter(RetryHandler):
@@ -91,7 +92,7 @@ class SlackErrorCounter(RetryHandler):
     ) -> bool:
         method = _label(request.url.rsplit("/", 1)[-1].split("?", 1)[0])
         if error is not None:
-            self._record(method, _label(type(error).__name__))
+            self._record(method, _label(type(error).__name__.lower()))
         elif response is not None:
             body = response.body if isinstance(response.body, dict) else {}
             if response.status_code != 200:

@@ -19,6 +19,7 @@ from bot.slack.web import HealthState
 from scheduler.delivery import PassResult, plan_weekly_digests, run_pass, worker_name
 
 DIGEST_EVERY = timedelta(minutes=5)
+PURGE_EVERY = timedelta(hours=1)  # KEPT_RETENTION_DAYS (bot.ops.retention)
 
 log = logging.getLogger("kept.scheduler")
 
@@ -31,6 +32,7 @@ class SchedulerLoop:
         self._scheduler: BackgroundScheduler | BlockingScheduler | None = None
         self._lock = threading.Lock()
         self._digests_planned_at: datetime | None = None
+        self._purged_at: datetime | None = None
 
     def tick(self) -> PassResult | None:
         if not self._lock.acquire(blocking=False):
@@ -38,6 +40,7 @@ class SchedulerLoop:
         try:
             self._plan_digests()
             result = run_pass(self.runtime, worker=self.worker)
+            self._purge_old()
             self.health.last_pass_error = None
             if result.claimed:
                 log.info(
@@ -64,6 +67,19 @@ class SchedulerLoop:
             return
         plan_weekly_digests(self.runtime)
         self._digests_planned_at = now
+
+    def _purge_old(self) -> None:
+        """Delete closed promises past KEPT_RETENTION_DAYS: on the first tick, then hourly."""
+        days = self.runtime.settings.retention_days
+        now = self.runtime.now()
+        if days is None or (self._purged_at is not None and now - self._purged_at < PURGE_EVERY):
+            return
+        from bot.ops.retention import cutoff, purge_closed
+
+        deleted = purge_closed(self.runtime.sessions, before=cutoff(now, days))
+        self._purged_at = now
+        if deleted:
+            log.info("retention: deleted %s closed promise(s) older than %s days", deleted, days)
 
     def _add_job(self, scheduler: BackgroundScheduler | BlockingScheduler) -> None:
         scheduler.add_job(

@@ -58,10 +58,13 @@ def create_app(runtime: Runtime) -> App:
     bolt_log = logging.getLogger("kept.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_QuietTokenNotice())
+    oauth = runtime.installations
     app = App(
         client=runtime.client,
         signing_secret=runtime.settings.slack_signing_secret,
         token_verification_enabled=False,
+        # OAuth mode: "Add to Slack" at /slack/install, tokens per workspace (bot.ops.oauth)
+        oauth_settings=oauth.oauth_settings() if oauth is not None else None,
         # the listener runs (and commits) before Slack gets its answer: acknowledged means
         # stored, and a slash command's reply travels in the acknowledgement itself
         process_before_response=True,
@@ -71,6 +74,10 @@ def create_app(runtime: Runtime) -> App:
             max(8, runtime.settings.http_threads), max_pending=MAX_PENDING_WORK
         ),
     )
+    if oauth is not None:
+        from bot.ops.oauth import remember_workspaces
+
+        remember_workspaces(app, oauth)
     commands.register(app, runtime)
     actions.register(app, runtime)
     views.register(app, runtime)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -36,6 +37,11 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Longest duration a setting takes (a heads-up or escalation a year out is already odd; more
 # would overflow date arithmetic near the end of the calendar).
 MAX_DURATION = timedelta(days=365)
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class SettingsError(ValueError):
@@ -106,6 +112,11 @@ class Settings:
     db_writers: int = 2
     claim_lease: timedelta = timedelta(minutes=2)
     holidays: tuple[str, ...] = ()  # KEPT_HOLIDAYS country codes, e.g. ("US",) or ("GB-ENG",)
+    # OAuth: installs into many workspaces (instead of one SLACK_BOT_TOKEN)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    retention_days: int | None = None  # closed promises older than this are deleted
+    log_format: LogFormat = LogFormat.TEXT
 
     def __repr__(self) -> str:  # never print secrets
         return (
@@ -129,6 +140,11 @@ class Settings:
             return self.health_stale_after
         return max(5 * self.tick_seconds, 60.0)
 
+    @property
+    def oauth(self) -> bool:
+        """Installed by OAuth into any number of workspaces (SLACK_CLIENT_ID/SECRET)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
@@ -147,7 +163,15 @@ class Settings:
 
         token = get("SLACK_BOT_TOKEN")
         secret = get("SLACK_SIGNING_SECRET")
-        if not token:
+        client_id = get("SLACK_CLIENT_ID")
+        client_secret = get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            raise SettingsError(
+                f"{missing} is not set: OAuth installs need both SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (Basic Information page of your Slack app)"
+            )
+        if not token and not client_id:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is not set: copy it from your Slack app's "
                 "OAuth & Permissions page into .env (see .env.example)"
@@ -210,8 +234,17 @@ class Settings:
             for a in (get("KEPT_ADMINS", "") or "").replace(";", ",").split(",")
             if a.strip()
         )
+        retention_text = get("KEPT_RETENTION_DAYS", "") or ""
+        if retention_text and (not retention_text.isdigit() or int(retention_text) < 1):
+            raise SettingsError(
+                f"KEPT_RETENTION_DAYS={retention_text!r}: use a whole number of days, e.g. 365 "
+                "(or leave it empty to keep everything)"
+            )
+        log_format_text = (get("KEPT_LOG_FORMAT", "text") or "text").lower()
+        if log_format_text not in {f.value for f in LogFormat}:
+            raise SettingsError(f"KEPT_LOG_FORMAT={log_format_text!r}: use text or json")
         return cls(
-            slack_bot_token=token,
+            slack_bot_token=token or "",
             slack_signing_secret=secret,
             slack_app_token=app_token,
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
@@ -237,6 +270,10 @@ class Settings:
             db_writers=int(writers_text),
             claim_lease=claim_lease,
             holidays=holidays,
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            retention_days=int(retention_text) if retention_text else None,
+            log_format=LogFormat(log_format_text),
         )
 
 

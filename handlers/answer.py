@@ -95,7 +95,7 @@ def carry_out(
             session,
             team_id,
             user_id,
-            fetch=runtime.fetch_user,
+            fetch=runtime.fetcher(team_id),
             admins=runtime.settings.admins,
             now=now,
         )

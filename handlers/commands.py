@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Executor
 from typing import Any
 
@@ -10,6 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.once import command_key
+from bot.ops.metrics import Outcome as MetricOutcome
 from bot.promises.commands import CommandInput, CommandRunner
 from bot.promises.flows import Acting
 from bot.reply import Reply
@@ -35,7 +37,7 @@ def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
     def work(session: Session, _who: Acting) -> Reply:
         runner = CommandRunner(
             session,
-            fetch=runtime.fetch_user,
+            fetch=runtime.fetcher(request.team_id),
             admins=runtime.settings.admins,
             now=runtime.now(),
             timing=runtime.default_timing(),
@@ -43,8 +45,14 @@ def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
         )
         return runner.run(request)
 
+    started = time.perf_counter()
     outcome = carry_out(
         runtime, request.team_id, request.user_id, request.request_key, work, COMMAND
+    )
+    runtime.metrics.observe_command(
+        request.text,
+        MetricOutcome.REFUSED if outcome.refused else MetricOutcome.OK,
+        time.perf_counter() - started,
     )
     return outcome.reply, outcome.refused
 

@@ -56,7 +56,7 @@ def register(app: App, runtime: Runtime) -> None:
             )
             runner = CommandRunner(
                 session,
-                fetch=runtime.fetch_user,
+                fetch=runtime.fetcher(team_id),
                 admins=runtime.settings.admins,
                 now=runtime.now(),
                 timing=runtime.default_timing(),

@@ -26,6 +26,7 @@ from scheduler.queue import next_due, worker_name
 
 DIGEST_EVERY = timedelta(minutes=5)
 JOB_ID = "kept-delivery-pass"
+PURGE_EVERY = timedelta(hours=1)  # KEPT_RETENTION_DAYS (bot.ops.retention)
 
 log = logging.getLogger("kept.scheduler")
 
@@ -43,6 +44,7 @@ class SchedulerLoop:
         self._again = threading.Event()  # woken while a pass was running: run once more
         self._stopping = False
         self._digests_planned_at: datetime | None = None
+        self._purged_at: datetime | None = None
 
     # ------------------------------------------------------------------ one pass
 
@@ -71,6 +73,7 @@ class SchedulerLoop:
         try:
             self._plan_digests()
             result = run_pass(self.runtime, worker=self.worker)
+            self._purge_old()
             self.health.last_pass_error = None
             if result.claimed:
                 log.info(
@@ -131,6 +134,19 @@ class SchedulerLoop:
             self._again.set()
             return
         self._run_at(datetime.now(UTC))
+
+    def _purge_old(self) -> None:
+        """Delete closed promises past KEPT_RETENTION_DAYS: on the first tick, then hourly."""
+        days = self.runtime.settings.retention_days
+        now = self.runtime.now()
+        if days is None or (self._purged_at is not None and now - self._purged_at < PURGE_EVERY):
+            return
+        from bot.ops.retention import cutoff, purge_closed
+
+        deleted = purge_closed(self.runtime.sessions, before=cutoff(now, days))
+        self._purged_at = now
+        if deleted:
+            log.info("retention: deleted %s closed promise(s) older than %s days", deleted, days)
 
     # ------------------------------------------------------------------ running
 

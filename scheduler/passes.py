@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,11 +35,15 @@ class PassResult:
     skipped: int = 0
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
+    # (step, outcome) -> how many, for bot.ops.metrics
+    by_step: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, outcome: str) -> None:
+    def add(self, outcome: str, step: str | None = None) -> None:
         with self._lock:  # called from the sender threads
             setattr(self, outcome, getattr(self, outcome) + 1)
+            if step is not None:
+                self.by_step[(step, outcome)] = self.by_step.get((step, outcome), 0) + 1
 
     def note_error(self, error: str) -> None:
         with self._lock:
@@ -70,7 +75,7 @@ def _coalesce_homes(deliveries: dict[int, Delivery], now: datetime, result: Pass
         if earlier is not None:
             queue.mark_sent(earlier, now, "coalesced")
             del deliveries[earlier.id]
-            result.add("sent")
+            result.add("sent", Step.HOME)
         latest[(delivery.team_id, delivery.recipient_id)] = delivery
 
 
@@ -131,6 +136,7 @@ def run_pass(
     """Claim and deliver everything due now, in batches, until nothing is due."""
     worker = worker or queue.worker_name()
     result = PassResult()
+    started = time.perf_counter()
 
     def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple | None]:
         try:
@@ -162,10 +168,11 @@ def run_pass(
                 done: list[tuple[int, str | None, str | None]] = []
                 for outgoing, outcome, where in pool.map(deliver, ready):
                     if outcome is not None:
-                        result.add(outcome)
+                        result.add(outcome, outgoing.step)
                     if where is not None:
                         done.append((outgoing.delivery_id, *where))
                 queue.record_sent(runtime.sessions, worker, runtime.now(), done)
+    runtime.metrics.observe_pass(result.by_step, time.perf_counter() - started)
     return result
 
 

@@ -124,7 +124,23 @@ _TRANSPORTS = {Transport.POST: _post, Transport.UPDATE: _update, Transport.PUBLI
 def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
     """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
     outcome None: the row is not ours any more."""
-    client = runtime.sender
+    from bot.ops.oauth import NotInstalled
+
+    try:  # each workspace's own token in OAuth mode
+        client = runtime.client_for(outgoing.team_id, retries=False)
+    except NotInstalled:  # uninstalled: wait, with back-off, in case Kept is added again
+        queue.record_failure(
+            runtime.sessions,
+            outgoing.delivery_id,
+            worker,
+            runtime.now(),
+            "not installed in this workspace",
+            retry_after=None,
+            uncertain=False,
+            permanent=False,
+            lease=runtime.settings.claim_lease,
+        )
+        return "failed", None
     if outgoing.uncertain and outgoing.transport is Transport.POST:
         try:
             found = find_posted(client, outgoing.target.channel, outgoing.key, outgoing.since)

@@ -35,6 +35,7 @@ class Outgoing:
     """A claimed delivery, ready to send outside any transaction."""
 
     delivery_id: int
+    team_id: str
     key: str
     step: Step
     transport: Transport
@@ -328,10 +329,10 @@ REGISTRY: dict[Step, StepKind] = {
 def _settle(delivery: Delivery, decision: Decision, now: datetime, result: Any) -> None:
     if decision.action is Action.SKIP:
         queue.skip(delivery, decision.why)
-        result.add("skipped")
+        result.add("skipped", delivery.step)
     else:
         queue.defer(delivery, decision.until or now, now)
-        result.add("deferred")
+        result.add("deferred", delivery.step)
 
 
 def prepare(
@@ -358,7 +359,7 @@ def prepare(
     if pending is None and target is None and delivery.step == Step.ESCALATION:
         # fanned out to siblings (admins, and the owner told nobody was reached)
         queue.mark_sent(delivery, now, "fanned out: no supervisor or escalation channel")
-        result.add("sent")
+        result.add("sent", delivery.step)
         return None
     decision = decide(
         target,
@@ -376,12 +377,13 @@ def prepare(
             _settle(delivery, Decision(Action.SKIP, why="nothing left to say"), now, result)
         else:
             queue.mark_sent(delivery, now, "nothing to update")
-            result.add("sent")
+            result.add("sent", delivery.step)
         return None
     if kind.transport is Transport.POST:
         delivery.recipient_id = decision.target.channel
     return Outgoing(
         delivery_id=delivery.id,
+        team_id=delivery.team_id,
         key=delivery.key,
         step=delivery.step,
         transport=kind.transport,

@@ -110,6 +110,17 @@ def _tz_info(tz: str) -> tuple[str, int]:
     return _TZ_LABELS.get(abbr, abbr), int(offset.total_seconds()) if offset else 0
 
 
+def _basic_credentials(encoded: str) -> dict[str, str]:
+    """HTTP Basic auth as oauth.v2.access takes it: client_id:client_secret."""
+    import base64
+
+    try:
+        client_id, _, secret = base64.b64decode(encoded.strip()).decode().partition(":")
+    except ValueError:
+        return {}
+    return {"client_id": client_id, "client_secret": secret}
+
+
 def _decode_json_fields(params: Params) -> None:
     for key in _JSON_FIELDS:
         value = params.get(key)
@@ -149,6 +160,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, off by the fake's clock_skew (to test `kept doctor`)."""
+        moment = time.time() if timestamp is None else timestamp
+        return super().date_time_string(moment + self.server.fake.clock_skew)
 
     def do_GET(self) -> None:
         self._handle(b"")
@@ -206,6 +222,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             token = auth[7:].strip() or None
         if token is None and isinstance(params.get("token"), str):
             token = params["token"] or None
+        if auth[:6].lower() == "basic ":  # oauth.v2.access: client credentials
+            params.update(_basic_credentials(auth[6:]))
         status, response, headers = self.server.fake._dispatch(method, params, token, arrived)
         self._send(status, response, headers)
 
@@ -269,6 +287,7 @@ class FakeSlack:
             "response_url": self._response_url,
         }
         self.add_user(BOT_USER_ID, name="kept", is_bot=True)
+        self._init_workspaces()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -570,6 +589,8 @@ class FakeSlack:
                 headers["Retry-After"] = str(fault.retry_after)
         elif method == "response_url":
             response = self._response_url(params)
+        elif method in self._TOKENLESS:
+            response = self._tokenless(method, params)
         elif method not in self._handlers:
             response = {"ok": False, "error": "unknown_method", "req_method": method}
         elif not token_ok:
@@ -580,10 +601,11 @@ class FakeSlack:
             response = {"ok": False, "error": "invalid_json"}
         else:
             try:
-                response = self._handlers[method](params)
+                response = self._per_token(method, params, token) or self._handlers[method](params)
             except Exception as exc:  # a bug in the fake must not hang the client
                 status = 500
                 response = {"ok": False, "error": "fake_internal_error", "detail": repr(exc)}
+        headers.update(self._token_headers(method, token))
         call = Call(method, params, token, arrived, status, response)
         with self._cond:
             self._calls.append(call)
@@ -951,3 +973,201 @@ class FakeSlack:
 
     def _response_url(self, params: Params) -> dict[str, Any]:
         return {"ok": True}
+
+    # ------------------------------------------------------------------ workspaces and OAuth
+    # Each token belongs to one workspace (team, org, granted scopes). auth.test answers per
+    # token, every answer to a token carries the x-oauth-scopes header as Slack's does, and
+    # oauth.v2.access exchanges install codes (and refresh tokens) for tokens.
+
+    CLIENT_ID = "1111.2222"
+    CLIENT_SECRET = "fake-client-secret"
+    _TOKENLESS = frozenset({"oauth.v2.access"})
+
+    def _init_workspaces(self) -> None:
+        self.clock_skew = 0.0  # seconds added to the Date header
+        self._workspaces: dict[str, dict[str, Any]] = {}  # token -> workspace
+        self._codes: dict[str, dict[str, Any]] = {}  # install code -> workspace to create
+        self._refresh: dict[str, str] = {}  # refresh token -> the token it renews
+        self._token_seq = 0
+        self.add_workspace(self.team_id, token=self.bot_token, name="Kept Test")
+
+    def add_workspace(
+        self,
+        team_id: str | None,
+        *,
+        token: str,
+        name: str | None = None,
+        enterprise_id: str | None = None,
+        scopes: list[str] | tuple[str, ...] | None = None,
+        org_wide: bool = False,
+    ) -> None:
+        """A workspace (or, with org_wide, a whole org) whose bot token is `token`.
+        `scopes` defaults to the scopes manifest.yml asks for."""
+        from bot.ops.oauth import manifest_bot_scopes
+
+        with self._lock:
+            self.valid_tokens.add(token)
+            self._workspaces[token] = {
+                "team_id": team_id,
+                "team_name": name or f"Workspace {team_id}",
+                "enterprise_id": enterprise_id,
+                "scopes": list(scopes if scopes is not None else manifest_bot_scopes()),
+                "org_wide": org_wide,
+            }
+
+    def grant_scopes(self, token: str, scopes: list[str] | tuple[str, ...]) -> None:
+        """Change what a token was granted (e.g. a manifest edit not reinstalled)."""
+        with self._lock:
+            self._workspaces[token]["scopes"] = list(scopes)
+
+    def add_install_code(
+        self,
+        code: str,
+        team_id: str | None,
+        *,
+        name: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        installer: str = "U0INSTALLER",
+        rotating: bool = False,
+        expires_in: int = 43200,
+    ) -> None:
+        """Slack hands `code` to the redirect URL after someone approves the install."""
+        with self._lock:
+            self._codes[code] = {
+                "team_id": team_id,
+                "team_name": name or f"Workspace {team_id or enterprise_id}",
+                "enterprise_id": enterprise_id,
+                "org_wide": org_wide,
+                "installer": installer,
+                "rotating": rotating,
+                "expires_in": expires_in,
+            }
+
+    def token_of(self, team_id: str) -> str | None:
+        """The latest token issued for a workspace (or an org id, for an org-wide install)."""
+        with self._lock:
+            found = [
+                t
+                for t, w in self._workspaces.items()
+                if w["team_id"] == team_id or (w["org_wide"] and w["enterprise_id"] == team_id)
+            ]
+        return found[-1] if found else None
+
+    def _token_headers(self, method: str, token: str | None) -> dict[str, str]:
+        with self._lock:
+            workspace = self._workspaces.get(token or "")
+        if workspace is None or method in self._TOKENLESS or method == "response_url":
+            return {}
+        return {"x-oauth-scopes": ",".join(workspace["scopes"])}
+
+    def _tokenless(self, method: str, params: Params) -> dict[str, Any]:
+        """oauth.v2.access: client credentials, then a code or a refresh token."""
+        client_id = params.get("client_id")
+        client_secret = params.get("client_secret")
+        if client_id != self.CLIENT_ID:
+            return {"ok": False, "error": "invalid_client_id"}
+        if client_secret != self.CLIENT_SECRET:
+            return {"ok": False, "error": "bad_client_secret"}
+        if params.get("grant_type") == "refresh_token":
+            return self._refresh_token(str(params.get("refresh_token") or ""))
+        with self._lock:
+            install = self._codes.pop(str(params.get("code") or ""), None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code"}
+        with self._lock:
+            self._token_seq += 1
+            token = f"xoxb-{install['team_id'] or install['enterprise_id']}-{self._token_seq}"
+        self.add_workspace(
+            install["team_id"],
+            token=token,
+            name=install["team_name"],
+            enterprise_id=install["enterprise_id"],
+            org_wide=install["org_wide"],
+        )
+        with self._lock:
+            scopes = self._workspaces[token]["scopes"]
+        answer: dict[str, Any] = {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": ",".join(scopes),
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": None
+            if install["org_wide"]
+            else {"id": install["team_id"], "name": install["team_name"]},
+            "enterprise": {"id": install["enterprise_id"], "name": "Org"}
+            if install["enterprise_id"]
+            else None,
+            "is_enterprise_install": install["org_wide"],
+            "authed_user": {"id": install["installer"]},
+        }
+        if install["rotating"]:
+            refresh = f"xoxe-1-{self._token_seq}"
+            with self._lock:
+                self._refresh[refresh] = token
+            answer["refresh_token"] = refresh
+            answer["expires_in"] = install["expires_in"]
+        return answer
+
+    def _refresh_token(self, refresh: str) -> dict[str, Any]:
+        with self._lock:
+            old = self._refresh.pop(refresh, None)
+            workspace = dict(self._workspaces[old]) if old else None
+            self._token_seq += 1
+            seq = self._token_seq
+        if old is None or workspace is None:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        token = f"xoxe.xoxb-{workspace['team_id'] or workspace['enterprise_id']}-{seq}"
+        new_refresh = f"xoxe-1-{seq}"
+        with self._lock:
+            self.valid_tokens.add(token)
+            self._workspaces[token] = workspace
+            self._refresh[new_refresh] = token
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": ",".join(workspace["scopes"]),
+            "refresh_token": new_refresh,
+            "expires_in": 43200,
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": workspace["team_id"], "name": workspace["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": workspace["org_wide"],
+        }
+
+    def _per_token(self, method: str, params: Params, token: str | None) -> dict[str, Any] | None:
+        """Answers that depend on whose token it is; None: the method's usual answer."""
+        with self._lock:
+            workspace = self._workspaces.get(token or "")
+        if workspace is None:
+            return None
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": f"https://{TEAM_DOMAIN}.slack.com/",
+                "team": workspace["team_name"],
+                "user": "kept",
+                "team_id": workspace["team_id"] or workspace["enterprise_id"],
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "enterprise_id": workspace["enterprise_id"],
+                "is_enterprise_install": workspace["org_wide"],
+            }
+        if method == "users.info":
+            with self._lock:
+                user = self._users.get(str(params.get("user", "")))
+            if user is not None and not self._sees(workspace, user):
+                return {"ok": False, "error": "user_not_found"}
+        return None
+
+    def _sees(self, workspace: dict[str, Any], user: dict[str, Any]) -> bool:
+        """A token sees the users of its own workspace (an org-wide one, of its org)."""
+        if user["id"] == BOT_USER_ID:
+            return True
+        if workspace["org_wide"]:
+            return True  # an org-wide install sees every workspace of the org
+        return workspace["team_id"] == user["team_id"]

@@ -1,4 +1,5 @@
-"""The WSGI application served in HTTP mode: `POST /slack/events` and `GET /healthz`."""
+"""The WSGI application served in HTTP mode: `POST /slack/events`, `GET /healthz`,
+`GET /metrics`, and with OAuth settings `GET /slack/install` and `GET /slack/oauth_redirect`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.slack.server import MAX_BODY_BYTES
 from bot.store.db import ping
 
 EVENTS_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
 StartResponse = Callable[..., Any]
 
 
@@ -189,6 +191,10 @@ class KeptWSGI:
                 return self.slack(environ, start_response)
             finally:
                 requests.leave()
+        if method == "GET" and path == METRICS_PATH:
+            return self.metrics(start_response)
+        if method == "GET" and self.is_oauth_path(path):
+            return self.slack(environ, start_response)
         if path == "/healthz" and method in {"GET", "HEAD"}:
             status, body = self.healthz()
             payload = json.dumps(body).encode()
@@ -202,6 +208,21 @@ class KeptWSGI:
             "404 Not Found",
             b"Not found. Slack posts to /slack/events; health is at /healthz.\n",
         )
+
+    def metrics(self, start_response: StartResponse) -> Iterable[bytes]:
+        """Prometheus text format (bot.ops.metrics)."""
+        from bot.ops.metrics import CONTENT_TYPE
+
+        payload = self.runtime.metrics.render()
+        start_response(
+            "200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(payload)))]
+        )
+        return [payload]
+
+    def is_oauth_path(self, path: str) -> bool:
+        """Bolt's install and redirect paths, when Kept is installed by OAuth."""
+        flow = self.slack.app.oauth_flow
+        return flow is not None and path in {flow.install_path, flow.redirect_uri_path}
 
 
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")

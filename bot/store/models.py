@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -276,3 +278,28 @@ class HandledRequest(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_handled_requests_created", "created_at"),)
+
+
+class Workspace(Base):
+    """A workspace Kept has served in OAuth mode, and the Enterprise Grid org it belongs to:
+    an org-wide install is stored under the org, so sending to a workspace needs the org."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    seen_at: Mapped[datetime]
+
+
+# OAuth installations and install states live in slack_sdk's own tables (bot/ops/oauth.py uses
+# its SQLAlchemy stores); they are declared here, with slack_sdk's definitions, so that the
+# Alembic migration creates them and the schema check knows them.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, SQLAlchemyOAuthStateStore.default_table_name
+)

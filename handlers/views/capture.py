@@ -58,7 +58,9 @@ def register(app: App, runtime: Runtime) -> None:
         key = f"view:{view.get('id')}"
 
         def save(session: Session, who: Acting) -> Reply:
-            errors = check_form(session, who.team_id, form, fetch=runtime.fetch_user, now=who.now)
+            errors = check_form(
+                session, who.team_id, form, fetch=runtime.fetcher(who.team_id), now=who.now
+            )
             if errors:
                 raise FieldError.of(errors)
             flows.save_form(

@@ -44,7 +44,7 @@ def register(app: App, runtime: Runtime) -> None:
             who,
             promise_id=promise_id,
             new_owner_id=_value(values, "owner", "selected_user"),
-            fetch=runtime.fetch_user,
+            fetch=runtime.fetcher(who.team_id),
         )
 
     def couldnt_keep(

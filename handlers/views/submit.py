@@ -55,7 +55,7 @@ def on_submit(
             session,
             team_id,
             user_id,
-            fetch=runtime.fetch_user,
+            fetch=runtime.fetcher(team_id),
             admins=runtime.settings.admins,
             now=now,
         )

@@ -55,7 +55,14 @@ def register(app: App, runtime: Runtime) -> None:
                     )
                 )
 
-        carry_out(safely(work, "undo"), respond=respond, client=client, trigger_id=None)
+        carry_out(
+            safely(work, "undo"),
+            respond=respond,
+            client=client,
+            trigger_id=None,
+            runtime=runtime,
+            body=body,
+        )
 
     @acked(app.action(blocks.EDIT))
     def edit(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -68,7 +75,12 @@ def register(app: App, runtime: Runtime) -> None:
                 return Reply(open_view=blocks.edit_form(promise))
 
         carry_out(
-            safely(work, "edit"), respond=respond, client=client, trigger_id=body.get("trigger_id")
+            safely(work, "edit"),
+            respond=respond,
+            client=client,
+            trigger_id=body.get("trigger_id"),
+            runtime=runtime,
+            body=body,
         )
 
     @acked(app.action(blocks.OPEN_FORM))
@@ -83,5 +95,10 @@ def register(app: App, runtime: Runtime) -> None:
             metadata={"channel_id": (body.get("channel") or {}).get("id")},
         )
         carry_out(
-            Reply(open_view=view), respond=respond, client=client, trigger_id=body.get("trigger_id")
+            Reply(open_view=view),
+            respond=respond,
+            client=client,
+            trigger_id=body.get("trigger_id"),
+            runtime=runtime,
+            body=body,
         )

@@ -20,8 +20,11 @@ from handlers.replies import acked
 log = logging.getLogger("kept.handlers")
 
 
-def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> None:
-    """Publish the home tab of these people; failures are logged, never raised."""
+def publish_home(
+    runtime: Runtime, team_id: str, user_ids: Iterable[str], *, notice: str | None = None
+) -> None:
+    """Publish the home tab of these people, with `notice` on top (the answer to a button
+    pressed on the tab); failures are logged, never raised."""
     for user_id in dict.fromkeys(u for u in user_ids if u):
         try:
             runtime.warm_person(team_id, user_id)
@@ -31,7 +34,8 @@ def publish_home(runtime: Runtime, team_id: str, user_ids: Iterable[str]) -> Non
                     session, team_id, user_id, fetch=None, admins=runtime.settings.admins, now=now
                 )
                 view = blocks.home_view(
-                    home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)
+                    home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now),
+                    notice=notice,
                 )
             runtime.client.views_publish(user_id=user_id, view=view)
         except Exception:  # noqa: BLE001 - the home tab is a convenience

@@ -56,6 +56,7 @@ def register(app: App, runtime: Runtime) -> None:
                 client=client,
                 trigger_id=body.get("trigger_id"),
                 runtime=runtime,
+                body=body,
             )
 
     def kept(_body: dict[str, Any], team_id: str, user_id: str, value: str) -> Reply:

@@ -15,6 +15,7 @@ from bot.promises.service import KeptError
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
 from bot.slack.client import send_dm
+from bot.slack.messages.base import Message
 
 log = logging.getLogger("kept.handlers")
 
@@ -53,7 +54,37 @@ def after_ack(app: App, work: Callable[[], None], what: str) -> None:
     app.listener_runner.listener_executor.submit(run)
 
 
-def respond_with(respond: Respond, message: dict[str, Any]) -> None:
+def on_home_tab(body: dict[str, Any]) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def show_without_response_url(runtime: Runtime, body: dict[str, Any], message: Message) -> None:
+    """A press with no response_url to answer (the Home tab, a modal): on the Home tab the
+    tab is published again with the answer on top; elsewhere the answer comes as a DM."""
+    from handlers.home import publish_home
+
+    team_id, user_id = ids_of(body)
+    if not user_id:
+        return
+    if on_home_tab(body):
+        publish_home(runtime, team_id, [user_id], notice=str(message.get("text") or ""))
+    else:
+        send_dm(runtime.client, user_id, message)
+
+
+def respond_with(
+    respond: Respond,
+    message: dict[str, Any],
+    *,
+    body: dict[str, Any] | None = None,
+    runtime: Runtime | None = None,
+) -> None:
+    if respond.response_url is None:
+        if body is not None and runtime is not None:
+            show_without_response_url(runtime, body, message)
+        else:
+            log.warning("no response_url to answer with: %s", message.get("text", "")[:80])
+        return
     try:
         respond(
             text=message.get("text", ""),
@@ -89,7 +120,10 @@ def carry_out(
     client: WebClient,
     trigger_id: str | None,
     runtime: Runtime | None = None,
+    body: dict[str, Any] | None = None,
 ) -> None:
+    """Carry out a Reply. `body` (a button's payload) lets an answer reach the presser where
+    Slack gives no response_url (the Home tab)."""
     if reply.open_view is not None and trigger_id:
         try:
             client.views_open(trigger_id=trigger_id, view=reply.open_view)
@@ -101,11 +135,24 @@ def carry_out(
                     blocks.error_message(
                         "I couldn't open the form (Slack gives me 3 seconds). Please try again."
                     ),
+                    body=body,
+                    runtime=runtime,
                 )
-    if reply.message is not None and respond is not None:
-        respond_with(respond, reply.message)
-    for user_id, message in reply.direct_messages:
-        send_dm(client, user_id, message)
+    message = reply.message
+    if (
+        message is None
+        and body is not None
+        and on_home_tab(body)
+        and reply.changed is not None
+        and reply.open_view is None
+    ):
+        message = blocks.text_message(f":white_check_mark: Done — promise #{reply.changed[1]}.")
+    # on the Home tab the answer is the tab published again: no separate refresh for the presser
+    presser = ids_of(body)[1] if body is not None and on_home_tab(body) else None
+    if message is not None and respond is not None:
+        respond_with(respond, message, body=body, runtime=runtime)
+    for user_id, dm in reply.direct_messages:
+        send_dm(client, user_id, dm)
     if reply.changed is not None and runtime is not None:
         from scheduler.delivery import refresh_reminders
 
@@ -113,4 +160,5 @@ def carry_out(
     if reply.home_for and runtime is not None:
         from handlers.home import refresh_home
 
-        refresh_home(runtime, reply.home_for[0], reply.home_for[1])
+        shown = presser if message is not None and respond is not None else None
+        refresh_home(runtime, reply.home_for[0], [u for u in reply.home_for[1] if u != shown])

@@ -25,7 +25,7 @@ from bot.channels.service import (
 )
 from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import DeadlineProblem, parse_deadline
-from bot.people.profiles import FetchUser, actor_for, get_person, set_supervisor
+from bot.people.profiles import FetchUser, actor_for, find_person, get_person, set_supervisor
 from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
@@ -45,6 +45,7 @@ from bot.promises.service import (
 from bot.promises.steps import Timing, timing_for_channel
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
+from bot.slack.text import NameOf, from_slack
 from bot.store.models import Status
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -164,7 +165,17 @@ class CommandRunner:
             return self.report(command, actor, tz, rest)
         return self.record(command, actor, tz, text)
 
+    def name_of(self, team_id: str) -> NameOf:
+        """Names of people mentioned in a command, from Kept's profile cache."""
+
+        def name(user_id: str) -> str | None:
+            person = find_person(self.session, team_id, user_id)
+            return person.name if person is not None else None
+
+        return name
+
     def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
+        text = from_slack(text, name_of=self.name_of(command.team_id))
         parsed = parse_deadline(text, now=self.now, tz=tz)
         if parsed.problem is not None or parsed.deadline is None:
             problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
@@ -247,6 +258,7 @@ class CommandRunner:
             Status.CANCELLED: "/promise cancel <id> [reason]",
         }[outcome]
         word, _, note = rest.partition(" ")
+        note = from_slack(note, name_of=self.name_of(command.team_id))
         promise_id = _need_id(word, usage)
         promise = close_promise(
             self.session,
@@ -269,6 +281,7 @@ class CommandRunner:
     def extend(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         usage = "/promise extend <id> <when> [note]"
         word, _, when = rest.partition(" ")
+        when = from_slack(when, name_of=self.name_of(command.team_id))
         promise_id = _need_id(word, usage)
         if not when.strip():
             raise InvalidInput(

@@ -51,7 +51,7 @@ class _QuietTokenNotice(logging.Filter):
 
 
 def create_app(runtime: Runtime) -> App:
-    from handlers import actions, commands, home, reminders, shortcuts, views
+    from handlers import actions, commands, events, home, reminders, shortcuts, views
 
     bolt_log = logging.getLogger("kept.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
@@ -74,6 +74,7 @@ def create_app(runtime: Runtime) -> App:
     reminders.register(app, runtime)
     shortcuts.register(app, runtime)
     home.register(app, runtime)
+    events.register(app, runtime)  # last: it acknowledges every event nobody else handles
     return app
 
 

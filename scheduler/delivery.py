@@ -58,6 +58,7 @@ from bot.store.models import (
     Status,
     Step,
 )
+from bot.workspaces.service import paused_teams
 from scheduler.plan import Decision, Target, decide
 
 log = logging.getLogger("kept.scheduler")
@@ -144,6 +145,8 @@ def claim(
     query = (
         select(Delivery.id, Delivery.step)
         .where(DUE, Delivery.due_at <= now)
+        # a workspace that uninstalled Kept keeps its rows pending until it is back
+        .where(Delivery.team_id.not_in(paused_teams()))
         .order_by(Delivery.due_at, Delivery.id)
         .limit(limit)
     )

@@ -20,6 +20,7 @@ from tests.slackreq import (
     block_action_payload,
     event_body,
     interactive_body,
+    new_trigger_id,
     post,
     sign,
     slash_command_body,
@@ -84,7 +85,7 @@ def test_web_client_calls_are_answered_and_recorded(fake: FakeSlack, client: Web
     assert link.startswith("https://") and sent["ts"].replace(".", "") in link
 
     view = {"type": "modal", "callback_id": "new", "title": {"type": "plain_text", "text": "x"}}
-    opened = client.views_open(trigger_id="1.2.3", view=view)["view"]
+    opened = client.views_open(trigger_id=new_trigger_id(), view=view)["view"]
     assert opened["id"].startswith("V") and opened["callback_id"] == "new" and opened["hash"]
     home = {"type": "home", "blocks": blocks}
     client.views_publish(user_id="U1", view=home)

@@ -209,3 +209,21 @@ class ChannelSetting(Base):
     escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime | None]
+
+
+class WorkspaceState(StrEnum):
+    ACTIVE = "active"
+    # Slack uninstalled Kept or revoked its bot token: deliveries wait (kept, not dropped)
+    # until Slack sends a request from the workspace again (Kept was installed again)
+    PAUSED = "paused"
+
+
+class Workspace(Base):
+    """A Slack workspace Kept has heard of being uninstalled; no row means active."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=WorkspaceState.ACTIVE.value)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime]

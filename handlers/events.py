@@ -1,0 +1,179 @@
+"""Events API: every event Slack signs gets a 200, whatever it is.
+
+Slack disables event delivery for an app that fails more than 5% of them, so an event Kept
+does not act on is still acknowledged. The ones it acts on:
+- `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM.
+- `app_uninstalled` / `tokens_revoked` (the bot token): deliveries for that workspace pause
+  (kept, not dropped) until Slack sends a request from it again.
+- `app_rate_limited` (sent even though nobody subscribes to it): logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.promises.commands import CommandInput, CommandRunner, Reply
+from bot.runtime import Runtime
+from bot.slack import messages as blocks
+from bot.workspaces.service import is_paused, pause, resume
+from handlers.replies import acked, carry_out, safely
+
+log = logging.getLogger("kept.events")
+
+UNINSTALL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+RECHECK_PAUSED = 60.0  # seconds a process trusts that a workspace is active
+
+_checked: dict[tuple[int, str], float] = {}
+_checked_lock = threading.Lock()
+
+
+def _team_of(body: dict[str, Any]) -> str:
+    team = body.get("team")
+    return (
+        body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or (body.get("user") or {}).get("team_id")
+        or ""
+    )
+
+
+def _event_type(body: dict[str, Any]) -> str:
+    event = body.get("event")
+    return str(event.get("type") or "") if isinstance(event, dict) else ""
+
+
+def resume_if_back(runtime: Runtime, team_id: str) -> None:
+    """A request signed by Slack came from this workspace: Kept is installed there. If it was
+    paused, deliver to it again. Checked at most once a minute per process."""
+    key = (id(runtime), team_id)
+    now = time.monotonic()
+    with _checked_lock:
+        if now - _checked.get(key, -RECHECK_PAUSED) < RECHECK_PAUSED:
+            return
+        _checked[key] = now
+    with runtime.readers() as session:
+        paused = is_paused(session, team_id)
+    if paused:
+        with runtime.sessions.begin() as session:
+            resumed = resume(session, team_id, runtime.now())
+        if resumed:
+            log.info("workspace %s is back: its deliveries resume", team_id)
+
+
+def forget_checked(runtime: Runtime, team_id: str) -> None:
+    with _checked_lock:
+        _checked.pop((id(runtime), team_id), None)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.middleware
+    def workspace_state(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        if body.get("type") == "app_rate_limited":
+            log.warning(
+                "Slack dropped events for team %s this minute (app_rate_limited, minute %s)",
+                body.get("team_id"),
+                body.get("minute_rate_limited"),
+            )
+            return BoltResponse(status=200, body="")
+        team_id = _team_of(body)
+        if team_id and _event_type(body) not in UNINSTALL_EVENTS:
+            try:
+                resume_if_back(runtime, team_id)
+            except Exception:  # noqa: BLE001 - never fail Slack's request over this
+                log.warning("could not check whether %s is paused", team_id, exc_info=True)
+        next()
+        return None
+
+    def uninstalled(body: dict[str, Any], event: dict[str, Any]) -> None:
+        team_id = _team_of(body)
+        kind = str(event.get("type"))
+        if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # only user tokens: Kept has none, its bot token still works
+        if not team_id:
+            return
+        with runtime.sessions.begin() as session:
+            paused = pause(session, team_id, kind, runtime.now())
+        forget_checked(runtime, team_id)
+        if paused:
+            log.warning("%s for workspace %s: its deliveries wait until it is back", kind, team_id)
+
+    for kind in sorted(UNINSTALL_EVENTS):
+        app.event(kind)(ack=_ack, lazy=[uninstalled])
+
+    @acked(app.event("message"))
+    def direct_message(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if not is_person_writing_to_kept(event):
+            return
+        team_id = _team_of(body)
+        channel = str(event.get("channel") or "")
+        request = CommandInput(
+            team_id=team_id,
+            user_id=str(event.get("user") or ""),
+            channel_id=None,  # a DM: no channel settings apply
+            text=str(event.get("text") or ""),
+            request_key=f"dm:{channel}:{event.get('ts')}",
+        )
+
+        def work() -> Reply:
+            runtime.warm_person(team_id, request.user_id)
+            with runtime.sessions.begin() as session:
+                runner = CommandRunner(
+                    session,
+                    fetch=runtime.fetch_user,
+                    admins=runtime.settings.admins,
+                    now=runtime.now(),
+                    timing=runtime.timing(session, team_id, None),
+                )
+                return runner.run(request)
+
+        reply = safely(work, "DM to Kept")
+        if reply.open_view is not None and reply.message is None:
+            reply.message = blocks.text_message(
+                "Tell me what you promised, e.g. `call Jane Doe back by Friday 5pm`, or type "
+                "`/promise` anywhere to open the form."
+            )
+        if reply.message is not None:
+            answer_in_dm(client, channel, reply.message)
+        reply.message, reply.open_view = None, None
+        carry_out(reply, respond=None, client=client, trigger_id=None, runtime=runtime)
+
+    # every other event Slack may send: acknowledged, nothing to do (registered last)
+    app.event(re.compile(".*"))(ack=_ack, lazy=[_ignore])
+
+
+def _ack(ack: Callable[[], None]) -> None:
+    ack()
+
+
+def _ignore() -> None:
+    return None
+
+
+def is_person_writing_to_kept(event: dict[str, Any]) -> bool:
+    """A new message a person typed in their DM with Kept: not an edit or a deletion (those
+    have a subtype), not from a bot (Kept's own answers included)."""
+    if event.get("channel_type") != "im":
+        return False
+    if event.get("subtype") or event.get("bot_id") or event.get("bot_profile"):
+        return False
+    user = str(event.get("user") or "")
+    return bool(user) and bool(str(event.get("text") or "").strip())
+
+
+def answer_in_dm(client: WebClient, channel: str, message: dict[str, Any]) -> None:
+    """Post Kept's answer in the DM it was asked in."""
+    try:
+        client.chat_postMessage(
+            channel=channel, text=message.get("text", ""), blocks=message.get("blocks")
+        )
+    except SlackApiError as error:
+        log.warning("could not answer in the DM %s: %s", channel, error.response.get("error"))

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.people.profiles import get_person
+from bot.people.profiles import check_recipient, get_person
 from bot.promises.commands import Reply
 from bot.promises.forms import metadata
 from bot.promises.service import (
@@ -183,10 +183,16 @@ def register(app: App, runtime: Runtime) -> None:
         new_owner = ((values.get("owner") or {}).get("value") or {}).get("selected_user")
         if not new_owner:
             raise _FieldError("owner", "Pick who takes it over.")
+        problem = check_recipient(
+            session, team_id, new_owner, fetch=runtime.fetch_user, now=runtime.now()
+        )
+        if problem is not None:  # form errors are plain text: no <@U…> mentions
+            plain = problem.replace(f"<@{new_owner}>", "that person")
+            raise _FieldError("owner", plain[:1].upper() + plain[1:])
         person = get_person(
             session, team_id, new_owner, fetch=runtime.fetch_user, now=runtime.now()
         )
-        if person is None or person.is_deleted:
+        if person is None:
             raise _FieldError("owner", "I can't find that person in this workspace.")
         promise, _previous = hand_off(
             session,

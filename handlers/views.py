@@ -32,11 +32,17 @@ def after_new_promise(
     now: datetime,
 ) -> None:
     """Confirm a promise saved from the form: DM the owner, tell the saver, keep the link."""
-    send_dm(client, promise.owner_id, blocks.promise_recorded(promise, owner_tz, now))
+    told = send_dm(client, promise.owner_id, blocks.promise_recorded(promise, owner_tz, now))
     channel_id, message_ts = meta.get("channel_id"), meta.get("message_ts")
     if user_id != promise.owner_id:
+        # "told them" only once Slack accepted the DM
+        outcome = (
+            "I've told them."
+            if told is not None
+            else "I couldn't DM them, so please let them know yourself."
+        )
         note = blocks.text_message(
-            f"Saved promise #{promise.id} for <@{promise.owner_id}>; I've told them."
+            f"Saved promise #{promise.id} for <@{promise.owner_id}>; {outcome}"
         )
         try:
             if not channel_id:

@@ -25,7 +25,14 @@ from bot.channels.service import (
 )
 from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import DeadlineProblem, parse_deadline
-from bot.people.profiles import FetchUser, actor_for, find_person, get_person, set_supervisor
+from bot.people.profiles import (
+    FetchUser,
+    actor_for,
+    check_recipient,
+    find_person,
+    get_person,
+    set_supervisor,
+)
 from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
@@ -320,11 +327,16 @@ class CommandRunner:
         new_owner = mention(parts[1]) if len(parts) > 1 else None
         if new_owner is None:
             raise InvalidInput(f"To whom? Usage: `{usage}` — pick the person with @.")
+        problem = check_recipient(
+            self.session, command.team_id, new_owner, fetch=self.fetch, now=self.now
+        )
+        if problem is not None:
+            raise InvalidInput(f"{problem} Nothing was handed off.")
         person = get_person(
             self.session, command.team_id, new_owner, fetch=self.fetch, now=self.now
         )
-        if person is None or person.is_deleted:
-            raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
+        if person is None:
+            raise InvalidInput(f"I can't find <@{new_owner}> in this workspace.")
         promise, previous = hand_off(
             self.session,
             team_id=command.team_id,
@@ -364,6 +376,12 @@ class CommandRunner:
             raise InvalidInput(
                 f"Pick the supervisor with @, e.g. `/promise supervisor <@{rep}> @lead`."
             )
+        for who in (rep, lead):
+            problem = check_recipient(
+                self.session, command.team_id, who, fetch=self.fetch, now=self.now
+            )
+            if problem is not None:
+                raise InvalidInput(f"{problem} The supervisor wasn't changed.")
         set_supervisor(self.session, command.team_id, rep, lead)
         return Reply(blocks.supervisor_set(rep, lead))
 

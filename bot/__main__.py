@@ -46,7 +46,14 @@ def _check_token(runtime: object) -> None:
 
     assert isinstance(runtime, Runtime)
     try:
-        runtime.client.auth_test()
+        from bot.slack.client import granted_scopes
+        from bot.slack.scopes import missing_scopes
+
+        missing = missing_scopes(set(granted_scopes(runtime.client)))
+        if missing:
+            log.warning(
+                "the bot token lacks %s: reinstall the app from manifest.yml", ", ".join(missing)
+            )
     except SlackApiError as error:
         if error.response.get("error") in {
             "invalid_auth",

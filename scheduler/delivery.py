@@ -426,6 +426,8 @@ def _target(
     session: Session, runtime: Runtime, delivery: Delivery, promise: Promise, now: datetime
 ) -> Target | None:
     step = Step(delivery.step)
+    if step is Step.UNDELIVERABLE:
+        return _person_target(session, runtime, promise.team_id, promise.owner_id, now)
     if step in (Step.HEADS_UP, Step.NUDGE, Step.NOBODY_REACHED):
         target = _person_target(session, runtime, promise.team_id, promise.owner_id, now)
         if target is None and _hand_over_if_gone(session, promise, now):
@@ -447,6 +449,8 @@ def _message(
         return blocks.heads_up(promise, tz, now)
     if step is Step.NUDGE:
         return blocks.nudge(promise, tz, now)
+    if step is Step.UNDELIVERABLE:
+        return _undeliverable_message(session, delivery, promise)
     if step is Step.NOBODY_REACHED:
         escalation_key = delivery.key.rsplit(":", 1)[0]
         admins_told = (
@@ -627,6 +631,108 @@ def find_posted(
     return None
 
 
+# ---------------------------------------------------------------- recipients who can't receive
+# SPEC §3: a recipient who can't receive (a bot, a deactivated or unknown user, a deleted
+# channel) is refused when set; if one fails at delivery time anyway, the message falls back
+# along escalation channel -> admins, and the owner is told.
+
+# Slack's answers that say who the recipient is (a bot, deactivated): fall back at once
+CANT_RECEIVE = frozenset({"cannot_dm_bot", "user_disabled", "account_inactive"})
+# Slack's answers that mean this recipient can't receive it: fall back once retries ran out
+RECIPIENT_ERRORS = frozenset(
+    {
+        "cannot_dm_bot",
+        "user_disabled",
+        "account_inactive",
+        "user_not_found",
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+    }
+)
+# steps that fall back, and how the owner hears of it
+FALLS_BACK = {  # (a heads-up that can't be delivered is dropped: its nudge falls back)
+    Step.NUDGE: "reminder",
+    Step.ESCALATION: "escalation",
+    Step.ESCALATION_CHANNEL: "escalation",
+}
+FALLBACK = "fallback"
+
+
+def fall_back(session: Session, runtime: Runtime, failed: Delivery, now: datetime) -> list[str]:
+    """Send what `failed` carried elsewhere: to the escalation channel (unless that is what
+    failed, or it already has it), else to the admins; and tell the owner, unless the owner is
+    who could not be reached. Returns the new recipients. Idempotent (keys are derived)."""
+    step = Step(failed.step)
+    if step not in FALLS_BACK or failed.promise_id is None:
+        return []
+    promise = session.get(Promise, failed.promise_id)
+    if (
+        promise is None
+        or not promise.is_open
+        or failed.deadline_version != promise.deadline_version
+    ):
+        return []
+    root = failed.key.split(f":{FALLBACK}:")[0]
+    channel = _escalation_channel(session, promise)
+    went_to: list[str] = []
+    if channel is not None and channel != failed.recipient_id:
+        already = session.scalar(
+            select(Delivery.id).where(
+                Delivery.team_id == failed.team_id,
+                Delivery.key.in_([f"{root}:channel", f"{root}:{FALLBACK}:channel"]),
+            )
+        )
+        if already is None:
+            _add_sibling(
+                session, failed, Step.ESCALATION_CHANNEL, channel, now, f"{FALLBACK}:channel"
+            )
+        went_to.append(channel)
+    else:
+        for admin in _admins(session, runtime, promise.team_id):
+            if admin in {failed.recipient_id, promise.owner_id}:
+                continue
+            _add_sibling(
+                session, failed, Step.ESCALATION_ADMIN, admin, now, f"{FALLBACK}:admin:{admin}"
+            )
+            went_to.append(admin)
+    if failed.recipient_id != promise.owner_id:
+        _add_sibling(
+            session, failed, Step.UNDELIVERABLE, promise.owner_id, now, f"{FALLBACK}:owner"
+        )
+    return went_to
+
+
+def _undeliverable_message(
+    session: Session, delivery: Delivery, promise: Promise
+) -> dict[str, Any]:
+    """The owner's note: which step could not reach whom, and where it went instead."""
+    failed_key = delivery.key.removesuffix(f":{FALLBACK}:owner")
+    failed = session.scalar(
+        select(Delivery).where(Delivery.team_id == delivery.team_id, Delivery.key == failed_key)
+    )
+    root = failed_key.split(f":{FALLBACK}:")[0]
+    went_to = list(
+        session.scalars(
+            select(Delivery.recipient_id).where(
+                Delivery.team_id == delivery.team_id,
+                or_(
+                    Delivery.key.startswith(f"{failed_key}:{FALLBACK}:"),
+                    Delivery.key == f"{root}:channel",
+                ),
+                Delivery.key != failed_key,
+                Delivery.step.in_([Step.ESCALATION_CHANNEL.value, Step.ESCALATION_ADMIN.value]),
+            )
+        )
+    )
+    step = Step(failed.step) if failed is not None else Step.ESCALATION
+    error = ((failed.last_error if failed is not None else "") or "").removeprefix("slack: ")
+    recipient = (failed.recipient_id if failed is not None else None) or "?"
+    return blocks.undeliverable(
+        promise, FALLS_BACK.get(step, "reminder"), recipient, error, [r for r in went_to if r]
+    )
+
+
 def _backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
@@ -696,6 +802,16 @@ def _fail(
             return
         delivery.last_error = error[:500]
         delivery.uncertain = delivery.uncertain or uncertain
+        code = error.removeprefix("slack: ")
+        if code in CANT_RECEIVE or (
+            code in RECIPIENT_ERRORS and delivery.attempts >= MAX_PERMANENT_ATTEMPTS
+        ):
+            # this recipient can't receive it: fall back (SPEC §3)
+            delivery.status = DeliveryStatus.FAILED.value
+            delivery.claim_expires_at = None
+            log.warning("%s can't reach %s (%s)", delivery.key, delivery.recipient_id, code)
+            fall_back(session, runtime, delivery, now)
+            return
         if permanent and delivery.attempts >= MAX_PERMANENT_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED.value
             log.error(

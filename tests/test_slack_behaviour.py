@@ -339,3 +339,98 @@ def test_trigger_ids_are_single_use_and_expire_after_3_seconds(bot: BotServer) -
         "invalid_trigger_id",
         "invalid_trigger_id",
     ]
+
+
+# ---------------------------------------------------------------- 7. fallback at delivery time
+
+
+def _supervised_by(bot: BotServer, lead: str) -> None:
+    """Set the supervisor behind the command's back (e.g. set before they became a bot)."""
+    from bot.people.profiles import set_supervisor
+
+    with bot.runtime.sessions.begin() as session:
+        set_supervisor(session, TEAM, OWNER, lead)
+
+
+def test_an_escalation_the_supervisor_cant_receive_goes_to_the_channel_and_the_owner_is_told(
+    bot: BotServer, clock: Clock
+) -> None:
+    from bot.store.models import ChannelSetting
+    from tests.test_scheduler import ESCALATIONS, SALES, kept_messages, passes, rows
+
+    bot.fake.add_user(BOT_USER, name="otherbot", is_bot=True)
+    _supervised_by(bot, BOT_USER)  # (set before the command refused bots)
+    with bot.runtime.sessions.begin() as session:
+        session.add(
+            ChannelSetting(team_id=TEAM, channel_id=SALES, escalation_channel_id=ESCALATIONS)
+        )
+    deadline = clock() + timedelta(hours=1)
+    promise = make_promise(bot.runtime, deadline=deadline, channel=SALES)
+    clock.set(deadline + timedelta(hours=25))
+    passes(bot.runtime)
+    stored = rows(bot.runtime, promise)
+    assert stored[key(promise, "escalation")].status == "failed"
+    assert "cannot_dm_bot" in (stored[key(promise, "escalation")].last_error or "")
+    sent = kept_messages(bot.fake)
+    assert sent[key(promise, "escalation", suffix="channel")][0]["channel"] == ESCALATIONS
+    told = sent.get(key(promise, "escalation", suffix="fallback:owner"))
+    assert told, sorted(sent)
+    text = message_text(told[0])
+    assert f"<@{BOT_USER}> is a bot" in text and f"<#{ESCALATIONS}>" in text
+    assert told[0]["channel"] == bot.fake.im_id(OWNER)
+
+
+def test_a_deleted_escalation_channel_falls_back_to_the_admins(
+    bot: BotServer, clock: Clock
+) -> None:
+    from bot.store.models import ChannelSetting
+    from tests.conftest import make_runtime
+    from tests.test_scheduler import ESCALATIONS, SALES, kept_messages, passes
+
+    runtime = make_runtime(bot.runtime, admins=frozenset({ADMIN}))
+    with runtime.sessions.begin() as session:
+        session.add(
+            ChannelSetting(team_id=TEAM, channel_id=SALES, escalation_channel_id=ESCALATIONS)
+        )
+    bot.fake.delete_channel(ESCALATIONS)
+    deadline = clock() + timedelta(hours=1)
+    promise = make_promise(runtime, deadline=deadline, channel=SALES)  # no supervisor
+    clock.set(deadline + timedelta(hours=25))
+    for _ in range(8):  # "not found" may be a glitch: retried a few times, then it falls back
+        passes(runtime)
+        clock.advance(minutes=5)
+    sent = kept_messages(bot.fake)
+    admin_key = key(promise, "escalation", suffix=f"fallback:admin:{ADMIN}")
+    assert sent[admin_key][0]["channel"] == bot.fake.im_id(ADMIN), sorted(sent)
+    told = sent[key(promise, "escalation", suffix="fallback:owner")]
+    assert f"<#{ESCALATIONS}> doesn't exist any more" in message_text(told[0])
+
+
+def test_with_no_channel_the_admins_get_what_the_supervisor_couldnt(
+    bot: BotServer, clock: Clock
+) -> None:
+    from tests.conftest import make_runtime
+    from tests.test_scheduler import kept_messages, passes, rows
+
+    bot.fake.add_user(GONE, name="gone")
+    _supervised_by(bot, GONE)
+    runtime = make_runtime(bot.runtime, admins=frozenset({ADMIN}))
+    deadline = clock() + timedelta(hours=1)
+    promise = make_promise(runtime, deadline=deadline)
+    clock.set(deadline + timedelta(minutes=5))
+    passes(runtime)  # the nudge goes out
+    clock.set(deadline + timedelta(hours=25))
+    runtime.warm_person(TEAM, GONE)  # Kept last saw them active...
+    bot.fake.add_user(GONE, name="gone", deleted=True)  # ...then they were deactivated
+    passes(runtime)
+    sent = kept_messages(bot.fake)
+    escalated = sent.get(key(promise, "escalation", suffix=f"fallback:admin:{ADMIN}"))
+    assert escalated and escalated[0]["channel"] == bot.fake.im_id(ADMIN)
+    assert f"<@{OWNER}>" in message_text(escalated[0])
+    told = sent.get(key(promise, "escalation", suffix="fallback:owner"))
+    assert told and "is deactivated" in message_text(told[0])
+    assert f"<@{ADMIN}>" in message_text(told[0])
+    assert rows(runtime, promise)[key(promise, "escalation")].attempts == 1  # no 5 retries
+    clock.advance(days=2)
+    passes(runtime)
+    assert kept_messages(bot.fake) == sent  # exactly once

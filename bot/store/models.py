@@ -63,6 +63,9 @@ class Step(StrEnum):
     ESCALATION_CHANNEL = "escalation_channel"
     ESCALATION_ADMIN = "escalation_admin"
     NOBODY_REACHED = "nobody_reached"
+    # to the owner: a step could not reach its recipient (a bot, deactivated, deleted channel)
+    # and went elsewhere (SPEC §3)
+    UNDELIVERABLE = "undeliverable"
     # the weekly digest for a supervisor (no promise)
     DIGEST = "digest"
     # to the supervisor who took over a deactivated owner's promises (no promise)

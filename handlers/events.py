@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -25,7 +25,7 @@ from bot.promises.commands import CommandInput, CommandRunner, Reply
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
 from bot.workspaces.service import is_paused, pause, resume
-from handlers.replies import acked, carry_out, safely
+from handlers.replies import acked, carry_out, respond_with, safely
 
 log = logging.getLogger("kept.events")
 
@@ -148,6 +148,19 @@ def register(app: App, runtime: Runtime) -> None:
 
     # every other event Slack may send: acknowledged, nothing to do (registered last)
     app.event(re.compile(".*"))(ack=_ack, lazy=[_ignore])
+
+    # a button Kept no longer serves (a message from an older version): say so, don't 404
+    @acked(app.action(re.compile(".*")))
+    def stale_button(body: dict[str, Any], respond: Respond) -> None:
+        respond_with(
+            respond,
+            blocks.error_message(
+                "That button belongs to an older message and doesn't do anything any more. "
+                "`/promise list` shows your promises as they are now."
+            ),
+            body=body,
+            runtime=runtime,
+        )
 
 
 def _ack(ack: Callable[[], None]) -> None:

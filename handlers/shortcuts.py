@@ -13,6 +13,7 @@ from bot.people.profiles import find_person
 from bot.promises.service import MAX_DESCRIPTION, clean_text
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
+from bot.slack.client import send_dm
 from bot.slack.text import from_slack, user_ids_in
 from bot.store.models import ChannelSetting
 from handlers.replies import acked, log
@@ -63,5 +64,13 @@ def register(app: App, runtime: Runtime) -> None:
         )
         try:
             client.views_open(trigger_id=shortcut.get("trigger_id"), view=view)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - e.g. the 3-second trigger ran out: say so
             log.warning("views.open for the shortcut failed", exc_info=True)
+            send_dm(
+                client,
+                user_id,
+                blocks.error_message(
+                    "I couldn't open the *Track as a promise* form in time (Slack gives me 3 "
+                    "seconds). Please use the shortcut on the message again."
+                ),
+            )

@@ -434,3 +434,36 @@ def test_with_no_channel_the_admins_get_what_the_supervisor_couldnt(
     clock.advance(days=2)
     passes(runtime)
     assert kept_messages(bot.fake) == sent  # exactly once
+
+
+# ---------------------------------------------------------------- 3. every press answered
+
+
+def test_a_button_kept_no_longer_serves_is_answered_not_404(bot: BotServer) -> None:
+    response_key = uuid.uuid4().hex
+    payload = block_action_payload(
+        action_id="promise_snooze_v0",
+        value="1",
+        user_id=OWNER,
+        team_id=TEAM,
+        response_url=bot.fake.response_url(response_key),
+    )
+    assert bot.interact(payload).status == 200
+    [answer] = bot.fake.wait_for("response_url", where=lambda c: c.params["_key"] == response_key)
+    assert "older message" in message_text(answer.params)
+
+
+def test_the_shortcut_says_so_when_its_form_cant_open_in_time(bot: BotServer) -> None:
+    payload = message_shortcut_payload(
+        callback_id=blocks.TRACK_SHORTCUT,
+        user_id=OWNER,
+        message_text="send the deck by Friday",
+        message_user=LEAD,
+        team_id=TEAM,
+        trigger_id=new_trigger_id(time.time() - 5),  # Slack's 3 seconds are over
+    )
+    assert bot.interact(payload).status == 200
+    [refused] = bot.fake.wait_for("views.open", where=lambda c: True)
+    assert refused.response is not None and refused.response["error"] == "expired_trigger_id"
+    [dm] = bot.fake.wait_for("chat.postMessage")
+    assert "couldn't open" in message_text(dm.params)

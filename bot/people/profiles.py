@@ -41,7 +41,7 @@ def recipient_problem(user_id: str, user: dict[str, Any] | None) -> str | None:
     """Why this user (Slack's users.info `user`, None when Slack has no such user) can't be
     given promises or reminders: a bot, a deactivated or an unknown user. None if they can."""
     if user is None:
-        return f"I can't find <@{user_id}> in this workspace."
+        return f"I can't find an active Slack user <@{user_id}> in this workspace."
     if user.get("is_bot") or user.get("is_app_user") or user_id == SLACKBOT:
         return f"<@{user_id}> is a bot: bots can't receive reminders. Pick a person."
     if user.get("deleted"):

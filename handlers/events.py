@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -30,6 +30,10 @@ from handlers.replies import acked, carry_out, respond_with, safely
 log = logging.getLogger("kept.events")
 
 UNINSTALL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+STALE_FORM = (
+    "This form is from an older version of Kept and can't be saved. Copy your text, close "
+    "it and start again with /promise."
+)
 RECHECK_PAUSED = 60.0  # seconds a process trusts that a workspace is active
 
 _checked: dict[tuple[int, str], float] = {}
@@ -52,21 +56,32 @@ def _event_type(body: dict[str, Any]) -> str:
 
 
 def resume_if_back(runtime: Runtime, team_id: str) -> None:
-    """A request signed by Slack came from this workspace: Kept is installed there. If it was
-    paused, deliver to it again. Checked at most once a minute per process."""
+    """A request signed by Slack came from this workspace. If it is paused and Kept's token
+    works for it again (auth.test: Kept was installed again), deliver to it again. A workspace
+    found active is not looked at again for a minute in this process."""
     key = (id(runtime), team_id)
     now = time.monotonic()
     with _checked_lock:
         if now - _checked.get(key, -RECHECK_PAUSED) < RECHECK_PAUSED:
             return
-        _checked[key] = now
     with runtime.readers() as session:
         paused = is_paused(session, team_id)
     if paused:
+        if not _token_works_for(runtime, team_id):
+            return  # still uninstalled (e.g. a late retry of an older event): stay paused
         with runtime.sessions.begin() as session:
             resumed = resume(session, team_id, runtime.now())
         if resumed:
             log.info("workspace %s is back: its deliveries resume", team_id)
+    with _checked_lock:
+        _checked[key] = now
+
+
+def _token_works_for(runtime: Runtime, team_id: str) -> bool:
+    try:
+        return runtime.client.auth_test().get("team_id") == team_id
+    except Exception:  # noqa: BLE001 - revoked, or Slack unreachable: not back yet
+        return False
 
 
 def forget_checked(runtime: Runtime, team_id: str) -> None:
@@ -148,6 +163,19 @@ def register(app: App, runtime: Runtime) -> None:
 
     # every other event Slack may send: acknowledged, nothing to do (registered last)
     app.event(re.compile(".*"))(ack=_ack, lazy=[_ignore])
+
+    # a form Kept no longer serves: keep it open with the person's words, and say why
+    @app.view(re.compile(".*"))
+    def stale_form(ack: Ack, view: dict[str, Any]) -> None:
+        inputs = [
+            str(b["block_id"])
+            for b in view.get("blocks") or []
+            if b.get("type") == "input" and b.get("block_id")
+        ]
+        if inputs:
+            ack(response_action="errors", errors={inputs[0]: STALE_FORM})
+        else:
+            ack(response_action="update", view=blocks.notice_view(STALE_FORM))
 
     # a button Kept no longer serves (a message from an older version): say so, don't 404
     @acked(app.action(re.compile(".*")))

@@ -425,6 +425,7 @@ class FakeSlack:
         manifest.yml's scopes."""
         with self._lock:
             self.valid_tokens.add(token)
+            self._revoked.discard(token)
             self._scopes[token] = manifest_scopes() if scopes is None else frozenset(scopes)
 
     def set_scopes(self, scopes: frozenset[str] | set[str], token: str | None = None) -> None:

@@ -222,16 +222,22 @@ def test_uninstalling_pauses_deliveries_until_the_workspace_is_back(
     bot: BotServer, clock: Clock
 ) -> None:
     promise = make_promise(bot.runtime, deadline=clock() + timedelta(minutes=30))
+    bot.command("help")  # Kept has seen the workspace active
+    bot.fake.revoke()
     assert post_event(bot, app_uninstalled_event()) == 200
     assert post_event(bot, tokens_revoked_event()) == 200
     time.sleep(0.5)  # the pause is written by the work after the ack
     clock.advance(hours=1)
     result = run_pass(bot.runtime)
-    assert result.sent == 0 and bot.fake.messages_to(OWNER) == []
+    assert result.claimed == 0 and bot.fake.calls("chat.postMessage") == []
+    # a late retry of an older event does not resume it: the token still doesn't work
+    assert post_event(bot, {"type": "user_change", "user": {"id": OWNER}}) == 200
+    assert run_pass(bot.runtime).claimed == 0
     with bot.runtime.readers() as session:
         nudge = session.scalar(select(Delivery).where(Delivery.key == key(promise, "nudge")))
     assert nudge is not None and nudge.status == "pending"  # kept, not dropped
     # installed again: the next request from the workspace resumes it
+    bot.fake.add_token(bot.fake.bot_token)
     bot.command("help")
     run_pass(bot.runtime)
     assert any("call Jane Doe" in message_text(m) for m in bot.fake.messages_to(OWNER))
@@ -467,3 +473,22 @@ def test_the_shortcut_says_so_when_its_form_cant_open_in_time(bot: BotServer) ->
     assert refused.response is not None and refused.response["error"] == "expired_trigger_id"
     [dm] = bot.fake.wait_for("chat.postMessage")
     assert "couldn't open" in message_text(dm.params)
+
+
+def test_a_form_kept_no_longer_serves_stays_open_with_a_reason(bot: BotServer) -> None:
+    from tests.slackreq import input_values, interactive_body, view_submission_payload
+
+    payload = view_submission_payload(
+        callback_id="promise_snooze_form_v0",
+        values=input_values({"description": {"value": "call Sam back"}}),
+        user_id=OWNER,
+        team_id=TEAM,
+    )
+    payload["view"]["blocks"] = [
+        {"type": "input", "block_id": "description", "element": {"type": "plain_text_input"}}
+    ]
+    reply = bot.post(interactive_body(payload))
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "errors"
+    assert "older version" in answer["errors"]["description"]

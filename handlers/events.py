@@ -4,7 +4,8 @@ Slack disables event delivery for an app that fails more than 5% of them, so an 
 does not act on is still acknowledged. The ones it acts on:
 - `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM.
 - `app_uninstalled` / `tokens_revoked` (the bot token): deliveries for that workspace pause
-  (kept, not dropped) until Slack sends a request from it again.
+  (kept, not dropped) until a request comes from it again and Kept's token works there again
+  (auth.test): Kept was installed again.
 - `app_rate_limited` (sent even though nobody subscribes to it): logged.
 """
 
@@ -108,21 +109,21 @@ def register(app: App, runtime: Runtime) -> None:
         next()
         return None
 
-    def uninstalled(body: dict[str, Any], event: dict[str, Any]) -> None:
+    def uninstalled(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Paused before Slack hears back: acknowledged means stored."""
         team_id = _team_of(body)
         kind = str(event.get("type"))
-        if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
-            return  # only user tokens: Kept has none, its bot token still works
-        if not team_id:
-            return
-        with runtime.sessions.begin() as session:
-            paused = pause(session, team_id, kind, runtime.now())
-        forget_checked(runtime, team_id)
-        if paused:
-            log.warning("%s for workspace %s: its deliveries wait until it is back", kind, team_id)
+        only_user_tokens = kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot")
+        if team_id and not only_user_tokens:  # (Kept has no user tokens to lose)
+            with runtime.sessions.begin() as session:
+                paused = pause(session, team_id, kind, runtime.now())
+            forget_checked(runtime, team_id)
+            if paused:
+                log.warning("%s for workspace %s: its deliveries wait", kind, team_id)
+        ack()
 
     for kind in sorted(UNINSTALL_EVENTS):
-        app.event(kind)(ack=_ack, lazy=[uninstalled])
+        app.event(kind)(uninstalled)
 
     @acked(app.event("message"))
     def direct_message(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:

@@ -37,9 +37,6 @@ STALE_FORM = (
 )
 RECHECK_PAUSED = 60.0  # seconds a process trusts that a workspace is active
 
-_checked: dict[tuple[int, str], float] = {}
-_checked_lock = threading.Lock()
-
 
 def _team_of(body: dict[str, Any]) -> str:
     team = body.get("team")
@@ -56,41 +53,47 @@ def _event_type(body: dict[str, Any]) -> str:
     return str(event.get("type") or "") if isinstance(event, dict) else ""
 
 
-def resume_if_back(runtime: Runtime, team_id: str) -> None:
-    """A request signed by Slack came from this workspace. If it is paused and Kept's token
-    works for it again (auth.test: Kept was installed again), deliver to it again. A workspace
-    found active is not looked at again for a minute in this process."""
-    key = (id(runtime), team_id)
-    now = time.monotonic()
-    with _checked_lock:
-        if now - _checked.get(key, -RECHECK_PAUSED) < RECHECK_PAUSED:
-            return
-    with runtime.readers() as session:
-        paused = is_paused(session, team_id)
-    if paused:
-        if not _token_works_for(runtime, team_id):
-            return  # still uninstalled (e.g. a late retry of an older event): stay paused
-        with runtime.sessions.begin() as session:
-            resumed = resume(session, team_id, runtime.now())
-        if resumed:
-            log.info("workspace %s is back: its deliveries resume", team_id)
-    with _checked_lock:
-        _checked[key] = now
+class Reinstalls:
+    """Resumes a paused workspace once a request comes from it and Kept's token works for it
+    again (auth.test): Kept was installed again. A workspace found active is not looked at
+    again for RECHECK_PAUSED seconds by this app."""
 
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._active_since: dict[str, float] = {}
+        self._lock = threading.Lock()
 
-def _token_works_for(runtime: Runtime, team_id: str) -> bool:
-    try:
-        return runtime.client.auth_test().get("team_id") == team_id
-    except Exception:  # noqa: BLE001 - revoked, or Slack unreachable: not back yet
-        return False
+    def check(self, team_id: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._active_since.get(team_id, -RECHECK_PAUSED) < RECHECK_PAUSED:
+                return
+        with self.runtime.readers() as session:
+            paused = is_paused(session, team_id)
+        if paused:
+            if not self._token_works_for(team_id):
+                return  # still uninstalled (e.g. a late retry of an older event): stay paused
+            with self.runtime.sessions.begin() as session:
+                resumed = resume(session, team_id, self.runtime.now())
+            if resumed:
+                log.info("workspace %s is back: its deliveries resume", team_id)
+        with self._lock:
+            self._active_since[team_id] = now
 
+    def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._active_since.pop(team_id, None)
 
-def forget_checked(runtime: Runtime, team_id: str) -> None:
-    with _checked_lock:
-        _checked.pop((id(runtime), team_id), None)
+    def _token_works_for(self, team_id: str) -> bool:
+        try:
+            return self.runtime.client.auth_test().get("team_id") == team_id
+        except Exception:  # noqa: BLE001 - revoked, or Slack unreachable: not back yet
+            return False
 
 
 def register(app: App, runtime: Runtime) -> None:
+    reinstalls = Reinstalls(runtime)
+
     @app.middleware
     def workspace_state(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
         if body.get("type") == "app_rate_limited":
@@ -103,7 +106,7 @@ def register(app: App, runtime: Runtime) -> None:
         team_id = _team_of(body)
         if team_id and _event_type(body) not in UNINSTALL_EVENTS:
             try:
-                resume_if_back(runtime, team_id)
+                reinstalls.check(team_id)
             except Exception:  # noqa: BLE001 - never fail Slack's request over this
                 log.warning("could not check whether %s is paused", team_id, exc_info=True)
         next()
@@ -117,7 +120,7 @@ def register(app: App, runtime: Runtime) -> None:
         if team_id and not only_user_tokens:  # (Kept has no user tokens to lose)
             with runtime.sessions.begin() as session:
                 paused = pause(session, team_id, kind, runtime.now())
-            forget_checked(runtime, team_id)
+            reinstalls.forget(team_id)
             if paused:
                 log.warning("%s for workspace %s: its deliveries wait", kind, team_id)
         ack()

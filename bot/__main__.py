@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
@@ -13,7 +13,11 @@ from bot.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from slack_bolt import App
+    from sqlalchemy import Engine
+
     from bot.runtime import Runtime
+    from bot.slack.web import HealthState, SlackProbe
 
 log = logging.getLogger("kept")
 
@@ -24,6 +28,41 @@ def _settings() -> Settings:
     except SettingsError as error:
         print(f"kept: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _stop(message: str) -> SystemExit:
+    """One line on stderr, exit code 2: for start-up problems an operator must fix."""
+    print(f"kept: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
+def _engine(settings: Settings) -> Engine:
+    """The database engine, or one line saying why the database can't be used."""
+    from bot.store.db import DatabaseUnavailable, open_engine
+
+    try:
+        return open_engine(settings.database_url)
+    except DatabaseUnavailable as error:
+        raise _stop(str(error)) from None
+
+
+def _build_runtime(settings: Settings) -> Runtime:
+    from bot.runtime import Runtime
+
+    return Runtime.build(settings, engine=_engine(settings))
+
+
+def _migrate(engine: Engine) -> None:
+    """Upgrade the schema; a failure is one line, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.migrate import migrate
+
+    try:
+        migrate(engine)
+    except SQLAlchemyError as error:
+        detail = " ".join(str(getattr(error, "orig", None) or error).split())[:200]
+        raise _stop(f"could not migrate the database ({type(error).__name__}): {detail}") from None
 
 
 def _logging(verbose: bool) -> None:
@@ -39,22 +78,23 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def _check_token(runtime: object) -> None:
+def _check_token(runtime: Runtime, probe: SlackProbe | None = None) -> None:
     from slack_sdk.errors import SlackApiError
 
-    from bot.runtime import Runtime
-
-    assert isinstance(runtime, Runtime)
     try:
         from bot.slack.client import granted_scopes
         from bot.slack.scopes import missing_scopes
 
-        missing = missing_scopes(set(granted_scopes(runtime.client)))
+        missing = missing_scopes(set(granted_scopes(runtime.client)))  # auth.test's header
+        if probe is not None:
+            probe.record(True)
         if missing:
             log.warning(
                 "the bot token lacks %s: reinstall the app from manifest.yml", ", ".join(missing)
             )
     except SlackApiError as error:
+        if probe is not None:
+            probe.record(True, str(error.response.get("error") or "error"))
         if error.response.get("error") in {
             "invalid_auth",
             "not_authed",
@@ -69,6 +109,8 @@ def _check_token(runtime: object) -> None:
             raise SystemExit(2) from None
         log.warning("auth.test failed (%s); starting anyway", error.response.get("error"))
     except Exception as error:  # noqa: BLE001 - Slack unreachable: start, it may come back
+        if probe is not None:
+            probe.record(False, type(error).__name__)
         log.warning(
             "could not reach Slack at %s (%s); starting anyway",
             runtime.settings.slack_api_url,
@@ -77,12 +119,17 @@ def _check_token(runtime: object) -> None:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from bot.store.db import make_engine
-    from bot.store.migrate import current_revision, migrate
+    from bot.store.db import describe, sqlite_path
+    from bot.store.migrate import current_revision
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    path = sqlite_path(settings.database_url)
+    new = path is not None and not path.exists()
+    where = describe(settings.database_url)
+    # say where: under a service manager a relative path lands somewhere unexpected
+    print(f"kept: {'creating a new' if new else 'migrating the'} {where}")
+    engine = _engine(settings)
+    _migrate(engine)
     print(f"kept: database is at revision {current_revision(engine)}")
     return 0
 
@@ -92,68 +139,137 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import create_app
     from bot.language.deadlines import warm_up
-    from bot.runtime import Runtime
-    from bot.slack.web import HealthState, KeptWSGI
-    from bot.store.migrate import migrate
+    from bot.slack.web import HealthState, SlackProbe
+    from bot.store.db import describe
 
-    runtime = Runtime.build(settings)
-    migrate(runtime.engine)
+    runtime = _build_runtime(settings)
+    _migrate(runtime.engine)
+    log.info("database: %s", describe(settings.database_url))
     warm_up()
-    _check_token(runtime)
+    health = HealthState(stale_after=settings.scheduler_stale_after)
+    health.slack = SlackProbe(runtime.sender)
+    _check_token(runtime, health.slack)
     app = create_app(runtime)
-    health = HealthState()
     loop = None
     if not args.no_scheduler:
         from scheduler.loop import SchedulerLoop
 
         loop = SchedulerLoop(runtime, health=health)
         loop.start()
+    stop_scheduler = loop.stop if loop is not None else (lambda: None)
     try:
         if settings.socket_mode:
-            from bot.app import socket_mode_handler
-
-            log.info("Kept is running in Socket Mode")
-            socket_mode_handler(app, runtime).start()
+            _serve_socket_mode(app, runtime, health, on_drained=stop_scheduler)
         else:
-            import waitress
-
-            port = args.port or settings.port
-            log.info("Kept is listening on http://%s:%s/slack/events", args.host, port)
-            waitress.serve(
-                KeptWSGI(app, runtime, health),
-                host=args.host,
-                port=port,
-                threads=settings.http_threads,
-                ident="kept",
-                channel_timeout=30,
-                connection_limit=1000,
-            )
+            port = args.port if args.port is not None else settings.port
+            _serve_http(app, runtime, health, host=args.host, port=port, on_drained=stop_scheduler)
     finally:
-        if loop is not None:
-            loop.stop()
+        stop_scheduler()
+    log.info("Kept stopped")
     return 0
 
 
+def _serve_http(
+    app: App,
+    runtime: Runtime,
+    health: HealthState,
+    *,
+    host: str,
+    port: int,
+    on_drained: Callable[[], None],
+) -> None:
+    from bot.slack.lifecycle import serve_until_stopped
+    from bot.slack.server import ServerLimits, make_server
+    from bot.slack.web import KeptWSGI
+
+    settings = runtime.settings
+    limits = ServerLimits(
+        request_timeout=settings.http_request_timeout,
+        per_client=settings.http_per_client,
+        threads=settings.http_threads,
+    )
+    _raise_open_files_limit(limits.max_connections + 256)
+    try:
+        server = make_server(KeptWSGI(app, runtime, health), host=host, port=port, limits=limits)
+    except OSError as error:
+        raise _stop(f"can't listen on {host}:{port} ({error.strerror}): set PORT") from None
+    log.info("Kept is listening on http://%s:%s/slack/events", host, server.effective_port)
+    serve_until_stopped(server, health.requests, on_drained=on_drained)
+
+
+def _raise_open_files_limit(wanted: int) -> None:
+    """Thousands of connections need thousands of descriptors; services often start at 1024."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        log.warning("could not raise the open-files limit; many connections may be refused")
+
+
+def _serve_socket_mode(
+    app: App, runtime: Runtime, health: HealthState, *, on_drained: Callable[[], None]
+) -> None:
+    """Connect out to Slack (retrying while it is unreachable) and serve until SIGTERM/SIGINT;
+    then take no new envelope (Slack redelivers what is not acknowledged), finish those in
+    flight (their acks go out), stop the scheduler and disconnect."""
+    import threading
+
+    from bot.app import socket_mode_handler
+    from bot.slack.lifecycle import STOP_WITHIN, on_stop_signals
+    from bot.slack.socket_mode import SocketModeRefused, serve
+
+    requests = health.requests
+    handler = socket_mode_handler(app, runtime, requests)
+    stop = threading.Event()
+
+    def finish(reason: str) -> None:
+        log.info("%s: stopping; finishing %s envelope(s) in flight", reason, requests.in_flight)
+        requests.drain(STOP_WITHIN - 3)
+        on_drained()
+        stop.set()
+
+    def stopping(reason: str) -> None:
+        if not requests.draining:
+            requests.draining = True
+            threading.Thread(target=finish, args=(reason,), daemon=True).start()
+
+    on_stop_signals(stopping)
+    log.info("Kept is connecting to Slack in Socket Mode")
+    try:
+        serve(handler, where=runtime.settings.slack_api_url, stop=stop)
+    except SocketModeRefused as error:
+        raise _stop(str(error)) from None
+
+
 def cmd_scheduler(_args: argparse.Namespace) -> int:
-    from bot.runtime import Runtime
-    from bot.store.migrate import migrate
     from scheduler.loop import SchedulerLoop
 
-    runtime = Runtime.build(_settings())
-    migrate(runtime.engine)
+    runtime = _build_runtime(_settings())
+    _migrate(runtime.engine)
+    from bot.slack.lifecycle import on_stop_signals
+
     loop = SchedulerLoop(runtime)
-    log.info("Kept scheduler is running (tick %ss)", runtime.settings.tick_seconds)
+    log.info("Kept scheduler is running (looks at least every %ss)", runtime.settings.tick_seconds)
+
+    def stop(reason: str) -> None:
+        log.info("%s: stopping after the pass under way", reason)
+        loop.stop()
+
+    on_stop_signals(stop)
     loop.run_forever()
+    log.info("Kept scheduler stopped")
     return 0
 
 
 def cmd_tick(_args: argparse.Namespace) -> int:
-    from bot.runtime import Runtime
-    from bot.store.migrate import migrate
-    from scheduler.delivery import plan_weekly_digests, run_pass
+    from scheduler.passes import plan_weekly_digests, run_pass
 
-    runtime = Runtime.build(_settings())
-    migrate(runtime.engine)
+    runtime = _build_runtime(_settings())
+    _migrate(runtime.engine)
     plan_weekly_digests(runtime)
     result = run_pass(runtime)
     print(
@@ -170,10 +286,7 @@ def cmd_supervisors_import(args: argparse.Namespace) -> int:
 
 
 def _runtime() -> Runtime:
-    from bot.runtime import Runtime
-    from bot.store.migrate import migrate
-
-    runtime = Runtime.build(_settings())
+    runtime = _build_runtime(_settings())
     # admin commands print their own output: keep migration chatter out of it unless -v
     quiet = not logging.getLogger().isEnabledFor(logging.DEBUG)
     alembic_log = logging.getLogger("alembic.runtime.migration")
@@ -181,7 +294,7 @@ def _runtime() -> Runtime:
     if quiet:
         alembic_log.setLevel(logging.WARNING)
     try:
-        migrate(runtime.engine)
+        _migrate(runtime.engine)
     finally:
         alembic_log.setLevel(level)
     return runtime

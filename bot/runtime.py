@@ -74,31 +74,38 @@ class Runtime:
             now=self.now(),
         )
 
+    def knows_fresh(self, team_id: str, user_id: str) -> bool:
+        """This process saw this person's profile fresh recently (no look-up needed)."""
+        from bot.people.profiles import CACHE_FOR
+
+        known = self._fresh.get((team_id, user_id))
+        return known is not None and self.now() - known < CACHE_FOR / 2
+
     def warm_person(self, team_id: str, user_id: str) -> None:
         """Make sure this person's cached Slack profile is fresh (see bot.people.profiles)."""
-        from bot.people.profiles import CACHE_FOR, warm_person
+        from bot.people.profiles import warm_person
 
-        now = self.now()
-        key = (team_id, user_id)
-        known = self._fresh.get(key)
-        if known is not None and now - known < CACHE_FOR / 2:
+        if self.knows_fresh(team_id, user_id):
             return  # checked recently in this process: skip the database round trip
         fetched_at = warm_person(
-            self.sessions, team_id, user_id, fetch=self.fetch_user, now=now, readers=self.readers
+            self.sessions,
+            team_id,
+            user_id,
+            fetch=self.fetch_user,
+            now=self.now(),
+            readers=self.readers,
         )
         if fetched_at is not None:
             if len(self._fresh) > 50_000:
                 self._fresh.clear()
-            self._fresh[key] = fetched_at
+            self._fresh[(team_id, user_id)] = fetched_at
+
+    def default_timing(self) -> Timing:
+        """The workspace's reminder timing (channels may override it)."""
+        return Timing(
+            remind_before=self.settings.remind_before, escalate_after=self.settings.escalate_after
+        )
 
     def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
         """Reminder timing for a promise made in `channel_id`: channel override or default."""
-        return timing_for_channel(
-            session,
-            team_id,
-            channel_id,
-            Timing(
-                remind_before=self.settings.remind_before,
-                escalate_after=self.settings.escalate_after,
-            ),
-        )
+        return timing_for_channel(session, team_id, channel_id, self.default_timing())

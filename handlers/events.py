@@ -16,21 +16,33 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.promises.commands import CommandInput, CommandRunner, Reply
+from bot.promises.commands import CommandInput
+from bot.reply import Reply
 from bot.runtime import Runtime
-from bot.slack import messages as blocks
+from bot.slack import messages
+from bot.store.models import HandledRequest
 from bot.workspaces.service import is_paused, pause, resume
-from handlers.replies import acked, carry_out, respond_with, safely
+from handlers.answer import Presser, later, profiles_ready, respond_with
+from handlers.commands import run_command
 
 log = logging.getLogger("kept.events")
 
 UNINSTALL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+STALE_BUTTON = (
+    "That button belongs to an older message and doesn't do anything any more. "
+    "`/promise list` shows your promises as they are now."
+)
+DM_FORM = (
+    "Tell me what you promised, e.g. `call Jane Doe back by Friday 5pm`, or type `/promise` "
+    "anywhere to open the form."
+)
 STALE_FORM = (
     "This form is from an older version of Kept and can't be saved. Copy your text, close "
     "it and start again with /promise."
@@ -91,8 +103,55 @@ class Reinstalls:
             return False
 
 
+def on_direct_message(
+    runtime: Runtime,
+    pool: Executor,
+    ack: Ack,
+    team_id: str,
+    event: dict[str, Any],
+    client: WebClient,
+) -> None:
+    """A DM to Kept is read like `/promise <text>`: run once (by the message), committed before
+    the acknowledgement, answered in the same DM."""
+    channel = str(event.get("channel") or "")
+    request = CommandInput(
+        team_id=team_id,
+        user_id=str(event.get("user") or ""),
+        channel_id=None,  # a DM: no channel settings apply
+        text=str(event.get("text") or ""),
+        request_key=f"dm:{channel}:{event.get('ts')}",
+    )
+    with runtime.readers() as session:
+        repeated = session.get(HandledRequest, (team_id, request.request_key)) is not None
+    if repeated:  # Slack's retry of a DM already answered
+        ack()
+        return
+
+    def answer(reply: Reply) -> None:
+        message = reply.message
+        if reply.open_view is not None and message is None:
+            message = messages.text_message(DM_FORM)
+        if message is not None:
+            answer_in_dm(client, channel, message)
+
+    pending = profiles_ready(runtime, pool, team_id, [request.user_id])
+    if pending is not None:
+        ack()
+
+        def finish() -> None:
+            pending.result()
+            answer(run_command(runtime, request)[0])
+
+        later(pool, finish, "DM to Kept")
+        return
+    reply, _refused = run_command(runtime, request)
+    ack()
+    later(pool, lambda: answer(reply), "answering a DM")
+
+
 def register(app: App, runtime: Runtime) -> None:
     reinstalls = Reinstalls(runtime)
+    pool = app.listener_runner.listener_executor
 
     @app.middleware
     def workspace_state(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
@@ -128,45 +187,17 @@ def register(app: App, runtime: Runtime) -> None:
     for kind in sorted(UNINSTALL_EVENTS):
         app.event(kind)(uninstalled)
 
-    @acked(app.event("message"))
-    def direct_message(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+    @app.event("message")
+    def direct_message(
+        ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient
+    ) -> None:
         if not is_person_writing_to_kept(event):
+            ack()
             return
-        team_id = _team_of(body)
-        channel = str(event.get("channel") or "")
-        request = CommandInput(
-            team_id=team_id,
-            user_id=str(event.get("user") or ""),
-            channel_id=None,  # a DM: no channel settings apply
-            text=str(event.get("text") or ""),
-            request_key=f"dm:{channel}:{event.get('ts')}",
-        )
-
-        def work() -> Reply:
-            runtime.warm_person(team_id, request.user_id)
-            with runtime.sessions.begin() as session:
-                runner = CommandRunner(
-                    session,
-                    fetch=runtime.fetch_user,
-                    admins=runtime.settings.admins,
-                    now=runtime.now(),
-                    timing=runtime.timing(session, team_id, None),
-                )
-                return runner.run(request)
-
-        reply = safely(work, "DM to Kept")
-        if reply.open_view is not None and reply.message is None:
-            reply.message = blocks.text_message(
-                "Tell me what you promised, e.g. `call Jane Doe back by Friday 5pm`, or type "
-                "`/promise` anywhere to open the form."
-            )
-        if reply.message is not None:
-            answer_in_dm(client, channel, reply.message)
-        reply.message, reply.open_view = None, None
-        carry_out(reply, respond=None, client=client, trigger_id=None, runtime=runtime)
+        on_direct_message(runtime, pool, ack, _team_of(body), event, client)
 
     # every other event Slack may send: acknowledged, nothing to do (registered last)
-    app.event(re.compile(".*"))(ack=_ack, lazy=[_ignore])
+    app.event(re.compile(".*"))(_ack)
 
     # a form Kept no longer serves: keep it open with the person's words, and say why
     @app.view(re.compile(".*"))
@@ -179,28 +210,19 @@ def register(app: App, runtime: Runtime) -> None:
         if inputs:
             ack(response_action="errors", errors={inputs[0]: STALE_FORM})
         else:
-            ack(response_action="update", view=blocks.notice_view(STALE_FORM))
+            ack(response_action="update", view=messages.notice_view(STALE_FORM))
 
     # a button Kept no longer serves (a message from an older version): say so, don't 404
-    @acked(app.action(re.compile(".*")))
-    def stale_button(body: dict[str, Any], respond: Respond) -> None:
-        respond_with(
-            respond,
-            blocks.error_message(
-                "That button belongs to an older message and doesn't do anything any more. "
-                "`/promise list` shows your promises as they are now."
-            ),
-            body=body,
-            runtime=runtime,
-        )
+    @app.action(re.compile(".*"))
+    def stale_button(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        message = messages.error_message(STALE_BUTTON)
+        presser = Presser(runtime, client, body)
+        later(pool, lambda: respond_with(respond, message, presser), "a stale button")
 
 
 def _ack(ack: Callable[[], None]) -> None:
     ack()
-
-
-def _ignore() -> None:
-    return None
 
 
 def is_person_writing_to_kept(event: dict[str, Any]) -> bool:

@@ -47,6 +47,7 @@ TRIGGER_TTL = 3.0  # seconds a trigger id may be exchanged for a view (wall cloc
 # conversations.history depends on the kind of conversation: see _needed_scopes.
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
+    "apps.connections.open": ("connections:write",),  # an app-level token's scope
     "users.info": ("users:read",),
     "users.lookupByEmail": ("users:read.email",),
     "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
@@ -280,6 +281,8 @@ class FakeSlack:
         self._gone_channels: set[str] = set()
         self._revoked: set[str] = set()
         self._local = threading.local()  # the scopes of the request being answered
+        self.app_tokens: set[str] = set()  # app-level (xapp-) tokens: apps.connections.open only
+        self.socket_mode: Any = None  # a tests.fake_socket_mode.FakeSocketMode, when attached
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -299,6 +302,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
@@ -385,13 +389,16 @@ class FakeSlack:
         is_bot: bool = False,
         team_id: str | None = None,
         real_name: str | None = None,
+        locale: str = "en-US",
     ) -> None:
-        """Register a user. ``email`` defaults to ``<name>@example.com`` (not for bots)."""
+        """Register a user. ``email`` defaults to ``<name>@example.com`` (not for bots).
+        ``locale`` is returned by users.info only when asked with include_locale=true."""
         name = name or user_id.lower()
         real = real_name or name.replace(".", " ").replace("_", " ").title()
         if email is None and not is_bot:
             email = f"{name}@example.com"
         user = {
+            "locale": locale,
             "id": user_id,
             "team_id": team_id or self.team_id,
             "name": name,
@@ -448,6 +455,14 @@ class FakeSlack:
         """The channel is gone: posting to it answers ``channel_not_found``."""
         with self._lock:
             self._gone_channels.add(channel_id)
+
+    def add_app_token(self, token: str) -> None:
+        """Accept an app-level token; Slack takes it for apps.connections.open and nothing else
+        (and takes no bot token there): `not_allowed_token_type`."""
+        with self._lock:
+            self.valid_tokens.add(token)
+            self.app_tokens.add(token)
+            self._scopes[token] = frozenset({"connections:write"})
 
     def fail_next(
         self,
@@ -637,6 +652,8 @@ class FakeSlack:
             response = {"ok": False, "error": "unknown_method", "req_method": method}
         elif not token_ok:
             response = {"ok": False, "error": "token_revoked" if revoked else "invalid_auth"}
+        elif (method == "apps.connections.open") != (token in self.app_tokens):
+            response = {"ok": False, "error": "not_allowed_token_type"}
         elif "_invalid_json" in params:
             response = {"ok": False, "error": "invalid_json"}
         elif missing := self._missing_scope(method, params, granted):
@@ -723,9 +740,14 @@ class FakeSlack:
             "is_enterprise_install": False,
         }
 
+    def _apps_connections_open(self, params: Params) -> dict[str, Any]:
+        if self.socket_mode is None:
+            return {"ok": False, "error": "internal_error"}
+        return {"ok": True, "url": self.socket_mode.issue_url()}
+
     def _user_view(self, user: dict[str, Any]) -> dict[str, Any]:
         label, offset = _tz_info(user["tz"])
-        out = dict(user)
+        out = {k: v for k, v in user.items() if k != "locale"}
         out["profile"] = dict(user["profile"])
         if "users:read.email" not in self._granted():  # Slack leaves the field out
             out["profile"].pop("email", None)
@@ -738,7 +760,11 @@ class FakeSlack:
             user = self._users.get(str(params.get("user", "")))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": self._user_view(user)}
+        view = self._user_view(user)
+        # Slack adds the user's locale only when include_locale=true is passed
+        if str(params.get("include_locale", "")).lower() in ("true", "1"):
+            view["locale"] = user["locale"]
+        return {"ok": True, "user": view}
 
     def _users_lookup_by_email(self, params: Params) -> dict[str, Any]:
         email = str(params.get("email", "")).strip().lower()

@@ -196,7 +196,7 @@ def test_list(runtime: Runtime, fake_slack: FakeSlack, tmp_path: Path) -> None:
 
 def make_promise(runtime: Runtime, owner: str, description: str, hours: int = 48) -> int:
     with runtime.sessions.begin() as session:
-        promise, _ = create_promise(
+        promise = create_promise(
             session,
             team_id=TEAM,
             owner_id=owner,

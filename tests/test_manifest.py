@@ -183,6 +183,7 @@ def sample_messages() -> list[Any]:
     return [
         blocks.promise_recorded(promise, "UTC", now),
         blocks.deadline_problem("x", "missing", None, "UTC"),
+        blocks.far_deadline_question("x", now + timedelta(days=800), "UTC", now, "C1"),
         blocks.heads_up(promise, "UTC", now),
         blocks.nudge(promise, "UTC", now),
         blocks.escalation(promise, "UTC", now, nudged_at=now),

@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.migrate import migrate
 from bot.store.models import Delivery
-from scheduler.delivery import METADATA_EVENT
+from scheduler.send import METADATA_EVENT
 from tests.conftest import ADMIN, INDIA, LEAD, OTHER, OWNER, SECRET, TEAM, message_text
 from tests.fakeslack import Call, FakeSlack
 from tests.procs import KeptProcess, KeptProcesses, base_env

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.slack import messages as blocks
 from bot.store.models import Delivery, Person, Promise
-from scheduler.delivery import run_pass
+from scheduler.passes import run_pass
 from tests.conftest import ADMIN, LEAD, OTHER, OWNER, TEAM, BotServer, Clock, message_text
 from tests.slackreq import (
     app_rate_limited_body,
@@ -201,10 +201,14 @@ def test_hand_off_on_the_home_tab_for_a_closed_promise_is_answered(
     assert bot.fake.calls("views.open") == []
 
 
-def test_kept_on_the_home_tab_closes_it_and_the_tab_says_done(bot: BotServer, clock: Clock) -> None:
+def test_kept_on_the_home_tab_closes_it_and_the_tab_shows_it(bot: BotServer, clock: Clock) -> None:
+    from tests.slackreq import app_home_opened_event
+
     promise = make_promise(bot.runtime, deadline=clock() + timedelta(hours=2))
+    assert post_event(bot, app_home_opened_event(OWNER)) == 200
+    _published_notice(bot, OWNER, "call Jane Doe back")
     _press_on_home(bot, blocks.KEPT, promise.id, OWNER)
-    _published_notice(bot, OWNER, "Done")
+    _published_notice(bot, OWNER, "Nothing open")  # the tab refreshed: it's gone from it
     assert stored_promises(bot)[0].status == "kept"
 
 

@@ -27,6 +27,9 @@ def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
     )
     person.email = profile.get("email") or person.email
     person.tz = user.get("tz") or person.tz or "UTC"
+    locale = user.get("locale")
+    if isinstance(locale, str) and locale.strip():
+        person.locale = locale.strip()[:16]
     person.is_admin = bool(
         user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
     )
@@ -176,6 +179,11 @@ def actor_for(
 ) -> tuple[Actor, str]:
     """(Actor, time zone) for someone acting in Slack."""
     person = get_person(session, team_id, user_id, fetch=fetch, now=now)
+    return actor_from(person, user_id, admins)
+
+
+def actor_from(person: Person | None, user_id: str, admins: Iterable[str]) -> tuple[Actor, str]:
+    """(Actor, time zone) from the person's cached profile and the configured admins."""
     admin_list = set(admins)
     is_admin = (
         user_id in admin_list
@@ -184,6 +192,12 @@ def actor_for(
     )
     tz = person.tz if person is not None and person.tz else "UTC"
     return Actor(user_id=user_id, is_admin=is_admin), tz
+
+
+def locale_of(session: Session, team_id: str, user_id: str) -> str | None:
+    """The person's cached Slack locale (None when Slack never told us)."""
+    person = find_person(session, team_id, user_id)
+    return person.locale if person is not None else None
 
 
 def set_supervisor(session: Session, team_id: str, rep_id: str, supervisor_id: str | None) -> None:

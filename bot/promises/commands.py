@@ -6,16 +6,14 @@ Slack-free: the handler passes plain values and carries out the returned Reply.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.channels.service import (
     channel_ref,
     clear_values,
-    counterpart_kind_for,
     get_setting,
     is_channel_id,
     key_name,
@@ -23,33 +21,30 @@ from bot.channels.service import (
     set_value,
     values_of,
 )
-from bot.language.counterparts import find_counterpart
-from bot.language.deadlines import DeadlineProblem, parse_deadline
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people.profiles import (
     FetchUser,
-    actor_for,
     check_recipient,
     find_person,
     get_person,
+    locale_of,
     set_supervisor,
 )
+from bot.promises import flows
+from bot.promises.flows import acting
 from bot.promises.service import (
-    MAX_DESCRIPTION,
     Actor,
     InvalidInput,
     NotAllowed,
     can_view_owner,
-    close_promise,
-    create_promise,
-    extend_promise,
-    get_promise,
-    hand_off,
     open_promises,
     parse_promise_id,
     reports_of,
     supervisor_of,
 )
-from bot.promises.steps import Timing, timing_for_channel
+from bot.promises.steps import Timing
+from bot.reply import Reply
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
 from bot.slack.text import NameOf, from_slack
@@ -59,22 +54,13 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_TEXT = 12000
 
 
-@dataclass
-class Reply:
-    message: dict[str, Any] | None = None
-    open_view: dict[str, Any] | None = None
-    direct_messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    changed: tuple[str, int] | None = None  # (team id, promise id) whose reminders to refresh
-    home_for: tuple[str, list[str]] | None = None  # (team id, users whose App Home to refresh)
-
-
 @dataclass(frozen=True)
 class CommandInput:
     team_id: str
     user_id: str
     channel_id: str | None
     text: str
-    request_key: str | None  # Slack's trigger_id: the same for a retried request
+    request_key: str | None  # the request's idempotency key (bot.once.command_key)
 
 
 def mention(word: str) -> str | None:
@@ -129,19 +115,22 @@ class CommandRunner:
         admins: frozenset[str],
         now: datetime,
         timing: Timing,
+        working_day: WorkingDay = DEFAULT_WORKING_DAY,
     ) -> None:
-        """`timing` is the workspace default; a channel's own settings override it."""
+        """`timing` is the workspace default; a channel's own settings override it.
+        `working_day` carries the workspace's holidays (KEPT_HOLIDAYS) for deadlines."""
         self.session = session
         self.fetch = fetch
         self.admins = admins
         self.now = now
         self.timing = timing
+        self.working_day = working_day
 
     def run(self, command: CommandInput) -> Reply:
         text = command.text.strip()
         if len(text) > MAX_COMMAND_TEXT:
             return Reply(blocks.too_long(text))
-        actor, tz = actor_for(
+        self.who = acting(
             self.session,
             command.team_id,
             command.user_id,
@@ -149,6 +138,7 @@ class CommandRunner:
             admins=self.admins,
             now=self.now,
         )
+        actor, tz = self.who.actor, self.who.tz
         word, _, rest = text.partition(" ")
         sub = word.lower()
         rest = rest.strip()
@@ -181,40 +171,50 @@ class CommandRunner:
 
         return name
 
-    def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
-        text = from_slack(text, name_of=self.name_of(command.team_id))
-        parsed = parse_deadline(text, now=self.now, tz=tz)
-        if parsed.problem is not None or parsed.deadline is None:
-            problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
-            return Reply(blocks.deadline_problem(text, problem, parsed.deadline, tz))
-        description = parsed.description or text
-        if len(description) > MAX_DESCRIPTION:
-            return Reply(blocks.too_long(text))
-        counterpart = find_counterpart(description)
-        promise, created = create_promise(
-            self.session,
-            team_id=command.team_id,
-            owner_id=actor.user_id,
-            created_by=actor.user_id,
-            description=description,
-            deadline=parsed.deadline,
+    def parse(self, team_id: str, user_id: str, tz: str, text: str) -> ParsedDeadline:
+        """The deadline in `text`, read with the owner's zone, locale and working days."""
+        return parse_deadline(
+            text,
             now=self.now,
-            timing=timing_for_channel(
-                self.session, command.team_id, command.channel_id, self.timing
-            ),
-            counterpart=counterpart.name,
-            counterpart_kind=counterpart_kind_for(
-                self.session,
-                command.team_id,
-                command.channel_id,
-                counterpart.kind.value if counterpart.kind else None,
-            ),
-            source_channel_id=command.channel_id,
-            request_key=f"command:{command.request_key}" if command.request_key else None,
+            tz=tz,
+            working_day=self.working_day,
+            locale=locale_of(self.session, team_id, user_id),
         )
-        return Reply(
-            blocks.promise_recorded(promise, tz, self.now, created=created),
-            home_for=(command.team_id, [promise.owner_id]),
+
+    def confirm(self, command: CommandInput, deadline: datetime) -> Reply:
+        """The owner confirmed a deadline more than a year away: record the promise."""
+        self.who = acting(
+            self.session,
+            command.team_id,
+            command.user_id,
+            fetch=self.fetch,
+            admins=self.admins,
+            now=self.now,
+        )
+        return self.record(
+            command, self.who.actor, self.who.tz, command.text.strip(), confirmed=deadline
+        )
+
+    def record(
+        self,
+        command: CommandInput,
+        actor: Actor,
+        tz: str,
+        text: str,
+        *,
+        confirmed: datetime | None = None,
+    ) -> Reply:
+        if confirmed is None:  # Slack's text; a confirmed one comes back from Kept's own button
+            text = from_slack(text, name_of=self.name_of(command.team_id))
+        return flows.record(
+            self.session,
+            self.who,
+            text=text,
+            parsed=self.parse(command.team_id, actor.user_id, tz, text),
+            confirmed=confirmed,
+            channel_id=command.channel_id,
+            default_timing=self.timing,
+            request_key=command.request_key,
         )
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
@@ -267,23 +267,9 @@ class CommandRunner:
         word, _, note = rest.partition(" ")
         note = from_slack(note, name_of=self.name_of(command.team_id))
         promise_id = _need_id(word, usage)
-        promise = close_promise(
-            self.session,
-            team_id=command.team_id,
-            promise_id=promise_id,
-            actor=actor,
-            outcome=outcome,
-            note=note,
-            now=self.now,
+        return flows.close(
+            self.session, self.who, promise_id=promise_id, outcome=outcome, note=note
         )
-        reply = Reply(
-            blocks.promise_closed(promise, tz),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
-        )
-        if promise.owner_id != actor.user_id:
-            reply.direct_messages.append((promise.owner_id, blocks.promise_closed(promise, tz)))
-        return reply
 
     def extend(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         usage = "/promise extend <id> <when> [note]"
@@ -295,29 +281,26 @@ class CommandRunner:
                 f"Until when? Usage: `{usage}`, e.g. "
                 f"`/promise extend {promise_id} Friday 5pm waiting for legal`."
             )
-        parsed = parse_deadline(when, now=self.now, tz=tz)
+        parsed = self.parse(command.team_id, actor.user_id, tz, when)
+        if parsed.problem is DeadlineProblem.PAST:
+            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
+        if parsed.problem is not None and parsed.detail:
+            raise InvalidInput(
+                f"I can't use that new deadline: {parsed.detail}. Try e.g. "
+                f"`/promise extend {promise_id} next Tuesday 3pm`."
+            )
         if parsed.deadline is None:
             raise InvalidInput(
                 f"I couldn't find a new deadline in “{when[:200]}”. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
-        if parsed.problem is DeadlineProblem.PAST:
-            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
-        source = get_promise(self.session, command.team_id, promise_id).source_channel_id
-        promise = extend_promise(
+        return flows.extend(
             self.session,
-            team_id=command.team_id,
+            self.who,
             promise_id=promise_id,
-            actor=actor,
             new_deadline=parsed.deadline,
             note=parsed.description or None,
-            now=self.now,
-            timing=timing_for_channel(self.session, command.team_id, source, self.timing),
-        )
-        return Reply(
-            blocks.promise_extended(promise, tz),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
+            default_timing=self.timing,
         )
 
     def handoff(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
@@ -336,24 +319,10 @@ class CommandRunner:
             self.session, command.team_id, new_owner, fetch=self.fetch, now=self.now
         )
         if person is None:
-            raise InvalidInput(f"I can't find <@{new_owner}> in this workspace.")
-        promise, previous = hand_off(
-            self.session,
-            team_id=command.team_id,
-            promise_id=promise_id,
-            actor=actor,
-            new_owner_id=new_owner,
-            now=self.now,
+            raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
+        return flows.hand_over(
+            self.session, self.who, promise_id=promise_id, new_owner_id=new_owner
         )
-        reply = Reply(
-            blocks.promise_handed_off(promise, previous),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, previous, actor.user_id]),
-        )
-        reply.direct_messages.append(
-            (new_owner, blocks.handoff_notice(promise, actor.user_id, person.tz or "UTC", self.now))
-        )
-        return reply
 
     def supervisor(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
         parts = rest.split()

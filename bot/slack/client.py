@@ -41,7 +41,7 @@ def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
 def fetch_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
     """Slack's users.info `user` object; None if Slack has no such user."""
     try:
-        response = client.users_info(user=user_id)
+        response = client.users_info(user=user_id, include_locale=True)
     except SlackApiError as error:
         if error.response.get("error") in {"user_not_found", "users_not_found"}:
             return None

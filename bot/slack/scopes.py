@@ -33,7 +33,6 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     # Kept reads only its own DMs (did a reminder already land?): im:history
     "conversations.history": frozenset({Scope.IM_HISTORY}),
     "chat.postMessage": frozenset({Scope.CHAT_WRITE}),
-    "chat.postEphemeral": frozenset({Scope.CHAT_WRITE}),
     "chat.update": frozenset({Scope.CHAT_WRITE}),
     "chat.getPermalink": frozenset(),
     "views.open": frozenset(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -44,6 +44,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum stored as its text value (VARCHAR), read back as the enum member. Plain
+    strings are accepted on the way in, and checked: an unknown value fails loudly."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
@@ -70,10 +91,31 @@ class Step(StrEnum):
     DIGEST = "digest"
     # to the supervisor who took over a deactivated owner's promises (no promise)
     HANDOVER = "handover"
+    # follow-ups a change causes, written in the change's own transaction (the outbox)
+    RECORDED = "recorded"  # the owner of a promise saved from a form is told
+    SAVED_FOR = "saved_for"  # whoever saved it for someone else is told it was saved
+    NEW_OWNER = "new_owner"  # the new owner after a hand-off
+    CLOSED_NOTICE = "closed_notice"  # the owner, when someone else closed their promise
+    OWNER_REMINDER = "owner_reminder"  # the owner, when their supervisor presses Remind them
+    REWRITE = "rewrite"  # earlier reminders of a promise rewritten with chat.update
+    HOME = "home"  # a person's App Home tab republished
 
 
 # steps that belong to a person rather than to one promise
-PERSONAL_STEPS = frozenset({Step.DIGEST.value, Step.HANDOVER.value})
+PERSONAL_STEPS = frozenset({Step.DIGEST, Step.HANDOVER, Step.HOME})
+# follow-ups of a change: sent whatever the promise's state is now, and not in quiet hours
+# (they answer something a person just did)
+FOLLOW_UPS = frozenset(
+    {
+        Step.RECORDED,
+        Step.SAVED_FOR,
+        Step.NEW_OWNER,
+        Step.CLOSED_NOTICE,
+        Step.OWNER_REMINDER,
+        Step.REWRITE,
+        Step.HOME,
+    }
+)
 
 
 class DeliveryStatus(StrEnum):
@@ -94,6 +136,8 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     tz: Mapped[str | None] = mapped_column(String(64))
+    # Slack locale ("en-US", "en-GB"): how the person writes numeric dates like 4/11
+    locale: Mapped[str | None] = mapped_column(String(16))
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
     supervisor_id: Mapped[str | None] = mapped_column(String(32))
@@ -116,7 +160,7 @@ class Promise(Base):
     counterpart_kind: Mapped[str | None] = mapped_column(String(16))
     deadline: Mapped[datetime]
     deadline_version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default=Status.OPEN.value)
+    status: Mapped[Status] = mapped_column(EnumText(Status, 16), default=Status.OPEN)
     closure_note: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(32))
@@ -168,11 +212,18 @@ class Delivery(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(255))
     promise_id: Mapped[int | None] = mapped_column(ForeignKey("promises.id", ondelete="CASCADE"))
-    step: Mapped[str] = mapped_column(String(32))
+    step: Mapped[Step] = mapped_column(EnumText(Step, 32))
     deadline_version: Mapped[int] = mapped_column(Integer, default=1)
     recipient_id: Mapped[str | None] = mapped_column(String(32))
+    # who caused the message (the supervisor who pressed Remind them, the closer, ...)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    # the person the message is about when that is not the promise's owner (a deactivated
+    # owner whose promises were handed over)
+    about_id: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        EnumText(DeliveryStatus, 16), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # True when an earlier attempt may have reached Slack without us hearing back (a crash
     # mid-send, a timeout): the next attempt first looks for the message in the channel.
@@ -230,3 +281,19 @@ class Workspace(Base):
     state: Mapped[str] = mapped_column(String(16), default=WorkspaceState.ACTIVE.value)
     reason: Mapped[str | None] = mapped_column(String(64))
     changed_at: Mapped[datetime]
+
+
+class HandledRequest(Base):
+    """A state-changing Slack request already carried out, by its idempotency key (trigger id;
+    action id + action_ts + user; view id + hash), with the reply it got. A repeat of the
+    request (Slack's retry, a double click, a replayed body) gets the same reply and changes
+    nothing."""
+
+    __tablename__ = "handled_requests"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reply: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_handled_requests_created", "created_at"),)

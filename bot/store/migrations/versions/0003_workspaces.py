@@ -1,7 +1,7 @@
 """workspaces: paused while Kept is uninstalled
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-27 16:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -118,9 +118,16 @@ def _check_token(runtime: Runtime, probe: SlackProbe | None = None) -> None:
         return  # OAuth mode: each workspace's token is checked when it is used
 
     try:
-        runtime.client.auth_test()
+        from bot.slack.client import granted_scopes
+        from bot.slack.scopes import missing_scopes
+
+        missing = missing_scopes(set(granted_scopes(runtime.client)))  # auth.test's header
         if probe is not None:
             probe.record(True)
+        if missing:
+            log.warning(
+                "the bot token lacks %s: reinstall the app from manifest.yml", ", ".join(missing)
+            )
     except SlackApiError as error:
         if probe is not None:
             probe.record(True, str(error.response.get("error") or "error"))

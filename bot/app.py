@@ -53,7 +53,7 @@ class _QuietTokenNotice(logging.Filter):
 
 
 def create_app(runtime: Runtime) -> App:
-    from handlers import actions, commands, confirm_deadline, home, shortcuts, views
+    from handlers import actions, commands, confirm_deadline, events, home, shortcuts, views
 
     bolt_log = logging.getLogger("kept.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
@@ -84,6 +84,7 @@ def create_app(runtime: Runtime) -> App:
     shortcuts.register(app, runtime)
     home.register(app, runtime)
     confirm_deadline.register(app, runtime)
+    events.register(app, runtime)  # last: it acknowledges every event nobody else handles
     return app
 
 

@@ -133,7 +133,47 @@ def open_view(client: WebClient, trigger_id: str | None, view: dict[str, Any]) -
         return False
 
 
-def respond_with(respond: Respond, message: dict[str, Any]) -> None:
+def on_home_tab(body: dict[str, Any]) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+@dataclass
+class Presser:
+    """Where to answer a press Slack gives no response_url for (the Home tab, a modal)."""
+
+    runtime: Runtime
+    client: WebClient
+    body: dict[str, Any]
+
+    def show(self, message: dict[str, Any]) -> None:
+        """On the Home tab: the tab published again with the answer on top. Elsewhere: a DM.
+        (Used for refusals and forms that failed to open: nothing changed, so no refresh of
+        the tab is on its way to overwrite the answer.)"""
+        from handlers.home import publish
+
+        team_id, user_id = ids_of(self.body)
+        if not user_id:
+            return
+        try:
+            if on_home_tab(self.body):
+                notice = str(message.get("text") or "")
+                publish(self.runtime, self.client, team_id, user_id, notice=notice)
+            else:
+                self.client.chat_postMessage(
+                    channel=user_id, text=message.get("text", ""), blocks=message.get("blocks")
+                )
+        except Exception:  # noqa: BLE001 - best effort, like any answer after the ack
+            log.warning("could not show the answer to %s", user_id, exc_info=True)
+
+
+def respond_with(respond: Respond, message: dict[str, Any], presser: Presser | None = None) -> None:
+    """Answer on the response URL; where Slack gave none (the Home tab), through `presser`."""
+    if respond.response_url is None:
+        if presser is not None:
+            presser.show(message)
+        else:
+            log.warning("no response_url to answer with: %.80s", message.get("text", ""))
+        return
     try:
         respond(
             text=message.get("text", ""),
@@ -198,16 +238,18 @@ def on_press(
             action_id,
         )
 
+    presser = Presser(runtime, client, body)
+
     def answer(outcome: Outcome) -> None:
         reply = outcome.reply
         if reply.open_view is not None:
             if not open_view(client, body.get("trigger_id"), reply.open_view):
-                respond_with(respond, messages.error_message(FORM_FAILED))
+                respond_with(respond, messages.error_message(FORM_FAILED), presser)
         elif reply.message is not None and (outcome.refused or show_reply):
             message = dict(reply.message)
             if outcome.refused:
                 message["replace_original"] = False  # the reminder stays as it is
-            respond_with(respond, message)
+            respond_with(respond, message, presser)
 
     pending = profiles_ready(runtime, pool, team_id, [user_id])
     if pending is not None:

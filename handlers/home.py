@@ -13,11 +13,19 @@ from bot.runtime import Runtime
 from handlers.answer import later
 
 
-def publish(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> None:
+def publish(
+    runtime: Runtime, client: WebClient, team_id: str, user_id: str, *, notice: str | None = None
+) -> None:
+    """Publish this person's tab, with `notice` on top (the answer to a press on the tab)."""
     runtime.warm_person(team_id, user_id)
     with runtime.readers() as session:
         view = home_tab(
-            session, team_id, user_id, admins=runtime.settings.admins, now=runtime.now()
+            session,
+            team_id,
+            user_id,
+            admins=runtime.settings.admins,
+            now=runtime.now(),
+            notice=notice,
         )
     client.views_publish(user_id=user_id, view=view)
 

@@ -9,11 +9,19 @@ from slack_sdk import WebClient
 
 from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import parse_deadline
+from bot.people.profiles import find_person
 from bot.promises.service import MAX_DESCRIPTION, clean_text
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
+from bot.slack.text import from_slack, user_ids_in
 from bot.store.models import ChannelSetting
 from handlers.answer import later, log, open_view
+
+MAX_NAMED = 5  # people mentioned in the message whose names are looked up for the form
+FORM_LATE = (
+    "I couldn't open the *Track as a promise* form in time (Slack gives me 3 seconds). "
+    "Please use the shortcut on the message again."
+)
 
 
 def open_tracking_form(runtime: Runtime, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -23,17 +31,26 @@ def open_tracking_form(runtime: Runtime, shortcut: dict[str, Any], client: WebCl
     team_id = (shortcut.get("team") or {}).get("id") or ""
     channel_id = (shortcut.get("channel") or {}).get("id")
     message = shortcut.get("message") or {}
-    text = clean_text(message.get("text"))[:MAX_DESCRIPTION]
+    raw = str(message.get("text") or "")  # escaped as Slack escapes message text
+    text = clean_text(from_slack(raw))[:MAX_DESCRIPTION]
     now = runtime.now()
     kind = None
     deadline = None
     try:
         runtime.warm_person(team_id, user_id)
+        for mentioned in user_ids_in(raw)[:MAX_NAMED]:  # names for <@U…> in the form
+            runtime.warm_person(team_id, mentioned)
         with runtime.readers() as session:
             _actor, tz = runtime.actor(session, team_id, user_id)
             if channel_id:
                 setting = session.get(ChannelSetting, (team_id, channel_id))
                 kind = setting.counterpart_kind if setting is not None else None
+
+            def name_of(uid: str) -> str | None:
+                person = find_person(session, team_id, uid)
+                return person.name if person is not None else None
+
+            text = clean_text(from_slack(raw, name_of=name_of))[:MAX_DESCRIPTION]
         parsed = parse_deadline(text, now=now, tz=tz)
         if parsed.problem is None:
             deadline = parsed.deadline
@@ -48,7 +65,15 @@ def open_tracking_form(runtime: Runtime, shortcut: dict[str, Any], client: WebCl
         deadline=deadline,
         metadata={"channel_id": channel_id, "message_ts": message.get("ts"), "shortcut": True},
     )
-    open_view(client, shortcut.get("trigger_id"), view)
+    if not open_view(client, shortcut.get("trigger_id"), view):  # e.g. the 3 seconds ran out
+        try:
+            client.chat_postMessage(
+                channel=user_id,
+                text=FORM_LATE,
+                blocks=blocks.error_message(FORM_LATE)["blocks"],
+            )
+        except Exception:  # noqa: BLE001 - nothing changed; the log says why
+            log.warning("could not tell %s the form didn't open", user_id, exc_info=True)
 
 
 def register(app: App, runtime: Runtime) -> None:

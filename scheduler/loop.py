@@ -4,8 +4,10 @@ APScheduler only says *when* to look; what is due lives in the database, so noth
 when the process stops, and several processes can run the loop side by side.
 
 When to look: right after a change in this process wrote outbox rows (the sessions wake the
-loop after such a commit), at the next due instant the database knows of, and at the latest
-every KEPT_TICK_SECONDS (rows written by other processes, clocks that jump).
+sender after such a commit), at the next due instant the database knows of, and at the latest
+every KEPT_TICK_SECONDS (APScheduler's interval job: rows written by other processes, clocks
+that jump). One sender thread runs the passes, so a wake-up is never lost while a pass runs:
+it only makes the thread look again as soon as the pass is done.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -40,40 +42,30 @@ class SchedulerLoop:
         self.worker = worker_name()
         self.poll = poll if poll is not None else runtime.settings.tick_seconds
         self._scheduler: BaseScheduler | None = None
-        self._lock = threading.Lock()
-        self._again = threading.Event()  # woken while a pass was running: run once more
-        self._stopping = False
+        self._lock = threading.Lock()  # one pass at a time in this process
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._sender: threading.Thread | None = None
         self._digests_planned_at: datetime | None = None
         self._purged_at: datetime | None = None
 
     # ------------------------------------------------------------------ one pass
 
     def tick(self) -> PassResult | None:
-        """Run passes until nothing new arrived meanwhile; then plan the next look."""
-        if self._stopping:
-            return None
+        """One pass now (in the caller's thread); None if one is already running."""
         if not self._lock.acquire(blocking=False):
-            self._again.set()  # the running pass will look again when it is done
+            self._wake.set()  # the sender looks again when it is done
             return None
-        result: PassResult | None = None
         try:
-            while True:
-                self._again.clear()
-                result = self._pass()
-                if not self._again.is_set():
-                    break
-            return result
+            return self._pass()
         finally:
-            try:
-                self._plan_next()
-            finally:
-                self._lock.release()
+            self._lock.release()
 
     def _pass(self) -> PassResult | None:
         try:
             self._plan_digests()
-            result = run_pass(self.runtime, worker=self.worker)
             self._purge_old()
+            result = run_pass(self.runtime, worker=self.worker)
             self.health.last_pass_error = None
             if result.claimed:
                 log.info(
@@ -85,7 +77,7 @@ class SchedulerLoop:
                     result.recovered,
                 )
             return result
-        except Exception as error:  # noqa: BLE001 - keep ticking; the database may come back
+        except Exception as error:  # noqa: BLE001 - keep going; the database may come back
             log.exception("scheduler pass failed")
             self.health.last_pass_error = type(error).__name__
             return None
@@ -100,6 +92,19 @@ class SchedulerLoop:
         plan_weekly_digests(self.runtime)
         self._digests_planned_at = now
 
+    def _purge_old(self) -> None:
+        """Delete closed promises past KEPT_RETENTION_DAYS: on the first pass, then hourly."""
+        days = self.runtime.settings.retention_days
+        now = self.runtime.now()
+        if days is None or (self._purged_at is not None and now - self._purged_at < PURGE_EVERY):
+            return
+        from bot.ops.retention import cutoff, purge_closed
+
+        deleted = purge_closed(self.runtime.sessions, before=cutoff(now, days))
+        self._purged_at = now
+        if deleted:
+            log.info("retention: deleted %s closed promise(s) older than %s days", deleted, days)
+
     # ------------------------------------------------------------------ when to look
 
     def _seconds_to_next_due(self) -> float:
@@ -112,79 +117,60 @@ class SchedulerLoop:
             return self.poll
         return min(self.poll, max(0.0, (due - self.runtime.now()).total_seconds()))
 
-    def _plan_next(self) -> None:
-        scheduler = self._scheduler
-        if self._stopping or scheduler is None or not scheduler.running:
-            return
-        if self._again.is_set():  # woken just now: look again at once
-            self._run_at(datetime.now(UTC))
-        else:
-            self._run_at(datetime.now(UTC) + timedelta(seconds=self._seconds_to_next_due()))
-
-    def _run_at(self, moment: datetime) -> None:
-        scheduler = self._scheduler
-        if scheduler is None or self._stopping:
-            return
-        with contextlib.suppress(Exception):  # shutting down: the job is gone
-            scheduler.modify_job(JOB_ID, next_run_time=moment)
-
     def wake(self) -> None:
-        """Something was written to the outbox in this process: look now."""
-        if self._lock.locked():
-            self._again.set()
-            return
-        self._run_at(datetime.now(UTC))
+        """Look now (something was written to the outbox, or the interval came round)."""
+        self._wake.set()
 
-    def _purge_old(self) -> None:
-        """Delete closed promises past KEPT_RETENTION_DAYS: on the first tick, then hourly."""
-        days = self.runtime.settings.retention_days
-        now = self.runtime.now()
-        if days is None or (self._purged_at is not None and now - self._purged_at < PURGE_EVERY):
-            return
-        from bot.ops.retention import cutoff, purge_closed
-
-        deleted = purge_closed(self.runtime.sessions, before=cutoff(now, days))
-        self._purged_at = now
-        if deleted:
-            log.info("retention: deleted %s closed promise(s) older than %s days", deleted, days)
+    def _send_forever(self) -> None:
+        """The sender thread: a pass whenever woken or when the next row falls due."""
+        while not self._stopping.is_set():
+            self._wake.clear()
+            self.tick()
+            if self._stopping.is_set():
+                break
+            self._wake.wait(self._seconds_to_next_due())
 
     # ------------------------------------------------------------------ running
 
-    def _add_job(self, scheduler: BaseScheduler) -> None:
+    def _begin(self, scheduler: BaseScheduler) -> None:
+        # APScheduler's interval job is the safety net: look at least every `poll` seconds
         scheduler.add_job(
-            self.tick,
+            self.wake,
             "interval",
             seconds=self.poll,
             id=JOB_ID,
             max_instances=1,
             coalesce=True,
-            next_run_time=datetime.now(UTC),
             misfire_grace_time=None,
         )
         self._scheduler = scheduler
         self.runtime.sessions.on_outbox.append(self.wake)
+        self._sender = threading.Thread(target=self._send_forever, name="kept-sender", daemon=True)
+        self._sender.start()
         self.health.scheduler_enabled = True
 
     def start(self) -> None:
         """Run in the background (inside `kept run`)."""
         scheduler = BackgroundScheduler(timezone="UTC")
-        self._add_job(scheduler)
+        self._begin(scheduler)
         scheduler.start()
 
     def run_forever(self) -> None:
         """Run in the foreground (`kept scheduler`) until stopped."""
         scheduler = BlockingScheduler(timezone="UTC")
-        self._add_job(scheduler)
+        self._begin(scheduler)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             scheduler.start()
 
     def stop(self) -> None:
         """Stop looking; the pass under way (if any) finishes first."""
-        self._stopping = True
+        self._stopping.set()
+        self._wake.set()
         with contextlib.suppress(ValueError):
             self.runtime.sessions.on_outbox.remove(self.wake)
-        with self._lock:  # the pass under way is done (and planned nothing more)
-            pass
+        sender = self._sender
+        if sender is not None and sender is not threading.current_thread():
+            sender.join()
         scheduler = self._scheduler
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=True)

@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, text, update
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.db import Sessions
 from bot.store.models import Delivery, DeliveryStatus, Step
+from bot.workspaces.service import paused_teams
 
 log = logging.getLogger("kept.scheduler")
 
@@ -49,6 +51,8 @@ def claim(
     query = (
         select(Delivery.id, Delivery.step)
         .where(DUE, Delivery.due_at <= now)
+        # a workspace that uninstalled Kept keeps its rows pending until it is back
+        .where(Delivery.team_id.not_in(paused_teams()))
         .order_by(Delivery.due_at, Delivery.id)
         .limit(limit)
     )
@@ -169,10 +173,13 @@ def record_failure(
     uncertain: bool,
     permanent: bool,
     lease: timedelta,
+    final: bool = False,
+    on_failed: Callable[[Session, Delivery], None] | None = None,
 ) -> DeliveryStatus | None:
     """Put a failed send back in the queue with back-off, or mark it `failed` once a refusal
-    that cannot succeed has been seen often enough. Returns the row's new status (None: the
-    row is not ours any more)."""
+    that cannot succeed has been seen often enough (at once when `final`); `on_failed` then
+    runs in the same transaction (e.g. to route the message elsewhere). Returns the row's new
+    status (None: the row is not ours any more)."""
     with sessions.begin() as session:
         delivery = session.get(Delivery, delivery_id)
         if (
@@ -183,12 +190,14 @@ def record_failure(
             return None
         delivery.last_error = error[:500]
         delivery.uncertain = delivery.uncertain or uncertain
-        if permanent and delivery.attempts >= MAX_PERMANENT_ATTEMPTS:
+        if final or (permanent and delivery.attempts >= MAX_PERMANENT_ATTEMPTS):
             delivery.status = DeliveryStatus.FAILED
             delivery.claim_expires_at = None
             log.error(
                 "giving up on %s after %s attempts: %s", delivery.key, delivery.attempts, error
             )
+            if on_failed is not None:
+                on_failed(session, delivery)
             return DeliveryStatus.FAILED
         wait = timedelta(seconds=retry_after) if retry_after else backoff(delivery.attempts)
         if uncertain:

@@ -154,3 +154,95 @@ def escalation(
 
 def channel(delivery: Delivery) -> Target:
     return Target(channel=delivery.recipient_id or "", tz=None, is_person=False)
+
+
+# ---------------------------------------------------------------- recipients who can't receive
+# SPEC §3: a recipient who can't receive (a bot, a deactivated or unknown user, a deleted
+# channel) is refused when set; if one fails at delivery time anyway, the message falls back
+# along escalation channel -> admins, and the owner is told.
+
+# Slack's answers that say who the recipient is (a bot, deactivated): fall back at once
+CANT_RECEIVE = frozenset({"cannot_dm_bot", "user_disabled", "account_inactive"})
+# Slack's answers that mean this recipient can't receive it: fall back once retries ran out
+# (a "not found" may be a passing glitch)
+RECIPIENT_ERRORS = CANT_RECEIVE | {
+    "user_not_found",
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+}
+# steps that fall back, and what the owner is told was undeliverable (a heads-up that can't
+# be delivered is dropped: its nudge falls back)
+FALLS_BACK = {
+    Step.NUDGE: "reminder",
+    Step.ESCALATION: "escalation",
+    Step.ESCALATION_CHANNEL: "escalation",
+}
+FALLBACK = "fallback"
+
+
+def fall_back(session: Session, runtime: Runtime, failed: Delivery, now: datetime) -> list[str]:
+    """Send what `failed` carried elsewhere: to the escalation channel (unless that is what
+    failed; nothing new if it already has it), else to the admins; and tell the owner, unless
+    the owner is who could not be reached. Returns where it went. Idempotent (derived keys)."""
+    step = Step(failed.step)
+    if step not in FALLS_BACK or failed.promise_id is None:
+        return []
+    promise = session.get(Promise, failed.promise_id)
+    if (
+        promise is None
+        or not promise.is_open
+        or failed.deadline_version != promise.deadline_version
+    ):
+        return []
+    root = failed.key.split(f":{FALLBACK}:")[0]
+    channel_id = escalation_channel(session, promise)
+    went_to: list[str] = []
+    if channel_id is not None and channel_id != failed.recipient_id:
+        already = session.scalar(
+            select(Delivery.id).where(
+                Delivery.team_id == failed.team_id,
+                Delivery.key.in_([f"{root}:channel", f"{root}:{FALLBACK}:channel"]),
+            )
+        )
+        if already is None:
+            add_sibling(
+                session, failed, Step.ESCALATION_CHANNEL, channel_id, now, f"{FALLBACK}:channel"
+            )
+        went_to.append(channel_id)
+    else:
+        for admin in admins(session, runtime, promise.team_id):
+            if admin in {failed.recipient_id, promise.owner_id}:
+                continue
+            add_sibling(
+                session, failed, Step.ESCALATION_ADMIN, admin, now, f"{FALLBACK}:admin:{admin}"
+            )
+            went_to.append(admin)
+    if failed.recipient_id != promise.owner_id:
+        add_sibling(session, failed, Step.UNDELIVERABLE, promise.owner_id, now, f"{FALLBACK}:owner")
+    return went_to
+
+
+def undeliverable(session: Session, delivery: Delivery) -> tuple[Step, str, str, list[str]]:
+    """For the owner's note (an UNDELIVERABLE row): the step that failed, its recipient,
+    Slack's error, and where the message went instead."""
+    failed_key = delivery.key.removesuffix(f":{FALLBACK}:owner")
+    failed = session.scalar(
+        select(Delivery).where(Delivery.team_id == delivery.team_id, Delivery.key == failed_key)
+    )
+    root = failed_key.split(f":{FALLBACK}:")[0]
+    went_to = session.scalars(
+        select(Delivery.recipient_id).where(
+            Delivery.team_id == delivery.team_id,
+            or_(
+                Delivery.key.startswith(f"{failed_key}:{FALLBACK}:"),
+                Delivery.key == f"{root}:channel",
+            ),
+            Delivery.key != failed_key,
+            Delivery.step.in_([Step.ESCALATION_CHANNEL, Step.ESCALATION_ADMIN]),
+        )
+    )
+    if failed is None:
+        return Step.ESCALATION, "?", "", [r for r in went_to if r]
+    error = (failed.last_error or "").removeprefix("slack: ")
+    return Step(failed.step), failed.recipient_id or "?", error, [r for r in went_to if r]

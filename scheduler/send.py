@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from scheduler import queue
+from bot.store.models import Delivery
+from scheduler import queue, routing
 from scheduler.steps import Outgoing, Transport
 
 log = logging.getLogger("kept.scheduler")
@@ -160,16 +162,24 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
         retry_after = None
         if error.response.status_code == 429:
             retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
+        now = runtime.now()
+
+        def elsewhere(session: Session, failed: Delivery) -> None:
+            if code in routing.RECIPIENT_ERRORS:  # this recipient can't receive it
+                routing.fall_back(session, runtime, failed, now)
+
         queue.record_failure(
             runtime.sessions,
             outgoing.delivery_id,
             worker,
-            runtime.now(),
+            now,
             f"slack: {code}",
             retry_after=retry_after,
             uncertain=error.response.status_code >= 500,
             permanent=code in PERMANENT_ERRORS,
             lease=runtime.settings.claim_lease,
+            final=code in routing.CANT_RECEIVE,
+            on_failed=elsewhere,
         )
         return "failed", None
     except Exception as error:  # noqa: BLE001 - timeouts, connection resets: maybe delivered

@@ -163,6 +163,13 @@ def _nobody_reached(prep: Prep, _target: Target) -> dict[str, Any]:
     return messages.nobody_to_escalate_to(prep.promise, admins_told=admins_told)
 
 
+def _undeliverable(prep: Prep, _target: Target) -> dict[str, Any]:
+    """To the owner: a reminder about their promise couldn't reach its recipient."""
+    step, recipient, error, went_to = routing.undeliverable(prep.session, prep.delivery)
+    label = routing.FALLS_BACK.get(step, "reminder")
+    return messages.undeliverable(prep.the_promise, label, recipient, error, went_to)
+
+
 def _digest(prep: Prep, target: Target) -> dict[str, Any]:
     from bot.reports.digest import build_digest
 
@@ -312,6 +319,7 @@ REGISTRY: dict[Step, StepKind] = {
     Step.ESCALATION_CHANNEL: StepKind(_to_channel, _escalation, reminder=True),
     Step.ESCALATION_ADMIN: StepKind(_to_recipient, _escalation, reminder=True),
     Step.NOBODY_REACHED: StepKind(_to_owner, _nobody_reached, reminder=True),
+    Step.UNDELIVERABLE: StepKind(_to_recipient, _undeliverable, reminder=True),
     Step.DIGEST: StepKind(_to_recipient, _digest, needs_promise=False),
     Step.HANDOVER: StepKind(_to_recipient, _handover, needs_promise=False),
     Step.RECORDED: StepKind(_to_recipient, _recorded, quiet_hours=False),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import socket
 import threading
 import time
@@ -27,13 +28,49 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import yaml
 
 BOT_USER_ID = "U0KEPTBOT"
 BOT_ID = "B0KEPT"
 APP_ID = "A0KEPT"
 TEAM_DOMAIN = "kept-test"
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+TRIGGER_TTL = 3.0  # seconds a trigger id may be exchanged for a view (wall clock)
+
+# Bot-token scopes each method requires, from Slack's method reference (docs.slack.dev/
+# reference/methods/<method>, "Required scopes"). A tuple lists alternatives: any one will do.
+# conversations.history depends on the kind of conversation: see _needed_scopes.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "apps.connections.open": ("connections:write",),  # an app-level token's scope
+    "users.info": ("users:read",),
+    "users.lookupByEmail": ("users:read.email",),
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
+    "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "chat.getPermalink": (),
+    "views.open": (),
+    "views.push": (),
+    "views.update": (),
+    "views.publish": (),
+}
+_HISTORY_SCOPE = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
+_TRIGGER = re.compile(r"^(\d{10,13})\.\d+\.[0-9a-f]+$")
+
+
+def manifest_scopes() -> frozenset[str]:
+    """The bot scopes manifest.yml asks for: what an install of Kept grants its token."""
+    data = yaml.safe_load(MANIFEST.read_text())
+    return frozenset(data["oauth_config"]["scopes"]["bot"])
+
 
 _JSON_FIELDS = ("blocks", "view", "metadata", "attachments")
 _DEFAULT_ERRORS = {
@@ -244,10 +281,24 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class FakeSlack:
     """Fake Slack Web API; see the module docstring."""
 
-    def __init__(self, *, bot_token: str = "xoxb-test", team_id: str = "T0001") -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-test",
+        team_id: str = "T0001",
+        scopes: frozenset[str] | None = None,
+    ) -> None:
+        """``scopes``: what ``bot_token`` was granted; by default manifest.yml's bot scopes."""
         self.bot_token = bot_token
         self.team_id = team_id
         self.valid_tokens: set[str] = {bot_token}
+        self._scopes: dict[str, frozenset[str]] = {
+            bot_token: manifest_scopes() if scopes is None else frozenset(scopes)
+        }
+        self._used_triggers: set[str] = set()
+        self._gone_channels: set[str] = set()
+        self._revoked: set[str] = set()
+        self._local = threading.local()  # the scopes of the request being answered
         self.app_tokens: set[str] = set()  # app-level (xapp-) tokens: apps.connections.open only
         self.socket_mode: Any = None  # a tests.fake_socket_mode.FakeSocketMode, when attached
         self._lock = threading.Lock()
@@ -395,10 +446,34 @@ class FakeSlack:
         with self._lock:
             self._users[user_id] = user
 
-    def add_token(self, token: str) -> None:
-        """Accept another token (e.g. a second workspace's bot token)."""
+    def add_token(self, token: str, *, scopes: frozenset[str] | None = None) -> None:
+        """Accept another token (e.g. a second workspace's bot token), by default with
+        manifest.yml's scopes."""
         with self._lock:
             self.valid_tokens.add(token)
+            self._revoked.discard(token)
+            self._scopes[token] = manifest_scopes() if scopes is None else frozenset(scopes)
+
+    def set_scopes(self, scopes: frozenset[str] | set[str], token: str | None = None) -> None:
+        """Change what a token was granted (default: the bot token), like a reinstall."""
+        with self._lock:
+            self._scopes[token or self.bot_token] = frozenset(scopes)
+
+    def scopes(self, token: str | None = None) -> frozenset[str]:
+        with self._lock:
+            return self._scopes.get(token or self.bot_token, frozenset())
+
+    def revoke(self, token: str | None = None) -> None:
+        """The token stops working (uninstalled app, revoked token): Slack answers
+        ``token_revoked`` from then on."""
+        with self._lock:
+            self.valid_tokens.discard(token or self.bot_token)
+            self._revoked.add(token or self.bot_token)
+
+    def delete_channel(self, channel_id: str) -> None:
+        """The channel is gone: posting to it answers ``channel_not_found``."""
+        with self._lock:
+            self._gone_channels.add(channel_id)
 
     def add_app_token(self, token: str) -> None:
         """Accept an app-level token; Slack takes it for apps.connections.open and nothing else
@@ -406,6 +481,7 @@ class FakeSlack:
         with self._lock:
             self.valid_tokens.add(token)
             self.app_tokens.add(token)
+            self._scopes[token] = frozenset({"connections:write"})
 
     def fail_next(
         self,
@@ -573,6 +649,8 @@ class FakeSlack:
             fault = queue.popleft() if queue else None
             delay = self._delays.get(method, 0.0)
             token_ok = token in self.valid_tokens
+            revoked = token in self._revoked
+            granted = self._scopes.get(token or "", frozenset())
         if fault is not None:
             delay += fault.delay
         if delay > 0:
@@ -594,23 +672,50 @@ class FakeSlack:
         elif method not in self._handlers:
             response = {"ok": False, "error": "unknown_method", "req_method": method}
         elif not token_ok:
-            response = {"ok": False, "error": "invalid_auth"}
+            response = {"ok": False, "error": "token_revoked" if revoked else "invalid_auth"}
         elif (method == "apps.connections.open") != (token in self.app_tokens):
             response = {"ok": False, "error": "not_allowed_token_type"}
         elif "_invalid_json" in params:
             response = {"ok": False, "error": "invalid_json"}
+        elif missing := self._missing_scope(method, params, granted):
+            headers["x-oauth-scopes"] = ",".join(sorted(granted))
+            headers["x-accepted-oauth-scopes"] = missing
+            response = {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": missing,
+                "provided": ",".join(sorted(granted)),
+            }
         else:
+            headers["x-oauth-scopes"] = ",".join(sorted(granted))
+            headers["x-accepted-oauth-scopes"] = ",".join(self._needed_scopes(method, params))
+            self._local.granted = granted
             try:
                 response = self._per_token(method, params, token) or self._handlers[method](params)
             except Exception as exc:  # a bug in the fake must not hang the client
                 status = 500
                 response = {"ok": False, "error": "fake_internal_error", "detail": repr(exc)}
-        headers.update(self._token_headers(method, token))
         call = Call(method, params, token, arrived, status, response)
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
         return status, response, headers
+
+    def _needed_scopes(self, method: str, params: Params) -> tuple[str, ...]:
+        if method == "conversations.history":
+            kind = str(params.get("channel") or "")[:1]
+            return (_HISTORY_SCOPE[kind],) if kind in _HISTORY_SCOPE else ("channels:history",)
+        return METHOD_SCOPES.get(method, ())
+
+    def _missing_scope(self, method: str, params: Params, granted: frozenset[str]) -> str:
+        """Slack's `needed` value when the token lacks every scope that would do, else ""."""
+        needed = self._needed_scopes(method, params)
+        if not needed or granted.intersection(needed):
+            return ""
+        return ",".join(needed)
+
+    def _granted(self) -> frozenset[str]:
+        return getattr(self._local, "granted", frozenset())
 
     # ------------------------------------------------------------------ helpers (lock held)
 
@@ -665,6 +770,8 @@ class FakeSlack:
         label, offset = _tz_info(user["tz"])
         out = {k: v for k, v in user.items() if k != "locale"}
         out["profile"] = dict(user["profile"])
+        if "users:read.email" not in self._granted():  # Slack leaves the field out
+            out["profile"].pop("email", None)
         out["tz_label"] = label
         out["tz_offset"] = offset
         return out
@@ -704,6 +811,10 @@ class FakeSlack:
             return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel}}
         if not users:
             return {"ok": False, "error": "users_list_not_supplied"}
+        for user_id in users:
+            refused = self._dm_refusal(str(user_id), unknown="user_not_found")
+            if refused:
+                return {"ok": False, "error": refused}
         with self._lock:
             im = self._im_for(tuple(str(u) for u in users))
         return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": im}}
@@ -717,6 +828,9 @@ class FakeSlack:
         attachments = params.get("attachments")
         if not text and not blocks and not attachments:
             return {"ok": False, "error": "no_text"}
+        refused = self._dm_refusal(raw_channel, unknown="channel_not_found")
+        if refused:
+            return {"ok": False, "error": refused}
         msg: dict[str, Any] = {
             "type": "message",
             "subtype": "bot_message",
@@ -745,6 +859,36 @@ class FakeSlack:
             reply = dict(msg)
         reply.pop("channel")
         return {"ok": True, "channel": channel, "ts": ts, "message": reply}
+
+    def _dm_refusal(self, channel: str, *, unknown: str) -> str:
+        """Why Slack refuses to open a DM with (or post to) `channel`; "" when it doesn't.
+
+        A user id names that user's DM: bots can't be DMed (`cannot_dm_bot`), deactivated
+        users neither (`user_disabled`), unknown ids are not found. A deleted channel is
+        `channel_not_found`; other channel ids are taken as existing public channels
+        (chat:write.public lets Kept post there)."""
+        with self._lock:
+            if channel in self._gone_channels:
+                return "channel_not_found"
+            if channel[:1] == "D":
+                owner = next((k for k, v in self._ims.items() if v == channel), None)
+                if owner is None:  # a DM never opened here: the fake names it after its user
+                    owner = ("U" + channel[1:],)
+                users = [self._users.get(u) for u in owner]
+            elif channel[:1] in ("U", "W"):
+                users = [self._users.get(channel)]
+            else:
+                return ""
+        for user in users:
+            if user is None:
+                return unknown
+            if user["id"] == BOT_USER_ID:
+                continue  # the app's own DM channel with someone includes itself
+            if user["is_bot"]:
+                return "cannot_dm_bot"
+            if user["deleted"]:
+                return "user_disabled"
+        return ""
 
     def _chat_post_ephemeral(self, params: Params) -> dict[str, Any]:
         channel = str(params.get("channel") or "")
@@ -902,12 +1046,29 @@ class FakeSlack:
             return "invalid_arguments"
         return view
 
+    def _exchange_trigger(self, trigger_id: str) -> str:
+        """Slack accepts a trigger id once, within 3 seconds of the interaction that made it;
+        returns the error, or "" once the trigger is used up. Trigger ids from
+        tests.slackreq.new_trigger_id() carry their issue time (ms since the epoch) first."""
+        match = _TRIGGER.match(trigger_id)
+        if match is None:
+            return "invalid_trigger_id"
+        issued = int(match.group(1)) / (1000 if len(match.group(1)) == 13 else 1)
+        with self._lock:
+            if trigger_id in self._used_triggers:
+                return "exchanged_trigger_id"
+            if time.time() - issued > TRIGGER_TTL:
+                return "expired_trigger_id"
+            self._used_triggers.add(trigger_id)
+        return ""
+
     def _views_open(self, params: Params) -> dict[str, Any]:
         view = self._check_view(params)
         if isinstance(view, str):
             return {"ok": False, "error": view}
-        if not params.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
+        refused = self._exchange_trigger(str(params.get("trigger_id") or ""))
+        if refused:
+            return {"ok": False, "error": refused}
         with self._lock:
             view_id = self._next_id("V")
             stored = self._new_view(view, view_id, root=None, previous=None)
@@ -918,8 +1079,9 @@ class FakeSlack:
         view = self._check_view(params)
         if isinstance(view, str):
             return {"ok": False, "error": view}
-        if not params.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
+        refused = self._exchange_trigger(str(params.get("trigger_id") or ""))
+        if refused:
+            return {"ok": False, "error": refused}
         with self._lock:
             view_id = self._next_id("V")
             stored = self._new_view(view, view_id, root=None, previous=None)
@@ -1014,11 +1176,14 @@ class FakeSlack:
                 "scopes": list(scopes if scopes is not None else manifest_bot_scopes()),
                 "org_wide": org_wide,
             }
+            # what the token may call (checked per method, like Slack)
+            self._scopes[token] = frozenset(self._workspaces[token]["scopes"])
 
     def grant_scopes(self, token: str, scopes: list[str] | tuple[str, ...]) -> None:
         """Change what a token was granted (e.g. a manifest edit not reinstalled)."""
         with self._lock:
             self._workspaces[token]["scopes"] = list(scopes)
+            self._scopes[token] = frozenset(scopes)
 
     def add_install_code(
         self,
@@ -1053,13 +1218,6 @@ class FakeSlack:
                 if w["team_id"] == team_id or (w["org_wide"] and w["enterprise_id"] == team_id)
             ]
         return found[-1] if found else None
-
-    def _token_headers(self, method: str, token: str | None) -> dict[str, str]:
-        with self._lock:
-            workspace = self._workspaces.get(token or "")
-        if workspace is None or method in self._TOKENLESS or method == "response_url":
-            return {}
-        return {"x-oauth-scopes": ",".join(workspace["scopes"])}
 
     def _tokenless(self, method: str, params: Params) -> dict[str, Any]:
         """oauth.v2.access: client credentials, then a code or a refresh token."""

@@ -34,6 +34,7 @@ from sqlalchemy import Engine, desc, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from bot.slack.scopes import Scope
 from bot.store.models import SLACK_BOTS, Workspace
 
 if TYPE_CHECKING:
@@ -43,14 +44,7 @@ log = logging.getLogger("kept.oauth")
 
 # The manifest's bot scopes, for installs from a packaged Kept without manifest.yml at hand;
 # tests/test_oauth.py checks that they stay the same as manifest.yml's.
-DEFAULT_BOT_SCOPES = (
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "users:read",
-    "im:write",
-    "im:history",
-)
+DEFAULT_BOT_SCOPES = tuple(scope.value for scope in Scope)
 STATE_EXPIRES_SECONDS = 600
 ROTATE_MINUTES_BEFORE = 120  # Bolt's default: refresh a rotating token two hours early
 BOT_CACHE_SECONDS = 60.0

@@ -37,6 +37,46 @@ def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
     person.fetched_at = now
 
 
+SLACKBOT = "USLACKBOT"
+
+
+def recipient_problem(user_id: str, user: dict[str, Any] | None) -> str | None:
+    """Why this user (Slack's users.info `user`, None when Slack has no such user) can't be
+    given promises or reminders: a bot, a deactivated or an unknown user. None if they can."""
+    if user is None:
+        return f"I can't find an active Slack user <@{user_id}> in this workspace."
+    if user.get("is_bot") or user.get("is_app_user") or user_id == SLACKBOT:
+        return f"<@{user_id}> is a bot: bots can't receive reminders. Pick a person."
+    if user.get("deleted"):
+        return f"<@{user_id}> is deactivated in Slack. Pick someone active."
+    return None
+
+
+def check_recipient(
+    session: Session, team_id: str, user_id: str, *, fetch: FetchUser | None, now: datetime
+) -> str | None:
+    """Look the user up in Slack now (users.info) and say why they can't receive Kept's
+    messages, or None. Their cached profile is refreshed on the way. Slack unreachable: the
+    cached profile decides (unknown to Kept: refused, to be safe)."""
+    user: dict[str, Any] | None
+    try:
+        user = fetch(user_id) if fetch is not None else None
+        fetched = fetch is not None
+    except Exception:  # noqa: BLE001 - Slack down: judge by what Kept knows
+        fetched = False
+        user = None
+    if fetched:
+        if user is not None:
+            _apply_profile(ensure_person(session, team_id, user_id), user, now)
+        return recipient_problem(user_id, user)
+    person = find_person(session, team_id, user_id)
+    if person is None or person.fetched_at is None:
+        return f"I couldn't check <@{user_id}> with Slack just now. Please try again."
+    if person.is_deleted:
+        return recipient_problem(user_id, {"deleted": True})
+    return None
+
+
 def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
     return session.get(Person, (team_id, user_id))
 

@@ -23,7 +23,14 @@ from bot.channels.service import (
 )
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
-from bot.people.profiles import FetchUser, get_person, locale_of, set_supervisor
+from bot.people.profiles import (
+    FetchUser,
+    check_recipient,
+    find_person,
+    get_person,
+    locale_of,
+    set_supervisor,
+)
 from bot.promises import flows
 from bot.promises.flows import acting
 from bot.promises.service import (
@@ -40,6 +47,7 @@ from bot.promises.steps import Timing
 from bot.reply import Reply
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
+from bot.slack.text import NameOf, from_slack
 from bot.store.models import Status
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -154,6 +162,15 @@ class CommandRunner:
             return self.report(command, actor, tz, rest)
         return self.record(command, actor, tz, text)
 
+    def name_of(self, team_id: str) -> NameOf:
+        """Names of people mentioned in a command, from Kept's profile cache."""
+
+        def name(user_id: str) -> str | None:
+            person = find_person(self.session, team_id, user_id)
+            return person.name if person is not None else None
+
+        return name
+
     def parse(self, team_id: str, user_id: str, tz: str, text: str) -> ParsedDeadline:
         """The deadline in `text`, read with the owner's zone, locale and working days."""
         return parse_deadline(
@@ -187,6 +204,8 @@ class CommandRunner:
         *,
         confirmed: datetime | None = None,
     ) -> Reply:
+        if confirmed is None:  # Slack's text; a confirmed one comes back from Kept's own button
+            text = from_slack(text, name_of=self.name_of(command.team_id))
         return flows.record(
             self.session,
             self.who,
@@ -246,6 +265,7 @@ class CommandRunner:
             Status.CANCELLED: "/promise cancel <id> [reason]",
         }[outcome]
         word, _, note = rest.partition(" ")
+        note = from_slack(note, name_of=self.name_of(command.team_id))
         promise_id = _need_id(word, usage)
         return flows.close(
             self.session, self.who, promise_id=promise_id, outcome=outcome, note=note
@@ -254,6 +274,7 @@ class CommandRunner:
     def extend(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         usage = "/promise extend <id> <when> [note]"
         word, _, when = rest.partition(" ")
+        when = from_slack(when, name_of=self.name_of(command.team_id))
         promise_id = _need_id(word, usage)
         if not when.strip():
             raise InvalidInput(
@@ -289,10 +310,15 @@ class CommandRunner:
         new_owner = mention(parts[1]) if len(parts) > 1 else None
         if new_owner is None:
             raise InvalidInput(f"To whom? Usage: `{usage}` — pick the person with @.")
+        problem = check_recipient(
+            self.session, command.team_id, new_owner, fetch=self.fetch, now=self.now
+        )
+        if problem is not None:
+            raise InvalidInput(f"{problem} Nothing was handed off.")
         person = get_person(
             self.session, command.team_id, new_owner, fetch=self.fetch, now=self.now
         )
-        if person is None or person.is_deleted:
+        if person is None:
             raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
         return flows.hand_over(
             self.session, self.who, promise_id=promise_id, new_owner_id=new_owner
@@ -319,6 +345,12 @@ class CommandRunner:
             raise InvalidInput(
                 f"Pick the supervisor with @, e.g. `/promise supervisor <@{rep}> @lead`."
             )
+        for who in (rep, lead):
+            problem = check_recipient(
+                self.session, command.team_id, who, fetch=self.fetch, now=self.now
+            )
+            if problem is not None:
+                raise InvalidInput(f"{problem} The supervisor wasn't changed.")
         set_supervisor(self.session, command.team_id, rep, lead)
         return Reply(blocks.supervisor_set(rep, lead))
 

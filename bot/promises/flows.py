@@ -19,7 +19,7 @@ from bot import outbox
 from bot.channels.service import counterpart_kind_for
 from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline
-from bot.people.profiles import FetchUser, actor_from, get_person
+from bot.people.profiles import FetchUser, actor_from, check_recipient, get_person
 from bot.promises.forms import FieldError, FormValues
 from bot.promises.service import (
     MAX_DESCRIPTION,
@@ -361,9 +361,10 @@ def hand_over_from_form(
     """The Hand off form saved."""
     if not new_owner_id:
         raise FieldError("owner", "Pick who takes it over.")
-    person = get_person(session, who.team_id, new_owner_id, fetch=fetch, now=who.now)
-    if person is None or person.is_deleted:
-        raise FieldError("owner", "I can't find that person in this workspace.")
+    problem = check_recipient(session, who.team_id, new_owner_id, fetch=fetch, now=who.now)
+    if problem is not None:  # a bot, deactivated, unknown (form errors are plain text)
+        plain = problem.replace(f"<@{new_owner_id}>", "that person")
+        raise FieldError("owner", plain[:1].upper() + plain[1:])
     hand_over(session, who, promise_id=promise_id, new_owner_id=new_owner_id)
     return Reply()
 
@@ -418,13 +419,20 @@ def edit(
 
 
 def home_tab(
-    session: Session, team_id: str, user_id: str, *, admins: frozenset[str], now: datetime
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    admins: frozenset[str],
+    now: datetime,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     """The App Home tab of one person, as it stands now (their promises; their team's if
-    they supervise; the admin overview for admins)."""
+    they supervise; the admin overview for admins), with `notice` on top: the answer to a
+    button they pressed on the tab."""
     from bot.reports.home import home_data
 
     person = session.get(Person, (team_id, user_id))
     actor, tz = actor_from(person, user_id, admins)
     data = home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)
-    return messages.home_view(data)
+    return messages.home_view(data, notice=notice)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.language.counterparts import CounterpartKind
-from bot.people.profiles import FetchUser, get_person
+from bot.people.profiles import FetchUser, check_recipient
 from bot.promises.service import (
     MAX_DESCRIPTION,
     InvalidInput,
@@ -95,7 +95,8 @@ def check_form(
         if not form.owner_id:
             errors["owner"] = "Pick who owns this promise."
         else:
-            person = get_person(session, team_id, form.owner_id, fetch=fetch, now=now)
-            if person is None or person.is_deleted:
-                errors["owner"] = "I can't find that person in this workspace."
+            problem = check_recipient(session, team_id, form.owner_id, fetch=fetch, now=now)
+            if problem is not None:  # form errors are plain text: no <@U…> mentions
+                plain = problem.replace(f"<@{form.owner_id}>", "that person")
+                errors["owner"] = (plain[:1].upper() + plain[1:])[:150]
     return errors

@@ -68,3 +68,14 @@ def send_dm(client: WebClient, user_id: str, message: dict[str, Any]) -> dict[st
     except SlackApiError as error:
         log.warning("DM to %s failed: %s", user_id, error.response.get("error"))
         return None
+
+
+def granted_scopes(client: WebClient) -> frozenset[str]:
+    """The scopes Slack granted the token, from the `x-oauth-scopes` header Slack adds to its
+    answers (asked with auth.test, which needs no scope)."""
+    response = client.auth_test()
+    headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+    raw = headers.get("x-oauth-scopes") or ""
+    if isinstance(raw, list):  # slack_sdk keeps repeated headers as lists
+        raw = ",".join(raw)
+    return frozenset(s.strip() for s in str(raw).split(",") if s.strip())

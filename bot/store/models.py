@@ -86,6 +86,9 @@ class Step(StrEnum):
     ESCALATION_CHANNEL = "escalation_channel"
     ESCALATION_ADMIN = "escalation_admin"
     NOBODY_REACHED = "nobody_reached"
+    # to the owner: a step could not reach its recipient (a bot, deactivated, deleted channel)
+    # and went elsewhere (SPEC §3)
+    UNDELIVERABLE = "undeliverable"
     # the weekly digest for a supervisor (no promise)
     DIGEST = "digest"
     # to the supervisor who took over a deactivated owner's promises (no promise)
@@ -264,6 +267,31 @@ class ChannelSetting(Base):
     updated_at: Mapped[datetime | None]
 
 
+class WorkspaceState(StrEnum):
+    ACTIVE = "active"
+    # Slack uninstalled Kept or revoked its bot token: deliveries wait (kept, not dropped)
+    # until Slack sends a request from the workspace again (Kept was installed again)
+    PAUSED = "paused"
+
+
+class Workspace(Base):
+    """A Slack workspace as Kept knows it (no row: an active workspace, single-token mode):
+    whether its deliveries are paused (Kept uninstalled there, or its bot token revoked), and
+    in OAuth mode the Enterprise Grid org it belongs to (an org-wide install is stored under
+    the org, so sending to a workspace needs the org)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[WorkspaceState] = mapped_column(
+        EnumText(WorkspaceState, 16), default=WorkspaceState.ACTIVE
+    )
+    reason: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime | None]  # when the state last changed
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    seen_at: Mapped[datetime | None]  # last request from it in OAuth mode
+
+
 class HandledRequest(Base):
     """A state-changing Slack request already carried out, by its idempotency key (trigger id;
     action id + action_ts + user; view id + hash), with the reply it got. A repeat of the
@@ -278,17 +306,6 @@ class HandledRequest(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_handled_requests_created", "created_at"),)
-
-
-class Workspace(Base):
-    """A workspace Kept has served in OAuth mode, and the Enterprise Grid org it belongs to:
-    an org-wide install is stored under the org, so sending to a workspace needs the org."""
-
-    __tablename__ = "workspaces"
-
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    enterprise_id: Mapped[str | None] = mapped_column(String(32))
-    seen_at: Mapped[datetime]
 
 
 # OAuth installations and install states live in slack_sdk's own tables (bot/ops/oauth.py uses

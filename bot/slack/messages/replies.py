@@ -243,7 +243,7 @@ def promise_extended(
 def promise_handed_off(promise: Promise, previous_owner: str) -> Message:
     return text_message(
         f":arrows_counterclockwise: Promise {short_id(promise.id)} moved from "
-        f"<@{previous_owner}> to <@{promise.owner_id}>. I've told them."
+        f"<@{previous_owner}> to <@{promise.owner_id}>. A DM telling them is on its way."
     )
 
 

@@ -84,17 +84,16 @@ def upgrade() -> None:
         sa.Column("expire_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_table(
-        "workspaces",
-        sa.Column("team_id", sa.String(length=32), nullable=False),
-        sa.Column("enterprise_id", sa.String(length=32), nullable=True),
-        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("team_id"),
-    )
+    # the workspaces table (0003) also records the Enterprise Grid org of each workspace
+    with op.batch_alter_table("workspaces") as batch:
+        batch.add_column(sa.Column("enterprise_id", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("seen_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_table("workspaces")
+    with op.batch_alter_table("workspaces") as batch:
+        batch.drop_column("seen_at")
+        batch.drop_column("enterprise_id")
     op.drop_table("slack_oauth_states")
     op.drop_index("slack_installations_idx", table_name="slack_installations")
     op.drop_table("slack_installations")

@@ -1,4 +1,4 @@
-"""The scheduler's delivery pass (scheduler/delivery.py run_pass) at 1,000,000 stored promises.
+"""The scheduler's delivery pass (scheduler/passes.py run_pass) at 1,000,000 stored promises.
 
     .venv/bin/python bench/bench_scheduler.py [--promises 1000000] [--due 10000]
                                               [--only sqlite|postgresql]
@@ -329,8 +329,8 @@ def explain(engine: Any, statement: str, params: Any) -> str:
 def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
     from bot.runtime import Runtime
     from bot.settings import Settings
-    from scheduler.delivery import run_pass
     from scheduler.loop import SchedulerLoop
+    from scheduler.passes import run_pass
 
     settings = Settings(
         slack_bot_token=TOKEN,

@@ -1,11 +1,13 @@
-"""The `kept` command line: run, migrate, tick, scheduler, supervisors, channels, report."""
+"""The `kept` command line: run, migrate, tick, scheduler, supervisors, channels, report,
+doctor, export, forget. `kept <command> --help` describes each, with examples."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
@@ -13,7 +15,11 @@ from bot.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from slack_bolt import App
+    from sqlalchemy import Engine
+
     from bot.runtime import Runtime
+    from bot.slack.web import HealthState, SlackProbe
 
 log = logging.getLogger("kept")
 
@@ -26,11 +32,77 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def _stop(message: str) -> SystemExit:
+    """One line on stderr, exit code 2: for start-up problems an operator must fix."""
+    print(f"kept: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
+def _engine(settings: Settings) -> Engine:
+    """The database engine, or one line saying why the database can't be used."""
+    from bot.store.db import DatabaseUnavailable, open_engine
+
+    try:
+        return open_engine(settings.database_url)
+    except DatabaseUnavailable as error:
+        raise _stop(str(error)) from None
+
+
+def _build_runtime(settings: Settings) -> Runtime:
+    from bot.runtime import Runtime
+
+    return Runtime.build(settings, engine=_engine(settings))
+
+
+def _migrate(engine: Engine) -> None:
+    """Upgrade the schema; a failure is one line, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.migrate import migrate
+
+    try:
+        migrate(engine)
+    except SQLAlchemyError as error:
+        detail = " ".join(str(getattr(error, "orig", None) or error).split())[:200]
+        raise _stop(f"could not migrate the database ({type(error).__name__}): {detail}") from None
+
+
+class JsonFormatter(logging.Formatter):
+    """KEPT_LOG_FORMAT=json: one JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        from datetime import UTC, datetime
+
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _log_format() -> str:
+    """KEPT_LOG_FORMAT from the environment or .env, read before the other settings so that
+    even a settings error is logged in the chosen format."""
+    import os
+
+    from dotenv import dotenv_values
+
+    value = os.environ.get("KEPT_LOG_FORMAT") or dotenv_values(".env").get("KEPT_LOG_FORMAT")
+    return (value or "text").strip().lower()
+
+
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    if _log_format() == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     # slack_sdk logs request headers at DEBUG: keep tokens out of logs whatever the level.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
@@ -39,15 +111,26 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def _check_token(runtime: object) -> None:
+def _check_token(runtime: Runtime, probe: SlackProbe | None = None) -> None:
     from slack_sdk.errors import SlackApiError
 
-    from bot.runtime import Runtime
+    if runtime.installations is not None and not runtime.settings.slack_bot_token:
+        return  # OAuth mode: each workspace's token is checked when it is used
 
-    assert isinstance(runtime, Runtime)
     try:
-        runtime.client.auth_test()
+        from bot.slack.client import granted_scopes
+        from bot.slack.scopes import missing_scopes
+
+        missing = missing_scopes(set(granted_scopes(runtime.client)))  # auth.test's header
+        if probe is not None:
+            probe.record(True)
+        if missing:
+            log.warning(
+                "the bot token lacks %s: reinstall the app from manifest.yml", ", ".join(missing)
+            )
     except SlackApiError as error:
+        if probe is not None:
+            probe.record(True, str(error.response.get("error") or "error"))
         if error.response.get("error") in {
             "invalid_auth",
             "not_authed",
@@ -62,6 +145,8 @@ def _check_token(runtime: object) -> None:
             raise SystemExit(2) from None
         log.warning("auth.test failed (%s); starting anyway", error.response.get("error"))
     except Exception as error:  # noqa: BLE001 - Slack unreachable: start, it may come back
+        if probe is not None:
+            probe.record(False, type(error).__name__)
         log.warning(
             "could not reach Slack at %s (%s); starting anyway",
             runtime.settings.slack_api_url,
@@ -70,12 +155,17 @@ def _check_token(runtime: object) -> None:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from bot.store.db import make_engine
-    from bot.store.migrate import current_revision, migrate
+    from bot.store.db import describe, sqlite_path
+    from bot.store.migrate import current_revision
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    path = sqlite_path(settings.database_url)
+    new = path is not None and not path.exists()
+    where = describe(settings.database_url)
+    # say where: under a service manager a relative path lands somewhere unexpected
+    print(f"kept: {'creating a new' if new else 'migrating the'} {where}")
+    engine = _engine(settings)
+    _migrate(engine)
     print(f"kept: database is at revision {current_revision(engine)}")
     return 0
 
@@ -85,68 +175,137 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import create_app
     from bot.language.deadlines import warm_up
-    from bot.runtime import Runtime
-    from bot.slack.web import HealthState, KeptWSGI
-    from bot.store.migrate import migrate
+    from bot.slack.web import HealthState, SlackProbe
+    from bot.store.db import describe
 
-    runtime = Runtime.build(settings)
-    migrate(runtime.engine)
+    runtime = _build_runtime(settings)
+    _migrate(runtime.engine)
+    log.info("database: %s", describe(settings.database_url))
     warm_up()
-    _check_token(runtime)
+    health = HealthState(stale_after=settings.scheduler_stale_after)
+    health.slack = SlackProbe(runtime.sender)
+    _check_token(runtime, health.slack)
     app = create_app(runtime)
-    health = HealthState()
     loop = None
     if not args.no_scheduler:
         from scheduler.loop import SchedulerLoop
 
         loop = SchedulerLoop(runtime, health=health)
         loop.start()
+    stop_scheduler = loop.stop if loop is not None else (lambda: None)
     try:
         if settings.socket_mode:
-            from bot.app import socket_mode_handler
-
-            log.info("Kept is running in Socket Mode")
-            socket_mode_handler(app, runtime).start()
+            _serve_socket_mode(app, runtime, health, on_drained=stop_scheduler)
         else:
-            import waitress
-
-            port = args.port or settings.port
-            log.info("Kept is listening on http://%s:%s/slack/events", args.host, port)
-            waitress.serve(
-                KeptWSGI(app, runtime, health),
-                host=args.host,
-                port=port,
-                threads=settings.http_threads,
-                ident="kept",
-                channel_timeout=30,
-                connection_limit=1000,
-            )
+            port = args.port if args.port is not None else settings.port
+            _serve_http(app, runtime, health, host=args.host, port=port, on_drained=stop_scheduler)
     finally:
-        if loop is not None:
-            loop.stop()
+        stop_scheduler()
+    log.info("Kept stopped")
     return 0
 
 
+def _serve_http(
+    app: App,
+    runtime: Runtime,
+    health: HealthState,
+    *,
+    host: str,
+    port: int,
+    on_drained: Callable[[], None],
+) -> None:
+    from bot.slack.lifecycle import serve_until_stopped
+    from bot.slack.server import ServerLimits, make_server
+    from bot.slack.web import KeptWSGI
+
+    settings = runtime.settings
+    limits = ServerLimits(
+        request_timeout=settings.http_request_timeout,
+        per_client=settings.http_per_client,
+        threads=settings.http_threads,
+    )
+    _raise_open_files_limit(limits.max_connections + 256)
+    try:
+        server = make_server(KeptWSGI(app, runtime, health), host=host, port=port, limits=limits)
+    except OSError as error:
+        raise _stop(f"can't listen on {host}:{port} ({error.strerror}): set PORT") from None
+    log.info("Kept is listening on http://%s:%s/slack/events", host, server.effective_port)
+    serve_until_stopped(server, health.requests, on_drained=on_drained)
+
+
+def _raise_open_files_limit(wanted: int) -> None:
+    """Thousands of connections need thousands of descriptors; services often start at 1024."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        log.warning("could not raise the open-files limit; many connections may be refused")
+
+
+def _serve_socket_mode(
+    app: App, runtime: Runtime, health: HealthState, *, on_drained: Callable[[], None]
+) -> None:
+    """Connect out to Slack (retrying while it is unreachable) and serve until SIGTERM/SIGINT;
+    then take no new envelope (Slack redelivers what is not acknowledged), finish those in
+    flight (their acks go out), stop the scheduler and disconnect."""
+    import threading
+
+    from bot.app import socket_mode_handler
+    from bot.slack.lifecycle import STOP_WITHIN, on_stop_signals
+    from bot.slack.socket_mode import SocketModeRefused, serve
+
+    requests = health.requests
+    handler = socket_mode_handler(app, runtime, requests)
+    stop = threading.Event()
+
+    def finish(reason: str) -> None:
+        log.info("%s: stopping; finishing %s envelope(s) in flight", reason, requests.in_flight)
+        requests.drain(STOP_WITHIN - 3)
+        on_drained()
+        stop.set()
+
+    def stopping(reason: str) -> None:
+        if not requests.draining:
+            requests.draining = True
+            threading.Thread(target=finish, args=(reason,), daemon=True).start()
+
+    on_stop_signals(stopping)
+    log.info("Kept is connecting to Slack in Socket Mode")
+    try:
+        serve(handler, where=runtime.settings.slack_api_url, stop=stop)
+    except SocketModeRefused as error:
+        raise _stop(str(error)) from None
+
+
 def cmd_scheduler(_args: argparse.Namespace) -> int:
-    from bot.runtime import Runtime
-    from bot.store.migrate import migrate
     from scheduler.loop import SchedulerLoop
 
-    runtime = Runtime.build(_settings())
-    migrate(runtime.engine)
+    runtime = _build_runtime(_settings())
+    _migrate(runtime.engine)
+    from bot.slack.lifecycle import on_stop_signals
+
     loop = SchedulerLoop(runtime)
-    log.info("Kept scheduler is running (tick %ss)", runtime.settings.tick_seconds)
+    log.info("Kept scheduler is running (looks at least every %ss)", runtime.settings.tick_seconds)
+
+    def stop(reason: str) -> None:
+        log.info("%s: stopping after the pass under way", reason)
+        loop.stop()
+
+    on_stop_signals(stop)
     loop.run_forever()
+    log.info("Kept scheduler stopped")
     return 0
 
 
 def cmd_tick(_args: argparse.Namespace) -> int:
-    from bot.runtime import Runtime
-    from bot.store.migrate import migrate
-    from scheduler.delivery import plan_weekly_digests, run_pass
+    from scheduler.passes import plan_weekly_digests, run_pass
 
-    runtime = Runtime.build(_settings())
-    migrate(runtime.engine)
+    runtime = _build_runtime(_settings())
+    _migrate(runtime.engine)
     plan_weekly_digests(runtime)
     result = run_pass(runtime)
     print(
@@ -163,10 +322,7 @@ def cmd_supervisors_import(args: argparse.Namespace) -> int:
 
 
 def _runtime() -> Runtime:
-    from bot.runtime import Runtime
-    from bot.store.migrate import migrate
-
-    runtime = Runtime.build(_settings())
+    runtime = _build_runtime(_settings())
     # admin commands print their own output: keep migration chatter out of it unless -v
     quiet = not logging.getLogger().isEnabledFor(logging.DEBUG)
     alembic_log = logging.getLogger("alembic.runtime.migration")
@@ -174,7 +330,7 @@ def _runtime() -> Runtime:
     if quiet:
         alembic_log.setLevel(logging.WARNING)
     try:
-        migrate(runtime.engine)
+        _migrate(runtime.engine)
     finally:
         alembic_log.setLevel(level)
     return runtime
@@ -278,24 +434,160 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.ops.doctor import problems, run_checks
+
+    checks = run_checks(_settings(), manifest=Path(args.manifest) if args.manifest else None)
+    for check in checks:
+        print(check.line())
+    failed = problems(checks)
+    print(f"kept: {failed} problem(s)" if failed else "kept: all good")
+    return 1 if failed else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.ops.export import ExportFormat, promises, write_export
+
+    runtime = _runtime()
+    fmt = ExportFormat(args.format)
+    out = sys.stdout
+    handle = None
+    if args.output and args.output != "-":
+        try:
+            handle = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as error:
+            print(f"kept: can't write {args.output}: {error}", file=sys.stderr)
+            return 2
+        out = handle
+    try:
+        with runtime.readers() as session:
+            count = write_export(
+                promises(session, team_id=args.team, since=args.since, until=args.until), out, fmt
+            )
+    finally:
+        if handle is not None:
+            handle.close()
+    print(f"kept: exported {count} promise(s) as {fmt.value}", file=sys.stderr)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from bot.ops.forget import forget
+    from bot.promises.service import KeptError
+
+    runtime = _runtime()
+    try:
+        with runtime.sessions.begin() as session:
+            result = forget(session, args.who, team_id=args.team, dry_run=args.dry_run)
+            if args.dry_run:
+                session.rollback()
+    except KeptError as error:
+        print(f"kept: {error}", file=sys.stderr)
+        return 1
+    for change in result.changes:
+        print(change.line())
+    verb = "would change" if args.dry_run else "changed"
+    print(
+        f"kept: {verb} {len(result.changes)} row(s) for {result.target!r}"
+        + ("" if args.dry_run else f" (now {result.replacement})")
+    )
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kept")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _sub(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    examples: str,
+    description: str = "",
+) -> argparse.ArgumentParser:
+    """A sub-command with a one-line summary (in `kept --help`), a description and examples."""
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description or summary[:1].upper() + summary[1:] + ".", 79),
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kept", description="Kept: promises kept, on Slack.")
+    parser = argparse.ArgumentParser(
+        prog="kept",
+        description="Kept: promises kept, on Slack. Settings come from the environment or .env "
+        "(see .env.example).",
+        epilog="`kept <command> --help` describes a command, with examples.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="serve Slack (HTTP or Socket Mode) and run the scheduler")
+    parser.add_argument("--version", action="version", version=f"kept {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+    run = _sub(
+        sub,
+        "run",
+        "serve Slack (HTTP or Socket Mode) and run the scheduler",
+        "  kept run                      # HTTP on PORT (default 3000), scheduler included\n"
+        "  kept run --no-scheduler       # serve only; run `kept scheduler` elsewhere\n"
+        "  kept run --host 127.0.0.1 --port 8080   # behind a TLS proxy on this machine",
+        "Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP with "
+        "POST /slack/events, GET /healthz and GET /metrics (and GET /slack/install with "
+        "SLACK_CLIENT_ID/SECRET). Migrates the database first.",
+    )
     run.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler here")
     run.add_argument("--host", default="0.0.0.0", help="HTTP address to bind (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=None, help="HTTP port (default: PORT or 3000)")
     run.set_defaults(func=cmd_run)
-    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
-        func=cmd_migrate
+    _sub(
+        sub,
+        "migrate",
+        "create or upgrade the database schema",
+        "  kept migrate\n  DATABASE_URL=postgresql://kept@db/kept kept migrate",
+        "Create or upgrade the database schema (safe to run again, and from several "
+        "processes at once). Part of every upgrade: install, `kept migrate`, restart.",
+    ).set_defaults(func=cmd_migrate)
+    _sub(
+        sub,
+        "tick",
+        "run one scheduler pass now",
+        "  kept tick",
+        "Plan the week's digests and deliver everything due now, once, then exit.",
+    ).set_defaults(func=cmd_tick)
+    _sub(
+        sub,
+        "scheduler",
+        "run only the scheduler",
+        "  kept scheduler",
+        "Run the scheduler in the foreground, without serving Slack (pair with "
+        "`kept run --no-scheduler`). Several may run against one PostgreSQL database.",
+    ).set_defaults(func=cmd_scheduler)
+    sup = _sub(
+        sub,
+        "supervisors",
+        "the supervisor directory",
+        "  kept supervisors import people.csv\n  kept supervisors list --csv > people.csv\n"
+        "  kept supervisors sync",
     )
-    sub.add_parser("tick", help="run one scheduler pass now").set_defaults(func=cmd_tick)
-    sub.add_parser("scheduler", help="run only the scheduler").set_defaults(func=cmd_scheduler)
-    sup = sub.add_parser("supervisors", help="the supervisor directory")
     sup_sub = sup.add_subparsers(dest="supervisors_command", required=True)
-    imp = sup_sub.add_parser("import", help="import user,supervisor rows from a CSV file")
-    imp.add_argument("file")
+    imp = _sub(
+        sup_sub,
+        "import",
+        "import user,supervisor rows from a CSV file",
+        "  kept supervisors import people.csv\n  kept supervisors import people.csv --partial",
+        "Import who reports to whom from a CSV file with a header row and the columns "
+        "`user` and `supervisor`, each a Slack user id (U…) or an e-mail address. "
+        "All or nothing unless --partial.",
+    )
+    imp.add_argument("file", help="CSV file with columns user,supervisor (UTF-8)")
     imp.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
     imp.add_argument(
         "--partial",
@@ -303,19 +595,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="apply the good rows of a file with problems (exit code still 1)",
     )
     imp.set_defaults(func=cmd_supervisors_import)
-    lst = sup_sub.add_parser("list", help="who reports to whom")
+    lst = _sub(
+        sup_sub,
+        "list",
+        "who reports to whom",
+        "  kept supervisors list\n  kept supervisors list --csv > people.csv",
+    )
     lst.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
     lst.add_argument("--csv", action="store_true", help="as a user,supervisor file to import")
     lst.set_defaults(func=cmd_supervisors_list)
-    syn = sup_sub.add_parser(
-        "sync", help="re-check people with Slack; hand deactivated people's promises on"
+    syn = _sub(
+        sup_sub,
+        "sync",
+        "re-check people with Slack; hand deactivated people's promises on",
+        "  kept supervisors sync",
     )
     syn.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
     syn.set_defaults(func=cmd_supervisors_sync)
-    chan = sub.add_parser("channels", help="channel settings")
+    chan = _sub(
+        sub,
+        "channels",
+        "channel settings",
+        "  kept channels dump > channels.yml\n  kept channels load channels.yml",
+    )
     chan_sub = chan.add_subparsers(dest="channels_command", required=True)
-    load = chan_sub.add_parser("load", help="apply a YAML settings file (all or nothing)")
-    load.add_argument("file")
+    load = _sub(
+        chan_sub,
+        "load",
+        "apply a YAML settings file (all or nothing)",
+        "  kept channels load channels.yml\n  kept channels load channels.yml --prune",
+        "Apply channel settings from a YAML file (the format `kept channels dump` prints: "
+        "`team:` and `channels:` with escalation_channel, counterpart_kind, remind_before, "
+        "escalate_after per channel). All or nothing.",
+    )
+    load.add_argument("file", help="YAML file, as printed by `kept channels dump`")
     load.add_argument("--team", default=None, help="Slack team id (default: the file's team:)")
     load.add_argument(
         "--prune",
@@ -323,10 +636,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also remove the settings of channels the file doesn't list",
     )
     load.set_defaults(func=cmd_channels_load)
-    dump = chan_sub.add_parser("dump", help="print the channel settings as YAML")
+    dump = _sub(
+        chan_sub,
+        "dump",
+        "print the channel settings as YAML",
+        "  kept channels dump > channels.yml",
+    )
     dump.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
     dump.set_defaults(func=cmd_channels_dump)
-    rep = sub.add_parser("report", help="promises kept on time, late, broken, open")
+    rep = _sub(
+        sub,
+        "report",
+        "promises kept on time, late, broken, open",
+        "  kept report --since 2026-11-01\n"
+        "  kept report --since 2026-10-01 --until 2026-11-01 --csv > october.csv",
+    )
     rep.add_argument("--since", required=True, type=_date, help="first day, YYYY-MM-DD (UTC)")
     rep.add_argument(
         "--until",
@@ -337,6 +661,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
     rep.add_argument("--csv", action="store_true", help="CSV instead of a text table")
     rep.set_defaults(func=cmd_report)
+    doc = _sub(
+        sub,
+        "doctor",
+        "check the token, scopes, manifest, database and clock",
+        "  kept doctor\n  kept doctor --manifest deploy/manifest.yml",
+        "Check a real install: settings (secrets masked), manifest.yml's request URLs, the "
+        "database (reachable, latest migration), the Slack token (auth.test), the scopes "
+        "it was granted against the manifest's, and this machine's clock against Slack's. "
+        "One line per check; exit code 1 when any check fails.",
+    )
+    doc.add_argument("--manifest", default=None, help="the app manifest (default: ./manifest.yml)")
+    doc.set_defaults(func=cmd_doctor)
+    exp = _sub(
+        sub,
+        "export",
+        "promises with their full history, as JSON lines or CSV",
+        "  kept export > promises.jsonl\n"
+        "  kept export --format csv --team T0123 --since 2026-01-01 -o promises.csv",
+        "Export promises with their full history. JSON lines (jsonl): one promise per line "
+        "with a `history` list. CSV: a header row, then one row per history entry with the "
+        "promise's columns repeated. Filter by team and by creation date.",
+    )
+    exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="default jsonl")
+    exp.add_argument("--team", default=None, help="only this Slack team id (default: all)")
+    exp.add_argument("--since", type=_date, default=None, help="created on or after, YYYY-MM-DD")
+    exp.add_argument("--until", type=_date, default=None, help="created before, YYYY-MM-DD")
+    exp.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
+    exp.set_defaults(func=cmd_export)
+    fgt = _sub(
+        sub,
+        "forget",
+        "erase a person or a counterpart's name everywhere",
+        "  kept forget U0123ABC --dry-run\n  kept forget U0123ABC\n"
+        '  kept forget "Jane Doe" --team T0123',
+        "Erase a Slack user (by id: their profile is deleted and the id replaced by a "
+        "pseudonym in promises, history and deliveries) or a counterpart's name (replaced "
+        "by [forgotten]). --dry-run lists what would change. Messages already in Slack are "
+        "not edited.",
+    )
+    fgt.add_argument("who", help="a Slack user id (U…/W…) or a counterpart's name")
+    fgt.add_argument("--team", default=None, help="only in this Slack team id (default: all)")
+    fgt.add_argument(
+        "--dry-run", action="store_true", help="list what would change, change nothing"
+    )
+    fgt.set_defaults(func=cmd_forget)
     args = parser.parse_args(argv)
     _logging(args.verbose)
     if not getattr(args, "func", None):

@@ -14,18 +14,20 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.runtime import Runtime
+from bot.slack.lifecycle import Requests
 
 log = logging.getLogger("kept")
 T = TypeVar("T")
 
 
 MAX_PENDING_WORK = 1000
+SOCKET_MODE_PING_INTERVAL = 2.0  # seconds
 
 
 class BoundedExecutor(ThreadPoolExecutor):
-    """The pool that runs the work after each ack. At most `max_pending` jobs wait or run;
-    past that, submitting waits, so an overloaded bot acknowledges Slack later (backpressure)
-    instead of queueing without bound and answering after the response URL has expired."""
+    """The pool that runs what follows an ack (opening a form, answering on a response URL).
+    At most `max_pending` jobs wait or run; past that, submitting waits (backpressure)
+    instead of queueing without bound."""
 
     def __init__(self, max_workers: int, *, max_pending: int) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="kept-listener")
@@ -51,39 +53,86 @@ class _QuietTokenNotice(logging.Filter):
 
 
 def create_app(runtime: Runtime) -> App:
-    from handlers import actions, away, checkins, commands, home, reminders, shortcuts, views
+    from handlers import (
+        actions,
+        away,
+        checkins,
+        commands,
+        confirm_deadline,
+        events,
+        home,
+        shortcuts,
+        views,
+    )
 
     bolt_log = logging.getLogger("kept.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_QuietTokenNotice())
+    oauth = runtime.installations
     app = App(
         client=runtime.client,
         signing_secret=runtime.settings.slack_signing_secret,
         token_verification_enabled=False,
-        # ack() runs in the request thread; the work after it runs as lazy listeners
+        # OAuth mode: "Add to Slack" at /slack/install, tokens per workspace (bot.ops.oauth)
+        oauth_settings=oauth.oauth_settings() if oauth is not None else None,
+        # the listener runs (and commits) before Slack gets its answer: acknowledged means
+        # stored, and a slash command's reply travels in the acknowledgement itself
         process_before_response=True,
         logger=bolt_log,
-        # the work after ack() (database, replies) runs here
+        # what needs Slack's own answer after the ack (views.open, response URLs) runs here
         listener_executor=BoundedExecutor(
             max(8, runtime.settings.http_threads), max_pending=MAX_PENDING_WORK
         ),
     )
+    if oauth is not None:
+        from bot.ops.oauth import remember_workspaces
+
+        remember_workspaces(app, oauth)
     commands.register(app, runtime)
     actions.register(app, runtime)
     views.register(app, runtime)
-    reminders.register(app, runtime)
     shortcuts.register(app, runtime)
     home.register(app, runtime)
+    confirm_deadline.register(app, runtime)
     checkins.register(app, runtime)
     away.register(app, runtime)
+    events.register(app, runtime)  # last: it acknowledges every event nobody else handles
     return app
 
 
-def socket_mode_handler(app: App, runtime: Runtime) -> SocketModeHandler:
+def socket_mode_handler(
+    app: App, runtime: Runtime, requests: Requests | None = None
+) -> SocketModeHandler:
     """Socket Mode: Kept connects out to Slack with SLACK_APP_TOKEN; no public URL needed.
-    The same listeners serve it; Slack's Socket Mode endpoint comes from SLACK_API_URL too."""
+    The same listeners serve it; Slack's Socket Mode endpoint comes from SLACK_API_URL too.
+
+    slack_sdk's built-in client reconnects at once on a close frame or a `disconnect` message,
+    but notices a connection cut without one only when its pings fail or go unanswered
+    (5 failed checks, or 4 intervals without a pong): with Bolt's 10 s interval that is about
+    a minute of lost commands, with `SOCKET_MODE_PING_INTERVAL` about 10 s. (websocket-client's
+    handler notices at once but opens two or three connections per reconnect, and
+    apps.connections.open is rate-limited.)"""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     if not runtime.settings.slack_app_token:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
-    return SocketModeHandler(app, runtime.settings.slack_app_token)
+    counted = requests or Requests()
+
+    class Draining(SocketModeHandler):  # type: ignore[misc]
+        """Counts envelopes in flight; once the process is stopping, takes none (it is not
+        acknowledged, so Slack delivers it again, by then to a process that runs)."""
+
+        def handle(self, client: Any, req: Any) -> None:
+            if not counted.enter():
+                return
+            try:
+                super().handle(client, req)
+            finally:
+                counted.leave()
+
+    return Draining(
+        app,
+        runtime.settings.slack_app_token,
+        logger=logging.getLogger("kept.socket_mode"),
+        ping_interval=SOCKET_MODE_PING_INTERVAL,
+    )

@@ -11,12 +11,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ops.metrics import Metrics
 from bot.promises.steps import Timing, timing_for_channel
 from bot.settings import Settings
 from bot.slack.client import fetch_user, make_client
 from bot.store.db import Sessions, make_engine, make_reader_factory, make_session_factory
 
 if TYPE_CHECKING:
+    from bot.ops.oauth import Installations
+    from bot.people.profiles import FetchUser
     from bot.promises.service import Actor
 
 
@@ -33,6 +36,9 @@ class Runtime:
     client: WebClient  # retries 429/5xx/connection errors itself: for handlers
     sender: WebClient  # no retries: the scheduler records failures and retries them itself
     clock: Callable[[], datetime] = field(default=utc_now)
+    metrics: Metrics = field(default_factory=Metrics)
+    # OAuth mode (SLACK_CLIENT_ID/SECRET): each workspace's own bot token; None: one token
+    installations: Installations | None = None
     # (team, user) -> when their profile was fetched, as last seen fresh by this process
     _fresh: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
     # (team, user) -> when this process last read their Slack status (away detection)
@@ -47,21 +53,56 @@ class Runtime:
         engine: Engine | None = None,
     ) -> Runtime:
         engine = engine or make_engine(settings.database_url)
+        metrics = Metrics()
+        readers = make_reader_factory(engine)
+        metrics.watch_database(readers, clock)
+        counter = [metrics.slack_handler()]
+        client = make_client(settings, extra_handlers=counter)
+        installations = None
+        if settings.oauth:
+            from bot.ops.oauth import Installations
+
+            installations = Installations(settings, engine, readers, client, clock=clock)
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine, writers=settings.db_writers),
-            readers=make_reader_factory(engine),
-            client=make_client(settings),
-            sender=make_client(settings, retries=False),
+            readers=readers,
+            client=client,
+            sender=make_client(settings, retries=False, extra_handlers=counter),
             clock=clock,
+            metrics=metrics,
+            installations=installations,
         )
 
     def now(self) -> datetime:
         return self.clock()
 
     def fetch_user(self, user_id: str) -> dict[str, Any] | None:
+        """users.info with the configured token (single-token mode); see fetcher()."""
         return fetch_user(self.client, user_id)
+
+    def client_for(self, team_id: str, *, retries: bool = True) -> WebClient:
+        """The WebClient for one workspace: its installation's bot token in OAuth mode (raises
+        bot.ops.oauth.NotInstalled when it has none), the configured token otherwise.
+        `retries=False` gives the scheduler's client, which records failures itself."""
+        if self.installations is None:
+            return self.client if retries else self.sender
+        bot = self.installations.bot_for(team_id)
+        base = self.client if retries else self.sender
+        return WebClient(
+            token=bot.bot_token,
+            base_url=base.base_url,
+            timeout=base.timeout,
+            team_id=team_id,
+            retry_handlers=list(base.retry_handlers),
+        )
+
+    def fetcher(self, team_id: str) -> FetchUser:
+        """users.info for people of one workspace, with that workspace's token."""
+        if self.installations is None:
+            return self.fetch_user
+        return lambda user_id: fetch_user(self.client_for(team_id), user_id)
 
     def actor(self, session: Session, team_id: str, user_id: str) -> tuple[Actor, str]:
         """(Actor, time zone) for someone acting in Slack, with this workspace's admins."""
@@ -71,36 +112,43 @@ class Runtime:
             session,
             team_id,
             user_id,
-            fetch=self.fetch_user,
+            fetch=self.fetcher(team_id),
             admins=self.settings.admins,
             now=self.now(),
         )
 
+    def knows_fresh(self, team_id: str, user_id: str) -> bool:
+        """This process saw this person's profile fresh recently (no look-up needed)."""
+        from bot.people.profiles import CACHE_FOR
+
+        known = self._fresh.get((team_id, user_id))
+        return known is not None and self.now() - known < CACHE_FOR / 2
+
     def warm_person(self, team_id: str, user_id: str) -> None:
         """Make sure this person's cached Slack profile is fresh (see bot.people.profiles)."""
-        from bot.people.profiles import CACHE_FOR, warm_person
+        from bot.people.profiles import warm_person
 
-        now = self.now()
-        key = (team_id, user_id)
-        known = self._fresh.get(key)
-        if known is not None and now - known < CACHE_FOR / 2:
+        if self.knows_fresh(team_id, user_id):
             return  # checked recently in this process: skip the database round trip
         fetched_at = warm_person(
-            self.sessions, team_id, user_id, fetch=self.fetch_user, now=now, readers=self.readers
+            self.sessions,
+            team_id,
+            user_id,
+            fetch=self.fetcher(team_id),
+            now=self.now(),
+            readers=self.readers,
         )
         if fetched_at is not None:
             if len(self._fresh) > 50_000:
                 self._fresh.clear()
-            self._fresh[key] = fetched_at
+            self._fresh[(team_id, user_id)] = fetched_at
+
+    def default_timing(self) -> Timing:
+        """The workspace's reminder timing (channels may override it)."""
+        return Timing(
+            remind_before=self.settings.remind_before, escalate_after=self.settings.escalate_after
+        )
 
     def timing(self, session: Session, team_id: str, channel_id: str | None) -> Timing:
         """Reminder timing for a promise made in `channel_id`: channel override or default."""
-        return timing_for_channel(
-            session,
-            team_id,
-            channel_id,
-            Timing(
-                remind_before=self.settings.remind_before,
-                escalate_after=self.settings.escalate_after,
-            ),
-        )
+        return timing_for_channel(session, team_id, channel_id, self.default_timing())

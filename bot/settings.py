@@ -7,9 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from bot.language.holidays import Holidays, HolidaysError, parse_holiday_codes
+from bot.language.workdays import WorkingDay
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///kept.db"
@@ -30,6 +34,14 @@ _UNIT_SECONDS = {
     "days": 86400,
 }
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Longest duration a setting takes (a heads-up or escalation a year out is already odd; more
+# would overflow date arithmetic near the end of the calendar).
+MAX_DURATION = timedelta(days=365)
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class SettingsError(ValueError):
@@ -42,7 +54,12 @@ def parse_duration(value: str, name: str) -> timedelta:
     if not match:
         raise SettingsError(f"{name}={value!r} is not a duration: use e.g. 90s, 30m, 24h or 2d")
     unit = (match.group(2) or "s").lower()
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[unit])
+    seconds = int(match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise SettingsError(
+            f"{name}={value.strip()[:40]!r} is too long: use at most {MAX_DURATION.days}d"
+        )
+    return timedelta(seconds=seconds)
 
 
 def parse_bool(value: str, name: str) -> bool:
@@ -88,9 +105,18 @@ class Settings:
     respect_working_hours: bool = True
     digest: DigestSchedule | None = DigestSchedule(0, time(9, 0))
     http_threads: int = 8
+    http_request_timeout: float = 10.0  # seconds for one whole HTTP request to arrive
+    http_per_client: int = 32  # open HTTP connections per client address (0 = no cap)
+    health_stale_after: float | None = None  # None: max(5 ticks, 60 s)
     slack_timeout: float = 10.0
     db_writers: int = 2
     claim_lease: timedelta = timedelta(minutes=2)
+    holidays: tuple[str, ...] = ()  # KEPT_HOLIDAYS country codes, e.g. ("US",) or ("GB-ENG",)
+    # OAuth: installs into many workspaces (instead of one SLACK_BOT_TOKEN)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    retention_days: int | None = None  # closed promises older than this are deleted
+    log_format: LogFormat = LogFormat.TEXT
 
     def __repr__(self) -> str:  # never print secrets
         return (
@@ -99,18 +125,37 @@ class Settings:
         )
 
     @property
+    def working_day(self) -> WorkingDay:
+        """The workspace's working day: 09:00-17:00 Mon-Fri without its public holidays."""
+        return WorkingDay(holidays=Holidays(self.holidays))
+
+    @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def scheduler_stale_after(self) -> float:
+        """Seconds without a scheduler pass before /healthz calls the scheduler stale."""
+        if self.health_stale_after is not None:
+            return self.health_stale_after
+        return max(5 * self.tick_seconds, 60.0)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed by OAuth into any number of workspaces (SLACK_CLIENT_ID/SECRET)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
     ) -> Settings:
-        """Read settings; real environment variables win over `.env` entries."""
+        """Read settings. Real environment variables win over the file named by KEPT_ENV_FILE,
+        which wins over `.env` in the working directory (`env_file`; None skips it)."""
+        environ = os.environ if environ is None else environ
         values: dict[str, str] = {}
-        if env_file is not None and Path(env_file).is_file():
-            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        values.update(os.environ if environ is None else environ)
+        for path in env_files(environ, env_file):
+            values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        values.update(environ)
 
         def get(name: str, default: str | None = None) -> str | None:
             value = values.get(name)
@@ -118,7 +163,15 @@ class Settings:
 
         token = get("SLACK_BOT_TOKEN")
         secret = get("SLACK_SIGNING_SECRET")
-        if not token:
+        client_id = get("SLACK_CLIENT_ID")
+        client_secret = get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            raise SettingsError(
+                f"{missing} is not set: OAuth installs need both SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (Basic Information page of your Slack app)"
+            )
+        if not token and not client_id:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is not set: copy it from your Slack app's "
                 "OAuth & Permissions page into .env (see .env.example)"
@@ -138,6 +191,23 @@ class Settings:
         if not api_url.endswith("/"):
             api_url += "/"
         tick = _seconds(get("KEPT_TICK_SECONDS", "1") or "1", "KEPT_TICK_SECONDS", 3600, "1")
+        request_timeout = _seconds(
+            get("KEPT_HTTP_REQUEST_TIMEOUT", "10") or "10", "KEPT_HTTP_REQUEST_TIMEOUT", 300, "10"
+        )
+        per_client_text = get("KEPT_HTTP_PER_CLIENT", "32") or "32"
+        if not per_client_text.isdigit():
+            raise SettingsError(
+                f"KEPT_HTTP_PER_CLIENT={per_client_text!r}: "
+                "use a whole number, e.g. 32 (0 = no cap)"
+            )
+        stale_text = get("KEPT_HEALTH_STALE_AFTER")
+        stale_after = (
+            parse_duration(stale_text, "KEPT_HEALTH_STALE_AFTER").total_seconds()
+            if stale_text
+            else None
+        )
+        if stale_after is not None and stale_after <= 0:
+            raise SettingsError("KEPT_HEALTH_STALE_AFTER must be more than 0, e.g. 2m")
         threads_text = get("KEPT_HTTP_THREADS", "8") or "8"
         if not threads_text.isdigit() or int(threads_text) < 1:
             raise SettingsError(f"KEPT_HTTP_THREADS={threads_text!r}: use a whole number, e.g. 8")
@@ -153,13 +223,28 @@ class Settings:
                 "KEPT_CLAIM_LEASE must be at least twice KEPT_SLACK_TIMEOUT, "
                 "or a slow send could be taken over and sent twice"
             )
+        try:
+            holidays = parse_holiday_codes(get("KEPT_HOLIDAYS", "") or "")
+        except HolidaysError as error:
+            raise SettingsError(
+                f"KEPT_HOLIDAYS: {error}; use country codes like US, GB-ENG or DE-BY"
+            ) from None
         admins = frozenset(
             a.strip()
             for a in (get("KEPT_ADMINS", "") or "").replace(";", ",").split(",")
             if a.strip()
         )
+        retention_text = get("KEPT_RETENTION_DAYS", "") or ""
+        if retention_text and (not retention_text.isdigit() or int(retention_text) < 1):
+            raise SettingsError(
+                f"KEPT_RETENTION_DAYS={retention_text!r}: use a whole number of days, e.g. 365 "
+                "(or leave it empty to keep everything)"
+            )
+        log_format_text = (get("KEPT_LOG_FORMAT", "text") or "text").lower()
+        if log_format_text not in {f.value for f in LogFormat}:
+            raise SettingsError(f"KEPT_LOG_FORMAT={log_format_text!r}: use text or json")
         return cls(
-            slack_bot_token=token,
+            slack_bot_token=token or "",
             slack_signing_secret=secret,
             slack_app_token=app_token,
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
@@ -178,10 +263,36 @@ class Settings:
             ),
             digest=parse_digest(get("KEPT_DIGEST", "mon 09:00") or "off"),
             http_threads=int(threads_text),
+            http_request_timeout=request_timeout,
+            http_per_client=int(per_client_text),
+            health_stale_after=stale_after,
             slack_timeout=slack_timeout,
             db_writers=int(writers_text),
             claim_lease=claim_lease,
+            holidays=holidays,
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            retention_days=int(retention_text) if retention_text else None,
+            log_format=LogFormat(log_format_text),
         )
+
+
+def env_files(environ: Mapping[str, str], env_file: str | Path | None = ".env") -> list[Path]:
+    """The `.env` files to read, weakest first: `env_file` in the working directory if it
+    exists, then the file KEPT_ENV_FILE names (which must exist)."""
+    files: list[Path] = []
+    if env_file is not None and Path(env_file).is_file():
+        files.append(Path(env_file))
+    named = (environ.get("KEPT_ENV_FILE") or "").strip()
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(
+                f"KEPT_ENV_FILE={named!r}: no such file "
+                f"(looked in {path.resolve()}); give the absolute path of your .env"
+            )
+        files.append(path)
+    return files
 
 
 def _seconds(value: str, name: str, most: float, example: str) -> float:

@@ -1,36 +1,41 @@
-"""The App Home's "I'm back" button: an away ends early (like `/promise back`)."""
+"""The App Home's "I'm back" button: an away ends early (like `/promise back`).
+
+Committed once (by action id, action_ts and user) before the acknowledgement; the tab is
+republished through the outbox, and the return summary is its own delivery row.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.people.away import end_away
-from bot.promises.commands import Reply
+from bot.once import action_key
+from bot.promises import cadence_flows
 from bot.runtime import Runtime
-from bot.slack import messages as blocks
-from handlers.actions import action_context
-from handlers.replies import acked, carry_out, safely
+from bot.slack import messages
+from handlers.answer import Presser, carry_out, ids_of, later, respond_with
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @acked(app.action(blocks.BACK))
-    def back(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        team_id, user_id, _value = action_context(body)
+    pool = app.listener_runner.listener_executor
 
-        def work() -> Reply:
-            with runtime.sessions.begin() as session:
-                away = end_away(session, team_id=team_id, user_id=user_id, now=runtime.now())
-            if away is None:
-                return Reply(blocks.text_message("You aren't away in Kept; nothing changed."))
-            return Reply(blocks.away_ended(user_id, own=True), home_for=(team_id, [user_id]))
-
-        carry_out(
-            safely(work, blocks.BACK),
-            respond=respond,
-            client=client,
-            trigger_id=body.get("trigger_id"),
-            runtime=runtime,
+    @app.action(messages.BACK)
+    def back(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        team_id, user_id = ids_of(body)
+        action = (body.get("actions") or [{}])[0]
+        key = action_key(messages.BACK, action.get("action_ts"), user_id)
+        outcome = carry_out(
+            runtime,
+            team_id,
+            user_id,
+            key,
+            lambda session, who: cadence_flows.back(session, who),
+            messages.BACK,
         )
+        ack()
+        message = outcome.reply.message
+        if outcome.refused and message is not None:
+            presser = Presser(runtime, client, body)
+            later(pool, lambda: respond_with(respond, message, presser), messages.BACK)

@@ -1,48 +1,112 @@
-"""The /promise slash command."""
+"""The /promise slash command: run it, commit, and answer in the acknowledgement."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
-from bot.promises.commands import CommandInput, CommandRunner, Reply
+from bot.once import command_key
+from bot.ops.metrics import Outcome as MetricOutcome
+from bot.promises.commands import CommandInput, CommandRunner
+from bot.promises.flows import Acting
+from bot.reply import Reply
 from bot.runtime import Runtime
-from handlers.replies import acked, carry_out, safely
+from bot.slack import messages
+from handlers.answer import (
+    FORM_FAILED,
+    WORKING_ON_IT,
+    ack_message,
+    carry_out,
+    later,
+    open_view,
+    profiles_ready,
+    respond_with,
+)
 
 COMMAND = "/promise"
 
 
+def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
+    """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused)."""
+
+    def work(session: Session, _who: Acting) -> Reply:
+        runner = CommandRunner(
+            session,
+            fetch=runtime.fetcher(request.team_id),
+            admins=runtime.settings.admins,
+            now=runtime.now(),
+            timing=runtime.default_timing(),
+            working_day=runtime.settings.working_day,
+        )
+        return runner.run(request)
+
+    started = time.perf_counter()
+    outcome = carry_out(
+        runtime, request.team_id, request.user_id, request.request_key, work, COMMAND
+    )
+    runtime.metrics.observe_command(
+        request.text,
+        MetricOutcome.REFUSED if outcome.refused else MetricOutcome.OK,
+        time.perf_counter() - started,
+    )
+    return outcome.reply, outcome.refused
+
+
+def on_command(
+    runtime: Runtime,
+    pool: Executor,
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    trigger_id = command.get("trigger_id")
+    request = CommandInput(
+        team_id=command.get("team_id") or "",
+        user_id=command.get("user_id") or "",
+        channel_id=command.get("channel_id"),
+        text=command.get("text") or "",
+        request_key=command_key(trigger_id),
+    )
+    pending = profiles_ready(runtime, pool, request.team_id, [request.user_id])
+    if pending is not None:
+        # Slack is slow to tell who this is: answer now, finish on the response URL
+        ack(response_type="ephemeral", text=WORKING_ON_IT)
+
+        def finish() -> None:
+            pending.result()
+            reply, _refused = run_command(runtime, request)
+            if reply.open_view is not None and not open_view(client, trigger_id, reply.open_view):
+                respond_with(respond, messages.error_message(FORM_FAILED))
+            if reply.message is not None:
+                respond_with(respond, {**reply.message, "replace_original": True})
+
+        later(pool, finish, COMMAND)
+        return
+    reply, _refused = run_command(runtime, request)
+    if reply.open_view is not None:
+        ack()
+        view = reply.open_view
+
+        def show_form() -> None:
+            if not open_view(client, trigger_id, view):
+                respond_with(respond, messages.error_message(FORM_FAILED))
+
+        later(pool, show_form, "opening the form")
+        return
+    ack_message(ack, reply.message or messages.text_message("Done."))
+
+
 def register(app: App, runtime: Runtime) -> None:
-    @acked(app.command(COMMAND))
-    def promise_command(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        team_id = command.get("team_id") or ""
-        channel_id = command.get("channel_id")
-        request = CommandInput(
-            team_id=team_id,
-            user_id=command.get("user_id") or "",
-            channel_id=channel_id,
-            text=command.get("text") or "",
-            request_key=command.get("trigger_id"),
-        )
+    pool = app.listener_runner.listener_executor
 
-        def work() -> Reply:
-            runtime.warm_person(team_id, request.user_id)
-            with runtime.sessions.begin() as session:
-                runner = CommandRunner(
-                    session,
-                    fetch=runtime.fetch_user,
-                    admins=runtime.settings.admins,
-                    now=runtime.now(),
-                    timing=runtime.timing(session, team_id, None),
-                )
-                return runner.run(request)
-
-        carry_out(
-            safely(work, "/promise"),
-            respond=respond,
-            client=client,
-            trigger_id=command.get("trigger_id"),
-            runtime=runtime,
-        )
+    @app.command(COMMAND)
+    def promise_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        on_command(runtime, pool, ack, command, respond, client)

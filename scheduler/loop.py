@@ -1,7 +1,13 @@
-"""The APScheduler loop that runs delivery passes every KEPT_TICK_SECONDS.
+"""The APScheduler loop that runs delivery passes.
 
 APScheduler only says *when* to look; what is due lives in the database, so nothing is lost
 when the process stops, and several processes can run the loop side by side.
+
+When to look: right after a change in this process wrote outbox rows (the sessions wake the
+sender after such a commit), at the next due instant the database knows of, and at the latest
+every KEPT_TICK_SECONDS (APScheduler's interval job: rows written by other processes, clocks
+that jump). One sender thread runs the passes, so a wake-up is never lost while a pass runs:
+it only makes the thread look again as soon as the pass is done.
 """
 
 from __future__ import annotations
@@ -12,31 +18,53 @@ import threading
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
 from bot.slack.web import HealthState
-from scheduler.delivery import PassResult, plan_weekly_digests, run_pass, worker_name
+from scheduler.passes import PassResult, plan_weekly_digests, run_pass
+from scheduler.queue import next_due, worker_name
 
 DIGEST_EVERY = timedelta(minutes=5)
+JOB_ID = "kept-delivery-pass"
+PURGE_EVERY = timedelta(hours=1)  # KEPT_RETENTION_DAYS (bot.ops.retention)
 
 log = logging.getLogger("kept.scheduler")
 
 
 class SchedulerLoop:
-    def __init__(self, runtime: Runtime, *, health: HealthState | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, *, health: HealthState | None = None, poll: float | None = None
+    ) -> None:
         self.runtime = runtime
         self.health = health or HealthState()
         self.worker = worker_name()
-        self._scheduler: BackgroundScheduler | BlockingScheduler | None = None
-        self._lock = threading.Lock()
+        self.poll = poll if poll is not None else runtime.settings.tick_seconds
+        self._scheduler: BaseScheduler | None = None
+        self._lock = threading.Lock()  # one pass at a time in this process
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._sender: threading.Thread | None = None
         self._digests_planned_at: datetime | None = None
+        self._purged_at: datetime | None = None
+
+    # ------------------------------------------------------------------ one pass
 
     def tick(self) -> PassResult | None:
+        """One pass now (in the caller's thread); None if one is already running."""
         if not self._lock.acquire(blocking=False):
-            return None  # the previous pass is still running
+            self._wake.set()  # the sender looks again when it is done
+            return None
+        try:
+            return self._pass()
+        finally:
+            self._lock.release()
+
+    def _pass(self) -> PassResult | None:
         try:
             self._plan_digests()
+            self._purge_old()
             result = run_pass(self.runtime, worker=self.worker)
             self.health.last_pass_error = None
             if result.claimed:
@@ -49,51 +77,100 @@ class SchedulerLoop:
                     result.recovered,
                 )
             return result
-        except Exception as error:  # noqa: BLE001 - keep ticking; the database may come back
+        except Exception as error:  # noqa: BLE001 - keep going; the database may come back
             log.exception("scheduler pass failed")
             self.health.last_pass_error = type(error).__name__
             return None
         finally:
             self.health.last_pass_at = self.runtime.now()
-            self._lock.release()
 
     def _plan_digests(self) -> None:
-        """Plan this week's supervisor digests: on the first tick, then every few minutes."""
+        """Plan this week's supervisor digests: on the first pass, then every few minutes."""
         now = self.runtime.now()
         if self._digests_planned_at is not None and now - self._digests_planned_at < DIGEST_EVERY:
             return
         plan_weekly_digests(self.runtime)
         self._digests_planned_at = now
 
-    def _add_job(self, scheduler: BackgroundScheduler | BlockingScheduler) -> None:
+    def _purge_old(self) -> None:
+        """Delete closed promises past KEPT_RETENTION_DAYS: on the first pass, then hourly."""
+        days = self.runtime.settings.retention_days
+        now = self.runtime.now()
+        if days is None or (self._purged_at is not None and now - self._purged_at < PURGE_EVERY):
+            return
+        from bot.ops.retention import cutoff, purge_closed
+
+        deleted = purge_closed(self.runtime.sessions, before=cutoff(now, days))
+        self._purged_at = now
+        if deleted:
+            log.info("retention: deleted %s closed promise(s) older than %s days", deleted, days)
+
+    # ------------------------------------------------------------------ when to look
+
+    def _seconds_to_next_due(self) -> float:
+        try:
+            with self.runtime.readers() as session:
+                due = next_due(session)
+        except Exception:  # noqa: BLE001 - the database is away: look again at the poll
+            return self.poll
+        if due is None:
+            return self.poll
+        return min(self.poll, max(0.0, (due - self.runtime.now()).total_seconds()))
+
+    def wake(self) -> None:
+        """Look now (something was written to the outbox, or the interval came round)."""
+        self._wake.set()
+
+    def _send_forever(self) -> None:
+        """The sender thread: a pass whenever woken or when the next row falls due."""
+        while not self._stopping.is_set():
+            self._wake.clear()
+            self.tick()
+            if self._stopping.is_set():
+                break
+            self._wake.wait(self._seconds_to_next_due())
+
+    # ------------------------------------------------------------------ running
+
+    def _begin(self, scheduler: BaseScheduler) -> None:
+        # APScheduler's interval job is the safety net: look at least every `poll` seconds
         scheduler.add_job(
-            self.tick,
+            self.wake,
             "interval",
-            seconds=self.runtime.settings.tick_seconds,
-            id="kept-delivery-pass",
+            seconds=self.poll,
+            id=JOB_ID,
             max_instances=1,
             coalesce=True,
-            next_run_time=self.runtime.now() + timedelta(milliseconds=100),
             misfire_grace_time=None,
         )
+        self._scheduler = scheduler
+        self.runtime.sessions.on_outbox.append(self.wake)
+        self._sender = threading.Thread(target=self._send_forever, name="kept-sender", daemon=True)
+        self._sender.start()
+        self.health.scheduler_enabled = True
 
     def start(self) -> None:
         """Run in the background (inside `kept run`)."""
         scheduler = BackgroundScheduler(timezone="UTC")
-        self._add_job(scheduler)
+        self._begin(scheduler)
         scheduler.start()
-        self._scheduler = scheduler
-        self.health.scheduler_enabled = True
 
     def run_forever(self) -> None:
-        """Run in the foreground (`kept scheduler`) until interrupted."""
+        """Run in the foreground (`kept scheduler`) until stopped."""
         scheduler = BlockingScheduler(timezone="UTC")
-        self._add_job(scheduler)
-        self._scheduler = scheduler
-        self.health.scheduler_enabled = True
+        self._begin(scheduler)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             scheduler.start()
 
     def stop(self) -> None:
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=True)
+        """Stop looking; the pass under way (if any) finishes first."""
+        self._stopping.set()
+        self._wake.set()
+        with contextlib.suppress(ValueError):
+            self.runtime.sessions.on_outbox.remove(self.wake)
+        sender = self._sender
+        if sender is not None and sender is not threading.current_thread():
+            sender.join()
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)

@@ -25,6 +25,8 @@ from bot.settings import Settings
 from bot.slack.web import KeptWSGI
 from bot.store.db import normalise_url
 from bot.store.migrate import migrate
+from handlers.answer import WORKING_ON_IT
+from scheduler.loop import SchedulerLoop
 from tests.fakeslack import FakeSlack
 from tests.slackreq import Reply, post, slash_command_body
 
@@ -188,7 +190,9 @@ class BotServer:
         headers: dict[str, str] | None = None,
         wait: bool = True,
     ) -> dict[str, Any]:
-        """Send `/promise text` like Slack; return what the bot posted to the response URL."""
+        """Send `/promise text` like Slack; return the bot's answer: the message in the
+        acknowledgement, or (when it acknowledged "working on it") what it posted to the
+        response URL."""
         key = uuid.uuid4().hex
         body = slash_command_body(
             text=text,
@@ -201,8 +205,11 @@ class BotServer:
         reply = self.post(body, extra_headers=headers)
         assert reply.status == 200, (reply.status, reply.body[:500])
         assert reply.elapsed < 3.0, f"ack took {reply.elapsed:.2f}s"
+        answer = reply.json() if reply.body else {}
+        if answer and WORKING_ON_IT not in str(answer.get("text")):
+            return dict(answer)
         if not wait:
-            return {}
+            return dict(answer)
         calls = self.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == key)
         return calls[-1].params
 
@@ -238,12 +245,21 @@ def bot(runtime: Runtime, fake_slack: FakeSlack) -> Iterator[BotServer]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+    # the sender, as in `kept run`: woken by every change that writes to the outbox; it looks
+    # on its own only rarely, so tests that move the clock run their passes by hand (and
+    # plan digests themselves)
+    loop = SchedulerLoop(make_runtime(runtime, digest=None), poll=3600)
+    loop.start()
+    until = time.monotonic() + 5
+    while loop.health.last_pass_at is None and time.monotonic() < until:
+        time.sleep(0.01)  # its first look is done before the test moves the clock
     port = server.effective_port  # type: ignore[union-attr]
     yield BotServer(url=f"http://127.0.0.1:{port}/slack/events", fake=fake_slack, runtime=runtime)
     server.close()
     thread.join(timeout=5)
     # let work still running after ack() finish while the fake Slack is up
     app.listener_runner.listener_executor.shutdown(wait=True)
+    loop.stop()
 
 
 def message_text(params: dict[str, Any]) -> str:

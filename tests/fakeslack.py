@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import socket
 import threading
 import time
@@ -27,13 +28,49 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import yaml
 
 BOT_USER_ID = "U0KEPTBOT"
 BOT_ID = "B0KEPT"
 APP_ID = "A0KEPT"
 TEAM_DOMAIN = "kept-test"
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+TRIGGER_TTL = 3.0  # seconds a trigger id may be exchanged for a view (wall clock)
+
+# Bot-token scopes each method requires, from Slack's method reference (docs.slack.dev/
+# reference/methods/<method>, "Required scopes"). A tuple lists alternatives: any one will do.
+# conversations.history depends on the kind of conversation: see _needed_scopes.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "apps.connections.open": ("connections:write",),  # an app-level token's scope
+    "users.info": ("users:read",),
+    "users.lookupByEmail": ("users:read.email",),
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
+    "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "chat.getPermalink": (),
+    "views.open": (),
+    "views.push": (),
+    "views.update": (),
+    "views.publish": (),
+}
+_HISTORY_SCOPE = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
+_TRIGGER = re.compile(r"^(\d{10,13})\.\d+\.[0-9a-f]+$")
+
+
+def manifest_scopes() -> frozenset[str]:
+    """The bot scopes manifest.yml asks for: what an install of Kept grants its token."""
+    data = yaml.safe_load(MANIFEST.read_text())
+    return frozenset(data["oauth_config"]["scopes"]["bot"])
+
 
 _JSON_FIELDS = ("blocks", "view", "metadata", "attachments")
 _DEFAULT_ERRORS = {
@@ -110,6 +147,17 @@ def _tz_info(tz: str) -> tuple[str, int]:
     return _TZ_LABELS.get(abbr, abbr), int(offset.total_seconds()) if offset else 0
 
 
+def _basic_credentials(encoded: str) -> dict[str, str]:
+    """HTTP Basic auth as oauth.v2.access takes it: client_id:client_secret."""
+    import base64
+
+    try:
+        client_id, _, secret = base64.b64decode(encoded.strip()).decode().partition(":")
+    except ValueError:
+        return {}
+    return {"client_id": client_id, "client_secret": secret}
+
+
 def _decode_json_fields(params: Params) -> None:
     for key in _JSON_FIELDS:
         value = params.get(key)
@@ -149,6 +197,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, off by the fake's clock_skew (to test `kept doctor`)."""
+        moment = time.time() if timestamp is None else timestamp
+        return super().date_time_string(moment + self.server.fake.clock_skew)
 
     def do_GET(self) -> None:
         self._handle(b"")
@@ -206,6 +259,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             token = auth[7:].strip() or None
         if token is None and isinstance(params.get("token"), str):
             token = params["token"] or None
+        if auth[:6].lower() == "basic ":  # oauth.v2.access: client credentials
+            params.update(_basic_credentials(auth[6:]))
         status, response, headers = self.server.fake._dispatch(method, params, token, arrived)
         self._send(status, response, headers)
 
@@ -226,10 +281,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class FakeSlack:
     """Fake Slack Web API; see the module docstring."""
 
-    def __init__(self, *, bot_token: str = "xoxb-test", team_id: str = "T0001") -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-test",
+        team_id: str = "T0001",
+        scopes: frozenset[str] | None = None,
+    ) -> None:
+        """``scopes``: what ``bot_token`` was granted; by default manifest.yml's bot scopes."""
         self.bot_token = bot_token
         self.team_id = team_id
         self.valid_tokens: set[str] = {bot_token}
+        self._scopes: dict[str, frozenset[str]] = {
+            bot_token: manifest_scopes() if scopes is None else frozenset(scopes)
+        }
+        self._used_triggers: set[str] = set()
+        self._gone_channels: set[str] = set()
+        self._revoked: set[str] = set()
+        self._local = threading.local()  # the scopes of the request being answered
+        self.app_tokens: set[str] = set()  # app-level (xapp-) tokens: apps.connections.open only
+        self.socket_mode: Any = None  # a tests.fake_socket_mode.FakeSocketMode, when attached
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -249,6 +320,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "users.profile.get": self._users_profile_get,
@@ -267,6 +339,7 @@ class FakeSlack:
             "response_url": self._response_url,
         }
         self.add_user(BOT_USER_ID, name="kept", is_bot=True)
+        self._init_workspaces()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -336,13 +409,16 @@ class FakeSlack:
         is_bot: bool = False,
         team_id: str | None = None,
         real_name: str | None = None,
+        locale: str = "en-US",
     ) -> None:
-        """Register a user. ``email`` defaults to ``<name>@example.com`` (not for bots)."""
+        """Register a user. ``email`` defaults to ``<name>@example.com`` (not for bots).
+        ``locale`` is returned by users.info only when asked with include_locale=true."""
         name = name or user_id.lower()
         real = real_name or name.replace(".", " ").replace("_", " ").title()
         if email is None and not is_bot:
             email = f"{name}@example.com"
         user = {
+            "locale": locale,
             "id": user_id,
             "team_id": team_id or self.team_id,
             "name": name,
@@ -371,10 +447,42 @@ class FakeSlack:
         with self._lock:
             self._users[user_id] = user
 
-    def add_token(self, token: str) -> None:
-        """Accept another token (e.g. a second workspace's bot token)."""
+    def add_token(self, token: str, *, scopes: frozenset[str] | None = None) -> None:
+        """Accept another token (e.g. a second workspace's bot token), by default with
+        manifest.yml's scopes."""
         with self._lock:
             self.valid_tokens.add(token)
+            self._revoked.discard(token)
+            self._scopes[token] = manifest_scopes() if scopes is None else frozenset(scopes)
+
+    def set_scopes(self, scopes: frozenset[str] | set[str], token: str | None = None) -> None:
+        """Change what a token was granted (default: the bot token), like a reinstall."""
+        with self._lock:
+            self._scopes[token or self.bot_token] = frozenset(scopes)
+
+    def scopes(self, token: str | None = None) -> frozenset[str]:
+        with self._lock:
+            return self._scopes.get(token or self.bot_token, frozenset())
+
+    def revoke(self, token: str | None = None) -> None:
+        """The token stops working (uninstalled app, revoked token): Slack answers
+        ``token_revoked`` from then on."""
+        with self._lock:
+            self.valid_tokens.discard(token or self.bot_token)
+            self._revoked.add(token or self.bot_token)
+
+    def delete_channel(self, channel_id: str) -> None:
+        """The channel is gone: posting to it answers ``channel_not_found``."""
+        with self._lock:
+            self._gone_channels.add(channel_id)
+
+    def add_app_token(self, token: str) -> None:
+        """Accept an app-level token; Slack takes it for apps.connections.open and nothing else
+        (and takes no bot token there): `not_allowed_token_type`."""
+        with self._lock:
+            self.valid_tokens.add(token)
+            self.app_tokens.add(token)
+            self._scopes[token] = frozenset({"connections:write"})
 
     def fail_next(
         self,
@@ -542,6 +650,8 @@ class FakeSlack:
             fault = queue.popleft() if queue else None
             delay = self._delays.get(method, 0.0)
             token_ok = token in self.valid_tokens
+            revoked = token in self._revoked
+            granted = self._scopes.get(token or "", frozenset())
         if fault is not None:
             delay += fault.delay
         if delay > 0:
@@ -558,15 +668,31 @@ class FakeSlack:
                 headers["Retry-After"] = str(fault.retry_after)
         elif method == "response_url":
             response = self._response_url(params)
+        elif method in self._TOKENLESS:
+            response = self._tokenless(method, params)
         elif method not in self._handlers:
             response = {"ok": False, "error": "unknown_method", "req_method": method}
         elif not token_ok:
-            response = {"ok": False, "error": "invalid_auth"}
+            response = {"ok": False, "error": "token_revoked" if revoked else "invalid_auth"}
+        elif (method == "apps.connections.open") != (token in self.app_tokens):
+            response = {"ok": False, "error": "not_allowed_token_type"}
         elif "_invalid_json" in params:
             response = {"ok": False, "error": "invalid_json"}
+        elif missing := self._missing_scope(method, params, granted):
+            headers["x-oauth-scopes"] = ",".join(sorted(granted))
+            headers["x-accepted-oauth-scopes"] = missing
+            response = {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": missing,
+                "provided": ",".join(sorted(granted)),
+            }
         else:
+            headers["x-oauth-scopes"] = ",".join(sorted(granted))
+            headers["x-accepted-oauth-scopes"] = ",".join(self._needed_scopes(method, params))
+            self._local.granted = granted
             try:
-                response = self._handlers[method](params)
+                response = self._per_token(method, params, token) or self._handlers[method](params)
             except Exception as exc:  # a bug in the fake must not hang the client
                 status = 500
                 response = {"ok": False, "error": "fake_internal_error", "detail": repr(exc)}
@@ -575,6 +701,22 @@ class FakeSlack:
             self._calls.append(call)
             self._cond.notify_all()
         return status, response, headers
+
+    def _needed_scopes(self, method: str, params: Params) -> tuple[str, ...]:
+        if method == "conversations.history":
+            kind = str(params.get("channel") or "")[:1]
+            return (_HISTORY_SCOPE[kind],) if kind in _HISTORY_SCOPE else ("channels:history",)
+        return METHOD_SCOPES.get(method, ())
+
+    def _missing_scope(self, method: str, params: Params, granted: frozenset[str]) -> str:
+        """Slack's `needed` value when the token lacks every scope that would do, else ""."""
+        needed = self._needed_scopes(method, params)
+        if not needed or granted.intersection(needed):
+            return ""
+        return ",".join(needed)
+
+    def _granted(self) -> frozenset[str]:
+        return getattr(self._local, "granted", frozenset())
 
     # ------------------------------------------------------------------ helpers (lock held)
 
@@ -620,10 +762,17 @@ class FakeSlack:
             "is_enterprise_install": False,
         }
 
+    def _apps_connections_open(self, params: Params) -> dict[str, Any]:
+        if self.socket_mode is None:
+            return {"ok": False, "error": "internal_error"}
+        return {"ok": True, "url": self.socket_mode.issue_url()}
+
     def _user_view(self, user: dict[str, Any]) -> dict[str, Any]:
         label, offset = _tz_info(user["tz"])
-        out = dict(user)
+        out = {k: v for k, v in user.items() if k != "locale"}
         out["profile"] = dict(user["profile"])
+        if "users:read.email" not in self._granted():  # Slack leaves the field out
+            out["profile"].pop("email", None)
         out["tz_label"] = label
         out["tz_offset"] = offset
         return out
@@ -633,7 +782,11 @@ class FakeSlack:
             user = self._users.get(str(params.get("user", "")))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": self._user_view(user)}
+        view = self._user_view(user)
+        # Slack adds the user's locale only when include_locale=true is passed
+        if str(params.get("include_locale", "")).lower() in ("true", "1"):
+            view["locale"] = user["locale"]
+        return {"ok": True, "user": view}
 
     def set_status(
         self, user_id: str, text: str = "", emoji: str = "", expiration: int = 0
@@ -684,6 +837,10 @@ class FakeSlack:
             return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel}}
         if not users:
             return {"ok": False, "error": "users_list_not_supplied"}
+        for user_id in users:
+            refused = self._dm_refusal(str(user_id), unknown="user_not_found")
+            if refused:
+                return {"ok": False, "error": refused}
         with self._lock:
             im = self._im_for(tuple(str(u) for u in users))
         return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": im}}
@@ -697,6 +854,9 @@ class FakeSlack:
         attachments = params.get("attachments")
         if not text and not blocks and not attachments:
             return {"ok": False, "error": "no_text"}
+        refused = self._dm_refusal(raw_channel, unknown="channel_not_found")
+        if refused:
+            return {"ok": False, "error": refused}
         msg: dict[str, Any] = {
             "type": "message",
             "subtype": "bot_message",
@@ -725,6 +885,36 @@ class FakeSlack:
             reply = dict(msg)
         reply.pop("channel")
         return {"ok": True, "channel": channel, "ts": ts, "message": reply}
+
+    def _dm_refusal(self, channel: str, *, unknown: str) -> str:
+        """Why Slack refuses to open a DM with (or post to) `channel`; "" when it doesn't.
+
+        A user id names that user's DM: bots can't be DMed (`cannot_dm_bot`), deactivated
+        users neither (`user_disabled`), unknown ids are not found. A deleted channel is
+        `channel_not_found`; other channel ids are taken as existing public channels
+        (chat:write.public lets Kept post there)."""
+        with self._lock:
+            if channel in self._gone_channels:
+                return "channel_not_found"
+            if channel[:1] == "D":
+                owner = next((k for k, v in self._ims.items() if v == channel), None)
+                if owner is None:  # a DM never opened here: the fake names it after its user
+                    owner = ("U" + channel[1:],)
+                users = [self._users.get(u) for u in owner]
+            elif channel[:1] in ("U", "W"):
+                users = [self._users.get(channel)]
+            else:
+                return ""
+        for user in users:
+            if user is None:
+                return unknown
+            if user["id"] == BOT_USER_ID:
+                continue  # the app's own DM channel with someone includes itself
+            if user["is_bot"]:
+                return "cannot_dm_bot"
+            if user["deleted"]:
+                return "user_disabled"
+        return ""
 
     def _chat_post_ephemeral(self, params: Params) -> dict[str, Any]:
         channel = str(params.get("channel") or "")
@@ -882,12 +1072,29 @@ class FakeSlack:
             return "invalid_arguments"
         return view
 
+    def _exchange_trigger(self, trigger_id: str) -> str:
+        """Slack accepts a trigger id once, within 3 seconds of the interaction that made it;
+        returns the error, or "" once the trigger is used up. Trigger ids from
+        tests.slackreq.new_trigger_id() carry their issue time (ms since the epoch) first."""
+        match = _TRIGGER.match(trigger_id)
+        if match is None:
+            return "invalid_trigger_id"
+        issued = int(match.group(1)) / (1000 if len(match.group(1)) == 13 else 1)
+        with self._lock:
+            if trigger_id in self._used_triggers:
+                return "exchanged_trigger_id"
+            if time.time() - issued > TRIGGER_TTL:
+                return "expired_trigger_id"
+            self._used_triggers.add(trigger_id)
+        return ""
+
     def _views_open(self, params: Params) -> dict[str, Any]:
         view = self._check_view(params)
         if isinstance(view, str):
             return {"ok": False, "error": view}
-        if not params.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
+        refused = self._exchange_trigger(str(params.get("trigger_id") or ""))
+        if refused:
+            return {"ok": False, "error": refused}
         with self._lock:
             view_id = self._next_id("V")
             stored = self._new_view(view, view_id, root=None, previous=None)
@@ -898,8 +1105,9 @@ class FakeSlack:
         view = self._check_view(params)
         if isinstance(view, str):
             return {"ok": False, "error": view}
-        if not params.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
+        refused = self._exchange_trigger(str(params.get("trigger_id") or ""))
+        if refused:
+            return {"ok": False, "error": refused}
         with self._lock:
             view_id = self._next_id("V")
             stored = self._new_view(view, view_id, root=None, previous=None)
@@ -953,3 +1161,197 @@ class FakeSlack:
 
     def _response_url(self, params: Params) -> dict[str, Any]:
         return {"ok": True}
+
+    # ------------------------------------------------------------------ workspaces and OAuth
+    # Each token belongs to one workspace (team, org, granted scopes). auth.test answers per
+    # token, every answer to a token carries the x-oauth-scopes header as Slack's does, and
+    # oauth.v2.access exchanges install codes (and refresh tokens) for tokens.
+
+    CLIENT_ID = "1111.2222"
+    CLIENT_SECRET = "fake-client-secret"
+    _TOKENLESS = frozenset({"oauth.v2.access"})
+
+    def _init_workspaces(self) -> None:
+        self.clock_skew = 0.0  # seconds added to the Date header
+        self._workspaces: dict[str, dict[str, Any]] = {}  # token -> workspace
+        self._codes: dict[str, dict[str, Any]] = {}  # install code -> workspace to create
+        self._refresh: dict[str, str] = {}  # refresh token -> the token it renews
+        self._token_seq = 0
+        self.add_workspace(self.team_id, token=self.bot_token, name="Kept Test")
+
+    def add_workspace(
+        self,
+        team_id: str | None,
+        *,
+        token: str,
+        name: str | None = None,
+        enterprise_id: str | None = None,
+        scopes: list[str] | tuple[str, ...] | None = None,
+        org_wide: bool = False,
+    ) -> None:
+        """A workspace (or, with org_wide, a whole org) whose bot token is `token`.
+        `scopes` defaults to the scopes manifest.yml asks for."""
+        from bot.ops.oauth import manifest_bot_scopes
+
+        with self._lock:
+            self.valid_tokens.add(token)
+            self._workspaces[token] = {
+                "team_id": team_id,
+                "team_name": name or f"Workspace {team_id}",
+                "enterprise_id": enterprise_id,
+                "scopes": list(scopes if scopes is not None else manifest_bot_scopes()),
+                "org_wide": org_wide,
+            }
+            # what the token may call (checked per method, like Slack)
+            self._scopes[token] = frozenset(self._workspaces[token]["scopes"])
+
+    def grant_scopes(self, token: str, scopes: list[str] | tuple[str, ...]) -> None:
+        """Change what a token was granted (e.g. a manifest edit not reinstalled)."""
+        with self._lock:
+            self._workspaces[token]["scopes"] = list(scopes)
+            self._scopes[token] = frozenset(scopes)
+
+    def add_install_code(
+        self,
+        code: str,
+        team_id: str | None,
+        *,
+        name: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        installer: str = "U0INSTALLER",
+        rotating: bool = False,
+        expires_in: int = 43200,
+    ) -> None:
+        """Slack hands `code` to the redirect URL after someone approves the install."""
+        with self._lock:
+            self._codes[code] = {
+                "team_id": team_id,
+                "team_name": name or f"Workspace {team_id or enterprise_id}",
+                "enterprise_id": enterprise_id,
+                "org_wide": org_wide,
+                "installer": installer,
+                "rotating": rotating,
+                "expires_in": expires_in,
+            }
+
+    def token_of(self, team_id: str) -> str | None:
+        """The latest token issued for a workspace (or an org id, for an org-wide install)."""
+        with self._lock:
+            found = [
+                t
+                for t, w in self._workspaces.items()
+                if w["team_id"] == team_id or (w["org_wide"] and w["enterprise_id"] == team_id)
+            ]
+        return found[-1] if found else None
+
+    def _tokenless(self, method: str, params: Params) -> dict[str, Any]:
+        """oauth.v2.access: client credentials, then a code or a refresh token."""
+        client_id = params.get("client_id")
+        client_secret = params.get("client_secret")
+        if client_id != self.CLIENT_ID:
+            return {"ok": False, "error": "invalid_client_id"}
+        if client_secret != self.CLIENT_SECRET:
+            return {"ok": False, "error": "bad_client_secret"}
+        if params.get("grant_type") == "refresh_token":
+            return self._refresh_token(str(params.get("refresh_token") or ""))
+        with self._lock:
+            install = self._codes.pop(str(params.get("code") or ""), None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code"}
+        with self._lock:
+            self._token_seq += 1
+            token = f"xoxb-{install['team_id'] or install['enterprise_id']}-{self._token_seq}"
+        self.add_workspace(
+            install["team_id"],
+            token=token,
+            name=install["team_name"],
+            enterprise_id=install["enterprise_id"],
+            org_wide=install["org_wide"],
+        )
+        with self._lock:
+            scopes = self._workspaces[token]["scopes"]
+        answer: dict[str, Any] = {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": ",".join(scopes),
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": None
+            if install["org_wide"]
+            else {"id": install["team_id"], "name": install["team_name"]},
+            "enterprise": {"id": install["enterprise_id"], "name": "Org"}
+            if install["enterprise_id"]
+            else None,
+            "is_enterprise_install": install["org_wide"],
+            "authed_user": {"id": install["installer"]},
+        }
+        if install["rotating"]:
+            refresh = f"xoxe-1-{self._token_seq}"
+            with self._lock:
+                self._refresh[refresh] = token
+            answer["refresh_token"] = refresh
+            answer["expires_in"] = install["expires_in"]
+        return answer
+
+    def _refresh_token(self, refresh: str) -> dict[str, Any]:
+        with self._lock:
+            old = self._refresh.pop(refresh, None)
+            workspace = dict(self._workspaces[old]) if old else None
+            self._token_seq += 1
+            seq = self._token_seq
+        if old is None or workspace is None:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        token = f"xoxe.xoxb-{workspace['team_id'] or workspace['enterprise_id']}-{seq}"
+        new_refresh = f"xoxe-1-{seq}"
+        with self._lock:
+            self.valid_tokens.add(token)
+            self._workspaces[token] = workspace
+            self._refresh[new_refresh] = token
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": ",".join(workspace["scopes"]),
+            "refresh_token": new_refresh,
+            "expires_in": 43200,
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": workspace["team_id"], "name": workspace["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": workspace["org_wide"],
+        }
+
+    def _per_token(self, method: str, params: Params, token: str | None) -> dict[str, Any] | None:
+        """Answers that depend on whose token it is; None: the method's usual answer."""
+        with self._lock:
+            workspace = self._workspaces.get(token or "")
+        if workspace is None:
+            return None
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": f"https://{TEAM_DOMAIN}.slack.com/",
+                "team": workspace["team_name"],
+                "user": "kept",
+                "team_id": workspace["team_id"] or workspace["enterprise_id"],
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "enterprise_id": workspace["enterprise_id"],
+                "is_enterprise_install": workspace["org_wide"],
+            }
+        if method == "users.info":
+            with self._lock:
+                user = self._users.get(str(params.get("user", "")))
+            if user is not None and not self._sees(workspace, user):
+                return {"ok": False, "error": "user_not_found"}
+        return None
+
+    def _sees(self, workspace: dict[str, Any], user: dict[str, Any]) -> bool:
+        """A token sees the users of its own workspace (an org-wide one, of its org)."""
+        if user["id"] == BOT_USER_ID:
+            return True
+        if workspace["org_wide"]:
+            return True  # an org-wide install sees every workspace of the org
+        return workspace["team_id"] == user["team_id"]

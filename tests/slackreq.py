@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import urllib.error
@@ -47,12 +48,35 @@ def sign(body: bytes, secret: str, timestamp: int | None = None) -> dict[str, st
 # ---------------------------------------------------------------------- ids
 
 
-def new_trigger_id() -> str:
-    """A unique trigger id shaped like Slack's (e.g. "13345224609.738474920.8088930838d8")."""
-    return (
-        f"{secrets.randbelow(9 * 10**10) + 10**10}."
-        f"{secrets.randbelow(9 * 10**8) + 10**8}.{secrets.token_hex(16)}"
-    )
+def new_trigger_id(issued: float | None = None) -> str:
+    """A unique trigger id shaped like Slack's ("13345224609.738474920.8088930838d8"). Its
+    first part is when it was issued (ms since the epoch): the fake Slack accepts it at
+    views.open once, within 3 seconds of that, as Slack does."""
+    at = time.time() if issued is None else issued
+    return f"{int(at * 1000)}.{secrets.randbelow(9 * 10**8) + 10**8}.{secrets.token_hex(16)}"
+
+
+# Slack's own references in text: <@U123>, <@U123|name>, <#C123|name>, <!here>,
+# <!subteam^S1|@team>, <https://…|label>, <mailto:…>. They stay; everything else is escaped.
+_REFERENCE = re.compile(r"<(?:[@#!][^<>\s]+|(?:https?|mailto):[^<>\s|]+)(?:\|[^<>]*)?>")
+
+
+def slack_escaped(text: str) -> str:
+    """Text as Slack sends it in slash commands, shortcuts and events: `&`, `<` and `>`
+    become `&amp;`, `&lt;` and `&gt;`; Slack's own references (`<@U…>`, `<#C…|name>`,
+    `<https://…|label>`) are kept as they are."""
+    out: list[str] = []
+    last = 0
+    for match in _REFERENCE.finditer(text):
+        out.append(_escape(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_escape(text[last:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def new_event_id() -> str:
@@ -100,7 +124,7 @@ def slash_command_body(
         ("user_id", user_id),
         ("user_name", user_name or user_id.lower()),
         ("command", command),
-        ("text", text),
+        ("text", slack_escaped(text)),
         ("api_app_id", APP_ID),
         ("is_enterprise_install", "false"),
         ("response_url", response_url),
@@ -175,6 +199,8 @@ def block_action_payload(
         "state": {"values": {}},
         "actions": [action],
     }
+    if view is not None and view.get("type") == "home" and response_url is not None:
+        raise ValueError("Slack sends no response_url with actions on the Home tab")
     if view is not None:
         full_view = _view(view, team_id)
         payload["container"] = {"type": "view", "view_id": full_view["id"]}
@@ -299,7 +325,7 @@ def message_shortcut_payload(
             "type": "message",
             "user": message_user,
             "ts": message_ts,
-            "text": message_text,
+            "text": slack_escaped(message_text),
             "team": team_id,
         },
         "api_app_id": APP_ID,
@@ -346,6 +372,54 @@ def app_home_opened_event(user_id: str, *, tab: str = "home") -> dict[str, Any]:
         "tab": tab,
         "event_ts": _action_ts(),
     }
+
+
+def message_im_event(
+    user_id: str,
+    text: str,
+    *,
+    channel: str | None = None,
+    ts: str | None = None,
+    team_id: str = "T0001",
+) -> dict[str, Any]:
+    """A person's direct message to the app (``message.im``), text escaped as Slack does."""
+    ts = ts or _action_ts()
+    return {
+        "type": "message",
+        "channel": channel or "D" + user_id[1:],
+        "user": user_id,
+        "text": slack_escaped(text),
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "im",
+        "team": team_id,
+        "client_msg_id": secrets.token_hex(16),
+    }
+
+
+def app_uninstalled_event() -> dict[str, Any]:
+    return {"type": "app_uninstalled", "event_ts": _action_ts()}
+
+
+def tokens_revoked_event(*, bot: list[str] | None = None, oauth: list[str] | None = None) -> dict:
+    return {
+        "type": "tokens_revoked",
+        "tokens": {"oauth": oauth or [], "bot": bot if bot is not None else [BOT_USER_ID]},
+        "event_ts": _action_ts(),
+    }
+
+
+def app_rate_limited_body(*, team_id: str = "T0001") -> bytes:
+    """Slack's notice that it dropped events for the app this minute: no ``event`` inside."""
+    return json.dumps(
+        {
+            "token": VERIFICATION_TOKEN,
+            "type": "app_rate_limited",
+            "team_id": team_id,
+            "minute_rate_limited": int(time.time()) // 60 * 60,
+            "api_app_id": APP_ID,
+        }
+    ).encode()
 
 
 def url_verification_body(challenge: str = "challenge-token") -> bytes:

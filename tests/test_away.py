@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.slack import messages as blocks
-from scheduler.delivery import run_pass
+from scheduler.passes import run_pass
 from tests.conftest import LEAD, OTHER, OWNER, BotServer, Clock, message_text
 from tests.slackreq import block_action_payload
 from tests.test_checkins import only_promise
@@ -21,8 +21,11 @@ def la(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def tick(bot: BotServer, clock: Clock, moment: datetime) -> None:
+    """Move the clock and deliver what is due (the bot's own sender, woken by a change just
+    before, may be the one that claims it: wait for it too)."""
     clock.set(moment)
     run_pass(bot.runtime)
+    bot.settle(quiet=0.1)
 
 
 def texts(bot: BotServer, user: str) -> list[str]:

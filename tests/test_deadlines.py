@@ -8,8 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.language.deadlines import (
+    FAR_AHEAD,
+    MAX_AHEAD,
     DeadlineProblem,
     ParsedDeadline,
+    format_as_written,
     format_deadline,
     parse_deadline,
     warm_up,
@@ -368,12 +371,19 @@ def test_weak_abbreviations_need_an_intro() -> None:
     assert parse("sat with the team", tz).problem is DeadlineProblem.MISSING
 
 
-def test_dateparser_fallback_numeric_date() -> None:
+def test_numeric_date_reads_by_locale() -> None:
     tz = "America/Los_Angeles"
-    result = parse("send it by 12/03", tz)
-    assert result.phrase == "by 12/03"
-    assert result.description == "send it"
-    assert result.deadline == wall(tz, 2026, 12, 3, 17, 0)
+    now = now_in(tz)
+    us = parse_deadline("send it by 12/03", now=now, tz=tz, locale="en-US")
+    assert us.phrase == "by 12/03"
+    assert us.description == "send it"
+    assert us.deadline == wall(tz, 2026, 12, 3, 17, 0)
+    gb = parse_deadline("send it by 12/03", now=now, tz=tz, locale="en-GB")
+    assert gb.deadline == wall(tz, 2027, 3, 12, 17, 0)
+    unknown = parse_deadline("send it by 12/03", now=now, tz=tz)
+    assert unknown.problem is DeadlineProblem.UNCLEAR
+    assert unknown.deadline is None
+    assert unknown.detail is not None and "12 Mar" in unknown.detail
 
 
 def test_working_day_end_is_configurable() -> None:
@@ -443,13 +453,8 @@ def test_long_text_only_searches_the_tail() -> None:
     ],
 )
 def test_odd_inputs_do_not_raise(text: str) -> None:
-    result = parse(text, "America/Los_Angeles")
-    assert isinstance(result.description, str)
-    if result.deadline is None:
-        assert result.problem is DeadlineProblem.MISSING
-    else:
-        assert result.deadline.utcoffset() == timedelta(0)
-        assert result.phrase is not None and result.phrase in text
+    tz = "America/Los_Angeles"
+    check_result(text, now_in(tz), parse(text, tz))
 
 
 def test_emoji_and_control_characters_with_deadline() -> None:
@@ -499,16 +504,26 @@ PHRASES = st.sampled_from(
 
 
 def check_result(text: str, now: datetime, result: ParsedDeadline) -> None:
+    """A parse never returns a past deadline, or one beyond the bound, without saying so."""
     assert isinstance(result.description, str)
-    if result.deadline is None:
-        assert result.problem is DeadlineProblem.MISSING
-        assert result.phrase is None
-    else:
+    if result.problem is None:
+        assert result.deadline is not None
+        assert result.deadline > now and result.deadline - now <= MAX_AHEAD
+        assert result.far == (result.deadline - now > FAR_AHEAD)
+    if result.problem is DeadlineProblem.MISSING:
+        assert result.deadline is None and result.phrase is None
+    elif result.problem is not None:
+        assert result.detail
+    if result.problem in (DeadlineProblem.UNCLEAR, DeadlineProblem.IMPOSSIBLE):
+        assert result.deadline is None
+    if result.problem is DeadlineProblem.TOO_FAR:
+        assert result.deadline is None
+    if result.deadline is not None:
         assert result.deadline.tzinfo is not None
         assert result.deadline.utcoffset() == timedelta(0)
         assert result.phrase is not None and result.phrase in text
-        expected = DeadlineProblem.PAST if result.deadline <= now else None
-        assert result.problem is expected
+        if result.problem is DeadlineProblem.PAST:
+            assert result.deadline <= now
 
 
 @settings(max_examples=200, deadline=None)
@@ -544,7 +559,7 @@ def test_property_long_text(chunk: str, repeat: int, phrase: str, now: datetime)
     result = parse_deadline(text, now=now, tz="Europe/Berlin")
     check_result(text, now, result)
     if phrase:
-        assert result.deadline is not None
+        assert result.problem is not DeadlineProblem.MISSING
 
 
 def test_an_at_sign_before_the_phrase_does_not_hide_it() -> None:
@@ -552,3 +567,329 @@ def test_an_at_sign_before_the_phrase_does_not_hide_it() -> None:
     now = datetime(2001, 1, 1, tzinfo=UTC)
     for text in ("@@@@ Friday 5pm", "@ Friday 5pm", "call Bob @ 5pm"):
         assert parse_deadline(text, now=now, tz="UTC").deadline is not None, text
+
+
+# ---------------------------------------------------------------------------- issue 10: kinds
+
+ZONES_4 = TZS + ["Australia/Sydney"]
+
+# now = Tue 24 Nov 2026, 10:00 local
+WORDS_CASES = [
+    ("by half past three", (11, 24, 15, 30)),
+    ("quarter to six", (11, 24, 17, 45)),
+    ("by ten past four", (11, 24, 16, 10)),
+    ("by 3 o'clock", (11, 24, 15, 0)),
+    ("by 1600", (11, 24, 16, 0)),
+    ("by 1600 hrs", (11, 24, 16, 0)),
+    ("by 16:00", (11, 24, 16, 0)),
+    ("by 4", (11, 24, 16, 0)),
+    ("by 4:30", (11, 24, 16, 30)),
+    ("before 9", (11, 25, 9, 0)),  # 9:00 today has passed: the next working day's
+    ("by lunchtime", (11, 24, 12, 0)),
+    ("midday Friday", (11, 27, 12, 0)),
+    ("first thing", (11, 25, 9, 0)),
+    ("first thing Tuesday", (12, 1, 9, 0)),
+    ("first thing tomorrow", (11, 25, 9, 0)),
+    ("Thursday morning", (11, 26, 9, 0)),
+    ("Thursday week", (12, 3, 17, 0)),
+    ("a week on Thursday", (12, 3, 17, 0)),
+    ("a week from Monday", (12, 7, 17, 0)),
+    ("Thursday next week", (12, 3, 17, 0)),
+    ("a week today", (12, 1, 17, 0)),
+    ("by end of next month", (12, 31, 17, 0)),
+    ("by month end", (11, 30, 17, 0)),
+    ("end of the quarter", (12, 31, 17, 0)),
+    ("in 5 working days", (12, 1, 17, 0)),
+    ("within 4 business days", (11, 30, 17, 0)),
+    ("early next week", (11, 30, 17, 0)),
+    ("mid next week", (12, 2, 17, 0)),
+    ("by the weekend", (11, 27, 17, 0)),
+    ("Friday 12/4", (12, 4, 17, 0)),
+    ("Monday or Tuesday", (12, 1, 17, 0)),
+    ("tomorrow between 2 and 4", (11, 25, 16, 0)),
+]
+
+
+@pytest.mark.parametrize("tz", ZONES_4)
+@pytest.mark.parametrize(("text", "expected"), WORDS_CASES)
+def test_table_words_and_weeks(tz: str, text: str, expected: tuple[int, int, int, int]) -> None:
+    result = parse_deadline(text, now=now_in(tz), tz=tz, locale="en-US")
+    assert result.problem is None, result
+    assert result.deadline == wall(tz, 2026, *expected), format_deadline(result.deadline, tz)
+    assert result.phrase == text
+
+
+@pytest.mark.parametrize("tz", ZONES_4)
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [("within the hour", timedelta(hours=1)), ("in a couple of days", timedelta(days=2))],
+)
+def test_table_more_spans(tz: str, text: str, delta: timedelta) -> None:
+    now = now_in(tz)
+    assert parse(text, tz, now).deadline == now + delta
+
+
+@pytest.mark.parametrize("tz", ZONES_4)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("by 2pm ET", datetime(2026, 11, 24, 19, 0, tzinfo=UTC)),
+        ("EOD CET Friday", datetime(2026, 11, 27, 16, 0, tzinfo=UTC)),
+        ("Friday 10am PST", datetime(2026, 11, 27, 18, 0, tzinfo=UTC)),
+        ("Friday 18:00 UTC", datetime(2026, 11, 27, 18, 0, tzinfo=UTC)),
+        ("Friday 3pm GMT+1", datetime(2026, 11, 27, 14, 0, tzinfo=UTC)),
+        ("Friday 3pm UTC-5:30", datetime(2026, 11, 27, 20, 30, tzinfo=UTC)),
+        ("2pm Europe/Paris on Friday", datetime(2026, 11, 27, 13, 0, tzinfo=UTC)),
+        ("Friday 9am AEDT", datetime(2026, 11, 26, 22, 0, tzinfo=UTC)),
+        ("Friday noon Tokyo time", datetime(2026, 11, 27, 3, 0, tzinfo=UTC)),
+        ("by 5pm (ET) Friday", datetime(2026, 11, 27, 22, 0, tzinfo=UTC)),
+    ],
+)
+def test_table_named_zones(tz: str, text: str, expected: datetime) -> None:
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    result = parse(text, tz, now)
+    assert result.problem is None, result
+    assert result.deadline == expected
+    assert result.zone is not None
+
+
+def test_ist_is_read_only_when_the_owners_zone_settles_it() -> None:
+    now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 07:30 in Kolkata
+    india = parse("by 3pm IST", "Asia/Kolkata", now)
+    assert india.deadline == datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    dublin = parse("by 3pm IST", "Europe/Dublin", now)
+    assert dublin.deadline == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Irish winter: UTC+0
+    for owner in ("America/Los_Angeles", "Europe/Berlin"):
+        unclear = parse("by 3pm IST", owner, now)
+        assert unclear.problem is DeadlineProblem.UNCLEAR and unclear.deadline is None
+        assert unclear.detail is not None and "India, Irish or Israel" in unclear.detail
+
+
+def test_format_as_written_shows_the_day_when_it_differs() -> None:
+    from bot.language.zones import NamedZone
+
+    deadline = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # Thu 08:00 PST, Fri 01:00 JST
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    assert (
+        format_as_written(deadline, NamedZone("Asia/Tokyo", "JST"), "America/Los_Angeles", now=now)
+        == "Fri 27 Nov, 01:00 JST"
+    )
+    assert (
+        format_as_written(
+            deadline, NamedZone("America/New_York", "ET"), "America/Los_Angeles", now=now
+        )
+        == "11:00 ET"
+    )
+
+
+# ---------------------------------------------------------------------------- DST switches
+
+
+def test_us_dst_end_named_zone_and_first_thing() -> None:
+    tz = "America/Los_Angeles"
+    now = wall(tz, 2026, 10, 30, 10, 0)  # Friday, PDT; clocks go back Sun 1 Nov
+    first = parse("first thing Monday", tz, now)
+    assert first.deadline == datetime(2026, 11, 2, 17, 0, tzinfo=UTC)  # 09:00 PST
+    eastern = parse("Monday 2pm ET", tz, now)
+    assert eastern.deadline == datetime(2026, 11, 2, 19, 0, tzinfo=UTC)  # 14:00 EST
+
+
+def test_us_dst_start_business_days() -> None:
+    tz = "America/Los_Angeles"
+    now = wall(tz, 2026, 3, 6, 10, 0)  # Friday, PST; clocks go forward Sun 8 Mar
+    result = parse("in 2 business days", tz, now)
+    assert result.deadline == datetime(2026, 3, 11, 0, 0, tzinfo=UTC)  # Tue 17:00 PDT
+
+
+def test_eu_dst_end_thursday_week_and_a_zone_named_between_the_switches() -> None:
+    tz = "Europe/Berlin"
+    now = wall(tz, 2026, 10, 23, 10, 0)  # Friday, CEST; clocks go back Sun 25 Oct
+    assert parse("Thursday week", tz, now).deadline == datetime(2026, 11, 5, 16, 0, tzinfo=UTC)
+    assert parse("first thing Monday", tz, now).deadline == datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+    # 27 Oct: Europe has switched, the US not yet: New York is 5 hours behind Berlin
+    between = datetime(2026, 10, 27, 12, 0, tzinfo=UTC)
+    result = parse("by 2pm ET", tz, between)
+    assert result.deadline == datetime(2026, 10, 27, 18, 0, tzinfo=UTC)
+    assert format_deadline(result.deadline, tz, now=between) == "Tue 27 Oct, 19:00 CET"
+
+
+def test_southern_hemisphere_dst_start_and_a_state_holiday() -> None:
+    from bot.language.holidays import Holidays
+    from bot.language.workdays import WorkingDay
+
+    tz = "Australia/Sydney"
+    now = wall(tz, 2026, 10, 2, 10, 0)  # Friday, AEST; clocks go forward Sun 4 Oct
+    first = parse("first thing Monday", tz, now)
+    assert first.deadline == datetime(2026, 10, 4, 22, 0, tzinfo=UTC)  # Mon 09:00 AEDT
+    nsw = WorkingDay(holidays=Holidays(("AU-NSW",)))  # Mon 5 Oct: Labour Day in NSW
+    result = parse_deadline("in 2 business days", now=now, tz=tz, working_day=nsw)
+    assert result.deadline == datetime(2026, 10, 7, 6, 0, tzinfo=UTC)  # Wed 17:00 AEDT
+
+
+def test_end_of_week_skips_a_friday_holiday() -> None:
+    from bot.language.holidays import Holidays
+    from bot.language.workdays import WorkingDay
+
+    tz = "Europe/London"
+    gb = WorkingDay(holidays=Holidays(("GB",)))
+    monday = wall(tz, 2026, 12, 21, 10, 0)
+    week = parse_deadline("by end of week", now=monday, tz=tz, working_day=gb)
+    assert week.deadline == wall(tz, 2026, 12, 24, 17, 0)  # Christmas is on the Friday
+    thursday_evening = wall(tz, 2026, 12, 24, 18, 0)
+    eod = parse_deadline("EOD", now=thursday_evening, tz=tz, working_day=gb)
+    assert eod.deadline == wall(tz, 2026, 12, 29, 17, 0)  # after Christmas and Boxing Day
+
+
+# ---------------------------------------------------------------------------- never silently wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "detail"),
+    [
+        ("April 31 at 2pm", DeadlineProblem.IMPOSSIBLE, "there's no 31 April"),
+        ("31 April", DeadlineProblem.IMPOSSIBLE, "there's no 31 April"),
+        ("by 2027-13-01", DeadlineProblem.IMPOSSIBLE, "there's no month 13"),
+        ("by 2027-02-29", DeadlineProblem.IMPOSSIBLE, "there's no 29 February in 2027"),
+        ("last Monday", DeadlineProblem.PAST, "in the past"),
+        ("yesterday", DeadlineProblem.PAST, "in the past"),
+        ("two days ago", DeadlineProblem.PAST, "in the past"),
+        ("by Nov 20", DeadlineProblem.PAST, "in the past"),
+        ("in 100 years", DeadlineProblem.TOO_FAR, "5 years"),
+        ("9999-12-31T23:59:59Z", DeadlineProblem.TOO_FAR, "5 years"),
+        ("0001-01-01T00:00:00Z", DeadlineProblem.PAST, "long gone"),
+        ("by 4/11", DeadlineProblem.UNCLEAR, "4 Nov"),
+        ("by 9am their time", DeadlineProblem.UNCLEAR, "which time zone"),
+        ("Saturday 12/4", DeadlineProblem.UNCLEAR, "not a Saturday"),
+    ],
+)
+@pytest.mark.parametrize("tz", ZONES_4)
+def test_problems_are_named(tz: str, text: str, problem: DeadlineProblem, detail: str) -> None:
+    locale = None if "4/11" in text else "en-US"
+    result = parse_deadline(text, now=now_in(tz), tz=tz, locale=locale)
+    assert result.problem is problem, result
+    assert result.detail is not None and detail in result.detail, result.detail
+    if problem is not DeadlineProblem.PAST:
+        assert result.deadline is None
+
+
+def test_far_deadlines_are_flagged_and_show_their_year() -> None:
+    tz = "America/Los_Angeles"
+    now = now_in(tz)
+    near = parse("by Jan 15", tz, now)
+    assert not near.far
+    assert format_deadline(near.deadline, tz, now=now) == "Fri 15 Jan 2027, 17:00 PST"  # type: ignore[arg-type]
+    far = parse("by Dec 3 2028", tz, now)
+    assert far.far and far.problem is None
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Tokyo", "UTC"])
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(9999, 12, 31, 23, 59, tzinfo=UTC), datetime(1, 1, 1, 0, 0, tzinfo=UTC)],
+)
+def test_format_never_overflows(tz: str, moment: datetime) -> None:
+    assert str(moment.year) in format_deadline(moment, tz, now=datetime(2026, 11, 24, tzinfo=UTC))
+
+
+def test_fragments_not_used_are_reported() -> None:
+    tz = "Europe/Berlin"
+    result = parse("send notes by Friday, meeting at 3pm CET with the Dec 3 deck", tz)
+    assert result.phrase == "by Friday"
+    assert result.ignored == ("at 3pm CET", "Dec 3")
+    assert parse("send the deck by December", tz).ignored == ("December",)
+
+
+def test_locale_reading() -> None:
+    from bot.language.deadlines import DateOrder, date_order
+
+    assert date_order("en-US") is DateOrder.MONTH_FIRST
+    assert date_order("ja-JP") is DateOrder.MONTH_FIRST
+    for day_first in ("en-GB", "en-AU", "en-IN", "de-DE", "es-LA", "pt_BR", "fr-FR"):
+        assert date_order(day_first) is DateOrder.DAY_FIRST, day_first
+    for unknown in (None, "", "en-CA", "xx-YY", "en"):
+        assert date_order(unknown) is None, unknown
+
+
+# ---------------------------------------------------------------------------- properties
+
+NEW_PHRASES = st.sampled_from(
+    [text for text, _ in WORDS_CASES]
+    + [
+        "by 2pm ET",
+        "EOD CET",
+        "by 3pm IST",
+        "in 100 years",
+        "last Monday",
+        "April 31",
+        "by 4/11",
+        "by 13/13",
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+14:00",
+        "by Dec 3 2030",
+        "in 59 months",
+        "in 1300 business days",
+        "by 9am their time",
+    ]
+)
+LOCALES = st.sampled_from([None, "en-US", "en-GB", "de-DE", "en-CA"])
+ALL_NOWS = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.text(max_size=30),
+    phrase=NEW_PHRASES,
+    suffix=st.text(max_size=20),
+    now=st.one_of(NOWS, ALL_NOWS),
+    tz=ZONES,
+    locale=LOCALES,
+)
+def test_property_new_phrases_never_past_or_beyond_the_bound(
+    prefix: str, phrase: str, suffix: str, now: datetime, tz: str, locale: str | None
+) -> None:
+    text = f"{prefix} {phrase} {suffix}"
+    check_result(text, now, parse_deadline(text, now=now, tz=tz, locale=locale))
+
+
+ZONED = st.sampled_from(
+    [
+        "by 2pm ET",
+        "EOD CET",
+        "Friday 10am PST",
+        "by 18:00 UTC",
+        "3pm GMT+1",
+        "2pm Europe/Paris on Friday",
+        "tomorrow 9am AEDT",
+        "first thing Monday JST",
+        "by half past three New York time",
+        "by 4 ET",
+        "Thursday week 11am UTC-3",
+        "end of next week BST",
+        "2026-12-24 15:00 UTC",
+    ]
+)
+OWNERS = st.sampled_from(
+    [
+        "America/Los_Angeles",
+        "Europe/Berlin",
+        "Asia/Kolkata",
+        "Australia/Sydney",
+        "UTC",
+        "Pacific/Chatham",
+        "America/St_Johns",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(phrase=ZONED, now=NOWS, first=OWNERS, second=OWNERS)
+def test_property_a_named_zone_gives_the_same_instant_for_every_owner(
+    phrase: str, now: datetime, first: str, second: str
+) -> None:
+    a = parse_deadline(phrase, now=now, tz=first)
+    b = parse_deadline(phrase, now=now, tz=second)
+    assert a.problem is b.problem
+    assert a.deadline == b.deadline
+    assert a.zone is not None

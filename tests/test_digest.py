@@ -15,7 +15,7 @@ from bot.reports.digest import digest_slot, plan_digests
 from bot.runtime import Runtime
 from bot.settings import DigestSchedule
 from bot.store.models import Delivery, Status
-from scheduler.delivery import plan_weekly_digests, run_pass
+from scheduler.passes import plan_weekly_digests, run_pass
 from tests.conftest import LEAD, OWNER, TEAM, Clock, make_runtime, message_text
 from tests.fakeslack import FakeSlack
 
@@ -29,7 +29,7 @@ def history(runtime: Runtime, clock: Clock) -> None:
         set_supervisor(session, TEAM, OWNER, LEAD)
         ids = []
         for n, hours in enumerate((10, 11, 12, 13)):
-            promise, _ = create_promise(
+            promise = create_promise(
                 session,
                 team_id=TEAM,
                 owner_id=OWNER,

@@ -196,7 +196,7 @@ def test_list(runtime: Runtime, fake_slack: FakeSlack, tmp_path: Path) -> None:
 
 def make_promise(runtime: Runtime, owner: str, description: str, hours: int = 48) -> int:
     with runtime.sessions.begin() as session:
-        promise, _ = create_promise(
+        promise = create_promise(
             session,
             team_id=TEAM,
             owner_id=owner,
@@ -284,3 +284,14 @@ def test_sync_says_when_nobody_can_take_the_promises(
     assert f"{SAM} is deactivated and has open promises, but no active supervisor" in err.getvalue()
     with runtime.sessions() as session:
         assert session.scalar(select(Promise.owner_id)) == SAM
+
+
+def test_a_bot_is_refused_as_supervisor_in_the_import(
+    runtime: Runtime, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    add_people(fake_slack)
+    fake_slack.add_user("U0ROBOT", name="robot", is_bot=True)
+    code, _out, err = run_import(runtime, tmp_path, f"user,supervisor\n{SAM},U0ROBOT\n")
+    assert code != 0
+    assert "people.csv:2: supervisor: U0ROBOT is a bot, not a person" in err
+    assert supervisors(runtime) == {}

@@ -20,6 +20,7 @@ from tests.slackreq import (
     block_action_payload,
     event_body,
     interactive_body,
+    new_trigger_id,
     post,
     sign,
     slash_command_body,
@@ -84,7 +85,7 @@ def test_web_client_calls_are_answered_and_recorded(fake: FakeSlack, client: Web
     assert link.startswith("https://") and sent["ts"].replace(".", "") in link
 
     view = {"type": "modal", "callback_id": "new", "title": {"type": "plain_text", "text": "x"}}
-    opened = client.views_open(trigger_id="1.2.3", view=view)["view"]
+    opened = client.views_open(trigger_id=new_trigger_id(), view=view)["view"]
     assert opened["id"].startswith("V") and opened["callback_id"] == "new" and opened["hash"]
     home = {"type": "home", "blocks": blocks}
     client.views_publish(user_id="U1", view=home)
@@ -227,3 +228,100 @@ def test_concurrent_posts_are_all_recorded(fake: FakeSlack) -> None:
     assert len(fake.messages) == 1000
     texts = {m["text"] for m in fake.messages}
     assert texts == {f"{n}-{i}" for n in range(20) for i in range(50)}
+
+
+# ---------------------------------------------------------------- as strict as Slack
+
+
+def test_methods_need_their_scopes_and_answer_missing_scope_like_slack(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    from bot.slack.client import granted_scopes
+    from tests.fakeslack import manifest_scopes
+
+    assert granted_scopes(client) == manifest_scopes()
+    fake.add_user("U1", name="ann", email="ann@example.com")
+    fake.set_scopes({"commands", "chat:write"})
+    with pytest.raises(SlackApiError) as err:
+        client.users_info(user="U1")
+    response = err.value.response
+    assert response.status_code == 200 and response["error"] == "missing_scope"
+    assert response["needed"] == "users:read"
+    assert set(response["provided"].split(",")) == {"commands", "chat:write"}
+    assert response.headers["x-oauth-scopes"] == "chat:write,commands"
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_history(channel="D1")
+    assert err.value.response["needed"] == "im:history"
+    assert granted_scopes(client) == {"commands", "chat:write"}  # auth.test needs none
+
+
+def test_users_info_shows_the_e_mail_only_with_users_read_email(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.add_user("U1", name="ann", email="ann@example.com")
+    assert client.users_info(user="U1")["user"]["profile"]["email"] == "ann@example.com"
+    fake.set_scopes(fake.scopes() - {"users:read.email"})
+    assert "email" not in client.users_info(user="U1")["user"]["profile"]
+    with pytest.raises(SlackApiError) as err:
+        client.users_lookupByEmail(email="ann@example.com")
+    assert err.value.response["error"] == "missing_scope"
+
+
+def test_dms_to_bots_deactivated_and_unknown_users_fail_as_on_slack(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.add_user("U0BOT", name="robot", is_bot=True)
+    fake.add_user("U0GONE", name="gone", deleted=True)
+    expected = {
+        "U0BOT": ("cannot_dm_bot", "cannot_dm_bot"),
+        "U0GONE": ("user_disabled", "user_disabled"),
+        "U0NOBODY": ("user_not_found", "channel_not_found"),
+    }
+    for user, (on_open, on_post) in expected.items():
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_open(users=user)
+        assert err.value.response["error"] == on_open
+        with pytest.raises(SlackApiError) as err:
+            client.chat_postMessage(channel=user, text="hi")
+        assert err.value.response["error"] == on_post
+    fake.delete_channel("C0GONE")
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="C0GONE", text="hi")
+    assert err.value.response["error"] == "channel_not_found"
+    assert fake.messages == []
+
+
+def test_a_revoked_token_is_refused(fake: FakeSlack, client: WebClient) -> None:
+    fake.revoke()
+    with pytest.raises(SlackApiError) as err:
+        client.auth_test()
+    assert err.value.response["error"] == "token_revoked"
+
+
+def test_text_is_escaped_as_slack_escapes_it() -> None:
+    from tests.slackreq import slack_escaped
+
+    assert slack_escaped("Acme & Co <b> a>b") == "Acme &amp; Co &lt;b&gt; a&gt;b"
+    assert slack_escaped("ask <@U1|ann> & <#C1|sales>") == "ask <@U1|ann> &amp; <#C1|sales>"
+    assert slack_escaped("see <https://x.io/?a=1&b=2|quote>") == (
+        "see <https://x.io/?a=1&b=2|quote>"
+    )
+    body = urllib.parse.parse_qs(
+        slash_command_body(text="Sure & thanks", response_url="http://x").decode()
+    )
+    assert body["text"] == ["Sure &amp; thanks"]
+
+
+def test_home_tab_actions_carry_no_response_url() -> None:
+    payload = block_action_payload(
+        action_id="a", value="1", user_id="U1", view={"id": "V1", "type": "home"}
+    )
+    assert "response_url" not in payload and payload["container"]["type"] == "view"
+    with pytest.raises(ValueError):
+        block_action_payload(
+            action_id="a",
+            value="1",
+            user_id="U1",
+            view={"id": "V1", "type": "home"},
+            response_url="http://x",
+        )

@@ -73,6 +73,8 @@ ALLOWED: dict[str, Any] = {
 # bot events Kept may subscribe to, with the scope each needs (None: no scope needed)
 EVENT_SCOPES = {
     "app_home_opened": None,
+    "app_uninstalled": None,
+    "tokens_revoked": None,
     "message.im": "im:history",
     "app_mention": "app_mentions:read",
     "user_change": "users:read",
@@ -183,6 +185,7 @@ def sample_messages() -> list[Any]:
     return [
         blocks.promise_recorded(promise, "UTC", now),
         blocks.deadline_problem("x", "missing", None, "UTC"),
+        blocks.far_deadline_question("x", now + timedelta(days=800), "UTC", now, "C1"),
         blocks.heads_up(promise, "UTC", now),
         blocks.nudge(promise, "UTC", now),
         blocks.escalation(promise, "UTC", now, nudged_at=now),
@@ -230,7 +233,9 @@ def test_manifest_and_code_register_the_same_things() -> None:
     code = registered()
     assert {c["command"] for c in data["features"]["slash_commands"]} == code["command"]
     assert {s["callback_id"] for s in data["features"]["shortcuts"]} == code["shortcut"]
-    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == code["event"]
+    # `message.im` is the `message` event in a DM: Bolt listens to `message`
+    subscribed = {e.split(".")[0] for e in data["settings"]["event_subscriptions"]["bot_events"]}
+    assert subscribed == code["event"]
     # interactivity is on because there are buttons and forms to serve
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert code["action"] and code["view_submission"]

@@ -15,7 +15,7 @@ from bot.language.deadlines import format_deadline
 from bot.people.profiles import set_supervisor
 from bot.slack import messages as blocks
 from bot.store.models import Delivery, Promise, PromiseEvent
-from scheduler.delivery import run_pass
+from scheduler.passes import run_pass
 from tests.conftest import DEFAULT_NOW, INDIA, LEAD, OTHER, OWNER, TEAM, BotServer, Clock
 from tests.conftest import message_text as text_of
 from tests.slackreq import block_action_payload, view_submission_payload

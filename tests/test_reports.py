@@ -27,7 +27,7 @@ def build_history(runtime: Runtime) -> dict[str, int]:
     with runtime.sessions.begin() as session:
 
         def make(name: str, created: datetime, deadline: datetime, who: str = OWNER) -> int:
-            promise, _ = create_promise(
+            promise = create_promise(
                 session,
                 team_id=TEAM,
                 owner_id=who,

@@ -14,12 +14,15 @@ from sqlalchemy import select
 
 from bot.language.deadlines import format_deadline
 from bot.people.profiles import get_person, set_supervisor
+from bot.promises import flows
+from bot.promises.flows import acting
 from bot.promises.service import Actor, close_promise, create_promise, extend_promise, hand_off
 from bot.promises.steps import Timing, delivery_key
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
 from bot.store.models import ChannelSetting, Delivery, Promise, Status
-from scheduler.delivery import METADATA_EVENT, refresh_reminders, run_pass
+from scheduler.passes import run_pass
+from scheduler.send import METADATA_EVENT
 from tests.conftest import (
     ADMIN,
     DEFAULT_NOW,
@@ -53,7 +56,7 @@ def make_promise(
     timing: Timing | None = None,
 ) -> Promise:
     with runtime.sessions.begin() as session:
-        promise, created = create_promise(
+        promise = create_promise(
             session,
             team_id=TEAM,
             owner_id=owner,
@@ -66,7 +69,6 @@ def make_promise(
             counterpart_kind="candidate" if counterpart else None,
             source_channel_id=channel,
         )
-        assert created
         return promise
 
 
@@ -308,7 +310,7 @@ def test_a_promise_closed_while_its_nudge_is_claimed_is_skipped(
     runtime: Runtime, clock: Clock, fake_slack: FakeSlack
 ) -> None:
     """Closing skips pending rows; a row already claimed (sending) is skipped at decide."""
-    from scheduler.delivery import claim
+    from scheduler.queue import claim
 
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(runtime, deadline=deadline)
@@ -676,7 +678,7 @@ def test_a_bot_that_was_down_for_three_days_catches_up_once(
 # ---------------------------------------------------------------------------- updating old DMs
 
 
-def test_refresh_reminders_rewrites_what_was_sent(
+def test_closing_rewrites_what_was_sent_through_the_outbox(
     runtime: Runtime, clock: Clock, fake_slack: FakeSlack
 ) -> None:
     supervise(runtime)
@@ -687,16 +689,13 @@ def test_refresh_reminders_rewrites_what_was_sent(
         clock.set(moment)
         passes(runtime, 1)
     with runtime.sessions.begin() as session:
-        close_promise(
-            session,
-            team_id=TEAM,
-            promise_id=promise.id,
-            actor=Actor(LEAD),
-            outcome=Status.KEPT,
-            note="called her",
-            now=runtime.now(),
-        )
-    assert refresh_reminders(runtime, TEAM, [promise.id]) == 3  # heads-up, nudge, escalation
+        who = acting(session, TEAM, LEAD, fetch=None, admins=frozenset(), now=runtime.now())
+        flows.close(session, who, promise_id=promise.id, outcome=Status.KEPT, note="called her")
+    before = len(fake_slack.calls("chat.update"))
+    result = run_pass(runtime)
+    assert result.sent == 2  # the rewrite, and the owner told the supervisor closed it
+    # heads-up, nudge, escalation rewritten
+    assert len(fake_slack.calls("chat.update")) - before == 3
     for step in ("heads_up", "nudge", "escalation"):
         message = the_message(fake_slack, key(promise, step))
         assert "edited" in message

@@ -18,13 +18,9 @@ from bot.promises.service import create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.store.models import Delivery, DeliveryStatus, Promise
-from scheduler.delivery import (
-    MAX_PERMANENT_ATTEMPTS,
-    METADATA_EVENT,
-    PassResult,
-    claim,
-    run_pass,
-)
+from scheduler.passes import PassResult, run_pass
+from scheduler.queue import MAX_PERMANENT_ATTEMPTS, claim
+from scheduler.send import METADATA_EVENT
 from tests.conftest import ADMIN, DEFAULT_NOW, INDIA, LEAD, OTHER, OWNER, TEAM, Clock
 from tests.fakeslack import FakeSlack
 from tests.test_scheduler import key, key_counts, make_promise

@@ -160,3 +160,51 @@ def test_next_working_start_properties(moment: datetime, tz: str) -> None:
     assert result >= moment
     assert result - moment < timedelta(days=4)
     assert is_working_time(result, tz)
+
+
+# ---------------------------------------------------------------------------- holidays
+
+
+def test_holidays_shape_working_days_and_quiet_hours() -> None:
+    from bot.language.holidays import Holidays
+
+    us = WorkingDay(holidays=Holidays(("US",)))
+    thanksgiving = date(2026, 11, 26)
+    assert next_working_day(date(2026, 11, 25), us) == date(2026, 11, 27)
+    assert next_working_day(date(2026, 11, 25)) == thanksgiving
+    morning = local(LA, 2026, 11, 26, 10, 0)
+    assert not is_working_time(morning, LA, us)
+    assert is_working_time(morning, LA)
+    assert next_working_start(morning, LA, us) == local(LA, 2026, 11, 27, 9, 0)
+
+
+def test_last_working_day_before_a_friday_holiday() -> None:
+    from bot.language.holidays import Holidays
+
+    gb = WorkingDay(holidays=Holidays(("GB",)))
+    assert last_working_day_of_week(date(2026, 12, 21), gb) == date(2026, 12, 24)
+    assert last_working_day_of_month(2026, 12, gb) == date(2026, 12, 31)
+
+
+def test_holiday_codes_are_checked() -> None:
+    from bot.language.holidays import HolidaysError, parse_holiday_codes
+
+    assert parse_holiday_codes("us, GB-ENG;de-by") == ("US", "GB-ENG", "DE-BY")
+    assert parse_holiday_codes("") == ()
+    for bad in ("XX", "US-ZZ"):
+        with pytest.raises(HolidaysError):
+            parse_holiday_codes(bad)
+
+
+def test_quiet_hours_wait_over_a_holiday() -> None:
+    from bot.language.holidays import Holidays
+    from scheduler.plan import Target, decide
+
+    target = Target(channel="U1", tz="America/Los_Angeles")
+    now = local(LA, 2026, 11, 26, 10, 0).astimezone(UTC)  # Thanksgiving, 10:00
+    plain = decide(target, now=now, respect_working_hours=True)
+    assert plain.action == "send"
+    us = WorkingDay(holidays=Holidays(("US",)))
+    held = decide(target, now=now, respect_working_hours=True, working_day=us)
+    assert held.action == "defer"
+    assert held.until == local(LA, 2026, 11, 27, 9, 0)

@@ -49,6 +49,7 @@ _TRIGGER = re.compile(
 _HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Dame)\.?(?=\s)\s*")
 _WORD = re.compile(r"[^\W\d_][\w'’&-]*")
 _GAP = re.compile(r"[ \t]+")
+_AMPERSAND = re.compile(r"&[ \t]+")
 _MARKER = re.compile(r"\(\s*(?P<kind>candidate|customer|client|applicant|prospect)s?\s*\)", _I)
 _CANDIDATE_WORDS = re.compile(r"(?<!\w)(?:candidates?|applicants?)(?!\w)", _I)
 _CUSTOMER_WORDS = re.compile(r"(?<!\w)(?:customers?|clients?|prospects?)(?!\w)", _I)
@@ -186,6 +187,12 @@ def _name_at(text: str, pos: int) -> str | None:
         if gap is None:
             break
         pos = gap.end()
+        joined = _AMPERSAND.match(text, pos)  # "Acme & Co", "Smith & Sons"
+        if joined is not None and len(words) <= _MAX_NAME_WORDS - 2:
+            after = _WORD.match(text, joined.end())
+            if after is not None and _is_name_word(after.group()):
+                words.append("&")
+                pos = joined.end()
     if not words:
         return None
     return prefix + " ".join(words)

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.language.holidays import Holidays
+
 __all__ = [
     "DEFAULT_WORKING_DAY",
     "WorkingDay",
     "end_of_working_day",
+    "first_working_day_of_week",
     "is_working_day",
     "is_working_time",
     "last_working_day_of_month",
@@ -32,11 +35,13 @@ _FALLBACK_WEEKDAYS: frozenset[int] = frozenset({0, 1, 2, 3, 4})
 
 @dataclass(frozen=True)
 class WorkingDay:
-    """An owner's working hours: ``start``–``end`` local time on ``weekdays`` (Monday=0)."""
+    """An owner's working hours: ``start``–``end`` local time on ``weekdays`` (Monday=0),
+    except on the public ``holidays`` of the workspace's countries."""
 
     start: time = time(9, 0)
     end: time = time(17, 0)
     weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    holidays: Holidays = Holidays()
 
 
 DEFAULT_WORKING_DAY = WorkingDay()
@@ -77,7 +82,7 @@ def local_moment(day: date, at: time, tz: str | ZoneInfo) -> datetime:
 
 
 def is_working_day(day: date, wd: WorkingDay = DEFAULT_WORKING_DAY) -> bool:
-    return day.weekday() in _weekdays(wd)
+    return day.weekday() in _weekdays(wd) and day not in wd.holidays
 
 
 def is_working_time(
@@ -86,7 +91,7 @@ def is_working_time(
     """True when ``moment`` falls on a working weekday between ``wd.start`` (inclusive) and
     ``wd.end`` (exclusive), local time in ``tz``."""
     local = _aware(moment).astimezone(zone(tz))
-    if local.weekday() not in _weekdays(wd):
+    if not is_working_day(local.date(), wd):
         return False
     wall = local.time().replace(tzinfo=None)
     return wd.start <= wall < wd.end
@@ -107,14 +112,14 @@ def end_of_working_day(
 
 
 def next_working_day(day: date, wd: WorkingDay = DEFAULT_WORKING_DAY) -> date:
-    """The first working date strictly after ``day``."""
+    """The first working date strictly after ``day`` (a month of holidays at most is skipped)."""
     days = _weekdays(wd)
     candidate = day + timedelta(days=1)
-    for _ in range(7):
-        if candidate.weekday() in days:
+    for _ in range(40):
+        if candidate.weekday() in days and candidate not in wd.holidays:
             return candidate
         candidate += timedelta(days=1)
-    return candidate  # unreachable: ``days`` is never empty
+    return candidate
 
 
 def next_working_start(
@@ -126,10 +131,9 @@ def next_working_start(
     z = zone(tz)
     if is_working_time(moment, z, wd):
         return moment.astimezone(UTC)
-    days = _weekdays(wd)
     day = moment.astimezone(z).date()
-    for _ in range(9):
-        if day.weekday() in days:
+    for _ in range(40):
+        if is_working_day(day, wd):
             start = _local_to_utc(day, wd.start, z)
             if start > moment:
                 return start
@@ -138,18 +142,34 @@ def next_working_start(
 
 
 def last_working_day_of_week(day: date, wd: WorkingDay = DEFAULT_WORKING_DAY) -> date:
-    """The last working date of the Monday–Sunday week containing ``day``."""
+    """The last working date of the Monday–Sunday week containing ``day`` (before a holiday
+    when the week ends with one; the last working weekday if the whole week is off)."""
     monday = day - timedelta(days=day.weekday())
-    return monday + timedelta(days=max(_weekdays(wd)))
+    days = sorted(_weekdays(wd), reverse=True)
+    for offset in days:
+        candidate = monday + timedelta(days=offset)
+        if candidate not in wd.holidays:
+            return candidate
+    return monday + timedelta(days=days[0])
+
+
+def first_working_day_of_week(day: date, wd: WorkingDay = DEFAULT_WORKING_DAY) -> date:
+    """The first working date of the Monday–Sunday week containing ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    days = sorted(_weekdays(wd))
+    for offset in days:
+        candidate = monday + timedelta(days=offset)
+        if candidate not in wd.holidays:
+            return candidate
+    return monday + timedelta(days=days[0])
 
 
 def last_working_day_of_month(year: int, month: int, wd: WorkingDay = DEFAULT_WORKING_DAY) -> date:
     """The last working date of the given calendar month."""
     first_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     candidate = first_next - timedelta(days=1)
-    days = _weekdays(wd)
-    for _ in range(7):
-        if candidate.weekday() in days:
+    for _ in range(40):
+        if is_working_day(candidate, wd):
             return candidate
         candidate -= timedelta(days=1)
-    return candidate  # unreachable: ``days`` is never empty
+    return candidate

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.db import OUTBOX_WRITTEN
 from bot.store.models import AwayPeriod, AwaySource, Delivery, DeliveryStatus, Person, Step
 
 MAX_AWAY = timedelta(days=366)
@@ -104,24 +105,27 @@ def _plan_summary(session: Session, away: AwayPeriod, due: datetime, now: dateti
         select(Delivery).where(Delivery.team_id == away.team_id, Delivery.key == key)
     )
     if existing is not None:
-        if existing.status == DeliveryStatus.PENDING.value:
+        if existing.status == DeliveryStatus.PENDING:
             existing.due_at = due
+            session.info[OUTBOX_WRITTEN] = True  # the sender looks again at what is due
         return
     session.add(
         Delivery(
             team_id=away.team_id,
             key=key,
             promise_id=None,
-            step=Step.RETURN_SUMMARY.value,
+            step=Step.RETURN_SUMMARY,
             deadline_version=0,
-            recipient_id=f"{away.user_id}|{away.id}",
+            recipient_id=away.user_id,
+            away_id=away.id,
             due_at=due,
-            status=DeliveryStatus.PENDING.value,
+            status=DeliveryStatus.PENDING,
             attempts=0,
             uncertain=False,
             created_at=now,
         )
     )
+    session.info[OUTBOX_WRITTEN] = True
 
 
 def set_away(
@@ -150,7 +154,7 @@ def set_away(
         current.ends_at = until
         current.cover_id = cover_id
         current.set_by = set_by
-        current.source = source.value
+        current.source = source
         away = current
     else:
         away = AwayPeriod(
@@ -161,7 +165,7 @@ def set_away(
             ended_at=None,
             cover_id=cover_id,
             set_by=set_by,
-            source=source.value,
+            source=source,
             created_at=now,
         )
         session.add(away)
@@ -194,9 +198,9 @@ def cancel_pending_summary(session: Session, away: AwayPeriod) -> None:
         .where(
             Delivery.team_id == away.team_id,
             Delivery.key == summary_key(away),
-            Delivery.status == DeliveryStatus.PENDING.value,
+            Delivery.status == DeliveryStatus.PENDING,
         )
-        .values(status=DeliveryStatus.SKIPPED.value)
+        .values(status=DeliveryStatus.SKIPPED)
     )
 
 
@@ -244,7 +248,7 @@ def sync_status(
     started once the status is cleared. An away set by command is left alone."""
     away, until = status_says_away(profile, now)
     current = active_away(session, team_id, user_id, now)
-    if current is not None and current.source == AwaySource.COMMAND.value:
+    if current is not None and current.source == AwaySource.COMMAND:
         return current
     if not away:
         if current is not None:  # the status was cleared before it expired

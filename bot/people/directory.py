@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.people.profiles import ensure_person, get_person
+from bot.people.profiles import ensure_person, get_person, recipient_problem
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
 from bot.slack.client import send_dm
@@ -153,6 +153,11 @@ def import_rows(
         if lead is not None and profiles[lead].get("deleted"):
             result.problems.append(
                 (row.line, f"supervisor: {row.supervisor} is deactivated in Slack")
+            )
+            continue
+        if lead is not None and recipient_problem(lead, profiles[lead]) is not None:
+            result.problems.append(
+                (row.line, f"supervisor: {row.supervisor} is a bot, not a person")
             )
             continue
         if lead == rep:

@@ -27,11 +27,54 @@ def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
     )
     person.email = profile.get("email") or person.email
     person.tz = user.get("tz") or person.tz or "UTC"
+    locale = user.get("locale")
+    if isinstance(locale, str) and locale.strip():
+        person.locale = locale.strip()[:16]
     person.is_admin = bool(
         user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
     )
     person.is_deleted = bool(user.get("deleted"))
     person.fetched_at = now
+
+
+SLACKBOT = "USLACKBOT"
+
+
+def recipient_problem(user_id: str, user: dict[str, Any] | None) -> str | None:
+    """Why this user (Slack's users.info `user`, None when Slack has no such user) can't be
+    given promises or reminders: a bot, a deactivated or an unknown user. None if they can."""
+    if user is None:
+        return f"I can't find an active Slack user <@{user_id}> in this workspace."
+    if user.get("is_bot") or user.get("is_app_user") or user_id == SLACKBOT:
+        return f"<@{user_id}> is a bot: bots can't receive reminders. Pick a person."
+    if user.get("deleted"):
+        return f"<@{user_id}> is deactivated in Slack. Pick someone active."
+    return None
+
+
+def check_recipient(
+    session: Session, team_id: str, user_id: str, *, fetch: FetchUser | None, now: datetime
+) -> str | None:
+    """Look the user up in Slack now (users.info) and say why they can't receive Kept's
+    messages, or None. Their cached profile is refreshed on the way. Slack unreachable: the
+    cached profile decides (unknown to Kept: refused, to be safe)."""
+    user: dict[str, Any] | None
+    try:
+        user = fetch(user_id) if fetch is not None else None
+        fetched = fetch is not None
+    except Exception:  # noqa: BLE001 - Slack down: judge by what Kept knows
+        fetched = False
+        user = None
+    if fetched:
+        if user is not None:
+            _apply_profile(ensure_person(session, team_id, user_id), user, now)
+        return recipient_problem(user_id, user)
+    person = find_person(session, team_id, user_id)
+    if person is None or person.fetched_at is None:
+        return f"I couldn't check <@{user_id}> with Slack just now. Please try again."
+    if person.is_deleted:
+        return recipient_problem(user_id, {"deleted": True})
+    return None
 
 
 def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
@@ -136,6 +179,11 @@ def actor_for(
 ) -> tuple[Actor, str]:
     """(Actor, time zone) for someone acting in Slack."""
     person = get_person(session, team_id, user_id, fetch=fetch, now=now)
+    return actor_from(person, user_id, admins)
+
+
+def actor_from(person: Person | None, user_id: str, admins: Iterable[str]) -> tuple[Actor, str]:
+    """(Actor, time zone) from the person's cached profile and the configured admins."""
     admin_list = set(admins)
     is_admin = (
         user_id in admin_list
@@ -144,6 +192,12 @@ def actor_for(
     )
     tz = person.tz if person is not None and person.tz else "UTC"
     return Actor(user_id=user_id, is_admin=is_admin), tz
+
+
+def locale_of(session: Session, team_id: str, user_id: str) -> str | None:
+    """The person's cached Slack locale (None when Slack never told us)."""
+    person = find_person(session, team_id, user_id)
+    return person.locale if person is not None else None
 
 
 def set_supervisor(session: Session, team_id: str, rep_id: str, supervisor_id: str | None) -> None:

@@ -14,20 +14,14 @@ Plain functions of a session and plain values: no Slack in here.
 
 from __future__ import annotations
 
-from collections.abc import Container
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.language.cadence import (
-    NO_HOLIDAYS,
-    Rhythm,
-    RhythmKind,
-    describe_rhythm,
-    next_check_in,
-)
+from bot.language.cadence import Rhythm, RhythmKind, describe_rhythm, next_check_in
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.promises.service import (
     Actor,
     InvalidInput,
@@ -37,6 +31,7 @@ from bot.promises.service import (
     changeable,
     close_promise,
     create_promise,
+    get_promise,
     short_id,
 )
 from bot.promises.steps import Timing, delivery_key
@@ -78,13 +73,16 @@ def owner_tz(session: Session, promise: Promise) -> str:
 
 
 def following(
-    session: Session, promise: Promise, after: datetime, holidays: Container[date] = NO_HOLIDAYS
+    session: Session,
+    promise: Promise,
+    after: datetime,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> datetime | None:
     """The check-in after `after`, or None when the series ends before it."""
     rhythm = rhythm_of(promise)
     if rhythm is None:
         return None
-    moment = next_check_in(rhythm, after, owner_tz(session, promise), holidays=holidays)
+    moment = next_check_in(rhythm, after, owner_tz(session, promise), working_day)
     if promise.series_ends_at is not None and moment > promise.series_ends_at:
         return None
     return moment
@@ -96,10 +94,10 @@ def _add(session: Session, promise: Promise, step: Step, due_at: datetime, now: 
             team_id=promise.team_id,
             key=delivery_key(promise.id, promise.deadline_version, step),
             promise_id=promise.id,
-            step=step.value,
+            step=step,
             deadline_version=promise.deadline_version,
             due_at=due_at,
-            status=DeliveryStatus.PENDING.value,
+            status=DeliveryStatus.PENDING,
             attempts=0,
             uncertain=False,
             created_at=now,
@@ -112,14 +110,14 @@ def plan_check_in(
     promise: Promise,
     timing: Timing,
     now: datetime,
-    holidays: Container[date] = NO_HOLIDAYS,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> None:
     """The rows for the current check-in: the nudge when it passes, the escalation if it is
     still missed after `escalate_after` (or halfway to the next check-in, if that is sooner),
     and the roll-over to the next check-in. The last check-in has no roll-over: it stays
     open like any overdue promise until someone logs it."""
     due = promise.deadline
-    after = following(session, promise, due, holidays)
+    after = following(session, promise, due, working_day)
     escalate = timing.escalate_after
     if after is not None and due + escalate >= after:
         escalate = (after - due) / 2
@@ -140,20 +138,20 @@ def create_cadence_promise(
     tz: str,
     now: datetime,
     timing: Timing,
-    holidays: Container[date] = NO_HOLIDAYS,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
     counterpart: str | None = None,
     counterpart_kind: str | None = None,
     source_channel_id: str | None = None,
     permalink: str | None = None,
     request_key: str | None = None,
-) -> tuple[Promise, bool]:
-    """Store a cadence promise and plan its first check-in. Returns (promise, created)."""
+) -> Promise:
+    """Store a cadence promise and plan its first check-in."""
     if series.ends_at is not None and series.ends_at <= now:
         raise InvalidInput("That series would already be over. Pick an end still ahead.")
-    first = next_check_in(series.rhythm, now, tz, holidays=holidays)
+    first = next_check_in(series.rhythm, now, tz, working_day)
     if series.ends_at is not None and first > series.ends_at:
         first = series.ends_at  # a span shorter than the rhythm: one check-in, at its end
-    promise, created = create_promise(
+    stored = create_promise(
         session,
         team_id=team_id,
         owner_id=owner_id,
@@ -161,28 +159,33 @@ def create_cadence_promise(
         description=description,
         deadline=first,
         now=now,
-        # a check-in has no heads-up, and plan_check_in plans its own steps
-        timing=Timing(remind_before=timedelta(0), escalate_after=timing.escalate_after),
+        timing=timing,
         counterpart=counterpart,
         counterpart_kind=counterpart_kind,
         source_channel_id=source_channel_id,
         permalink=permalink,
         request_key=request_key,
     )
-    if not created:
-        return promise, False
-    promise.rhythm_kind = series.rhythm.kind.value
-    promise.rhythm_every = series.rhythm.every
-    promise.series_ends_at = series.ends_at
-    promise.series_end_event = (series.end_event or "")[:255] or None
-    # replace the single-deadline plan with the check-in's own
-    session.flush()
+    end_event = (series.end_event or "")[:255] or None
     session.execute(
-        Delivery.__table__.delete().where(
-            Delivery.promise_id == promise.id, Delivery.status == DeliveryStatus.PENDING.value
+        update(Promise)
+        .where(Promise.id == stored.id)
+        .values(
+            rhythm_kind=series.rhythm.kind,
+            rhythm_every=series.rhythm.every,
+            series_ends_at=series.ends_at,
+            series_end_event=end_event,
         )
+        .execution_options(synchronize_session=False)
     )
-    plan_check_in(session, promise, timing, now, holidays)
+    # replace the single-deadline plan with the check-in's own
+    session.execute(
+        delete(Delivery)
+        .where(Delivery.promise_id == stored.id, Delivery.status == DeliveryStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    promise = get_promise(session, team_id, stored.id)
+    plan_check_in(session, promise, timing, now, working_day)
     _record(
         session,
         promise,
@@ -191,9 +194,9 @@ def create_cadence_promise(
         now,
         rhythm=describe_rhythm(series.rhythm),
         ends_at=series.ends_at.isoformat() if series.ends_at else None,
-        end_event=promise.series_end_event,
+        end_event=end_event,
     )
-    return promise, True
+    return promise
 
 
 def _cadence(
@@ -215,13 +218,13 @@ def _advance(
     actor_id: str,
     timing: Timing,
     now: datetime,
-    holidays: Container[date],
+    working_day: WorkingDay,
 ) -> Promise:
     """Move to the check-in after `after`; with none left, the series is complete (kept)."""
     _skip_pending(session, promise)
-    nxt = following(session, promise, after, holidays)
+    nxt = following(session, promise, after, working_day)
     if nxt is None:
-        promise.status = Status.KEPT.value
+        promise.status = Status.KEPT
         promise.closure_note = "Series complete: every check-in is done."
         promise.closed_at = now
         promise.closed_by = actor_id
@@ -232,7 +235,7 @@ def _advance(
     promise.deadline_version += 1
     promise.updated_at = now
     session.flush()
-    plan_check_in(session, promise, timing, now, holidays)
+    plan_check_in(session, promise, timing, now, working_day)
     return promise
 
 
@@ -266,7 +269,7 @@ def log_update(
     note: str | None,
     now: datetime,
     timing: Timing,
-    holidays: Container[date] = NO_HOLIDAYS,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> tuple[Promise, CheckInOutcome]:
     """ "Updated them": counts for the current check-in (on time, or late once it was due)
     and plans the next one from now."""
@@ -277,7 +280,7 @@ def log_update(
     rhythm = rhythm_of(promise)
     # "every Friday": an update on Thursday is Friday's, so the next is the Friday after
     after = max(now, promise.deadline) if rhythm and rhythm.kind is RhythmKind.WEEKDAY else now
-    return _advance(session, promise, after, actor.user_id, timing, now, holidays), outcome
+    return _advance(session, promise, after, actor.user_id, timing, now, working_day), outcome
 
 
 def skip_check_in(
@@ -288,13 +291,13 @@ def skip_check_in(
     actor: Actor,
     now: datetime,
     timing: Timing,
-    holidays: Container[date] = NO_HOLIDAYS,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> Promise:
     """ "Skip this one": nothing to tell them this time; the next check-in stays on rhythm."""
     promise = _cadence(session, team_id, promise_id, actor, now)
     _outcome_event(session, promise, actor.user_id, CheckInOutcome.SKIPPED, now)
     after = max(now, promise.deadline)
-    return _advance(session, promise, after, actor.user_id, timing, now, holidays)
+    return _advance(session, promise, after, actor.user_id, timing, now, working_day)
 
 
 def change_rhythm(
@@ -306,15 +309,15 @@ def change_rhythm(
     rhythm: Rhythm,
     now: datetime,
     timing: Timing,
-    holidays: Container[date] = NO_HOLIDAYS,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> Promise:
     """ "New rhythm": the current check-in is re-planned on the new rhythm from now."""
     promise = _cadence(session, team_id, promise_id, actor, now)
     old = rhythm_of(promise)
-    promise.rhythm_kind = rhythm.kind.value
+    promise.rhythm_kind = rhythm.kind
     promise.rhythm_every = rhythm.every
     _skip_pending(session, promise)
-    nxt = following(session, promise, now, holidays)
+    nxt = following(session, promise, now, working_day)
     if nxt is None:
         raise InvalidInput(
             "On that rhythm the next check-in would fall after the series ends. Log an update "
@@ -333,7 +336,7 @@ def change_rhythm(
         new=describe_rhythm(rhythm),
     )
     session.flush()
-    plan_check_in(session, promise, timing, now, holidays)
+    plan_check_in(session, promise, timing, now, working_day)
     return promise
 
 
@@ -357,7 +360,7 @@ def roll_over(
     delivery: Delivery,
     now: datetime,
     timing: Timing,
-    holidays: Container[date] = NO_HOLIDAYS,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> bool:
     """The NEXT_CHECK_IN step: if the check-in it follows is still the current one, nothing
     was logged for it: count it missed and plan the next. True if the series moved on."""
@@ -371,5 +374,5 @@ def roll_over(
         return False
     _outcome_event(session, promise, promise.owner_id, CheckInOutcome.MISSED, now)
     # from the missed check-in itself, so the rhythm is kept even if this runs late
-    _advance(session, promise, promise.deadline, promise.owner_id, timing, now, holidays)
+    _advance(session, promise, promise.deadline, promise.owner_id, timing, now, working_day)
     return True

@@ -6,16 +6,14 @@ Slack-free: the handler passes plain values and carries out the returned Reply.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.channels.service import (
     channel_ref,
     clear_values,
-    counterpart_kind_for,
     get_setting,
     is_channel_id,
     key_name,
@@ -23,44 +21,38 @@ from bot.channels.service import (
     set_value,
     values_of,
 )
-from bot.language.cadence import ParsedCadence, find_cadence
-from bot.language.counterparts import find_counterpart
-from bot.language.deadlines import DeadlineProblem, parse_deadline
-from bot.people.away import end_away, set_away
-from bot.people.profiles import FetchUser, actor_for, get_person, set_supervisor
-from bot.promises.cadence import Series, create_cadence_promise, log_update
+from bot.language.cadence import find_cadence
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.people.profiles import (
+    FetchUser,
+    check_recipient,
+    find_person,
+    get_person,
+    locale_of,
+    set_supervisor,
+)
+from bot.promises import cadence_flows, flows
+from bot.promises.flows import acting
 from bot.promises.service import (
-    MAX_DESCRIPTION,
     Actor,
     InvalidInput,
     NotAllowed,
     can_view_owner,
-    close_promise,
-    create_promise,
-    extend_promise,
-    get_promise,
-    hand_off,
     open_promises,
     parse_promise_id,
     reports_of,
     supervisor_of,
 )
-from bot.promises.steps import Timing, timing_for_channel
+from bot.promises.steps import Timing
+from bot.reply import Reply
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
+from bot.slack.text import NameOf, from_slack
 from bot.store.models import Status
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_TEXT = 12000
-
-
-@dataclass
-class Reply:
-    message: dict[str, Any] | None = None
-    open_view: dict[str, Any] | None = None
-    direct_messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    changed: tuple[str, int] | None = None  # (team id, promise id) whose reminders to refresh
-    home_for: tuple[str, list[str]] | None = None  # (team id, users whose App Home to refresh)
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,7 @@ class CommandInput:
     user_id: str
     channel_id: str | None
     text: str
-    request_key: str | None  # Slack's trigger_id: the same for a retried request
+    request_key: str | None  # the request's idempotency key (bot.once.command_key)
 
 
 def mention(word: str) -> str | None:
@@ -102,8 +94,7 @@ def _is_report_command(rest: str) -> bool:
 
 
 def _is_away_command(rest: str) -> bool:
-    """`/promise away Dec 18 @sam` is a sub-command; "away" starting a promise text with a
-    deadline phrase ("away team kickoff call by Friday") rarely parses as one anyway."""
+    """`/promise away Dec 18 @sam` is a sub-command: "away" followed by anything."""
     return bool(rest.strip())
 
 
@@ -130,19 +121,22 @@ class CommandRunner:
         admins: frozenset[str],
         now: datetime,
         timing: Timing,
+        working_day: WorkingDay = DEFAULT_WORKING_DAY,
     ) -> None:
-        """`timing` is the workspace default; a channel's own settings override it."""
+        """`timing` is the workspace default; a channel's own settings override it.
+        `working_day` carries the workspace's holidays (KEPT_HOLIDAYS) for deadlines."""
         self.session = session
         self.fetch = fetch
         self.admins = admins
         self.now = now
         self.timing = timing
+        self.working_day = working_day
 
     def run(self, command: CommandInput) -> Reply:
         text = command.text.strip()
         if len(text) > MAX_COMMAND_TEXT:
             return Reply(blocks.too_long(text))
-        actor, tz = actor_for(
+        self.who = acting(
             self.session,
             command.team_id,
             command.user_id,
@@ -150,6 +144,7 @@ class CommandRunner:
             admins=self.admins,
             now=self.now,
         )
+        actor, tz = self.who.actor, self.who.tz
         word, _, rest = text.partition(" ")
         sub = word.lower()
         rest = rest.strip()
@@ -172,182 +167,124 @@ class CommandRunner:
         if sub == "report" and _is_report_command(rest):
             return self.report(command, actor, tz, rest)
         if sub == "updated" and parse_promise_id(rest.split()[0] if rest else "") is not None:
-            return self.updated(command, actor, tz, rest)
+            return self.updated(command, rest)
         if sub == "away" and _is_away_command(rest):
             return self.away(command, actor, tz, rest)
         if sub == "back" and (not rest or mention(rest.split()[0]) is not None):
-            return self.back(command, actor, rest)
+            return cadence_flows.back(
+                self.session, self.who, user_id=mention(rest.split()[0]) if rest else None
+            )
         return self.record(command, actor, tz, text)
 
-    def record(self, command: CommandInput, actor: Actor, tz: str, text: str) -> Reply:
-        cadence = find_cadence(text, now=self.now, tz=tz)
-        if cadence is not None:
-            return self.record_cadence(command, actor, tz, text, cadence)
-        parsed = parse_deadline(text, now=self.now, tz=tz)
-        if parsed.problem is not None or parsed.deadline is None:
-            problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
-            return Reply(blocks.deadline_problem(text, problem, parsed.deadline, tz))
-        description = parsed.description or text
-        if len(description) > MAX_DESCRIPTION:
-            return Reply(blocks.too_long(text))
-        counterpart = find_counterpart(description)
-        promise, created = create_promise(
-            self.session,
-            team_id=command.team_id,
-            owner_id=actor.user_id,
-            created_by=actor.user_id,
-            description=description,
-            deadline=parsed.deadline,
-            now=self.now,
-            timing=timing_for_channel(
-                self.session, command.team_id, command.channel_id, self.timing
-            ),
-            counterpart=counterpart.name,
-            counterpart_kind=counterpart_kind_for(
-                self.session,
-                command.team_id,
-                command.channel_id,
-                counterpart.kind.value if counterpart.kind else None,
-            ),
-            source_channel_id=command.channel_id,
-            request_key=f"command:{command.request_key}" if command.request_key else None,
-        )
-        return Reply(
-            blocks.promise_recorded(promise, tz, self.now, created=created),
-            home_for=(command.team_id, [promise.owner_id]),
-        )
+    def name_of(self, team_id: str) -> NameOf:
+        """Names of people mentioned in a command, from Kept's profile cache."""
 
-    def record_cadence(
-        self, command: CommandInput, actor: Actor, tz: str, text: str, cadence: ParsedCadence
-    ) -> Reply:
-        if cadence.problem is not None:
-            return Reply(blocks.cadence_problem(text, cadence.problem.value))
-        if len(cadence.description) > MAX_DESCRIPTION:
-            return Reply(blocks.too_long(text))
-        counterpart = find_counterpart(cadence.description)
-        promise, created = create_cadence_promise(
-            self.session,
-            team_id=command.team_id,
-            owner_id=actor.user_id,
-            created_by=actor.user_id,
-            description=cadence.description,
-            series=Series(cadence.rhythm, cadence.ends_at, cadence.end_event),
+        def name(user_id: str) -> str | None:
+            person = find_person(self.session, team_id, user_id)
+            return person.name if person is not None else None
+
+        return name
+
+    def parse(self, team_id: str, user_id: str, tz: str, text: str) -> ParsedDeadline:
+        """The deadline in `text`, read with the owner's zone, locale and working days."""
+        return parse_deadline(
+            text,
+            now=self.now,
             tz=tz,
-            now=self.now,
-            timing=timing_for_channel(
-                self.session, command.team_id, command.channel_id, self.timing
-            ),
-            counterpart=counterpart.name,
-            counterpart_kind=counterpart_kind_for(
-                self.session,
-                command.team_id,
-                command.channel_id,
-                counterpart.kind.value if counterpart.kind else None,
-            ),
-            source_channel_id=command.channel_id,
-            request_key=f"command:{command.request_key}" if command.request_key else None,
-        )
-        return Reply(
-            blocks.cadence_recorded(promise, tz, self.now, created=created),
-            home_for=(command.team_id, [promise.owner_id]),
+            working_day=self.working_day,
+            locale=locale_of(self.session, team_id, user_id),
         )
 
-    def updated(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
+    def confirm(self, command: CommandInput, deadline: datetime) -> Reply:
+        """The owner confirmed a deadline more than a year away: record the promise."""
+        self.who = acting(
+            self.session,
+            command.team_id,
+            command.user_id,
+            fetch=self.fetch,
+            admins=self.admins,
+            now=self.now,
+        )
+        return self.record(
+            command, self.who.actor, self.who.tz, command.text.strip(), confirmed=deadline
+        )
+
+    def record(
+        self,
+        command: CommandInput,
+        actor: Actor,
+        tz: str,
+        text: str,
+        *,
+        confirmed: datetime | None = None,
+    ) -> Reply:
+        if confirmed is None:  # Slack's text; a confirmed one comes back from Kept's own button
+            text = from_slack(text, name_of=self.name_of(command.team_id))
+            cadence = find_cadence(text, now=self.now, tz=tz, working_day=self.working_day)
+            if cadence is not None:
+                return cadence_flows.record(
+                    self.session,
+                    self.who,
+                    text=text,
+                    cadence=cadence,
+                    channel_id=command.channel_id,
+                    default_timing=self.timing,
+                    request_key=command.request_key,
+                    working_day=self.working_day,
+                )
+        return flows.record(
+            self.session,
+            self.who,
+            text=text,
+            parsed=self.parse(command.team_id, actor.user_id, tz, text),
+            confirmed=confirmed,
+            channel_id=command.channel_id,
+            default_timing=self.timing,
+            request_key=command.request_key,
+        )
+
+    def updated(self, command: CommandInput, rest: str) -> Reply:
         """`/promise updated <id> [note]`: an update for the current check-in."""
         word, _, note = rest.partition(" ")
         promise_id = _need_id(word, "/promise updated <id> [note]")
-        source = get_promise(self.session, command.team_id, promise_id).source_channel_id
-        promise, outcome = log_update(
+        return cadence_flows.updated_reply(
             self.session,
-            team_id=command.team_id,
+            self.who,
             promise_id=promise_id,
-            actor=actor,
-            note=note,
-            now=self.now,
-            timing=timing_for_channel(self.session, command.team_id, source, self.timing),
+            note=from_slack(note, name_of=self.name_of(command.team_id)),
+            default_timing=self.timing,
+            working_day=self.working_day,
         )
-        message = blocks.check_in_logged(promise, tz, outcome)
-        message.pop("replace_original", None)
-        return Reply(
-            message,
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
-        )
-
-    def _someone(
-        self, command: CommandInput, actor: Actor, words: list[str]
-    ) -> tuple[str, list[str]]:
-        """`@rep ...` (supervisors for their reports, admins for anyone) or the actor."""
-        who = mention(words[0]) if words else None
-        if who is None or who == actor.user_id:
-            return actor.user_id, words[1:] if who else words
-        if not (
-            actor.is_admin or supervisor_of(self.session, command.team_id, who) == actor.user_id
-        ):
-            raise NotAllowed(
-                f"Only <@{who}>'s supervisor or an admin can set their away; "
-                "you can set your own with `/promise away <until> [@cover]`."
-            )
-        return who, words[1:]
 
     def away(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         """`/promise away [@rep] <until> [@cover]`."""
-        usage = "`/promise away <until> [@cover]`, e.g. `/promise away Dec 18 @sam`"
-        user_id, words = self._someone(command, actor, rest.split())
+        words = rest.split()
+        user_id = mention(words[0]) if words else None
+        if user_id is not None:
+            words = words[1:]
         cover = mention(words[-1]) if words else None
         if cover is not None:
             words = words[:-1]
         when = " ".join(words)
         if not when:
-            raise InvalidInput(f"Until when? Usage: {usage}.")
-        parsed = parse_deadline(f"until {when}", now=self.now, tz=tz)
-        if parsed.deadline is None or len(parsed.description.strip()) > 2:
-            raise InvalidInput(f"I couldn't tell when you'll be back from “{when[:100]}”. {usage}.")
-        if parsed.problem is not None:
-            raise InvalidInput("That's already in the past. Until when?")
-        if cover is not None and not self._can_receive(cover):
             raise InvalidInput(
-                f"I can't send reminders to <@{cover}> (a bot, or not an active member), so "
-                "they can't cover. Pick an active colleague."
+                "Until when? Usage: `/promise away <until> [@cover]`, e.g. "
+                "`/promise away Dec 18 @sam`."
             )
-        away = set_away(
+        parsed = self.parse(command.team_id, actor.user_id, tz, f"until {when}")
+        if parsed.problem is DeadlineProblem.PAST:
+            raise InvalidInput("That's already in the past. Until when?")
+        until = parsed.deadline
+        if parsed.problem is not None or len(parsed.description.strip()) > 2:
+            until = None  # not a plain date: asked again, never guessed
+        return cadence_flows.away(
             self.session,
-            team_id=command.team_id,
+            self.who,
             user_id=user_id,
-            until=parsed.deadline,
+            until_text=from_slack(when, name_of=self.name_of(command.team_id)),
+            until=until,
             cover_id=cover,
-            set_by=actor.user_id,
-            now=self.now,
-        )
-        own = user_id == actor.user_id
-        reply = Reply(
-            blocks.away_set(user_id, away.ends_at, away.cover_id, tz, own=own),
-            home_for=(command.team_id, [user_id, actor.user_id]),
-        )
-        return reply
-
-    def _can_receive(self, user_id: str) -> bool:
-        """An active, human member of this workspace (Slack refuses DMs to bots and
-        deactivated users)."""
-        if self.fetch is None:
-            return True
-        try:
-            user = self.fetch(user_id)
-        except Exception:  # noqa: BLE001 - Slack down: don't block the away on it
-            return True
-        return user is not None and not user.get("deleted") and not user.get("is_bot")
-
-    def back(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
-        """`/promise back [@rep]`: the away ends now."""
-        user_id, _ = self._someone(command, actor, rest.split())
-        away = end_away(self.session, team_id=command.team_id, user_id=user_id, now=self.now)
-        own = user_id == actor.user_id
-        if away is None:
-            who = "You aren't" if own else f"<@{user_id}> isn't"
-            return Reply(blocks.text_message(f"{who} away in Kept; nothing changed."))
-        return Reply(
-            blocks.away_ended(user_id, own=own),
-            home_for=(command.team_id, [user_id, actor.user_id]),
+            fetch=self.fetch,
         )
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
@@ -398,57 +335,42 @@ class CommandRunner:
             Status.CANCELLED: "/promise cancel <id> [reason]",
         }[outcome]
         word, _, note = rest.partition(" ")
+        note = from_slack(note, name_of=self.name_of(command.team_id))
         promise_id = _need_id(word, usage)
-        promise = close_promise(
-            self.session,
-            team_id=command.team_id,
-            promise_id=promise_id,
-            actor=actor,
-            outcome=outcome,
-            note=note,
-            now=self.now,
+        return flows.close(
+            self.session, self.who, promise_id=promise_id, outcome=outcome, note=note
         )
-        reply = Reply(
-            blocks.promise_closed(promise, tz),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
-        )
-        if promise.owner_id != actor.user_id:
-            reply.direct_messages.append((promise.owner_id, blocks.promise_closed(promise, tz)))
-        return reply
 
     def extend(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         usage = "/promise extend <id> <when> [note]"
         word, _, when = rest.partition(" ")
+        when = from_slack(when, name_of=self.name_of(command.team_id))
         promise_id = _need_id(word, usage)
         if not when.strip():
             raise InvalidInput(
                 f"Until when? Usage: `{usage}`, e.g. "
                 f"`/promise extend {promise_id} Friday 5pm waiting for legal`."
             )
-        parsed = parse_deadline(when, now=self.now, tz=tz)
+        parsed = self.parse(command.team_id, actor.user_id, tz, when)
+        if parsed.problem is DeadlineProblem.PAST:
+            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
+        if parsed.problem is not None and parsed.detail:
+            raise InvalidInput(
+                f"I can't use that new deadline: {parsed.detail}. Try e.g. "
+                f"`/promise extend {promise_id} next Tuesday 3pm`."
+            )
         if parsed.deadline is None:
             raise InvalidInput(
                 f"I couldn't find a new deadline in “{when[:200]}”. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
-        if parsed.problem is DeadlineProblem.PAST:
-            raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
-        source = get_promise(self.session, command.team_id, promise_id).source_channel_id
-        promise = extend_promise(
+        return flows.extend(
             self.session,
-            team_id=command.team_id,
+            self.who,
             promise_id=promise_id,
-            actor=actor,
             new_deadline=parsed.deadline,
             note=parsed.description or None,
-            now=self.now,
-            timing=timing_for_channel(self.session, command.team_id, source, self.timing),
-        )
-        return Reply(
-            blocks.promise_extended(promise, tz),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, actor.user_id]),
+            default_timing=self.timing,
         )
 
     def handoff(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
@@ -458,28 +380,19 @@ class CommandRunner:
         new_owner = mention(parts[1]) if len(parts) > 1 else None
         if new_owner is None:
             raise InvalidInput(f"To whom? Usage: `{usage}` — pick the person with @.")
+        problem = check_recipient(
+            self.session, command.team_id, new_owner, fetch=self.fetch, now=self.now
+        )
+        if problem is not None:
+            raise InvalidInput(f"{problem} Nothing was handed off.")
         person = get_person(
             self.session, command.team_id, new_owner, fetch=self.fetch, now=self.now
         )
-        if person is None or person.is_deleted:
+        if person is None:
             raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
-        promise, previous = hand_off(
-            self.session,
-            team_id=command.team_id,
-            promise_id=promise_id,
-            actor=actor,
-            new_owner_id=new_owner,
-            now=self.now,
+        return flows.hand_over(
+            self.session, self.who, promise_id=promise_id, new_owner_id=new_owner
         )
-        reply = Reply(
-            blocks.promise_handed_off(promise, previous),
-            changed=(promise.team_id, promise.id),
-            home_for=(promise.team_id, [promise.owner_id, previous, actor.user_id]),
-        )
-        reply.direct_messages.append(
-            (new_owner, blocks.handoff_notice(promise, actor.user_id, person.tz or "UTC", self.now))
-        )
-        return reply
 
     def supervisor(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
         parts = rest.split()
@@ -502,6 +415,12 @@ class CommandRunner:
             raise InvalidInput(
                 f"Pick the supervisor with @, e.g. `/promise supervisor <@{rep}> @lead`."
             )
+        for who in (rep, lead):
+            problem = check_recipient(
+                self.session, command.team_id, who, fetch=self.fetch, now=self.now
+            )
+            if problem is not None:
+                raise InvalidInput(f"{problem} The supervisor wasn't changed.")
         set_supervisor(self.session, command.team_id, rep, lead)
         return Reply(blocks.supervisor_set(rep, lead))
 

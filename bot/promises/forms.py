@@ -10,17 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.language.counterparts import CounterpartKind
-from bot.people.profiles import FetchUser, get_person
+from bot.people.profiles import FetchUser, check_recipient
 from bot.promises.service import (
     MAX_DESCRIPTION,
-    Actor,
     InvalidInput,
     clean_text,
-    create_promise,
-    edit_promise,
 )
-from bot.promises.steps import Timing
-from bot.store.models import Promise
 
 
 @dataclass(frozen=True)
@@ -56,6 +51,19 @@ def read_form(state_values: dict[str, Any]) -> FormValues:
     )
 
 
+class FieldError(InvalidInput):
+    """Problems with fields of a form, each shown under its field (block id -> message)."""
+
+    def __init__(self, field: str, message: str, **more: str) -> None:
+        super().__init__(message)
+        self.errors = {field: message, **more}
+
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> FieldError:
+        (field, message), *rest = errors.items()
+        return cls(field, message, **dict(rest))
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")
@@ -87,61 +95,8 @@ def check_form(
         if not form.owner_id:
             errors["owner"] = "Pick who owns this promise."
         else:
-            person = get_person(session, team_id, form.owner_id, fetch=fetch, now=now)
-            if person is None or person.is_deleted:
-                errors["owner"] = "I can't find that person in this workspace."
+            problem = check_recipient(session, team_id, form.owner_id, fetch=fetch, now=now)
+            if problem is not None:  # form errors are plain text: no <@U…> mentions
+                plain = problem.replace(f"<@{form.owner_id}>", "that person")
+                errors["owner"] = (plain[:1].upper() + plain[1:])[:150]
     return errors
-
-
-def submit_new_promise(
-    session: Session,
-    *,
-    team_id: str,
-    user_id: str,
-    form: FormValues,
-    view: dict[str, Any],
-    now: datetime,
-    timing: Timing,
-) -> tuple[Promise, bool]:
-    meta = metadata(view)
-    if form.deadline is None or not form.owner_id:
-        raise InvalidInput("The form is missing a deadline or an owner.")
-    return create_promise(
-        session,
-        team_id=team_id,
-        owner_id=form.owner_id,
-        created_by=user_id,
-        description=form.description,
-        deadline=form.deadline,
-        now=now,
-        timing=timing,
-        counterpart=form.counterpart,
-        counterpart_kind=form.counterpart_kind,
-        source_channel_id=meta.get("channel_id"),
-        source_message_ts=meta.get("message_ts"),
-        permalink=meta.get("permalink"),
-        request_key=f"view:{view.get('id')}",
-    )
-
-
-def submit_edit(
-    session: Session,
-    *,
-    team_id: str,
-    actor: Actor,
-    form: FormValues,
-    view: dict[str, Any],
-    now: datetime,
-) -> Promise:
-    promise_id = metadata(view).get("promise_id")
-    if not isinstance(promise_id, int):
-        raise InvalidInput("That form lost track of its promise; please open it again.")
-    return edit_promise(
-        session,
-        team_id=team_id,
-        promise_id=promise_id,
-        actor=actor,
-        description=form.description,
-        counterpart=form.counterpart,
-        now=now,
-    )

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
 from bot.promises.steps import Timing, delivery_key, plan_steps
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
 
@@ -75,33 +75,43 @@ def clean_text(text: str | None) -> str:
 def _record(
     session: Session, promise: Promise, actor_id: str, kind: str, now: datetime, **detail: Any
 ) -> None:
-    session.add(
-        PromiseEvent(
-            promise=promise,
-            team_id=promise.team_id,
-            actor_id=actor_id,
-            kind=kind,
-            detail=detail,
-            at=now,
-        )
+    """Add an event to the promise's history (one INSERT, no ORM flush)."""
+    session.execute(
+        insert(PromiseEvent.__table__),
+        {
+            "promise_id": promise.id,
+            "team_id": promise.team_id,
+            "actor_id": actor_id,
+            "kind": kind,
+            "detail": detail,
+            "at": now,
+        },
     )
 
 
 def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> None:
-    for step, due_at in plan_steps(promise.deadline, timing, now):
-        session.add(
-            Delivery(
-                team_id=promise.team_id,
-                key=delivery_key(promise.id, promise.deadline_version, step),
-                promise_id=promise.id,
-                step=step.value,
-                deadline_version=promise.deadline_version,
-                due_at=due_at,
-                status=DeliveryStatus.PENDING.value,
-                attempts=0,
-                created_at=now,
-            )
-        )
+    """Plan the reminder steps for the promise's current deadline (one executemany)."""
+    session.execute(
+        insert(Delivery.__table__),
+        [
+            {
+                "team_id": promise.team_id,
+                "key": delivery_key(promise.id, promise.deadline_version, step),
+                "promise_id": promise.id,
+                "step": step.value,
+                "deadline_version": promise.deadline_version,
+                "recipient_id": None,
+                "actor_id": None,
+                "about_id": None,
+                "due_at": due_at,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "uncertain": False,
+                "created_at": now,
+            }
+            for step, due_at in plan_steps(promise.deadline, timing, now)
+        ],
+    )
 
 
 def _skip_pending(session: Session, promise: Promise) -> None:
@@ -136,6 +146,16 @@ def _check_future(deadline: datetime, now: datetime) -> None:
         raise ValueError("deadline must be timezone-aware")
     if deadline <= now:
         raise InvalidInput("That deadline is already in the past. Pick a moment still ahead.")
+    if deadline - now > MAX_AHEAD:
+        raise InvalidInput(
+            "That deadline is more than 5 years away; I only track promises up to 5 years "
+            "ahead. Pick a nearer date."
+        )
+
+
+def needs_confirmation(deadline: datetime, now: datetime) -> bool:
+    """More than a year out: ask the owner before recording (it may be a typo'd year)."""
+    return deadline - now > FAR_AHEAD
 
 
 def create_promise(
@@ -154,48 +174,40 @@ def create_promise(
     source_message_ts: str | None = None,
     permalink: str | None = None,
     request_key: str | None = None,
-) -> tuple[Promise, bool]:
-    """Store a new promise and plan its reminders. Returns (promise, created).
+) -> Promise:
+    """Store a new promise and plan its reminders: three INSERTs (promise, history,
+    reminder steps), no ORM flush. Returns the promise as stored (not attached to the
+    session).
 
-    `request_key` makes the call idempotent: a second call with the same key (a Slack retry,
-    a double click) returns the promise the first one stored, and `created` is False.
+    `request_key` (unique per workspace) is the request that made it; repeats of a request
+    are caught before this by bot.once, and the constraint is the last line of defence.
     """
     description = _check_description(description)
     _check_future(deadline, now)
-    if request_key:
-        existing = session.scalar(
-            select(Promise).where(Promise.team_id == team_id, Promise.request_key == request_key)
-        )
-        if existing is not None:
-            return existing, False
-    promise = Promise(
-        team_id=team_id,
-        owner_id=owner_id,
-        created_by=created_by,
-        description=description,
-        counterpart=(clean_text(counterpart)[:MAX_COUNTERPART] or None),
-        counterpart_kind=counterpart_kind,
-        deadline=deadline,
-        deadline_version=1,
-        status=Status.OPEN.value,
-        source_channel_id=source_channel_id,
-        source_message_ts=source_message_ts,
-        permalink=permalink,
-        request_key=request_key,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(promise)
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(
-            select(Promise).where(Promise.team_id == team_id, Promise.request_key == request_key)
-        )
-        if existing is None:
-            raise
-        return existing, False
+    values: dict[str, Any] = {
+        "team_id": team_id,
+        "owner_id": owner_id,
+        "created_by": created_by,
+        "description": description,
+        "counterpart": (clean_text(counterpart)[:MAX_COUNTERPART] or None),
+        "counterpart_kind": counterpart_kind,
+        "deadline": deadline,
+        "deadline_version": 1,
+        "status": Status.OPEN,
+        "closure_note": None,
+        "closed_at": None,
+        "closed_by": None,
+        "source_channel_id": source_channel_id,
+        "source_message_ts": source_message_ts,
+        "permalink": permalink,
+        "request_key": request_key,
+        "created_at": now,
+        "updated_at": now,
+    }
+    promise_id = session.execute(
+        insert(Promise.__table__).returning(Promise.__table__.c.id), values
+    ).scalar_one()
+    promise = Promise(id=promise_id, **values)
     _record(
         session,
         promise,
@@ -207,7 +219,7 @@ def create_promise(
         description=description,
     )
     _plan(session, promise, timing, now)
-    return promise, True
+    return promise
 
 
 def get_promise(session: Session, team_id: str, promise_id: int, *, lock: bool = False) -> Promise:
@@ -341,7 +353,6 @@ def extend_promise(
         new_deadline=new_deadline.isoformat(),
         note=note,
     )
-    session.flush()
     _plan(session, promise, timing, now)
     return promise
 

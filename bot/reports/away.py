@@ -70,8 +70,8 @@ def return_summary_lines(
         .where(
             Delivery.team_id == team_id,
             Promise.owner_id == user_id,
-            Delivery.status == DeliveryStatus.SENT.value,
-            Delivery.step.in_([Step.HEADS_UP.value, Step.NUDGE.value]),
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]),
             Delivery.sent_at >= starts,
             Delivery.sent_at <= ends,
             Delivery.recipient_id != user_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk import WebClient
@@ -12,16 +13,23 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
+def make_client(
+    settings: Settings,
+    *,
+    retries: bool = True,
+    extra_handlers: Sequence[RetryHandler] = (),
+) -> WebClient:
     """A WebClient for SLACK_API_URL. With `retries`, connection errors, 5xx and 429 (after its
-    Retry-After) are retried a few times before the caller sees the error."""
-    handlers = (
+    Retry-After) are retried a few times before the caller sees the error. `extra_handlers`
+    come first and see every answer (bot.ops.metrics counts Slack errors that way)."""
+    handlers: list[RetryHandler] = list(extra_handlers) + (
         [
             ConnectionErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
@@ -31,7 +39,7 @@ def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
         else []
     )
     return WebClient(
-        token=settings.slack_bot_token,
+        token=settings.slack_bot_token or None,  # None in OAuth mode: per workspace
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout,  # type: ignore[arg-type]
         retry_handlers=handlers,
@@ -41,7 +49,7 @@ def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
 def fetch_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
     """Slack's users.info `user` object; None if Slack has no such user."""
     try:
-        response = client.users_info(user=user_id)
+        response = client.users_info(user=user_id, include_locale=True)
     except SlackApiError as error:
         if error.response.get("error") in {"user_not_found", "users_not_found"}:
             return None
@@ -71,3 +79,14 @@ def send_dm(client: WebClient, user_id: str, message: dict[str, Any]) -> dict[st
     except SlackApiError as error:
         log.warning("DM to %s failed: %s", user_id, error.response.get("error"))
         return None
+
+
+def granted_scopes(client: WebClient) -> frozenset[str]:
+    """The scopes Slack granted the token, from the `x-oauth-scopes` header Slack adds to its
+    answers (asked with auth.test, which needs no scope)."""
+    response = client.auth_test()
+    headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+    raw = headers.get("x-oauth-scopes") or ""
+    if isinstance(raw, list):  # slack_sdk keeps repeated headers as lists
+        raw = ",".join(raw)
+    return frozenset(s.strip() for s in str(raw).split(",") if s.strip())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY = "kept_read_only"
@@ -56,6 +58,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
+    if url.startswith("postgresql"):
+        # an unreachable server fails in seconds instead of the TCP default of minutes
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine
@@ -84,6 +89,10 @@ def _ping_when_idle(engine: Engine) -> None:
             cursor.close()
         except Exception as error:  # noqa: BLE001 - any failure: let the pool reconnect
             raise exc.DisconnectionError(str(error)) from error
+
+
+# set in a session's info by bot.outbox when the transaction writes outbox rows
+OUTBOX_WRITTEN = "kept_outbox_written"
 
 
 class WriterGate:
@@ -120,6 +129,14 @@ class Sessions:
     def __init__(self, engine: Engine, *, writers: int = 2) -> None:
         self.factory = sessionmaker(engine, expire_on_commit=False)
         self.gate = WriterGate(1 if is_sqlite(engine) else writers)
+        # called after a commit that wrote outbox rows (bot.outbox), to wake the sender
+        self.on_outbox: list[Callable[[], None]] = []
+        event.listen(self.factory, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            for wake in self.on_outbox:
+                wake()
 
     def __call__(self, **kwargs: Any) -> Session:
         return self.factory(**kwargs)
@@ -146,3 +163,111 @@ def ping(engine: Engine) -> bool:
         return True
     except Exception:  # noqa: BLE001 - health check reports any failure as "down"
         return False
+
+
+SUPPORTED = "sqlite:////absolute/path/kept.db or postgresql://user:password@host:5432/kept"
+
+
+class DatabaseUnavailable(Exception):
+    """The database named by DATABASE_URL can't be used; the message is one line saying why
+    and what to do."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The absolute path of a SQLite database file (None: not SQLite, or in memory)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except exc.ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().absolute()
+
+
+def describe(url: str) -> str:
+    """Where the database is, for people: the SQLite file's absolute path, or the server and
+    database name (never the password)."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"SQLite file {path}"
+    try:
+        parsed: URL = make_url(normalise_url(url))
+    except exc.ArgumentError:
+        return "an unreadable DATABASE_URL"
+    if parsed.get_backend_name() == "sqlite":
+        return "SQLite in memory"
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return f"{parsed.get_backend_name()} database {parsed.database!r} on {where}"
+
+
+def open_engine(url: str, **kwargs: Any) -> Engine:
+    """make_engine(url), then one connection to prove the database is there. Raises
+    DatabaseUnavailable with one line for a bad scheme, a SQLite folder that does not exist,
+    a missing database, an unreachable server or refused credentials."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except exc.ArgumentError:
+        raise DatabaseUnavailable("DATABASE_URL is not a database URL: use " + SUPPORTED) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(
+            f"DATABASE_URL uses {backend}://, which Kept does not support: use " + SUPPORTED
+        )
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        raise DatabaseUnavailable(
+            f"DATABASE_URL: the folder {path.parent} for the SQLite file does not exist; "
+            "create it or give an absolute path to an existing folder"
+        )
+    try:
+        engine = make_engine(url, **kwargs)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL can't be used ({type(error).__name__}): use " + SUPPORTED
+        ) from None
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except exc.DBAPIError as error:
+        engine.dispose()
+        raise DatabaseUnavailable(_why(url, error)) from None
+    return engine
+
+
+def _why(url: str, error: exc.DBAPIError) -> str:
+    where = describe(url)
+    detail = " ".join(str(error.orig or error).split())
+    lowered = detail.lower()
+    if "does not exist" in lowered and "database" in lowered:
+        name = make_url(normalise_url(url)).database
+        return (
+            f"DATABASE_URL names {where}, which does not exist: "
+            f"create it (createdb {name}) or fix the name"
+        )
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return f"the database refused the user or password in DATABASE_URL ({where})"
+    reasons = {
+        "connection refused": "connection refused",
+        "could not translate": "unknown host",
+        "failed to resolve": "unknown host",
+        "name or service not known": "unknown host",
+        "timeout": "timed out",
+        "timed out": "timed out",
+        "no route to host": "no route to host",
+        "network is unreachable": "network unreachable",
+    }
+    for needle, reason in reasons.items():
+        if needle in lowered:
+            parsed = make_url(normalise_url(url))
+            server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+            return (
+                f"can't reach the database server at {server} named by DATABASE_URL "
+                f"({reason}): is it running, and is the address right?"
+            )
+    if "unable to open database file" in lowered:
+        return f"can't open {where}: check the folder exists and Kept may write to it"
+    return f"can't use {where}: {_first(detail)}"
+
+
+def _first(detail: str, limit: int = 160) -> str:
+    return detail if len(detail) <= limit else detail[: limit - 1] + "…"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -20,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.language.cadence import RhythmKind
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,6 +48,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum stored as its text value (VARCHAR), read back as the enum member. Plain
+    strings are accepted on the way in, and checked: an unknown value fails loudly."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
@@ -63,21 +88,43 @@ class Step(StrEnum):
     ESCALATION_CHANNEL = "escalation_channel"
     ESCALATION_ADMIN = "escalation_admin"
     NOBODY_REACHED = "nobody_reached"
+    # to the owner: a step could not reach its recipient (a bot, deactivated, deleted channel)
+    # and went elsewhere (SPEC §3)
+    UNDELIVERABLE = "undeliverable"
     # the weekly digest for a supervisor (no promise)
     DIGEST = "digest"
     # to the supervisor who took over a deactivated owner's promises (no promise)
     HANDOVER = "handover"
+    # follow-ups a change causes, written in the change's own transaction (the outbox)
+    RECORDED = "recorded"  # the owner of a promise saved from a form is told
+    SAVED_FOR = "saved_for"  # whoever saved it for someone else is told it was saved
+    NEW_OWNER = "new_owner"  # the new owner after a hand-off
+    CLOSED_NOTICE = "closed_notice"  # the owner, when someone else closed their promise
+    OWNER_REMINDER = "owner_reminder"  # the owner, when their supervisor presses Remind them
+    REWRITE = "rewrite"  # earlier reminders of a promise rewritten with chat.update
+    HOME = "home"  # a person's App Home tab republished
     # a cadence promise's check-in passed with no update: count it missed, plan the next
     # (sends nothing; each check-in's nudge and escalation are NUDGE and ESCALATION rows)
     NEXT_CHECK_IN = "next_check_in"
-    # to someone whose away period ended: what happened meanwhile (no promise)
+    # to someone whose away period ended: what happened meanwhile (no promise; away_id)
     RETURN_SUMMARY = "return_summary"
 
 
 # steps that belong to a person rather than to one promise
-PERSONAL_STEPS = frozenset({Step.DIGEST.value, Step.HANDOVER.value, Step.RETURN_SUMMARY.value})
-# steps that change state and send nothing
-SILENT_STEPS = frozenset({Step.NEXT_CHECK_IN.value})
+PERSONAL_STEPS = frozenset({Step.DIGEST, Step.HANDOVER, Step.HOME, Step.RETURN_SUMMARY})
+# follow-ups of a change: sent whatever the promise's state is now, and not in quiet hours
+# (they answer something a person just did)
+FOLLOW_UPS = frozenset(
+    {
+        Step.RECORDED,
+        Step.SAVED_FOR,
+        Step.NEW_OWNER,
+        Step.CLOSED_NOTICE,
+        Step.OWNER_REMINDER,
+        Step.REWRITE,
+        Step.HOME,
+    }
+)
 
 
 class CheckInOutcome(StrEnum):
@@ -112,6 +159,8 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     tz: Mapped[str | None] = mapped_column(String(64))
+    # Slack locale ("en-US", "en-GB"): how the person writes numeric dates like 4/11
+    locale: Mapped[str | None] = mapped_column(String(16))
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
     supervisor_id: Mapped[str | None] = mapped_column(String(32))
@@ -134,7 +183,7 @@ class Promise(Base):
     counterpart_kind: Mapped[str | None] = mapped_column(String(16))
     deadline: Mapped[datetime]
     deadline_version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default=Status.OPEN.value)
+    status: Mapped[Status] = mapped_column(EnumText(Status, 16), default=Status.OPEN)
     closure_note: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(32))
@@ -146,7 +195,7 @@ class Promise(Base):
     updated_at: Mapped[datetime]
     # a cadence promise (SPEC §2.4): `deadline` is the current check-in, `deadline_version`
     # its number; the rhythm (bot.language.cadence.RhythmKind and its interval or weekday)
-    rhythm_kind: Mapped[str | None] = mapped_column(String(16))
+    rhythm_kind: Mapped[RhythmKind | None] = mapped_column(EnumText(RhythmKind, 16))
     rhythm_every: Mapped[int | None] = mapped_column(Integer)
     # the series ends with the last check-in before this; None (with or without an event such
     # as "the outage is fixed") is an open end, closed by hand
@@ -198,11 +247,20 @@ class Delivery(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(255))
     promise_id: Mapped[int | None] = mapped_column(ForeignKey("promises.id", ondelete="CASCADE"))
-    step: Mapped[str] = mapped_column(String(32))
+    step: Mapped[Step] = mapped_column(EnumText(Step, 32))
     deadline_version: Mapped[int] = mapped_column(Integer, default=1)
     recipient_id: Mapped[str | None] = mapped_column(String(32))
+    # who caused the message (the supervisor who pressed Remind them, the closer, ...)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    # the person the message is about when that is not the promise's owner (a deactivated
+    # owner whose promises were handed over)
+    about_id: Mapped[str | None] = mapped_column(String(32))
+    # the away period a RETURN_SUMMARY is about
+    away_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        EnumText(DeliveryStatus, 16), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # True when an earlier attempt may have reached Slack without us hearing back (a crash
     # mid-send, a timeout): the next attempt first looks for the message in the channel.
@@ -261,7 +319,62 @@ class AwayPeriod(Base):
     ended_at: Mapped[datetime | None]
     cover_id: Mapped[str | None] = mapped_column(String(32))
     set_by: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(16), default=AwaySource.COMMAND.value)
+    source: Mapped[AwaySource] = mapped_column(EnumText(AwaySource, 16), default=AwaySource.COMMAND)
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_away_periods_user", "team_id", "user_id", "starts_at"),)
+
+
+class WorkspaceState(StrEnum):
+    ACTIVE = "active"
+    # Slack uninstalled Kept or revoked its bot token: deliveries wait (kept, not dropped)
+    # until Slack sends a request from the workspace again (Kept was installed again)
+    PAUSED = "paused"
+
+
+class Workspace(Base):
+    """A Slack workspace as Kept knows it (no row: an active workspace, single-token mode):
+    whether its deliveries are paused (Kept uninstalled there, or its bot token revoked), and
+    in OAuth mode the Enterprise Grid org it belongs to (an org-wide install is stored under
+    the org, so sending to a workspace needs the org)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[WorkspaceState] = mapped_column(
+        EnumText(WorkspaceState, 16), default=WorkspaceState.ACTIVE
+    )
+    reason: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime | None]  # when the state last changed
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    seen_at: Mapped[datetime | None]  # last request from it in OAuth mode
+
+
+class HandledRequest(Base):
+    """A state-changing Slack request already carried out, by its idempotency key (trigger id;
+    action id + action_ts + user; view id + hash), with the reply it got. A repeat of the
+    request (Slack's retry, a double click, a replayed body) gets the same reply and changes
+    nothing."""
+
+    __tablename__ = "handled_requests"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reply: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_handled_requests_created", "created_at"),)
+
+
+# OAuth installations and install states live in slack_sdk's own tables (bot/ops/oauth.py uses
+# its SQLAlchemy stores); they are declared here, with slack_sdk's definitions, so that the
+# Alembic migration creates them and the schema check knows them.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, SQLAlchemyOAuthStateStore.default_table_name
+)

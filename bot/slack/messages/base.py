@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
+from bot.slack.text import escape
 from bot.store.models import Promise, Status
 
 Block = dict[str, Any]
@@ -26,7 +27,7 @@ _KIND_LABEL = {"candidate": "candidate", "customer": "customer", "other": "conta
 
 def _escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape(text)
 
 
 def _truncate(text: str, limit: int) -> str:

@@ -213,3 +213,13 @@ def couldnt_keep_form(promise: Promise, extra: dict[str, Any] | None = None) -> 
 
 
 # --- App Home and the message shortcut --------------------------------------------------------
+
+
+def notice_view(text: str) -> dict[str, Any]:
+    """A modal that only says something (plain text) and can be closed."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Kept"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(_escape(text))],
+    }

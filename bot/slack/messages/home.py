@@ -9,9 +9,13 @@ from bot.slack.messages.base import Block, _header, context, describe_span, prom
 from bot.slack.messages.reminders import nudge_buttons
 
 
-def home_view(data: Any) -> dict[str, Any]:
-    """The App Home tab for one person (`data` is a bot.home.HomeData)."""
-    view_blocks: list[Block] = [_header("Your promises")]
+def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
+    """The App Home tab for one person (`data` is a bot.home.HomeData); `notice` (mrkdwn) is
+    the answer to a button pressed on the tab, shown on top."""
+    view_blocks: list[Block] = []
+    if notice:
+        view_blocks += [section(notice), {"type": "divider"}]
+    view_blocks.append(_header("Your promises"))
     if data.mine:
         for promise in data.mine:
             view_blocks.append(section(promise_line(promise, data.tz, data.now)))

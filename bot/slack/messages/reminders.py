@@ -132,6 +132,38 @@ def nobody_to_escalate_to(promise: Promise, *, admins_told: bool = False) -> Mes
     return {"text": text, "blocks": [section(text), nudge_buttons(promise)]}
 
 
+# Slack's refusals for a recipient who can't receive, as the owner is told them
+UNREACHABLE_BECAUSE = {
+    "cannot_dm_bot": "is a bot",
+    "user_disabled": "is deactivated",
+    "account_inactive": "is deactivated",
+    "user_not_found": "isn't in the workspace any more",
+    "channel_not_found": "doesn't exist any more",
+    "is_archived": "is archived",
+    "not_in_channel": "doesn't let me post",
+}
+
+
+def undeliverable(
+    promise: Promise, step_label: str, recipient: str, error: str, went_to: list[str]
+) -> Message:
+    """To the owner: a reminder about their promise could not reach `recipient` (a user or
+    channel id), and where it went instead (user or channel ids; empty: nowhere)."""
+    who = f"<#{recipient}>" if recipient[:1] in {"C", "G"} else f"<@{recipient}>"
+    because = UNREACHABLE_BECAUSE.get(error, f"can't receive it (Slack said `{error}`)")
+    if went_to:
+        names = ", ".join(f"<#{r}>" if r[:1] in {"C", "G"} else f"<@{r}>" for r in went_to)
+        where = f"I sent it to {names} instead."
+    else:
+        where = "Nobody else could be reached either."
+    text = (
+        f":information_source: I couldn't deliver the {step_label} about your promise "
+        f"{short_id(promise.id)}: {who} {because}. {where} An admin can set who it should go to "
+        "with `/promise supervisor` or `/promise channel`."
+    )
+    return {"text": text, "blocks": [section(text), nudge_buttons(promise)]}
+
+
 def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime) -> Message:
     text = (
         f":wave: <@{supervisor_id}> asked me to remind you about promise "
@@ -150,7 +182,12 @@ def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime)
 
 def settled(promise: Promise, tz: str, original_text: str) -> Message:
     """An earlier reminder, rewritten once the promise closed, moved or changed hands."""
-    if promise.is_open:
+    if promise.is_open and promise.is_cadence:
+        outcome = (
+            f":repeat: This check-in is behind us; the next one is "
+            f"{format_deadline(promise.deadline, tz)} (<@{promise.owner_id}>)."
+        )
+    elif promise.is_open:
         outcome = (
             f":calendar: Now owned by <@{promise.owner_id}>, due "
             f"{format_deadline(promise.deadline, tz)}. This reminder is out of date."

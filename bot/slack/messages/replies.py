@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.language.deadlines import format_deadline
+from bot.language.deadlines import format_as_written, format_deadline
+from bot.language.zones import NamedZone
 from bot.promises.service import MAX_DESCRIPTION, short_id
 from bot.slack.messages.base import (
     _KIND_LABEL,
@@ -26,8 +28,41 @@ from bot.slack.messages.ids import EDIT, OPEN_FORM, UNDO
 from bot.slack.messages.reminders import nudge_buttons
 from bot.store.models import Promise
 
+# the "Yes, record it" button under a question about a deadline more than a year away
+CONFIRM_DEADLINE = "promise_confirm_deadline"
 
-def promise_recorded(promise: Promise, tz: str, now: datetime, *, created: bool = True) -> Message:
+
+def deadline_line(
+    deadline: datetime, tz: str, now: datetime, named_zone: NamedZone | None = None
+) -> str:
+    """ "Wed 25 Nov, 11:00 PST — 14:00 ET as you wrote" (the second part when a zone was named
+    and it is not the owner's own)."""
+    shown = format_deadline(deadline, tz, now=now)
+    if named_zone is None:
+        return shown
+    written = format_as_written(deadline, named_zone, tz, now=now)
+    if shown.endswith(written):
+        return shown
+    return f"{shown} — {_escape(written)} as you wrote"
+
+
+def ignored_note(ignored: tuple[str, ...] | list[str]) -> str | None:
+    """ "I ignored '3pm' — Edit if that was the deadline." for fragments the parser left."""
+    if not ignored:
+        return None
+    quoted = ", ".join(f"‘{_escape(_truncate(f, 40))}’" for f in ignored)
+    return f":warning: I ignored {quoted} — Edit if that was the deadline."
+
+
+def promise_recorded(
+    promise: Promise,
+    tz: str,
+    now: datetime,
+    *,
+    created: bool = True,
+    named_zone: NamedZone | None = None,
+    ignored: tuple[str, ...] = (),
+) -> Message:
     headline = (
         "Got it — I'll hold you to this one." if created else "You already recorded this one."
     )
@@ -35,7 +70,10 @@ def promise_recorded(promise: Promise, tz: str, now: datetime, *, created: bool 
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
         lines.append(f"To: {_escape(promise.counterpart)}" + (f" ({kind})" if kind else ""))
-    lines.append(f"By: {format_deadline(promise.deadline, tz)}")
+    lines.append(f"By: {deadline_line(promise.deadline, tz, now, named_zone)}")
+    note = ignored_note(ignored)
+    if note:
+        lines.append(note)
     pid = str(promise.id)
     return {
         "response_type": "ephemeral",
@@ -52,14 +90,31 @@ def promise_recorded(promise: Promise, tz: str, now: datetime, *, created: bool 
     }
 
 
-def deadline_problem(text: str, problem: str, deadline: datetime | None, tz: str) -> Message:
+def deadline_problem(
+    text: str,
+    problem: str,
+    deadline: datetime | None,
+    tz: str,
+    *,
+    detail: str | None = None,
+    now: datetime | None = None,
+    ignored: tuple[str, ...] = (),
+) -> Message:
+    """Why a deadline could not be used ("there's no 31 April", a past date, a question)."""
     if problem == "past" and deadline is not None:
         why = (
-            f"That deadline ({format_deadline(deadline, tz)}) is already in the past, "
+            f"That deadline ({format_deadline(deadline, tz, now=now)}) is already in the past, "
             "so I didn't record the promise."
         )
+    elif problem == "unclear" and detail:
+        why = f"Quick question before I record it: {_escape(detail)}."
+    elif problem in ("impossible", "too_far", "past") and detail:
+        why = f"I can't use that deadline: {_escape(detail)}. I didn't record the promise."
     else:
         why = "I couldn't find a deadline in that, so I didn't record the promise yet."
+        if ignored:
+            quoted = ", ".join(f"‘{_escape(_truncate(f, 40))}’" for f in ignored)
+            why += f" (I couldn't use {quoted}.)"
     shown = _escape(_truncate(text, 1500))
     return {
         "response_type": "ephemeral",
@@ -71,6 +126,32 @@ def deadline_problem(text: str, problem: str, deadline: datetime | None, tz: str
             ),
             section(f"Your words, so nothing is lost:\n>{shown}" if shown else "(no text)"),
             actions(button("Open the form", OPEN_FORM, text[:MAX_DESCRIPTION], "primary")),
+        ],
+    }
+
+
+def far_deadline_question(
+    text: str, deadline: datetime, tz: str, now: datetime, channel_id: str | None
+) -> Message:
+    """A deadline more than a year away: ask before recording it (a typo'd year is likely).
+    The button carries the words and the deadline; a text too long for a button value gets
+    only the form."""
+    when = format_deadline(deadline, tz, now=now)
+    why = f"That deadline is *{when}* — more than a year from now. Record it with that date?"
+    value = json.dumps(
+        {"text": text, "deadline": deadline.isoformat(), "channel": channel_id},
+        ensure_ascii=False,
+    )
+    buttons = [button("Open the form", OPEN_FORM, text[:MAX_DESCRIPTION])]
+    if len(value) <= 2000:
+        buttons.insert(0, button("Yes, record it", CONFIRM_DEADLINE, value, "primary"))
+    return {
+        "response_type": "ephemeral",
+        "text": f"That deadline is {when}, more than a year from now. Record it?",
+        "blocks": [
+            section(f":calendar: {why}"),
+            section(f"Your words:\n>{_escape(_truncate(text, 1500))}"),
+            actions(*buttons),
         ],
     }
 
@@ -139,17 +220,30 @@ def promise_closed(promise: Promise, tz: str) -> Message:
     )
 
 
-def promise_extended(promise: Promise, tz: str) -> Message:
+def promise_extended(
+    promise: Promise,
+    tz: str,
+    *,
+    now: datetime | None = None,
+    named_zone: NamedZone | None = None,
+    ignored: tuple[str, ...] = (),
+) -> Message:
+    when = (
+        deadline_line(promise.deadline, tz, now, named_zone)
+        if now is not None
+        else format_deadline(promise.deadline, tz)
+    )
+    note = ignored_note(ignored)
     return text_message(
         f":calendar: Promise {short_id(promise.id)} now runs until "
-        f"*{format_deadline(promise.deadline, tz)}*. Reminders are re-armed."
+        f"*{when}*. Reminders are re-armed." + (f"\n{note}" if note else "")
     )
 
 
 def promise_handed_off(promise: Promise, previous_owner: str) -> Message:
     return text_message(
         f":arrows_counterclockwise: Promise {short_id(promise.id)} moved from "
-        f"<@{previous_owner}> to <@{promise.owner_id}>. I've told them."
+        f"<@{previous_owner}> to <@{promise.owner_id}>. A DM telling them is on its way."
     )
 
 

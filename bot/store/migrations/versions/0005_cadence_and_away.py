@@ -1,7 +1,7 @@
 """cadence promises and away periods
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,9 +39,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_away_periods_user", "away_periods", ["team_id", "user_id", "starts_at"], unique=False
     )
+    # a return summary's away period (typed, instead of packing it into recipient_id)
+    op.add_column("deliveries", sa.Column("away_id", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("deliveries", "away_id")
     op.drop_index("ix_away_periods_user", table_name="away_periods")
     op.drop_table("away_periods")
     op.drop_column("promises", "series_end_event")

@@ -1,0 +1,74 @@
+"""Public holidays of the workspace's countries (``KEPT_HOLIDAYS``), from the `holidays` package.
+
+``Holidays`` is a small, hashable value (the country codes); the calendars behind it are built
+per (code, year) on first use and cached, so checking a date is a set lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+__all__ = ["Holidays", "HolidaysError", "parse_holiday_codes"]
+
+
+class HolidaysError(ValueError):
+    """An unknown country or subdivision code."""
+
+
+@lru_cache(maxsize=1)
+def _supported() -> dict[str, list[str]]:
+    import holidays
+
+    return {code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items()}
+
+
+def parse_holiday_codes(value: str) -> tuple[str, ...]:
+    """`US`, `GB-ENG, DE-BY` -> ('US', 'GB-ENG', 'DE-BY'); HolidaysError for unknown codes."""
+    codes: list[str] = []
+    for raw in value.replace(";", ",").replace(" ", ",").split(","):
+        code = raw.strip().upper()
+        if not code or code in ("NONE", "OFF"):
+            continue
+        country, _, subdiv = code.partition("-")
+        supported = _supported()
+        if country not in supported:
+            raise HolidaysError(f"{raw.strip()!r} is not a country code the holidays package knows")
+        if subdiv and subdiv not in {s.upper() for s in supported[country]}:
+            raise HolidaysError(f"{raw.strip()!r}: {country} has no subdivision {subdiv!r}")
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+@lru_cache(maxsize=256)
+def _dates(code: str, year: int) -> frozenset[date]:
+    import holidays
+
+    country, _, subdiv = code.partition("-")
+    if not 1 <= year <= 9999:
+        return frozenset()
+    try:
+        calendar = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
+    except (NotImplementedError, KeyError, ValueError):
+        return frozenset()
+    return frozenset(calendar.keys())
+
+
+@dataclass(frozen=True)
+class Holidays:
+    codes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, codes: Iterable[str]) -> Holidays:
+        return cls(tuple(codes))
+
+    def __contains__(self, day: object) -> bool:
+        if not isinstance(day, date) or not self.codes:
+            return False
+        return any(day in _dates(code, day.year) for code in self.codes)
+
+    def __bool__(self) -> bool:
+        return bool(self.codes)

@@ -1,0 +1,102 @@
+"""The outbox: every Slack message a change causes is a delivery row written in the change's
+own transaction, and the scheduler delivers it exactly once (retried, 429-aware, recovered
+after a crash). Flows call these; nothing here talks to Slack.
+
+The rows are plain INSERTs (Core, no ORM flush), so a flow stays one short transaction.
+After the commit the sender in this process is woken (bot.store.db.Sessions.on_outbox), so a
+follow-up reaches Slack within a few milliseconds at rest.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from bot.store.db import OUTBOX_WRITTEN
+from bot.store.models import Delivery, DeliveryStatus, Person, Step
+
+
+def _row(
+    team_id: str,
+    step: Step,
+    key: str,
+    now: datetime,
+    *,
+    promise_id: int | None = None,
+    recipient_id: str | None = None,
+    actor_id: str | None = None,
+    about_id: str | None = None,
+    deadline_version: int = 0,
+) -> dict[str, object]:
+    return {
+        "team_id": team_id,
+        "key": key[:255],
+        "promise_id": promise_id,
+        "step": step,
+        "deadline_version": deadline_version,
+        "recipient_id": recipient_id,
+        "actor_id": actor_id,
+        "about_id": about_id,
+        "due_at": now,
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "uncertain": False,
+        "created_at": now,
+    }
+
+
+def write(session: Session, rows: list[dict[str, object]]) -> None:
+    """INSERT delivery rows (one executemany) and mark the transaction as feeding the
+    sender."""
+    if not rows:
+        return
+    session.execute(insert(Delivery), rows)
+    session.info[OUTBOX_WRITTEN] = True
+
+
+def follow_up(
+    team_id: str,
+    step: Step,
+    now: datetime,
+    *,
+    promise_id: int | None = None,
+    recipient_id: str | None = None,
+    actor_id: str | None = None,
+    about_id: str | None = None,
+) -> dict[str, object]:
+    """One follow-up message row, due now. Its key is unique: a repeated request never gets
+    this far (bot.once), so two rows always mean two changes."""
+    key = f"{step.value}:{promise_id or '-'}:{recipient_id or '-'}:{uuid.uuid4().hex}"
+    return _row(
+        team_id,
+        step,
+        key,
+        now,
+        promise_id=promise_id,
+        recipient_id=recipient_id,
+        actor_id=actor_id,
+        about_id=about_id,
+    )
+
+
+def home_refreshes(
+    session: Session, team_id: str, user_ids: Iterable[str], now: datetime
+) -> list[dict[str, object]]:
+    """App Home refreshes for those of these people who have opened Kept's tab (a tab never
+    opened is built fresh when it opens). Several refreshes waiting for one person are
+    published once (scheduler.steps coalesces them)."""
+    wanted = sorted({u for u in user_ids if u})
+    if not wanted:
+        return []
+    people = session.scalars(
+        select(Person.user_id).where(
+            Person.team_id == team_id,
+            Person.user_id.in_(wanted),
+            Person.home_seen_at.is_not(None),
+        )
+    )
+    return [follow_up(team_id, Step.HOME, now, recipient_id=user) for user in people]

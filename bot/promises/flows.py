@@ -1,0 +1,438 @@
+"""One function per thing a person does with a promise.
+
+Each flow takes a session and plain values, changes state through the service, writes the
+Slack messages the change causes into the outbox (same transaction), and returns the reply
+for the person who acted. Nothing here talks to Slack: a flow's messages survive a crash
+because they are rows, committed with the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.channels.service import counterpart_kind_for
+from bot.language.counterparts import find_counterpart
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline
+from bot.people.profiles import FetchUser, actor_from, check_recipient, get_person
+from bot.promises.forms import FieldError, FormValues
+from bot.promises.service import (
+    MAX_DESCRIPTION,
+    Actor,
+    InvalidInput,
+    changeable,
+    close_promise,
+    create_promise,
+    edit_promise,
+    extend_promise,
+    get_promise,
+    hand_off,
+    needs_confirmation,
+)
+from bot.promises.steps import Timing, timing_for_channel
+from bot.reply import Reply
+from bot.slack import messages
+from bot.store.models import Person, Promise, Status, Step
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who is acting, where and when: what every flow needs to know about the request."""
+
+    team_id: str
+    actor: Actor
+    tz: str  # the actor's time zone, for the reply
+    now: datetime
+    sees_home: bool = False  # the actor has opened Kept's Home tab (so it is kept fresh)
+
+    @property
+    def user_id(self) -> str:
+        return self.actor.user_id
+
+
+def acting(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    fetch: FetchUser | None,
+    admins: frozenset[str],
+    now: datetime,
+) -> Acting:
+    """Who is acting, from their cached Slack profile (fetched if missing or stale)."""
+    person = get_person(session, team_id, user_id, fetch=fetch, now=now)
+    actor, tz = actor_from(person, user_id, admins)
+    sees_home = person is not None and person.home_seen_at is not None
+    return Acting(team_id=team_id, actor=actor, tz=tz, now=now, sees_home=sees_home)
+
+
+def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
+    others = {u for u in users if u and u != who.user_id}
+    rows = outbox.home_refreshes(session, who.team_id, others, who.now)
+    if who.sees_home:
+        rows.append(outbox.follow_up(who.team_id, Step.HOME, who.now, recipient_id=who.user_id))
+    return rows
+
+
+def _changed(session: Session, who: Acting, promise: Promise, *extra: dict[str, Any]) -> None:
+    """After a change to a promise: rewrite its earlier reminders, refresh the Home tabs of
+    the people concerned, and send whatever else the change causes."""
+    rows = [
+        outbox.follow_up(who.team_id, Step.REWRITE, who.now, promise_id=promise.id),
+        *extra,
+        *_refresh_homes(session, who, [promise.owner_id]),
+    ]
+    outbox.write(session, rows)
+
+
+def record(
+    session: Session,
+    who: Acting,
+    *,
+    text: str,
+    parsed: ParsedDeadline,
+    channel_id: str | None,
+    default_timing: Timing,
+    request_key: str | None,
+    confirmed: datetime | None = None,
+) -> Reply:
+    """`/promise <what> by <when>`: a new promise owned by whoever typed it. A deadline Kept
+    is unsure of is asked about, never guessed; one more than a year away is confirmed first
+    (`confirmed` is the deadline the owner confirmed)."""
+    if confirmed is not None:
+        parsed = replace(parsed, deadline=confirmed, problem=None)
+    if parsed.problem is not None or parsed.deadline is None:
+        problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
+        return Reply(
+            messages.deadline_problem(
+                text,
+                problem,
+                parsed.deadline,
+                who.tz,
+                detail=parsed.detail,
+                now=who.now,
+                ignored=parsed.ignored,
+            )
+        )
+    if confirmed is None and needs_confirmation(parsed.deadline, who.now):
+        return Reply(
+            messages.far_deadline_question(text, parsed.deadline, who.tz, who.now, channel_id)
+        )
+    description = parsed.description or text
+    if len(description) > MAX_DESCRIPTION:
+        return Reply(messages.too_long(text))
+    counterpart = find_counterpart(description)
+    timing = timing_for_channel(session, who.team_id, channel_id, default_timing)
+    promise = create_promise(
+        session,
+        team_id=who.team_id,
+        owner_id=who.user_id,
+        created_by=who.user_id,
+        description=description,
+        deadline=parsed.deadline,
+        now=who.now,
+        timing=timing,
+        counterpart=counterpart.name,
+        counterpart_kind=counterpart_kind_for(
+            session,
+            who.team_id,
+            channel_id,
+            counterpart.kind.value if counterpart.kind else None,
+        ),
+        source_channel_id=channel_id,
+        request_key=request_key,
+    )
+    outbox.write(session, _refresh_homes(session, who, []))
+    return Reply(
+        messages.promise_recorded(
+            promise, who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
+        )
+    )
+
+
+def save_form(
+    session: Session,
+    who: Acting,
+    *,
+    form: FormValues,
+    meta: dict[str, Any],
+    default_timing: Timing,
+    request_key: str | None,
+) -> Promise:
+    """The New promise form (or the message shortcut's form) saved: the owner is told by DM,
+    and so is whoever saved it for them."""
+    if form.deadline is None or not form.owner_id:
+        raise InvalidInput("The form is missing a deadline or an owner.")
+    channel_id = meta.get("channel_id")
+    promise = create_promise(
+        session,
+        team_id=who.team_id,
+        owner_id=form.owner_id,
+        created_by=who.user_id,
+        description=form.description,
+        deadline=form.deadline,
+        now=who.now,
+        timing=timing_for_channel(session, who.team_id, channel_id, default_timing),
+        counterpart=form.counterpart,
+        counterpart_kind=form.counterpart_kind,
+        source_channel_id=channel_id,
+        source_message_ts=meta.get("message_ts"),
+        permalink=meta.get("permalink"),
+        request_key=request_key,
+    )
+    rows = [
+        outbox.follow_up(
+            who.team_id,
+            Step.RECORDED,
+            who.now,
+            promise_id=promise.id,
+            recipient_id=promise.owner_id,
+            actor_id=who.user_id,
+        )
+    ]
+    if who.user_id != promise.owner_id:
+        rows.append(
+            outbox.follow_up(
+                who.team_id,
+                Step.SAVED_FOR,
+                who.now,
+                promise_id=promise.id,
+                recipient_id=who.user_id,
+                about_id=promise.owner_id,
+            )
+        )
+    outbox.write(session, rows + _refresh_homes(session, who, [promise.owner_id]))
+    return promise
+
+
+def close(
+    session: Session, who: Acting, *, promise_id: int, outcome: Status, note: str | None
+) -> Reply:
+    """Close as kept, broken or cancelled; the owner is told when someone else closed it."""
+    promise = close_promise(
+        session,
+        team_id=who.team_id,
+        promise_id=promise_id,
+        actor=who.actor,
+        outcome=outcome,
+        note=note,
+        now=who.now,
+    )
+    extra = []
+    if promise.owner_id != who.user_id:
+        extra.append(
+            outbox.follow_up(
+                who.team_id,
+                Step.CLOSED_NOTICE,
+                who.now,
+                promise_id=promise.id,
+                recipient_id=promise.owner_id,
+                actor_id=who.user_id,
+            )
+        )
+    _changed(session, who, promise, *extra)
+    return Reply(messages.promise_closed(promise, who.tz))
+
+
+def undo(session: Session, who: Acting, *, promise_id: int) -> Reply:
+    """Undo right after recording: the promise is cancelled (its history keeps it)."""
+    close(
+        session,
+        who,
+        promise_id=promise_id,
+        outcome=Status.CANCELLED,
+        note="Undone right after it was recorded.",
+    )
+    return Reply(
+        messages.text_message(
+            f":leftwards_arrow_with_hook: Undone — promise #{promise_id} is cancelled.",
+            replace_original=True,
+        )
+    )
+
+
+def _extend(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    new_deadline: datetime,
+    note: str | None,
+    default_timing: Timing,
+) -> Promise:
+    source = get_promise(session, who.team_id, promise_id).source_channel_id
+    promise = extend_promise(
+        session,
+        team_id=who.team_id,
+        promise_id=promise_id,
+        actor=who.actor,
+        new_deadline=new_deadline,
+        note=note,
+        now=who.now,
+        timing=timing_for_channel(session, who.team_id, source, default_timing),
+    )
+    _changed(session, who, promise)
+    return promise
+
+
+def extend(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    new_deadline: datetime,
+    note: str | None,
+    default_timing: Timing,
+) -> Reply:
+    """`/promise extend`: a new deadline; the reminders are planned again for it."""
+    promise = _extend(
+        session,
+        who,
+        promise_id=promise_id,
+        new_deadline=new_deadline,
+        note=note,
+        default_timing=default_timing,
+    )
+    return Reply(messages.promise_extended(promise, who.tz))
+
+
+def new_date(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    new_deadline: datetime | None,
+    note: str | None,
+    default_timing: Timing,
+) -> Reply:
+    """The New date form saved (from a nudge): the form then shows a ready-to-send update
+    for the counterpart."""
+    if new_deadline is None:
+        raise FieldError("deadline", "Pick the new date and time.")
+    if new_deadline <= who.now:
+        raise FieldError("deadline", "That moment has already passed. Pick one ahead.")
+    promise = _extend(
+        session,
+        who,
+        promise_id=promise_id,
+        new_deadline=new_deadline,
+        note=note,
+        default_timing=default_timing,
+    )
+    return Reply(open_view=messages.new_date_done(promise, who.tz, note))
+
+
+def hand_over(session: Session, who: Acting, *, promise_id: int, new_owner_id: str) -> Reply:
+    """A new owner, who is told by DM (through the outbox)."""
+    promise, previous = hand_off(
+        session,
+        team_id=who.team_id,
+        promise_id=promise_id,
+        actor=who.actor,
+        new_owner_id=new_owner_id,
+        now=who.now,
+    )
+    notice = outbox.follow_up(
+        who.team_id,
+        Step.NEW_OWNER,
+        who.now,
+        promise_id=promise.id,
+        recipient_id=new_owner_id,
+        actor_id=who.user_id,
+        about_id=previous,
+    )
+    rows = [
+        outbox.follow_up(who.team_id, Step.REWRITE, who.now, promise_id=promise.id),
+        notice,
+        *_refresh_homes(session, who, [new_owner_id, previous]),
+    ]
+    outbox.write(session, rows)
+    return Reply(messages.promise_handed_off(promise, previous))
+
+
+def hand_over_from_form(
+    session: Session, who: Acting, *, promise_id: int, new_owner_id: str | None, fetch: FetchUser
+) -> Reply:
+    """The Hand off form saved."""
+    if not new_owner_id:
+        raise FieldError("owner", "Pick who takes it over.")
+    problem = check_recipient(session, who.team_id, new_owner_id, fetch=fetch, now=who.now)
+    if problem is not None:  # a bot, deactivated, unknown (form errors are plain text)
+        plain = problem.replace(f"<@{new_owner_id}>", "that person")
+        raise FieldError("owner", plain[:1].upper() + plain[1:])
+    hand_over(session, who, promise_id=promise_id, new_owner_id=new_owner_id)
+    return Reply()
+
+
+def couldnt_keep(session: Session, who: Acting, *, promise_id: int, reason: str | None) -> Reply:
+    """The Couldn't keep form saved: closed as broken, with the reason."""
+    if not (reason or "").strip():
+        raise FieldError("reason", "Say briefly what happened.")
+    close(session, who, promise_id=promise_id, outcome=Status.BROKEN, note=reason)
+    return Reply()
+
+
+def remind_owner(session: Session, who: Acting, *, promise_id: int) -> Reply:
+    """A supervisor's **Remind them**: a DM to the owner."""
+    promise = changeable(session, who.team_id, promise_id, who.actor, who.now)
+    outbox.write(
+        session,
+        [
+            outbox.follow_up(
+                who.team_id,
+                Step.OWNER_REMINDER,
+                who.now,
+                promise_id=promise.id,
+                recipient_id=promise.owner_id,
+                actor_id=who.user_id,
+            )
+        ],
+    )
+    return Reply(messages.text_message(f"Done — I'm reminding <@{promise.owner_id}> by DM."))
+
+
+def edit(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    description: str,
+    counterpart: str | None,
+) -> Reply:
+    """The Edit form saved: new wording or counterpart."""
+    promise = edit_promise(
+        session,
+        team_id=who.team_id,
+        promise_id=promise_id,
+        actor=who.actor,
+        description=description,
+        counterpart=counterpart,
+        now=who.now,
+    )
+    _changed(session, who, promise)
+    return Reply()
+
+
+def home_tab(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    admins: frozenset[str],
+    now: datetime,
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """The App Home tab of one person, as it stands now (their promises; their team's if
+    they supervise; the admin overview for admins), with `notice` on top: the answer to a
+    button they pressed on the tab."""
+    from bot.reports.home import home_data
+
+    person = session.get(Person, (team_id, user_id))
+    actor, tz = actor_from(person, user_id, admins)
+    data = home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)
+    return messages.home_view(data, notice=notice)

@@ -1,0 +1,67 @@
+"""Every Slack Web API method Kept calls, with the bot scopes Slack requires for it.
+
+manifest.yml asks for exactly these scopes plus the ones Kept's features need without a Web
+API call (FEATURE_SCOPES); tests/test_scopes.py checks both directions and that every
+`client.<method>(...)` call in bot/, handlers/ and scheduler/ is listed here. Sources: each
+method's "Required scopes" on docs.slack.dev/reference/methods/<method>.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    COMMANDS = "commands"
+    CHAT_WRITE = "chat:write"
+    CHAT_WRITE_PUBLIC = "chat:write.public"
+    USERS_READ = "users:read"
+    USERS_READ_EMAIL = "users:read.email"
+    IM_WRITE = "im:write"
+    IM_HISTORY = "im:history"
+
+
+# Web API method -> the scopes Kept's token needs for Kept's use of it
+METHOD_SCOPES: dict[str, frozenset[Scope]] = {
+    "auth.test": frozenset(),
+    # tz, locale and admin flag; the e-mail field only with users:read.email as well
+    "users.info": frozenset({Scope.USERS_READ}),
+    # KEPT_ADMINS and supervisor CSVs given as e-mail addresses
+    "users.lookupByEmail": frozenset({Scope.USERS_READ_EMAIL}),
+    # open the DM with a user before reading it back (Slack accepts im:write for 1:1 DMs)
+    "conversations.open": frozenset({Scope.IM_WRITE}),
+    # Kept reads only its own DMs (did a reminder already land?): im:history
+    "conversations.history": frozenset({Scope.IM_HISTORY}),
+    "chat.postMessage": frozenset({Scope.CHAT_WRITE}),
+    "chat.update": frozenset({Scope.CHAT_WRITE}),
+    "chat.getPermalink": frozenset(),
+    "views.open": frozenset(),
+    "views.publish": frozenset(),
+}
+
+# Scopes the manifest needs for something other than a Web API call, and why
+FEATURE_SCOPES: dict[Scope, str] = {
+    Scope.COMMANDS: "the /promise command and the Track as a promise shortcut",
+    Scope.CHAT_WRITE_PUBLIC: "escalations posted to a channel Kept was not invited to",
+    Scope.USERS_READ_EMAIL: "profile.email in users.info (admins listed by e-mail)",
+    Scope.IM_HISTORY: "the message.im event: DMs to Kept",
+}
+
+
+def required_scopes() -> frozenset[Scope]:
+    """Every bot scope Kept needs: the manifest asks for exactly these."""
+    needed: set[Scope] = set(FEATURE_SCOPES)
+    for scopes in METHOD_SCOPES.values():
+        needed |= scopes
+    return frozenset(needed)
+
+
+def method_name(python_name: str) -> str:
+    """slack_sdk's method name -> the Web API's: `users_lookupByEmail` -> `users.lookupByEmail`."""
+    family, _, rest = python_name.partition("_")
+    return f"{family}.{rest}"
+
+
+def missing_scopes(granted: set[str]) -> list[str]:
+    """The scopes Kept needs that a token lacks (from auth.test's x-oauth-scopes header)."""
+    return sorted(s.value for s in required_scopes() if s.value not in granted)

@@ -1,0 +1,1 @@
+"""Workspaces: paused while Kept is uninstalled from them."""

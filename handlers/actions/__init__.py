@@ -1,0 +1,13 @@
+"""Buttons on Kept's messages, one module per surface."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from handlers.actions import capture, reminders
+
+
+def register(app: App, runtime: Runtime) -> None:
+    capture.register(app, runtime)
+    reminders.register(app, runtime)

@@ -1,0 +1,229 @@
+"""One scheduler pass: claim what is due, prepare it, send it, record it.
+
+Each batch: claim (one transaction), prepare (one transaction, each row in its own
+savepoint), send in parallel (no transaction open), record what Slack accepted (one
+transaction). Nudges go before escalations, so a due escalation finds its nudge sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.runtime import Runtime
+from bot.store.models import Delivery, Person, Promise, Step
+from scheduler import queue
+from scheduler.send import send
+from scheduler.steps import Outgoing, prepare
+
+log = logging.getLogger("kept.scheduler")
+
+
+@dataclass
+class PassResult:
+    claimed: int = 0
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    skipped: int = 0
+    recovered: int = 0
+    errors: list[str] = field(default_factory=list)
+    # (step, outcome) -> how many, for bot.ops.metrics
+    by_step: dict[tuple[str, str], int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, outcome: str, step: str | None = None) -> None:
+        with self._lock:  # called from the sender threads
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            if step is not None:
+                self.by_step[(step, outcome)] = self.by_step.get((step, outcome), 0) + 1
+
+    def note_error(self, error: str) -> None:
+        with self._lock:
+            self.errors.append(error)
+
+
+def _load(session: Session, ids: list[int]) -> dict[int, Delivery]:
+    """The rows, their promises and the owners at once: later gets hit the session."""
+    deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))}
+    promise_ids = {d.promise_id for d in deliveries.values() if d.promise_id}
+    promises = list(session.scalars(select(Promise).where(Promise.id.in_(promise_ids))))
+    for team_id in {p.team_id for p in promises}:
+        owners = {p.owner_id for p in promises if p.team_id == team_id}
+        list(
+            session.scalars(
+                select(Person).where(Person.team_id == team_id, Person.user_id.in_(owners))
+            )
+        )
+    return deliveries
+
+
+def _coalesce_homes(deliveries: dict[int, Delivery], now: datetime, result: PassResult) -> None:
+    """Several refreshes of one person's Home tab in a wave: one publish serves them all."""
+    latest: dict[tuple[str, str | None], Delivery] = {}
+    for delivery in sorted(deliveries.values(), key=lambda d: d.id):
+        if delivery.step != Step.HOME:
+            continue
+        earlier = latest.get((delivery.team_id, delivery.recipient_id))
+        if earlier is not None:
+            queue.mark_sent(earlier, now, "coalesced")
+            del deliveries[earlier.id]
+            result.add("sent", Step.HOME)
+        latest[(delivery.team_id, delivery.recipient_id)] = delivery
+
+
+def prepare_wave(
+    runtime: Runtime, ids: list[int], worker: str, result: PassResult
+) -> list[Outgoing]:
+    """Prepare claimed rows in one transaction (each row in its own savepoint, so one bad
+    row leaves the others alone; it stays claimed and is retried when its lease runs out)."""
+    _warm_recipients(runtime, ids)
+    _sync_away_statuses(runtime, ids)
+    ready: list[Outgoing] = []
+    with runtime.sessions.begin() as session:
+        now = runtime.now()
+        ours = queue.renew_many(session, ids, worker, now, runtime.settings.claim_lease)
+        deliveries = _load(session, ours)
+        _coalesce_homes(deliveries, now, result)
+        for delivery_id in ids:
+            delivery = deliveries.get(delivery_id)
+            if delivery is None:
+                continue  # the claim ran out while queued, or another worker holds it
+            promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
+            try:
+                with session.begin_nested():
+                    outgoing = prepare(session, runtime, delivery, promise, result, now)
+            except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
+                log.exception("preparing delivery %s failed", delivery_id)
+                result.note_error(f"{delivery_id}: {type(error).__name__}")
+                continue
+            if outgoing is not None:
+                ready.append(outgoing)
+    return ready
+
+
+def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
+    """Fetch stale profiles of the owners and supervisors involved before the transaction,
+    so no database lock is held while Slack answers users.info."""
+    with runtime.readers() as session:
+        pairs = session.execute(
+            select(Promise.team_id, Promise.owner_id, Person.supervisor_id)
+            .join(Delivery, Delivery.promise_id == Promise.id)
+            .outerjoin(
+                Person, (Person.team_id == Promise.team_id) & (Person.user_id == Promise.owner_id)
+            )
+            .where(Delivery.id.in_(ids))
+        ).all()
+    people = {(team, user) for team, owner, lead in pairs for user in (owner, lead) if user}
+    for team_id, user_id in sorted(people):
+        runtime.warm_person(team_id, user_id)
+
+
+STATUS_FRESH_FOR = timedelta(minutes=5)
+
+
+def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
+    """Read the Slack status of the owners about to get a heads-up or nudge (users.profile.get,
+    no transaction open meanwhile): an out-of-office status makes them away until it expires,
+    so the reminder goes to whoever covers. Read at most every few minutes per person."""
+    from bot.people.away import sync_status
+    from bot.slack.client import fetch_profile
+
+    with runtime.readers() as session:
+        owners = set(
+            session.execute(
+                select(Promise.team_id, Promise.owner_id)
+                .join(Delivery, Delivery.promise_id == Promise.id)
+                .where(Delivery.id.in_(ids), Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]))
+            ).all()
+        )
+    now = runtime.now()
+    for team_id, owner_id in sorted(owners):
+        checked = runtime.status_checked.get((team_id, owner_id))
+        if checked is not None and abs(now - checked) < STATUS_FRESH_FOR:
+            continue
+        try:
+            client = runtime.client_for(team_id)
+        except Exception:  # noqa: BLE001 - not installed there (any more): nothing to read
+            continue
+        profile = fetch_profile(client, owner_id)
+        if len(runtime.status_checked) > 50_000:
+            runtime.status_checked.clear()
+        runtime.status_checked[(team_id, owner_id)] = now
+        if profile is None:
+            continue
+        with runtime.sessions.begin() as session:
+            sync_status(session, team_id, owner_id, profile, now)
+
+
+def run_pass(
+    runtime: Runtime,
+    *,
+    worker: str | None = None,
+    batch: int = 32,
+    threads: int = 8,
+    max_batches: int = 1000,
+) -> PassResult:
+    """Claim and deliver everything due now, in batches, until nothing is due."""
+    worker = worker or queue.worker_name()
+    result = PassResult()
+    started = time.perf_counter()
+
+    def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple | None]:
+        try:
+            return (outgoing, *send(runtime, outgoing, worker))
+        except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
+            log.exception("delivery %s failed", outgoing.key)
+            result.note_error(f"{outgoing.delivery_id}: {type(error).__name__}")
+            return outgoing, None, None
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
+        for _ in range(max_batches):
+            with runtime.sessions.begin() as session:
+                claimed = queue.claim(
+                    session,
+                    now=runtime.now(),
+                    worker=worker,
+                    limit=batch,
+                    lease=runtime.settings.claim_lease,
+                )
+            if not claimed:
+                break
+            result.claimed += len(claimed)
+            first = [i for i, step in claimed if step != Step.ESCALATION]
+            later = [i for i, step in claimed if step == Step.ESCALATION]
+            for wave in (first, later):
+                if not wave:
+                    continue
+                ready = prepare_wave(runtime, wave, worker, result)
+                done: list[tuple[int, str | None, str | None]] = []
+                for outgoing, outcome, where in pool.map(deliver, ready):
+                    if outcome is not None:
+                        result.add(outcome, outgoing.step)
+                    if where is not None:
+                        done.append((outgoing.delivery_id, *where))
+                queue.record_sent(runtime.sessions, worker, runtime.now(), done)
+    runtime.metrics.observe_pass(result.by_step, time.perf_counter() - started)
+    return result
+
+
+def plan_weekly_digests(runtime: Runtime) -> int:
+    """Plan this week's digest for every supervisor, unless KEPT_DIGEST=off."""
+    schedule = runtime.settings.digest
+    if schedule is None:
+        return 0
+    from bot.reports.digest import plan_digests, supervisors_without_zone
+
+    with runtime.readers() as session:
+        unknown = supervisors_without_zone(session)
+    for team_id, supervisor_id in unknown:  # the digest is due in *their* morning
+        runtime.warm_person(team_id, supervisor_id)
+    with runtime.sessions.begin() as session:
+        return plan_digests(session, runtime.now(), schedule)

@@ -1,0 +1,232 @@
+"""The delivery queue in the database: claim due rows, renew claims, record them as sent,
+failed, skipped or deferred. The database is the truth; nothing here talks to Slack.
+
+Exactly once, step by step:
+1. *Claim* — in one short transaction, due rows (`pending`, or `sending` whose lease ran out)
+   are marked `sending` by this worker with a lease (`due_at` = now + lease). On PostgreSQL
+   the rows are selected `FOR UPDATE SKIP LOCKED`, so several bot processes never claim the
+   same row.
+2. *Renew* — before a row is prepared and again right before a slow send, the claim is
+   renewed, only if this worker still holds an unexpired claim.
+3. *Record* — `sent` with the channel and ts, only if this worker still holds the claim. A
+   failure goes back to `pending` with back-off (HTTP 429: after its Retry-After); an answer
+   that may have reached Slack (timeout, 5xx) is marked `uncertain` and waits at least one
+   lease, so the next attempt first looks for the message in Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, case, func, select, text, update
+from sqlalchemy.orm import Session
+
+from bot.store.db import Sessions
+from bot.store.models import Delivery, DeliveryStatus, Step
+from bot.workspaces.service import paused_teams
+
+log = logging.getLogger("kept.scheduler")
+
+MAX_BACKOFF = timedelta(minutes=15)
+MAX_PERMANENT_ATTEMPTS = 5
+
+# Written out as the partial index's own predicate (ix_deliveries_due), not with bound
+# parameters: SQLite uses a partial index only when the query repeats its condition literally.
+DUE = text("status IN ('pending', 'sending')")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def claim(
+    session: Session, *, now: datetime, worker: str, limit: int, lease: timedelta
+) -> list[tuple[int, Step]]:
+    """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first."""
+    query = (
+        select(Delivery.id, Delivery.step)
+        .where(DUE, Delivery.due_at <= now)
+        # a workspace that uninstalled Kept keeps its rows pending until it is back
+        .where(Delivery.team_id.not_in(paused_teams()))
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = [(row[0], row[1]) for row in session.execute(query)]
+    ids = [row[0] for row in rows]
+    if ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(
+                uncertain=case(
+                    (Delivery.status == DeliveryStatus.SENDING, True),
+                    else_=Delivery.uncertain,
+                ),
+                status=DeliveryStatus.SENDING,
+                claimed_by=worker,
+                claim_expires_at=now + lease,
+                due_at=now + lease,
+                attempts=Delivery.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return rows
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the next row falls due (read through the partial index: one probe)."""
+    return session.scalar(select(func.min(Delivery.due_at)).where(DUE))
+
+
+def renew_many(
+    session: Session, ids: list[int], worker: str, now: datetime, lease: timedelta
+) -> list[int]:
+    """Extend this worker's claims on `ids`; returns those still held."""
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.claimed_by == worker,
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.claim_expires_at > now,
+            )
+            .values(claim_expires_at=now + lease, due_at=now + lease)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def renew(session: Session, delivery_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
+    """Extend this worker's claim to now + lease; False if the claim expired or was taken."""
+    return bool(renew_many(session, [delivery_id], worker, now, lease))
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+def record_sent(
+    sessions: Sessions, worker: str, now: datetime, sent: list[tuple[int, str | None, str | None]]
+) -> int:
+    """Record (delivery id, channel, ts) as sent in one transaction (one executemany); only
+    rows this worker still holds change."""
+    if not sent:
+        return 0
+    table = Delivery.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.claimed_by == worker,
+            table.c.status == DeliveryStatus.SENDING.value,
+        )
+        .values(
+            status=DeliveryStatus.SENT.value,
+            sent_at=bindparam("b_at"),
+            channel_id=bindparam("b_channel"),
+            message_ts=bindparam("b_ts"),
+            last_error=None,
+            uncertain=False,
+            claim_expires_at=None,
+        )
+    )
+    with sessions.begin() as session:
+        done = (
+            session.connection()
+            .execute(
+                statement,
+                [
+                    {"b_id": delivery_id, "b_at": now, "b_channel": channel, "b_ts": ts}
+                    for delivery_id, channel, ts in sent
+                ],
+            )
+            .rowcount
+        )
+    if done != len(sent):
+        log.warning(
+            "%s of %s deliveries were reclaimed by another worker while sending",
+            len(sent) - done,
+            len(sent),
+        )
+    return done
+
+
+def record_failure(
+    sessions: Sessions,
+    delivery_id: int,
+    worker: str,
+    now: datetime,
+    error: str,
+    *,
+    retry_after: float | None,
+    uncertain: bool,
+    permanent: bool,
+    lease: timedelta,
+    final: bool = False,
+    on_failed: Callable[[Session, Delivery], None] | None = None,
+) -> DeliveryStatus | None:
+    """Put a failed send back in the queue with back-off, or mark it `failed` once a refusal
+    that cannot succeed has been seen often enough (at once when `final`); `on_failed` then
+    runs in the same transaction (e.g. to route the message elsewhere). Returns the row's new
+    status (None: the row is not ours any more)."""
+    with sessions.begin() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if (
+            delivery is None
+            or delivery.claimed_by != worker
+            or delivery.status != DeliveryStatus.SENDING
+        ):
+            return None
+        delivery.last_error = error[:500]
+        delivery.uncertain = delivery.uncertain or uncertain
+        if final or (permanent and delivery.attempts >= MAX_PERMANENT_ATTEMPTS):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.claim_expires_at = None
+            log.error(
+                "giving up on %s after %s attempts: %s", delivery.key, delivery.attempts, error
+            )
+            if on_failed is not None:
+                on_failed(session, delivery)
+            return DeliveryStatus.FAILED
+        wait = timedelta(seconds=retry_after) if retry_after else backoff(delivery.attempts)
+        if uncertain:
+            # the message may still land in Slack: look for it only once that had time
+            wait = max(wait, lease)
+        delivery.status = DeliveryStatus.PENDING
+        delivery.due_at = now + wait
+        delivery.claim_expires_at = None
+        return DeliveryStatus.PENDING
+
+
+def skip(delivery: Delivery, why: str) -> None:
+    """A claimed row that is no longer needed."""
+    delivery.claim_expires_at = None
+    delivery.status = DeliveryStatus.SKIPPED
+    delivery.last_error = why
+
+
+def defer(delivery: Delivery, until: datetime, now: datetime) -> None:
+    """A claimed row that must wait (quiet hours, its nudge first): back to pending."""
+    delivery.claim_expires_at = None
+    delivery.status = DeliveryStatus.PENDING
+    delivery.due_at = max(until, now + timedelta(seconds=1))
+    delivery.attempts = max(0, delivery.attempts - 1)
+
+
+def mark_sent(delivery: Delivery, now: datetime, why: str | None = None) -> None:
+    """A claimed row settled without a message of its own (fanned out, coalesced)."""
+    delivery.status = DeliveryStatus.SENT
+    delivery.sent_at = now
+    delivery.claim_expires_at = None
+    delivery.last_error = why

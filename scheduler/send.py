@@ -1,0 +1,198 @@
+"""Sending one prepared delivery to Slack, outside any transaction.
+
+A post carries message metadata with the delivery key. A row reclaimed after a crash or a
+timeout (`uncertain`) is first looked up in the channel by that key; if Slack already has it,
+it is recorded as sent instead of sent again. Updates and Home-tab publishes are idempotent
+and simply done again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.runtime import Runtime
+from bot.store.models import Delivery
+from scheduler import queue, routing
+from scheduler.steps import Outgoing, Transport
+
+log = logging.getLogger("kept.scheduler")
+
+METADATA_EVENT = "kept_delivery"
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+        "msg_too_long",
+        "invalid_blocks",
+        "no_text",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+    }
+)
+
+# what a send comes to: an outcome for the pass result, and where the message now is
+Sent = tuple[str | None, tuple[str | None, str | None] | None]
+
+
+def find_posted(
+    client: WebClient, channel: str, key: str, since: datetime
+) -> tuple[str, str] | None:
+    """Look for a message Kept already posted for `key` (by its metadata)."""
+    if channel[:1] in {"U", "W"}:
+        opened = client.conversations_open(users=channel)
+        channel = opened["channel"]["id"]
+    cursor = None
+    for _page in range(5):
+        response = client.conversations_history(
+            channel=channel,
+            oldest=f"{since.timestamp() - 60:.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor,
+        )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return channel, message["ts"]
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return None
+
+
+def _still_ours(runtime: Runtime, outgoing: Outgoing, worker: str) -> bool:
+    """Renew the claim if less than a Slack timeout (with margin) of it is left."""
+    now = runtime.now()
+    if outgoing.expires_at - now > timedelta(seconds=2 * runtime.settings.slack_timeout):
+        return True
+    with runtime.sessions.begin() as session:
+        if not queue.renew(
+            session, outgoing.delivery_id, worker, now, runtime.settings.claim_lease
+        ):
+            return False
+    outgoing.expires_at = now + runtime.settings.claim_lease
+    return True
+
+
+def _post(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None]:
+    response = client.chat_postMessage(
+        channel=outgoing.target.channel,
+        text=outgoing.message.get("text", ""),
+        blocks=outgoing.message.get("blocks"),
+        unfurl_links=False,
+        metadata={"event_type": METADATA_EVENT, "event_payload": {"key": outgoing.key}},
+    )
+    return str(response.get("channel")), str(response.get("ts"))
+
+
+def _update(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None]:
+    for channel, ts, message in outgoing.message["updates"]:
+        try:
+            client.chat_update(
+                channel=channel, ts=ts, text=message["text"], blocks=message["blocks"]
+            )
+        except SlackApiError as error:
+            # a message deleted or no longer editable is left as it is; anything else
+            # (rate limits, Slack down) fails the row, which is retried as a whole
+            if str(error.response.get("error")) not in PERMANENT_ERRORS:
+                raise
+            log.info("left reminder %s/%s as it is: %s", channel, ts, error.response["error"])
+    return None, None
+
+
+def _publish(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None]:
+    client.views_publish(user_id=outgoing.target.channel, view=outgoing.message["view"])
+    return None, None
+
+
+_TRANSPORTS = {Transport.POST: _post, Transport.UPDATE: _update, Transport.PUBLISH: _publish}
+
+
+def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
+    """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
+    outcome None: the row is not ours any more."""
+    from bot.ops.oauth import NotInstalled
+
+    try:  # each workspace's own token in OAuth mode
+        client = runtime.client_for(outgoing.team_id, retries=False)
+    except NotInstalled:  # uninstalled: wait, with back-off, in case Kept is added again
+        queue.record_failure(
+            runtime.sessions,
+            outgoing.delivery_id,
+            worker,
+            runtime.now(),
+            "not installed in this workspace",
+            retry_after=None,
+            uncertain=False,
+            permanent=False,
+            lease=runtime.settings.claim_lease,
+        )
+        return "failed", None
+    if outgoing.uncertain and outgoing.transport is Transport.POST:
+        try:
+            found = find_posted(client, outgoing.target.channel, outgoing.key, outgoing.since)
+        except Exception as error:  # noqa: BLE001 - can't check: sending again is the lesser evil
+            log.warning(
+                "could not check whether %s was already sent (%s); sending", outgoing.key, error
+            )
+            found = None
+        if found is not None:
+            return "recovered", found
+    if not _still_ours(runtime, outgoing, worker):
+        return None, None  # the claim ran out: whoever holds it now sends
+    try:
+        where = _TRANSPORTS[outgoing.transport](client, outgoing)
+    except SlackApiError as error:
+        code = str(error.response.get("error") or error.response.status_code)
+        retry_after = None
+        if error.response.status_code == 429:
+            retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
+        now = runtime.now()
+
+        def elsewhere(session: Session, failed: Delivery) -> None:
+            if code in routing.RECIPIENT_ERRORS:  # this recipient can't receive it
+                routing.fall_back(session, runtime, failed, now)
+
+        queue.record_failure(
+            runtime.sessions,
+            outgoing.delivery_id,
+            worker,
+            now,
+            f"slack: {code}",
+            retry_after=retry_after,
+            uncertain=error.response.status_code >= 500,
+            permanent=code in PERMANENT_ERRORS,
+            lease=runtime.settings.claim_lease,
+            final=code in routing.CANT_RECEIVE,
+            on_failed=elsewhere,
+        )
+        return "failed", None
+    except Exception as error:  # noqa: BLE001 - timeouts, connection resets: maybe delivered
+        queue.record_failure(
+            runtime.sessions,
+            outgoing.delivery_id,
+            worker,
+            runtime.now(),
+            f"{type(error).__name__}: {error}",
+            retry_after=None,
+            uncertain=True,
+            permanent=False,
+            lease=runtime.settings.claim_lease,
+        )
+        return "failed", None
+    return "sent", where

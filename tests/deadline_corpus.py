@@ -1,0 +1,339 @@
+"""A corpus of deadline phrases written the way recruiters and support reps write them.
+
+Every entry is resolved at Tuesday 24 Nov 2026, 10:00 in the owner's own zone (the week of US
+Thanksgiving, Thu 26 Nov).  The expected answers were worked out by hand from a calendar, not
+taken from the parser:
+
+- ``at("2026-11-27 17:00")``: that wall time in the owner's zone;
+- ``utc("2026-11-24 19:00")``: that instant (phrases naming a zone);
+- ``span(hours=2)``: now plus that span;
+- a DeadlineProblem: Kept must ask or refuse (past, impossible, unclear, too far, missing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.language.deadlines import DeadlineProblem
+
+LA = "America/Los_Angeles"
+NY = "America/New_York"
+LONDON = "Europe/London"
+BERLIN = "Europe/Berlin"
+KOLKATA = "Asia/Kolkata"
+SYDNEY = "Australia/Sydney"
+SHANGHAI = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class At:
+    wall: datetime  # naive, in the owner's zone
+
+
+@dataclass(frozen=True)
+class Utc:
+    instant: datetime  # naive, UTC
+
+
+@dataclass(frozen=True)
+class Span:
+    delta: timedelta
+
+
+Expected = At | Utc | Span | DeadlineProblem
+
+
+def at(text: str) -> At:
+    return At(datetime.fromisoformat(text))
+
+
+def utc(text: str) -> Utc:
+    return Utc(datetime.fromisoformat(text))
+
+
+def span(**delta: float) -> Span:
+    return Span(timedelta(**delta))
+
+
+PAST = DeadlineProblem.PAST
+IMPOSSIBLE = DeadlineProblem.IMPOSSIBLE
+UNCLEAR = DeadlineProblem.UNCLEAR
+TOO_FAR = DeadlineProblem.TOO_FAR
+MISSING = DeadlineProblem.MISSING
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    expected: Expected
+    tz: str = LA
+    locale: str | None = "en-US"
+    holidays: tuple[str, ...] = ()
+
+
+C = Case
+
+CORPUS: list[Case] = [
+    # ---------------------------------------------------------------- recruiting, Los Angeles
+    C("call Priya back about the offer by Friday 5pm", at("2026-11-27 17:00")),
+    C("send Marcus the interview schedule by tomorrow", at("2026-11-25 17:00")),
+    C("get feedback to the candidate by EOD", at("2026-11-24 17:00")),
+    C("let Jordan know the outcome by end of week", at("2026-11-27 17:00")),
+    C("send the offer letter to Aisha by Thursday", at("2026-11-26 17:00")),
+    C("confirm the onsite with Tom first thing tomorrow", at("2026-11-25 09:00")),
+    C("share salary bands with the candidate by Wednesday noon", at("2026-11-25 12:00")),
+    C("ping Dana about references within 48 hours", span(hours=48)),
+    C("follow up with the candidate in 3 days", span(days=3)),
+    C("schedule the final round with Lee next week", at("2026-12-04 17:00")),
+    C("send rejection email to applicant 4471 by COB", at("2026-11-24 17:00")),
+    C("get back to Sofia about relocation by Monday morning", at("2026-11-30 09:00")),
+    C("update the candidate on the background check by end of the month", at("2026-11-30 17:00")),
+    C("send the contract to Ben by Dec 3 at 2pm", at("2026-12-03 14:00")),
+    C("confirm the start date with Ana on the 3rd", at("2026-12-03 17:00")),
+    C("call back Raj about the supervisor role by 2pm ET", utc("2026-11-24 19:00")),
+    C("send the take-home task to Kim by half past three", at("2026-11-24 15:30")),
+    C("let the candidate know by 4", at("2026-11-24 16:00")),
+    C("check in with Leo Thursday week", at("2026-12-03 17:00")),
+    C("send Maria the benefits pack a week on Friday", at("2026-12-04 17:00")),
+    C("reply to the candidate within the hour", span(hours=1)),
+    C("get the hiring manager's feedback to Omar in a couple of days", span(days=2)),
+    C("finalise the offer for Chen by end of next month", at("2026-12-31 17:00")),
+    C("send the paperwork to Grace within 5 business days", at("2026-12-01 17:00")),
+    C("confirm the interview panel with Zoe in 2 working days", at("2026-11-26 17:00")),
+    C("send interview prep notes to Ivan by quarter to five", at("2026-11-24 16:45")),
+    C("call Hannah at 1600 about the offer", at("2026-11-24 16:00")),
+    C("text the candidate by lunchtime", at("2026-11-24 12:00")),
+    C("tell Noah the decision by noon tomorrow", at("2026-11-25 12:00")),
+    C("email the shortlist to the candidate Tuesday morning", at("2026-12-01 09:00")),
+    C("first thing Thursday send Ella the offer", at("2026-11-26 09:00")),
+    C("stay in touch with Sam (candidate) over the next two weeks", span(days=14)),
+    C("send the candidate a decision within a week", span(days=7)),
+    C("follow up with the referral by 5:30pm", at("2026-11-24 17:30")),
+    C("loop back with Felix on salary by tomorrow afternoon", at("2026-11-25 17:00")),
+    C("get the offer approved and out to Mia by Friday EOD", at("2026-11-27 17:00")),
+    C("send the candidate their interview times by 11am", at("2026-11-24 11:00")),
+    C("send the visa letter to Arjun by the 15th of next month", at("2026-12-15 17:00")),
+    C("confirm the start date with Luca by Dec 18", at("2026-12-18 17:00")),
+    C("get Nadia her offer by next Monday", at("2026-11-30 17:00")),
+    C("reply to the candidate's questions in an hour", span(hours=1)),
+    C("share the job description with Pat in 30 minutes", span(minutes=30)),
+    C("phone screen feedback to the agency by 9am", at("2026-11-25 09:00")),
+    C("send the final offer to Kai by tonight", at("2026-11-24 21:00")),
+    C("circle back with the candidate later this week", at("2026-11-27 17:00")),
+    C("reschedule with Ines early next week", at("2026-11-30 17:00")),
+    C("tell the candidate by the weekend", at("2026-11-27 17:00")),
+    C("send Olga the offer letter by 3 o'clock", at("2026-11-24 15:00")),
+    C("let the applicant know by ten past four", at("2026-11-24 16:10")),
+    C("Re: your application — will get back to you by Friday", at("2026-11-27 17:00")),
+    C("promised Ms. Diaz an answer no later than Thursday noon", at("2026-11-26 12:00")),
+    C("will send the signed NDA to the candidate by the end of the day", at("2026-11-24 17:00")),
+    C("get Liam's offer out by close of play Friday", at("2026-11-27 17:00")),
+    C("send the candidate travel details tmrw", at("2026-11-25 17:00")),
+    C("call the candidate back this evening", at("2026-11-24 21:00")),
+    C("send the candidate the offer the day after tomorrow", at("2026-11-26 17:00")),
+    C("call Ruth back at 2:15", at("2026-11-24 14:15")),
+    C("give the candidate an answer within the day", at("2026-11-24 17:00")),
+    C("reply to the recruiter by Friday the 27th", at("2026-11-27 17:00")),
+    C("call Jane on Dec 1st at 3pm", at("2026-12-01 15:00")),
+    C("send the updated CV to the client by 1 December", at("2026-12-01 17:00")),
+    C("book the debrief with the panel Thursday next week", at("2026-12-03 17:00")),
+    C("send Theo the offer by the week after next", at("2026-12-11 17:00")),
+    C("send the candidate the onboarding pack by midday Friday", at("2026-11-27 12:00")),
+    C("confirm references for Yusuf by Wed 4pm", at("2026-11-25 16:00")),
+    C("get the candidate's availability before Friday", at("2026-11-27 17:00")),
+    C("let the candidate know by 5pm on Monday", at("2026-11-30 17:00")),
+    C("call the candidate in 2 hours' time", span(hours=2)),
+    C("send the candidate the job spec 3 days from now", span(days=3)),
+    # ---------------------------------------------------------------- customer service, LA
+    C("refund order 1182 for Mrs. Lee by EOD", at("2026-11-24 17:00")),
+    C("send Acme the revised quote by tomorrow", at("2026-11-25 17:00")),
+    C("call the customer back about ticket #4521 within 2 hours", span(hours=2)),
+    C("get the replacement part shipped to Mr. Ortiz by Thursday", at("2026-11-26 17:00")),
+    C("email Initech the invoice correction by Dec 3", at("2026-12-03 17:00")),
+    C("escalate the billing issue for Dana and reply by 3pm", at("2026-11-24 15:00")),
+    C("send the customer a credit note within 24 hours", span(hours=24)),
+    C("follow up with Umbrella Corp on the renewal by end of next week", at("2026-12-04 17:00")),
+    C("get back to the customer about the refund by 2pm CET", utc("2026-11-25 13:00")),
+    C("call Mr. Patel back by 9am IST", UNCLEAR),
+    C("reply to the complaint by 5pm GMT", utc("2026-11-25 17:00")),
+    C("ship the replacement to the customer by Monday", at("2026-11-30 17:00")),
+    C("confirm the delivery window with Mrs. Brown by 4/12", at("2027-04-12 17:00")),
+    C("send the customer the RMA label by 12/1", at("2026-12-01 17:00")),
+    C("get Acme's PO processed by 11/30", at("2026-11-30 17:00")),
+    C("send the tracking number by 5/1", at("2027-05-01 17:00")),
+    C("call the customer back by April 31", IMPOSSIBLE),
+    C("deliver the fix by Feb 30", IMPOSSIBLE),
+    C("send the update by 13/13", IMPOSSIBLE),
+    C("we promised the refund last Monday", PAST),
+    C("refund should have gone out yesterday", PAST),
+    C("reply to Initech in 100 years", TOO_FAR),
+    C("send the customer survey by 2031-01-01", at("2031-01-01 17:00")),
+    C("send Acme the contract by Dec 3 2033", TOO_FAR),
+    C("update the customer within the hour", span(hours=1)),
+    C("get the technician to Mrs. Gomez by tomorrow morning", at("2026-11-25 09:00")),
+    C("close the loop with the client by end of day Friday", at("2026-11-27 17:00")),
+    C("call the client back at half past two", at("2026-11-24 14:30")),
+    C("call Northwind back by 10:30", at("2026-11-24 10:30")),
+    C("send the refund confirmation by 16:00", at("2026-11-24 16:00")),
+    C("reply to the customer's email by 1500 hrs", at("2026-11-24 15:00")),
+    C("escalate to billing and call the customer by noon", at("2026-11-24 12:00")),
+    C("get the loaner laptop to the customer in 5 working days", at("2026-12-01 17:00")),
+    C("credit the account within 3 business days", at("2026-11-27 17:00")),
+    C("follow up with the client a week from Monday", at("2026-12-07 17:00")),
+    C("send the quote to Hooli by Tuesday 10am PST", at("2026-12-01 10:00")),
+    C("call the customer back at 18:00 UTC", utc("2026-11-25 18:00")),
+    C("send the invoice by 3pm GMT+1", utc("2026-11-25 14:00")),
+    C("demo for the customer by 2pm Europe/Paris on Friday", utc("2026-11-27 13:00")),
+    C("send the customer the fix by 9am Sydney time", utc("2026-11-24 22:00")),
+    C("call back the customer by COB CET", utc("2026-11-25 16:00")),
+    C("reply to the escalation by EOD ET", utc("2026-11-24 22:00")),
+    C("get a tech out to the customer ASAP", MISSING),
+    C("call the client back soon", MISSING),
+    C("send the replacement by the end of the quarter", at("2026-12-31 17:00")),
+    C("renewal call with the customer by end of year", at("2026-12-31 17:00")),
+    C("call back re ticket 8812 by Thursday at 4", at("2026-11-26 16:00")),
+    C("refund the duplicate charge by tomorrow at 9", at("2026-11-25 09:00")),
+    C("get the customer their money back by half past nine tomorrow", at("2026-11-25 09:30")),
+    C("respond to the customer's chargeback in 2 weeks", span(days=14)),
+    C("send the client an apology and a voucher in the next 30 minutes", span(minutes=30)),
+    C("call Globex back within the next 48h", span(hours=48)),
+    C("check in with the customer over the next two weeks", span(days=14)),
+    C("confirm the appointment with the customer by Wed", at("2026-11-25 17:00")),
+    C("replace the router for the customer by Fri 2pm", at("2026-11-27 14:00")),
+    C("promised the customer a callback before 5", at("2026-11-24 17:00")),
+    C("told the client we'd have a fix by end of business tomorrow", at("2026-11-25 17:00")),
+    C("promised the customer a call in the morning", at("2026-11-25 09:00")),
+    C("get the quote to Initech by this afternoon", at("2026-11-24 17:00")),
+    C("send Wayne Enterprises the SOW by the end of the week", at("2026-11-27 17:00")),
+    C("follow up with the client on Monday at 10", at("2026-11-30 10:00")),
+    C("deliver the training to the customer by the middle of next week", at("2026-12-02 17:00")),
+    C("refund order 5521 in a fortnight", span(days=14)),
+    C("send the offer over the weekend", at("2026-11-30 09:00")),
+    C("Dec 3 @ 2pm call back Acme", at("2026-12-03 14:00")),
+    C("confirm with the customer 2026-12-03 14:00", at("2026-12-03 14:00")),
+    C("reply 2026-11-25T15:00:00Z", utc("2026-11-25 15:00")),
+    C("fix the customer's login issue by Thursday 3pm EST", utc("2026-11-26 20:00")),
+    C("call the customer by 4pm Eastern time", utc("2026-11-24 21:00")),
+    C("send the refund by 9am JST", utc("2026-11-25 00:00")),
+    C("call the supplier by 9am UTC-5", utc("2026-11-25 14:00")),
+    C("call the candidate by 3pm UTC+5:30", utc("2026-11-25 09:30")),
+    C("send the customer an update before 6pm AEDT", utc("2026-11-25 07:00")),
+    C("send the quote by Nov 20", PAST),
+    C("call the candidate back yesterday", PAST),
+    C("send the customer the report two days ago", PAST),
+    C("should have replied to the candidate last week", PAST),
+    C("ship the order last Friday", PAST),
+    C("refund by September 31", IMPOSSIBLE),
+    C("interview feedback by 2026-02-30", IMPOSSIBLE),
+    C("call back by 25:00", MISSING),
+    C("send the offer in 10 years", TOO_FAR),
+    C("renew the contract by 9999-12-31T23:59:59Z", TOO_FAR),
+    C("reply by 13pm", MISSING),
+    C("call the customer on 4/11", UNCLEAR, locale=None),
+    C("send the candidate feedback 3/4", UNCLEAR, locale=None),
+    C("confirm the delivery by 4/12", UNCLEAR, locale=None),
+    C("refund the customer by 31/12", at("2026-12-31 17:00"), locale=None),
+    # ---------------------------------------------------------------- harder wording, LA
+    C("get back to the candidate by end of the week at the latest", at("2026-11-27 17:00")),
+    C("send the offer letter to Jess no later than 3pm tomorrow", at("2026-11-25 15:00")),
+    C("call the customer back tomorrow between 2 and 4", at("2026-11-25 16:00")),
+    C("reply to the candidate by the 1st", at("2026-12-01 17:00")),
+    C("ship the replacement within 10 days", span(days=10)),
+    C("send the candidate feedback by Friday morning", at("2026-11-27 09:00")),
+    C("call the customer back before lunch", at("2026-11-24 12:00")),
+    C("send the quote by 5 tomorrow", at("2026-11-25 17:00")),
+    C("call Mrs. Lee back at 3 tomorrow afternoon", at("2026-11-25 15:00")),
+    C("book the candidate's flights by the end of next week", at("2026-12-04 17:00")),
+    C("call the customer back in 45 mins", span(minutes=45)),
+    C("get back to the customer by Monday 9am their time", UNCLEAR),
+    C("reply to the candidate by 8pm tonight", at("2026-11-24 20:00")),
+    C("send the customer a replacement by Dec 24th", at("2026-12-24 17:00")),
+    C("promised the candidate an answer by the 30th", at("2026-11-30 17:00")),
+    C("follow up with the candidate on the 2nd of December", at("2026-12-02 17:00")),
+    C("call the customer back within 1 hour", span(hours=1)),
+    C("get the candidate's offer signed by month end", at("2026-11-30 17:00")),
+    C("review the 4/11 notes and call the customer by Friday", at("2026-11-27 17:00")),
+    C("send the revised quote to Acme by Friday 12/4", at("2026-12-04 17:00")),
+    C("send the revised quote to Acme by Friday, December 4th", at("2026-12-04 17:00")),
+    C("send the revised quote to Acme by Saturday 12/4", UNCLEAR),
+    C("send the contract to the candidate by Thurs", at("2026-11-26 17:00")),
+    C("call back the client at 4:30 on Thursday", at("2026-11-26 16:30")),
+    C("send the update to the customer by 17h", at("2026-11-24 17:00")),
+    C("send the offer by 9 tomorrow morning", at("2026-11-25 09:00")),
+    C("reply to the candidate by tomorrow EOD", at("2026-11-25 17:00")),
+    C("call the customer back by Wednesday at the latest", at("2026-11-25 17:00")),
+    C("get the offer to the candidate by end of day tomorrow", at("2026-11-25 17:00")),
+    C("call the candidate Monday or Tuesday", at("2026-12-01 17:00")),
+    C("send the customer the docs by Friday or Monday latest", at("2026-11-30 17:00")),
+    C("reply to the customer before the holidays", MISSING),
+    C("get the candidate an answer when the panel is done", MISSING),
+    C("call the customer back at some point next month", at("2026-12-31 17:00")),
+    # ---------------------------------------------------------------- holidays (US)
+    C("send the offer in 3 business days", at("2026-11-30 17:00"), holidays=("US",)),
+    C("reply to the customer in 2 working days", at("2026-11-27 17:00"), holidays=("US",)),
+    C("call the customer back by EOD Thursday", at("2026-11-26 17:00"), holidays=("US",)),
+    # ---------------------------------------------------------------- New York
+    C("send the candidate the offer by 10am Pacific", utc("2026-11-24 18:00"), tz=NY),
+    C("reply by 5pm London time", utc("2026-11-24 17:00"), tz=NY),
+    C("call back by 10am CST", utc("2026-11-24 16:00"), tz=NY),
+    C("get the invoice to the customer by Friday", at("2026-11-27 17:00"), tz=NY),
+    C("send the candidate the offer by 11/2", PAST, tz=NY),
+    C("send the candidate the offer by 11/2", UNCLEAR, tz=NY, locale=None),
+    # ---------------------------------------------------------------- London (en-GB)
+    C(
+        "confirm the delivery window with Mrs. Brown by 4/12",
+        at("2026-12-04 17:00"),
+        tz=LONDON,
+        locale="en-GB",
+    ),
+    C("send the tracking number by 5/1", at("2027-01-05 17:00"), tz=LONDON, locale="en-GB"),
+    C("send the candidate the offer by 12/1", at("2027-01-12 17:00"), tz=LONDON, locale="en-GB"),
+    C("refund the customer by 31/12", at("2026-12-31 17:00"), tz=LONDON, locale="en-GB"),
+    C("call the candidate back on 31/4", IMPOSSIBLE, tz=LONDON, locale="en-GB"),
+    C("get back to the candidate Thursday week", at("2026-12-03 17:00"), tz=LONDON, locale="en-GB"),
+    C(
+        "send the customer the credit by half five",
+        at("2026-11-24 17:30"),
+        tz=LONDON,
+        locale="en-GB",
+    ),
+    C("ring the candidate by 2pm BST", utc("2026-11-24 14:00"), tz=LONDON, locale="en-GB"),
+    C("follow up with the client by 9am EST", utc("2026-11-24 14:00"), tz=LONDON, locale="en-GB"),
+    C(
+        "sort the refund for Mr. Hughes by end of play",
+        at("2026-11-24 17:00"),
+        tz=LONDON,
+        locale="en-GB",
+    ),
+    # ---------------------------------------------------------------- Berlin (de-DE)
+    C(
+        "send the customer the contract 25.11.2026",
+        at("2026-11-25 17:00"),
+        tz=BERLIN,
+        locale="de-DE",
+    ),
+    C("call the candidate back by 3pm IST", UNCLEAR, tz=BERLIN, locale="de-DE"),
+    C("call back by 10am CST", UNCLEAR, tz=BERLIN, locale="de-DE"),
+    C("reply to the customer by 16:30", at("2026-11-24 16:30"), tz=BERLIN, locale="de-DE"),
+    C("send the offer by 2pm ET", utc("2026-11-24 19:00"), tz=BERLIN, locale="de-DE"),
+    C("get the quote to the client by EOD", at("2026-11-24 17:00"), tz=BERLIN, locale="de-DE"),
+    # ---------------------------------------------------------------- Kolkata (en-IN)
+    C("call Mr. Patel back by 9am IST", at("2026-11-25 09:00"), tz=KOLKATA, locale="en-IN"),
+    C("call the candidate on 1/12/2026", at("2026-12-01 17:00"), tz=KOLKATA, locale="en-IN"),
+    C(
+        "send the candidate the offer by 6pm PST",
+        utc("2026-11-25 02:00"),
+        tz=KOLKATA,
+        locale="en-IN",
+    ),
+    C("update the customer by EOD", at("2026-11-24 17:00"), tz=KOLKATA, locale="en-IN"),
+    # ---------------------------------------------------------------- Sydney (en-AU)
+    C("process the refund by 30/11", at("2026-11-30 17:00"), tz=SYDNEY, locale="en-AU"),
+    C("call the candidate back by 4pm AEDT", at("2026-11-24 16:00"), tz=SYDNEY, locale="en-AU"),
+    C("send the quote by Friday arvo", at("2026-11-27 17:00"), tz=SYDNEY, locale="en-AU"),
+    C("follow up with the customer by 9am NZT", utc("2026-11-24 20:00"), tz=SYDNEY, locale="en-AU"),
+    # ---------------------------------------------------------------- Shanghai (zh-CN)
+    C("call back by 10am CST", at("2026-11-25 10:00"), tz=SHANGHAI, locale="zh-CN"),
+    C("send the customer the invoice by 12/1", at("2026-12-01 17:00"), tz=SHANGHAI, locale="zh-CN"),
+]

@@ -3,14 +3,20 @@ scheduler against the fake Slack, both databases."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.slack import messages as blocks
 from bot.store.models import Delivery, Promise, PromiseEvent, Status
 from scheduler.passes import run_pass
 from tests.conftest import LEAD, OWNER, BotServer, Clock, make_runtime, message_text
+from tests.slackreq import view_submission_payload
+from tests.test_reminder_buttons import current, press, response, wait_updated
 from tests.test_scheduler import kept_messages, key_counts, supervise
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -151,3 +157,102 @@ def test_list_shows_the_next_check_in(bot: BotServer) -> None:
     bot.command("keep Acme posted every Friday until Dec 18")
     listed = message_text(bot.command("list"))
     assert "next check-in Fri 27 Nov, 17:00 PST" in listed
+
+
+def submit(
+    bot: BotServer, callback_id: str, promise: Promise, user: str, values: dict[str, Any]
+) -> Any:
+    """Save a form as Slack would: each opened modal has its own view id."""
+    payload = view_submission_payload(
+        callback_id=callback_id,
+        values=values,
+        user_id=user,
+        private_metadata=json.dumps({"promise_id": promise.id}),
+        view_id=f"V{uuid.uuid4().hex[:10].upper()}",
+    )
+    reply = bot.interact(payload)
+    assert reply.status == 200, (reply.status, reply.text)
+    return reply.json() if reply.body else None
+
+
+def latest_check_in(bot: BotServer, promise: Promise) -> dict[str, Any]:
+    """The newest check-in nudge of `promise` as the fake Slack holds it now."""
+    nudges = {k: m for k, m in kept_messages(bot.fake).items() if k.endswith(":nudge")}
+    key = max(nudges, key=lambda k: int(k.split(":")[2].removeprefix("v")))
+    message = nudges[key][0]
+    stored = bot.fake.message(message["channel"], message["ts"])
+    assert stored is not None
+    return {**stored, "channel": message["channel"]}
+
+
+def test_the_check_in_buttons_log_skip_change_the_rhythm_and_end_the_series(
+    bot: BotServer, clock: Clock
+) -> None:
+    bot.command("keep Acme posted every Friday until Dec 31")
+    promise = only_promise(bot)
+
+    # Fri 27 Nov: Updated them opens a form; the note is logged (late: after the check-in)
+    tick(bot, clock, la(2026, 11, 27, 17, 5))
+    nudge = latest_check_in(bot, promise)
+    press(bot, blocks.UPDATED, promise, OWNER, nudge)
+    opened = bot.fake.wait_for("views.open", timeout=5)[-1].params["view"]
+    assert opened["callback_id"] == blocks.UPDATED_VIEW
+    answer = submit(
+        bot,
+        blocks.UPDATED_VIEW,
+        promise,
+        OWNER,
+        {"note": {"value": {"type": "plain_text_input", "value": "sent Acme the RCA draft"}}},
+    )
+    assert answer["response_action"] == "update"
+    assert "Fri 4 Dec, 17:00 PST" in str(answer["view"])
+    assert "behind us" in message_text(wait_updated(bot, nudge))  # no stale buttons left
+
+    # Fri 4 Dec: Skip this one keeps the rhythm
+    tick(bot, clock, la(2026, 12, 4, 17, 5))
+    nudge = latest_check_in(bot, promise)
+    skipped = response(bot, press(bot, blocks.SKIP_CHECK_IN, promise, OWNER, nudge))
+    assert "skipped" in message_text(skipped) and "Fri 11 Dec, 17:00 PST" in message_text(skipped)
+
+    # Fri 11 Dec: New rhythm, every working day from now on
+    tick(bot, clock, la(2026, 12, 11, 17, 5))
+    nudge = latest_check_in(bot, promise)
+    press(bot, blocks.NEW_RHYTHM, promise, OWNER, nudge)
+    opened = bot.fake.wait_for(
+        "views.open",
+        timeout=5,
+        where=lambda c: c.params["view"]["callback_id"] == "checkin_new_rhythm",
+    )[-1].params["view"]
+    answer = submit(
+        bot,
+        blocks.NEW_RHYTHM_VIEW,
+        promise,
+        OWNER,
+        {
+            "rhythm": {
+                "value": {
+                    "type": "static_select",
+                    "selected_option": {
+                        "text": {"type": "plain_text", "text": "every working day"},
+                        "value": "wd1",
+                    },
+                }
+            }
+        },
+    )
+    assert answer["response_action"] == "update"
+    assert "every working day" in str(answer["view"])
+    assert current(bot, promise).deadline == la(2026, 12, 14, 17)  # Monday
+
+    # Mon 14 Dec: Done for good ends it, kept; nothing planned after
+    tick(bot, clock, la(2026, 12, 14, 17, 5))
+    nudge = latest_check_in(bot, promise)
+    press(bot, blocks.DONE_FOR_GOOD, promise, OWNER, nudge)
+    assert "kept" in message_text(wait_updated(bot, nudge)).lower()
+    assert current(bot, promise).status == Status.KEPT
+    assert outcomes(bot, promise.id) == [(1, "late"), (2, "skipped")]
+    with bot.runtime.readers() as session:
+        pending = session.scalars(
+            select(Delivery).where(Delivery.promise_id == promise.id, Delivery.status == "pending")
+        ).all()
+    assert pending == []

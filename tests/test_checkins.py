@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.reports.digest import build_digest
 from bot.slack import messages as blocks
+from bot.slack.messages import digest_message
 from bot.store.models import Delivery, Promise, PromiseEvent, Status
 from scheduler.passes import run_pass
-from tests.conftest import LEAD, OWNER, BotServer, Clock, make_runtime, message_text
+from tests.conftest import LEAD, OWNER, TEAM, BotServer, Clock, make_runtime, message_text
 from tests.slackreq import view_submission_payload
 from tests.test_reminder_buttons import current, press, response, wait_updated
 from tests.test_scheduler import kept_messages, key_counts, supervise
@@ -105,6 +107,15 @@ def test_two_week_series_with_an_early_update_and_a_missed_check_in(
     assert len(nudges) == 2  # nothing after the last check-in
     # the check-ins sent are rewritten once the series is complete, so nobody acts on them
     assert all("kept" in message_text(m[0]).lower() for m in nudges.values())
+    # reports and the weekly digest count the check-ins beside single promises
+    assert outcomes(bot, promise.id) == [(1, "on_time"), (2, "missed"), (3, "late")]
+    report = message_text(bot.command(f"report <@{OWNER}> 30", user=LEAD))
+    assert "Check-ins: 1 on time, 1 late, 1 missed" in report, report
+    with bot.runtime.readers() as session:
+        digest = build_digest(session, TEAM, LEAD, tz="America/Los_Angeles", now=clock())
+    # last week (Mon 7 - Mon 14 Dec): check-in 2 missed and 3 logged late; 1 was the week before
+    digest_text = message_text(digest_message(digest))
+    assert "*Check-ins:* 0 on time, 1 late, 1 missed (missed ↑ from 0)" in digest_text
     # the sequence as the fake Slack stored it, for the report
     for key, messages in sorted(kept_messages(bot.fake).items()):
         print(key, "->", messages[0]["channel"], "|", messages[0]["text"][:110])

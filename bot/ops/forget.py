@@ -22,7 +22,15 @@ from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.promises.service import KeptError
-from bot.store.models import ChannelSetting, Delivery, Person, Promise, PromiseEvent, Status
+from bot.store.models import (
+    AwayPeriod,
+    ChannelSetting,
+    Delivery,
+    Person,
+    Promise,
+    PromiseEvent,
+    Status,
+)
 
 FORGOTTEN = "[forgotten]"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -183,6 +191,35 @@ def _forget_user(
     )
     for setting in settings:
         result.changes.append(Change(f"channel setting {setting.channel_id}", ("updated_by",)))
+    # their own aways go; in others' they are no longer named as cover or as who set it
+    aways = list(
+        session.scalars(
+            _teams(
+                select(AwayPeriod).where(
+                    or_(
+                        AwayPeriod.user_id == user_id,
+                        AwayPeriod.cover_id == user_id,
+                        AwayPeriod.set_by == user_id,
+                    )
+                ),
+                AwayPeriod.team_id,
+                team_id,
+            )
+        )
+    )
+    for away in aways:
+        if away.user_id == user_id:
+            result.changes.append(Change(f"away {away.id}", ("deleted",)))
+            if not dry_run:
+                session.delete(away)
+            continue
+        changed = [n for n in ("cover_id", "set_by") if getattr(away, n) == user_id]
+        result.changes.append(Change(f"away {away.id}", tuple(changed)))
+        if not dry_run:
+            if away.cover_id == user_id:
+                away.cover_id = None  # their supervisor covers instead
+            if away.set_by == user_id:
+                away.set_by = pseudonym
     if not dry_run:
         session.execute(
             _teams(

@@ -35,6 +35,7 @@ from bot.promises.service import (
     short_id,
 )
 from bot.promises.steps import Timing, delivery_key
+from bot.reports.service import CHECK_IN_EVENT
 from bot.store.models import (
     CheckInOutcome,
     Delivery,
@@ -44,8 +45,6 @@ from bot.store.models import (
     Status,
     Step,
 )
-
-CHECK_IN_EVENT = "check_in"
 
 
 @dataclass(frozen=True)

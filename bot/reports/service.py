@@ -16,6 +16,11 @@ Plain functions of a database session and plain values. What each figure means, 
   promises closed as kept or broken in the window that were kept by their deadline. Cancelled
   promises are left out (they were no longer needed); None when nothing was kept or broken.
 
+- **check-ins on time / late / missed** — the check-ins of cadence promises settled in the
+  window (bot.promises.cadence: an update logged by the check-in, after it, or none before the
+  next one); skipped check-ins are not counted. A cadence promise also counts once as a
+  promise (made, kept when its series completed or was ended).
+
 Every figure counts a promise for its *current* owner: a promise handed off counts for the
 person it was handed to, all of it, including when it was made.
 """
@@ -30,7 +35,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Person, Promise, Status
+from bot.store.models import CheckInOutcome, Person, Promise, PromiseEvent, Status
+
+CHECK_IN_EVENT = "check_in"  # the history event of a settled check-in (bot.promises.cadence)
 
 
 @dataclass
@@ -43,6 +50,13 @@ class Figures:
     open: int = 0
     overdue: int = 0
     lateness: list[timedelta] = field(default_factory=list)
+    check_ins_on_time: int = 0
+    check_ins_late: int = 0
+    check_ins_missed: int = 0
+
+    @property
+    def check_ins(self) -> int:
+        return self.check_ins_on_time + self.check_ins_late + self.check_ins_missed
 
     @property
     def median_late(self) -> timedelta | None:
@@ -66,7 +80,7 @@ class Figures:
 
     @property
     def empty(self) -> bool:
-        return not (self.made or self.closed or self.cancelled or self.open)
+        return not (self.made or self.closed or self.cancelled or self.open or self.check_ins)
 
     def add(self, other: Figures) -> None:
         self.made += other.made
@@ -77,6 +91,9 @@ class Figures:
         self.open += other.open
         self.overdue += other.overdue
         self.lateness.extend(other.lateness)
+        self.check_ins_on_time += other.check_ins_on_time
+        self.check_ins_late += other.check_ins_late
+        self.check_ins_missed += other.check_ins_missed
 
 
 @dataclass
@@ -118,6 +135,45 @@ def count(promise: Promise, figures: Figures, since: datetime, until: datetime) 
             figures.overdue += 1
 
 
+_CHECK_IN_FIELDS = {
+    CheckInOutcome.ON_TIME: "check_ins_on_time",
+    CheckInOutcome.LATE: "check_ins_late",
+    CheckInOutcome.MISSED: "check_ins_missed",
+}
+
+
+def _count_check_ins(
+    session: Session,
+    team_id: str,
+    since: datetime,
+    until: datetime,
+    wanted: list[str] | None,
+    per_owner: dict[str, Figures],
+) -> None:
+    """Add the check-ins settled in [since, until) to their promise's current owner."""
+    query = (
+        select(Promise.owner_id, PromiseEvent.detail)
+        .join(Promise, Promise.id == PromiseEvent.promise_id)
+        .where(
+            PromiseEvent.team_id == team_id,
+            PromiseEvent.kind == CHECK_IN_EVENT,
+            PromiseEvent.at >= since,
+            PromiseEvent.at < until,
+        )
+    )
+    if wanted is not None:
+        query = query.where(Promise.owner_id.in_(wanted))
+    for owner_id, detail in session.execute(query):
+        try:
+            outcome = CheckInOutcome(str((detail or {}).get("outcome")))
+        except ValueError:
+            continue
+        name = _CHECK_IN_FIELDS.get(outcome)
+        if name is not None:
+            figures = per_owner.setdefault(owner_id, Figures())
+            setattr(figures, name, getattr(figures, name) + 1)
+
+
 def build_report(
     session: Session,
     team_id: str,
@@ -147,6 +203,7 @@ def build_report(
     per_owner: dict[str, Figures] = {}
     for promise in session.scalars(query):
         count(promise, per_owner.setdefault(promise.owner_id, Figures()), since, until)
+    _count_check_ins(session, team_id, since, until, wanted, per_owner)
     ids = wanted if wanted is not None else [u for u, f in per_owner.items() if not f.empty]
     names = (
         dict(

@@ -34,7 +34,14 @@ def _figures_fields(f: Any) -> list[Block]:
         ("Open", opened),
         ("On time", rate),
     ]
+    if f.check_ins:
+        pairs.append(("Check-ins", check_ins_text(f)))
     return [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in pairs]
+
+
+def check_ins_text(f: Any) -> str:
+    """`5 on time, 1 late, 2 missed` (the check-ins of cadence promises)."""
+    return f"{f.check_ins_on_time} on time, {f.check_ins_late} late, {f.check_ins_missed} missed"
 
 
 def _figures_line(f: Any) -> str:
@@ -48,6 +55,8 @@ def _figures_line(f: Any) -> str:
         f"{f.cancelled} cancelled",
         f"{f.open} open" + (f", {f.overdue} overdue" if f.overdue else ""),
     ]
+    if f.check_ins:
+        parts.append(f"check-ins {check_ins_text(f)}")
     rate = "" if f.on_time_rate is None else f" · *{round(f.on_time_rate * 100)}% on time*"
     return " · ".join(parts) + rate
 
@@ -66,6 +75,8 @@ def report_message(report: Any, title: str, tz: str) -> Message:
         f"{total.kept_late} kept late, {total.broken} broken, {total.cancelled} cancelled, "
         f"{total.open} open ({total.overdue} overdue){rate}."
     )
+    if total.check_ins:
+        fallback += f" Check-ins: {check_ins_text(total)}."
     report_blocks: list[Block] = [
         _header(heading),
         context(
@@ -126,10 +137,14 @@ def digest_message(digest: Any) -> Message:
         f"*Broken:* {week.broken} {_trend(week.broken, before.broken, higher_is_better=False)}",
         f"*Open at the end of the week:* {week.open}, of which {week.overdue} overdue",
     ]
+    if week.check_ins or before.check_ins:
+        missed = _trend(week.check_ins_missed, before.check_ins_missed, higher_is_better=False)
+        lines.append(f"*Check-ins:* {check_ins_text(week)} (missed {missed})")
     per_rep = [
         f"<@{line.user_id}>: {line.figures.made} made, {line.figures.kept_on_time} on "
         f"time, {line.figures.kept_late} late, {line.figures.broken} broken, "
         f"{line.figures.open} open"
+        + (f"; check-ins {check_ins_text(line.figures)}" if line.figures.check_ins else "")
         for line in digest.last_week.lines
     ]
     message_blocks: list[Block] = [section(headline), section("\n".join(lines))]

@@ -10,6 +10,7 @@ from bot.slack import messages as blocks
 from scheduler.passes import run_pass
 from tests.conftest import LEAD, OTHER, OWNER, BotServer, Clock, message_text
 from tests.slackreq import block_action_payload
+from tests.test_capture import open_home
 from tests.test_checkins import only_promise
 from tests.test_scheduler import key_counts, supervise
 
@@ -116,3 +117,36 @@ def test_away_for_someone_else_needs_their_supervisor_and_a_cover_who_can_receiv
     no_bot = message_text(bot.command("away Dec 4 <@U0BOT>"))
     assert "can't cover" in no_bot
     assert "couldn't tell" in message_text(bot.command("away whenever"))
+
+
+def test_home_tabs_show_the_rhythm_the_away_and_who_covers_and_im_back_ends_it(
+    bot: BotServer, clock: Clock
+) -> None:
+    supervise(bot.runtime)
+    bot.command("keep Acme posted every Friday until Dec 18")
+    bot.command(f"away Dec 11 <@{OTHER}>")
+    home = open_home(bot, OWNER)
+    text = message_text(home)
+    assert "every Friday" in text and "next check-in Fri 27 Nov, 17:00 PST" in text
+    buttons = {
+        e["action_id"] for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    assert {blocks.UPDATED, blocks.SKIP_CHECK_IN, blocks.BACK} <= buttons
+    assert "You're away until Fri 11 Dec, 17:00 PST" in text and f"<@{OTHER}> covers" in text
+    lead_home = message_text(open_home(bot, LEAD))
+    team = lead_home[lead_home.index("Your team") :]  # in the lead's own zone
+    assert f"<@{OWNER}> is away until Sat 12 Dec, 02:00 CET — <@{OTHER}> covers" in team
+
+    # I'm back, pressed on the Home tab: committed, then the tab is republished without it
+    clock.set(la(2026, 11, 30, 10, 0))
+    bot.fake.clear()
+    pressed = bot.interact(
+        block_action_payload(
+            action_id=blocks.BACK, value="back", user_id=OWNER, view={"type": "home"}
+        )
+    )
+    assert pressed.status == 200
+    call = bot.fake.wait_for("views.publish", where=lambda c: c.params.get("user_id") == OWNER)
+    assert "You're away" not in message_text(call[-1].params["view"])
+    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OWNER)
+    assert sum(1 for t in texts(bot, OWNER) if "While you were away" in t) == 1

@@ -81,8 +81,17 @@ def promise_line(promise: Promise, tz: str, now: datetime) -> str:
         parts.append(_escape(promise.counterpart) + (f" ({kind})" if kind else ""))
     when = format_deadline(promise.deadline, tz)
     if promise.is_open and promise.is_cadence:
+        from bot.language.cadence import Rhythm, describe_rhythm
+
         late = promise.deadline <= now
-        parts.append(f":repeat: {'check-in overdue since' if late else 'next check-in'} {when}")
+        rhythm = (
+            describe_rhythm(Rhythm(promise.rhythm_kind, promise.rhythm_every)) + ", "
+            if promise.rhythm_kind is not None and promise.rhythm_every is not None
+            else ""
+        )
+        parts.append(
+            f":repeat: {rhythm}{'check-in overdue since' if late else 'next check-in'} {when}"
+        )
     elif promise.is_open and promise.deadline <= now:
         parts.append(
             f":warning: overdue by {describe_span(now - promise.deadline)} (was due {when})"

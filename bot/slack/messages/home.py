@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.slack.messages.base import Block, _header, context, describe_span, promise_line, section
+from bot.slack.messages.cadence import check_in_buttons
 from bot.slack.messages.reminders import nudge_buttons
 
 
@@ -19,7 +20,10 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     if data.mine:
         for promise in data.mine:
             view_blocks.append(section(promise_line(promise, data.tz, data.now)))
-            view_blocks.append(nudge_buttons(promise))
+            # a cadence promise: log an update (an early one counts for the next check-in)
+            view_blocks.append(
+                check_in_buttons(promise) if promise.is_cadence else nudge_buttons(promise)
+            )
     else:
         view_blocks.append(
             section(
@@ -34,12 +38,13 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
             f"{r.kept_late} kept late · {r.broken} broken"
         )
     )
-    view_blocks += _away_blocks(data)
+    view_blocks += _own_away(data)
     if data.team:
         view_blocks += [{"type": "divider"}, _header("Your team")]
         for line in data.team:
             flag = f" · :warning: {line.overdue} overdue" if line.overdue else ""
             view_blocks.append(section(f"<@{line.user_id}> — {line.open} open{flag}"))
+        view_blocks += _team_aways(data)
         view_blocks.append(context("`/promise list team` shows every open promise of your team."))
     if data.is_admin:
         view_blocks += [{"type": "divider"}, _header("Admin")]
@@ -82,8 +87,8 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- channel settings
 
 
-def _away_blocks(data: Any) -> list[Block]:
-    """You're away (with an I'm back button); who in your team is away, and who covers."""
+def _own_away(data: Any) -> list[Block]:
+    """You're away (with an I'm back button), and who covers."""
     from bot.language.deadlines import format_deadline
     from bot.slack.messages.base import actions, button
     from bot.slack.messages.cadence import BACK
@@ -95,6 +100,14 @@ def _away_blocks(data: Any) -> list[Block]:
         who = f"<@{cover}> covers" if cover else "nobody covers (no supervisor set)"
         found.append(section(f":palm_tree: You're away {when}; {who}."))
         found.append(actions(button("I'm back", BACK, "back")))
+    return found
+
+
+def _team_aways(data: Any) -> list[Block]:
+    """Who in your team is away, and who covers."""
+    from bot.language.deadlines import format_deadline
+
+    found: list[Block] = []
     for user_id, until, cover in data.team_away:
         when = f"until {format_deadline(until, data.tz)}" if until else "until they're back"
         found.append(section(f":palm_tree: <@{user_id}> is away {when} — <@{cover}> covers."))

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.channels.service import counterpart_kind_for
+from bot.channels.service import kind_in_channel, setting_row
 from bot.language.cadence import ParsedCadence, Rhythm
 from bot.language.counterparts import find_counterpart
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
@@ -38,7 +38,7 @@ from bot.promises.service import (
     get_promise,
     supervisor_of,
 )
-from bot.promises.steps import Timing, timing_for_channel
+from bot.promises.steps import Timing, timing_for_channel, timing_of
 from bot.reply import Reply
 from bot.slack import messages
 from bot.store.models import CheckInOutcome, Promise
@@ -66,6 +66,7 @@ def record(
     if len(cadence.description) > MAX_DESCRIPTION:
         return Reply(messages.too_long(text))
     counterpart = find_counterpart(cadence.description)
+    setting = setting_row(session, who.team_id, channel_id) if channel_id else None
     promise = create_cadence_promise(
         session,
         team_id=who.team_id,
@@ -75,14 +76,11 @@ def record(
         series=Series(cadence.rhythm, cadence.ends_at, cadence.end_event),
         tz=who.tz,
         now=who.now,
-        timing=timing_for_channel(session, who.team_id, channel_id, default_timing),
+        timing=timing_of(setting, default_timing),
         working_day=working_day,
         counterpart=counterpart.name,
-        counterpart_kind=counterpart_kind_for(
-            session,
-            who.team_id,
-            channel_id,
-            counterpart.kind.value if counterpart.kind else None,
+        counterpart_kind=kind_in_channel(
+            setting, counterpart.kind.value if counterpart.kind else None
         ),
         source_channel_id=channel_id,
         request_key=request_key,

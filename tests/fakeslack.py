@@ -50,6 +50,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "apps.connections.open": ("connections:write",),  # an app-level token's scope
     "users.info": ("users:read",),
     "users.lookupByEmail": ("users:read.email",),
+    "users.profile.get": ("users.profile:read",),
     "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
     "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
     "chat.postMessage": ("chat:write",),

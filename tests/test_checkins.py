@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -267,3 +268,19 @@ def test_the_check_in_buttons_log_skip_change_the_rhythm_and_end_the_series(
             select(Delivery).where(Delivery.promise_id == promise.id, Delivery.status == "pending")
         ).all()
     assert pending == []
+
+
+def test_two_senders_at_once_deliver_each_check_in_once(bot: BotServer, clock: Clock) -> None:
+    """Two processes' senders on the same database (PostgreSQL: really concurrent) at each
+    check-in: every nudge is posted once, and each missed check-in is counted once."""
+    bot.command("keep Acme posted every working day until Dec 4")
+    promise = only_promise(bot)
+    others = [make_runtime(bot.runtime) for _ in range(2)]
+    for day in (26, 27, 30):
+        clock.set(la(2026, 11, day, 17, 0))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(run_pass, others))
+        bot.settle(quiet=0.1)
+    assert all(n == 1 for n in key_counts(bot.fake).values()), key_counts(bot.fake)
+    assert len([k for k in key_counts(bot.fake) if k.endswith(":nudge")]) == 3
+    assert outcomes(bot, promise.id) == [(1, "missed"), (2, "missed")]

@@ -12,7 +12,7 @@ from tests.fakeslack import METHOD_SCOPES as SLACKS_TABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 # `client.chat_postMessage(`, `runtime.sender.users_info(`, `self.client.views_open(` ...
-CALL = re.compile(r"\b(?:client|sender)\s*\.\s*([a-z]+_[A-Za-z]+)\s*\(")
+CALL = re.compile(r"\b(?:client|sender)\s*\.\s*([a-z]+(?:_[A-Za-z]+)+)\s*\(")
 API_CALL = re.compile(r"\.api_call\(\s*[\"']([a-z]+\.[A-Za-z.]+)[\"']")
 
 

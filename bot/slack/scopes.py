@@ -17,6 +17,7 @@ class Scope(StrEnum):
     CHAT_WRITE_PUBLIC = "chat:write.public"
     USERS_READ = "users:read"
     USERS_READ_EMAIL = "users:read.email"
+    USERS_PROFILE_READ = "users.profile:read"
     IM_WRITE = "im:write"
     IM_HISTORY = "im:history"
 
@@ -28,6 +29,8 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     "users.info": frozenset({Scope.USERS_READ}),
     # KEPT_ADMINS and supervisor CSVs given as e-mail addresses
     "users.lookupByEmail": frozenset({Scope.USERS_READ_EMAIL}),
+    # the custom status (text, emoji, expiration): an out-of-office status makes someone away
+    "users.profile.get": frozenset({Scope.USERS_PROFILE_READ}),
     # open the DM with a user before reading it back (Slack accepts im:write for 1:1 DMs)
     "conversations.open": frozenset({Scope.IM_WRITE}),
     # Kept reads only its own DMs (did a reminder already land?): im:history
@@ -57,9 +60,9 @@ def required_scopes() -> frozenset[Scope]:
 
 
 def method_name(python_name: str) -> str:
-    """slack_sdk's method name -> the Web API's: `users_lookupByEmail` -> `users.lookupByEmail`."""
-    family, _, rest = python_name.partition("_")
-    return f"{family}.{rest}"
+    """slack_sdk's method name -> the Web API's: `users_lookupByEmail` -> `users.lookupByEmail`,
+    `users_profile_get` -> `users.profile.get`."""
+    return python_name.replace("_", ".")
 
 
 def missing_scopes(granted: set[str]) -> list[str]:

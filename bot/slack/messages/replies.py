@@ -189,6 +189,9 @@ def help_message() -> Message:
             "• `/promise extend <id> <when> [note]` — new deadline",
             "• `/promise handoff <id> @user` — give it to someone else",
             "• `/promise supervisor @rep [@lead]` — who @rep reports to (admins set it)",
+            "• `/promise updated <id> [note]` — log an update for a check-in",
+            "• `/promise away <until> [@cover]`, `/promise back` — who gets your reminders "
+            "meanwhile",
             "• `/promise report [@user|team] [days]` — kept on time, late, broken, open "
             "(supervisors, admins)",
             "• `/promise channel [#channel] show|set|clear` — channel settings (admins; "

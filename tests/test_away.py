@@ -82,8 +82,9 @@ def test_back_early_sends_one_return_summary_and_reminders_go_to_the_owner_again
     # the return summary's own row, planned for Dec 11, was moved, not doubled
     tick(bot, clock, la(2026, 12, 11, 17, 1))
     assert sum(1 for k in key_counts(bot.fake) if k.endswith("return_summary")) == 1
-    for message in bot.fake.messages:  # the cycle as the fake Slack stored it, for the report
-        print(message["channel"], "|", message_text(message).replace("\n", " / ")[:160])
+    for call in bot.fake.calls("chat.postMessage"):  # the cycle as posted, for the report
+        if call.ok:
+            print(call.params["channel"], "|", message_text(call.params).replace("\n", " / ")[:300])
 
 
 def test_an_out_of_office_status_makes_the_supervisor_cover_until_it_expires(

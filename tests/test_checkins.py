@@ -118,8 +118,11 @@ def test_two_week_series_with_an_early_update_and_a_missed_check_in(
     digest_text = message_text(digest_message(digest))
     assert "*Check-ins:* 0 on time, 1 late, 1 missed (missed ↑ from 0)" in digest_text
     # the sequence as the fake Slack stored it, for the report
+    for call in bot.fake.calls("chat.postMessage"):
+        if call.ok:
+            print("posted", call.params["channel"], "|", message_text(call.params)[:150])
     for key, messages in sorted(kept_messages(bot.fake).items()):
-        print(key, "->", messages[0]["channel"], "|", messages[0]["text"][:110])
+        print("now", key, "->", messages[0]["channel"], "|", messages[0]["text"][:110])
 
 
 def test_check_ins_fall_on_working_days_across_dst(bot: BotServer, clock: Clock) -> None:

@@ -173,8 +173,10 @@ def run_pass(
     batch: int = 100,
     threads: int = 8,
     max_batches: int = 1000,
+    stop: threading.Event | None = None,
 ) -> PassResult:
-    """Claim and deliver everything due now, in batches, until nothing is due."""
+    """Claim and deliver everything due now, in batches, until nothing is due (or `stop` is
+    set: the process is stopping; what is not claimed yet waits for the next process)."""
     worker = worker or queue.worker_name()
     result = PassResult()
     started = time.perf_counter()
@@ -189,6 +191,8 @@ def run_pass(
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
         for _ in range(max_batches):
+            if stop is not None and stop.is_set():
+                break
             with runtime.sessions.begin() as session:
                 claimed = queue.claim(
                     session,

@@ -1,0 +1,161 @@
+"""Issue 8: nothing acknowledged is ever lost. Real `kept run` / `kept scheduler` processes
+(SIGKILL, SIGTERM), signed HTTP like Slack's, the fake Slack over HTTP, on SQLite and
+PostgreSQL. Each test prints what it measured (run with -s to see it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.runtime import Runtime
+from bot.store.models import Delivery, DeliveryStatus, Promise, Step
+from handlers.answer import WORKING_ON_IT
+from tests.conftest import INDIA, LEAD, OTHER, OWNER, SECRET, TEAM, message_text
+from tests.fakeslack import FakeSlack
+from tests.procs import KeptProcess, KeptProcesses
+from tests.slackreq import Reply, post, sign, slash_command_body
+from tests.test_processes import OWNERS, db_runtime, delivery_key, kept_env, seed_due, stored_keys
+
+pytestmark = pytest.mark.slow
+
+CONFIRMED = "hold you to this"
+_DONE_ID = re.compile(r"/promise done (\d+)")
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@pytest.fixture
+def procs(tmp_path: Path) -> Iterator[KeptProcesses]:
+    with KeptProcesses(tmp_path) as started:
+        yield started
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class Sent:
+    """One /promise sent to a process and what came back (status None: no HTTP answer)."""
+
+    description: str
+    status: int | None
+    answer: dict[str, Any] | None
+    error: str | None = None
+
+    @property
+    def confirmed_id(self) -> int | None:
+        """The promise id the acknowledgement itself confirmed, if it did."""
+        if self.status != 200 or not self.answer:
+            return None
+        words = message_text(self.answer)
+        if CONFIRMED not in words or WORKING_ON_IT in words:
+            return None
+        found = _DONE_ID.search(words)
+        return int(found.group(1)) if found else None
+
+
+def in_three_days() -> str:
+    moment = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def send_promise(
+    fake: FakeSlack, proc: KeptProcess, description: str, user: str, when: str
+) -> Sent:
+    body = slash_command_body(
+        text=f"{description} by {when}",
+        user_id=user,
+        team_id=TEAM,
+        channel_id="C0SALES",
+        response_url=fake.response_url(uuid.uuid4().hex),
+    )
+    try:
+        reply = post(f"{proc.url}/slack/events", body, secret=SECRET, timeout=10)
+    except OSError as error:  # refused or reset: no answer at all
+        return Sent(description, None, None, type(error).__name__)
+    answer = reply.json() if reply.status == 200 and reply.body else None
+    return Sent(description, reply.status, answer)
+
+
+def stored_promises(runtime: Runtime) -> dict[str, Promise]:
+    with runtime.sessions() as session:
+        return {p.description: p for p in session.scalars(select(Promise))}
+
+
+def get_health(url: str) -> tuple[int | None, dict[str, Any] | None]:
+    try:
+        with _OPENER.open(f"{url}/healthz", timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, json.loads(error.read())
+        except ValueError:
+            return error.code, None
+    except (OSError, ValueError):
+        return None, None
+
+
+# ---------------------------------------------------------------- 1. kill -9 after 50 commands
+
+
+def test_fifty_commands_then_sigkill_then_restart_keeps_all_fifty(
+    fake_slack: FakeSlack, database_url: str, procs: KeptProcesses
+) -> None:
+    runtime = db_runtime(database_url, fake_slack)
+    env = kept_env(fake_slack, database_url)
+    first = procs.start(env)
+    first.wait_healthy()
+    when = in_three_days()
+    started = time.monotonic()
+    sent = [
+        send_promise(fake_slack, first, f"call candidate {i:02d} back", OWNERS[i % 5], when)
+        for i in range(50)
+    ]
+    took = time.monotonic() - started
+    first.kill()  # SIGKILL right after the 50th 200
+    assert [s.status for s in sent] == [200] * 50, [s for s in sent if s.status != 200][:3]
+    confirmed = [s.confirmed_id for s in sent]
+    assert None not in confirmed, [s.answer for s in sent if s.confirmed_id is None][:2]
+
+    second = procs.start(env)
+    second.wait_healthy()
+    stored = stored_promises(runtime)
+    for s in sent:  # each answer named the promise that is stored
+        assert s.description in stored, s.description
+        assert stored[s.description].id == s.confirmed_id
+    assert len(stored) == 50
+    listed = send_list(fake_slack, second, OWNER)
+    assert all(f"call candidate {i:02d} back" in listed for i in range(0, 50, 5)), listed[:500]
+    print(
+        f"\n[{runtime.settings.database_url.split(':')[0]}] 50 commands in {took:.2f}s, "
+        f"50 x 200, {sum(c is not None for c in confirmed)} confirmed in the ack; "
+        f"after kill -9 and restart: {len(stored)} stored"
+    )
+    runtime.engine.dispose()
+
+
+def send_list(fake: FakeSlack, proc: KeptProcess, user: str) -> str:
+    body = slash_command_body(
+        text="list",
+        user_id=user,
+        team_id=TEAM,
+        channel_id="C0SALES",
+        response_url=fake.response_url(uuid.uuid4().hex),
+    )
+    reply = post(f"{proc.url}/slack/events", body, secret=SECRET)
+    assert reply.status == 200, (reply.status, reply.text)
+    return message_text(reply.json())

@@ -55,6 +55,7 @@ class Sent:
     status: int | None
     answer: dict[str, Any] | None
     error: str | None = None
+    at: float = 0.0  # time.monotonic() when the answer (or the error) came
 
     @property
     def confirmed_id(self) -> int | None:
@@ -86,9 +87,9 @@ def send_promise(
     try:
         reply = post(f"{proc.url}/slack/events", body, secret=SECRET, timeout=10)
     except OSError as error:  # refused or reset: no answer at all
-        return Sent(description, None, None, type(error).__name__)
+        return Sent(description, None, None, type(error).__name__, time.monotonic())
     answer = reply.json() if reply.status == 200 and reply.body else None
-    return Sent(description, reply.status, answer)
+    return Sent(description, reply.status, answer, at=time.monotonic())
 
 
 def stored_promises(runtime: Runtime) -> dict[str, Promise]:
@@ -159,3 +160,89 @@ def send_list(fake: FakeSlack, proc: KeptProcess, user: str) -> str:
     reply = post(f"{proc.url}/slack/events", body, secret=SECRET)
     assert reply.status == 200, (reply.status, reply.text)
     return message_text(reply.json())
+
+
+# ---------------------------------------------------------------- 2. SIGTERM in a burst
+
+
+def test_sigterm_in_a_burst_from_four_clients_loses_no_acknowledged_promise(
+    fake_slack: FakeSlack, database_url: str, procs: KeptProcesses
+) -> None:
+    runtime = db_runtime(database_url, fake_slack)
+    proc = procs.start(kept_env(fake_slack, database_url))
+    proc.wait_healthy()
+    # every request is from someone Kept has not met: a users.info of 0.3 s keeps requests
+    # in flight, so the drain has something to wait for (and /healthz can be seen draining)
+    people = [f"U0BURST{i:04d}" for i in range(4 * 150)]
+    for user in people:
+        fake_slack.add_user(user, name=user.title(), tz="UTC")
+    fake_slack.set_delay("users.info", 0.3)
+    when = in_three_days()
+    results: list[list[Sent]] = [[] for _ in range(4)]
+    acknowledged = threading.Semaphore(0)
+
+    def client(n: int) -> None:
+        for j in range(150):
+            outcome = send_promise(
+                fake_slack, proc, f"burst {n}-{j:03d} call back", people[n * 150 + j], when
+            )
+            results[n].append(outcome)
+            if outcome.status == 200:
+                acknowledged.release()
+            if outcome.status is None:
+                return  # the process is gone
+
+    clients = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(4)]
+    for thread in clients:
+        thread.start()
+    for _ in range(20):  # the burst is well under way
+        assert acknowledged.acquire(timeout=20), proc.logs()
+    health: list[tuple[float, int | None, str | None]] = []
+    stop_polling = threading.Event()
+
+    def poll_health() -> None:
+        while not stop_polling.is_set():
+            status, body = get_health(proc.url)
+            if status is not None:
+                health.append((time.monotonic(), status, (body or {}).get("status")))
+            time.sleep(0.005)
+
+    sigterm_at = proc.terminate()
+    poller = threading.Thread(target=poll_health, daemon=True)
+    poller.start()
+    code = proc.wait_exit(timeout=15)
+    exited_after = time.monotonic() - sigterm_at
+    stop_polling.set()
+    poller.join(5)
+    for thread in clients:
+        thread.join(15)
+    assert code == 0, (code, proc.logs())
+    assert exited_after < 10.0, exited_after
+
+    sent = [s for per_client in results for s in per_client]
+    stored = stored_promises(runtime)
+    by_status = Counter(s.status for s in sent)
+    ok = [s for s in sent if s.status == 200]
+    refused = [s for s in sent if s.status == 503]
+    unanswered = [s for s in sent if s.status is None]
+    assert set(by_status) <= {200, 503, None}, by_status
+    for s in ok:  # every 200 is stored, and its acknowledgement confirmed it
+        assert s.confirmed_id is not None, s.answer
+        assert s.description in stored and stored[s.description].id == s.confirmed_id
+    for s in refused:  # refused while draining: nothing changed
+        assert s.description not in stored, s.description
+    assert set(stored) <= {s.description for s in ok + unanswered}
+    drained = sum(s.at > sigterm_at for s in ok)
+    after_sigterm = [(round(at - sigterm_at, 3), st, what) for at, st, what in health]
+    assert all(st == 503 and what == "draining" for _at, st, what in after_sigterm), after_sigterm
+    print(
+        f"\n[{database_url.split(':')[0]}] SIGTERM after {len(ok) - drained} acknowledged, "
+        f"{drained} more answered 200 while draining; "
+        f"exit {code} after {exited_after:.2f}s; answers {dict(by_status)}; "
+        f"{len(stored)} stored ({len(ok)} with a 200, "
+        f"{len(stored) - len(ok)} unanswered but stored); "
+        f"/healthz after SIGTERM: {Counter((st, w) for _a, st, w in after_sigterm)}"
+    )
+    assert after_sigterm, "no /healthz answer seen while draining"
+    assert drained >= 1, "no request in flight at SIGTERM was finished"
+    runtime.engine.dispose()

@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 from bot.runtime import Runtime
 from bot.store.models import Delivery, DeliveryStatus, Promise, Step
 from handlers.answer import WORKING_ON_IT
-from tests.conftest import INDIA, LEAD, OTHER, OWNER, SECRET, TEAM, message_text
+from tests.conftest import INDIA, OWNER, SECRET, TEAM, message_text
 from tests.fakeslack import FakeSlack
 from tests.procs import KeptProcess, KeptProcesses
-from tests.slackreq import Reply, post, sign, slash_command_body
-from tests.test_processes import OWNERS, db_runtime, delivery_key, kept_env, seed_due, stored_keys
+from tests.slackreq import Reply, post, slash_command_body
+from tests.test_processes import OWNERS, db_runtime, delivery_key, kept_env, stored_keys
 
 pytestmark = pytest.mark.slow
 
@@ -245,4 +245,107 @@ def test_sigterm_in_a_burst_from_four_clients_loses_no_acknowledged_promise(
     )
     assert after_sigterm, "no /healthz answer seen while draining"
     assert drained >= 1, "no request in flight at SIGTERM was finished"
+    runtime.engine.dispose()
+
+
+# ---------------------------------------------------------------- 3. kill -9 after a hand-off
+
+
+def command_in(proc: KeptProcess, fake: FakeSlack, text: str, user: str = OWNER) -> Reply:
+    body = slash_command_body(
+        text=text,
+        user_id=user,
+        team_id=TEAM,
+        channel_id="C0SALES",
+        response_url=fake.response_url(uuid.uuid4().hex),
+    )
+    return post(f"{proc.url}/slack/events", body, secret=SECRET)
+
+
+def wait_for_status(runtime: Runtime, step: Step, status: DeliveryStatus, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.sessions() as session:
+            found = session.scalar(
+                select(func.count()).where(Delivery.step == step, Delivery.status == status)
+            )
+        if found:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"no {step.value} row became {status.value} within {timeout}s")
+
+
+def new_owner_dms(fake: FakeSlack) -> Counter[str]:
+    return Counter(k for k in stored_keys(fake) if k.startswith(f"{Step.NEW_OWNER.value}:"))
+
+
+@pytest.mark.parametrize("moment", ["at_once", "mid_send"])
+def test_sigkill_right_after_a_hand_off_still_tells_the_new_owner_once(
+    fake_slack: FakeSlack, database_url: str, procs: KeptProcesses, moment: str
+) -> None:
+    """at_once: SIGKILL as soon as the 200 is in (the DM row is usually not even claimed).
+    mid_send: SIGKILL while the DM's chat.postMessage is at Slack (slow to answer): it lands,
+    unrecorded; the restarted process finds it by its metadata instead of sending it again."""
+    runtime = db_runtime(database_url, fake_slack)
+    env = kept_env(fake_slack, database_url, KEPT_CLAIM_LEASE="4s")
+    first = procs.start(env)
+    first.wait_healthy()
+    made = send_promise(fake_slack, first, "send Jane Doe the offer", OWNER, in_three_days())
+    promise_id = made.confirmed_id
+    assert promise_id is not None, made
+    # Slack is slow to answer the DM (under KEPT_SLACK_TIMEOUT): whether or not the sender
+    # has claimed it when the process dies, the DM is not recorded as sent by then
+    fake_slack.fail_next("chat.postMessage", status=200, delay=1.5 if moment == "mid_send" else 1.0)
+    reply = command_in(first, fake_slack, f"handoff {promise_id} <@{INDIA}|indira>")
+    if moment == "mid_send":
+        # claimed, then posted: chat.postMessage sits 1.5 s at Slack (checked below)
+        wait_for_status(runtime, Step.NEW_OWNER, DeliveryStatus.SENDING, timeout=2)
+        time.sleep(0.4)
+    first.kill()
+    killed_at = time.monotonic()
+    assert reply.status == 200, reply.text
+    assert f"<@{INDIA}>" in message_text(reply.json()), reply.json()
+    with runtime.sessions() as session:
+        row = session.scalars(select(Delivery).where(Delivery.step == Step.NEW_OWNER)).one()
+        status_at_kill, attempts_at_kill = row.status, row.attempts
+        handed = session.get(Promise, promise_id)
+        assert handed is not None and handed.owner_id == INDIA  # the hand-off is stored
+    assert status_at_kill in {DeliveryStatus.PENDING, DeliveryStatus.SENDING}, status_at_kill
+
+    second = procs.start(env)
+    second.wait_healthy()
+    deadline = time.monotonic() + 20
+    while not new_owner_dms(fake_slack) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    arrived_after = time.monotonic() - killed_at
+    # the restarted process settles the row: sent, or found at Slack once its claim ran out
+    wait_for_status(runtime, Step.NEW_OWNER, DeliveryStatus.SENT, timeout=20)
+    settled_after = time.monotonic() - killed_at
+    time.sleep(1.0)  # nothing more comes
+    dms = new_owner_dms(fake_slack)
+    assert list(dms.values()) == [1], (dms, second.logs())
+    to_india = [m for m in fake_slack.messages_to(INDIA) if delivery_key(m) in dms]
+    assert len(to_india) == 1 and "send Jane Doe the offer" in message_text(to_india[0])
+    with runtime.sessions() as session:
+        assert (
+            session.scalar(
+                select(func.count()).where(
+                    Delivery.step == Step.NEW_OWNER, Delivery.status == DeliveryStatus.SENT
+                )
+            )
+            == 1
+        )
+    if moment == "mid_send":
+        assert status_at_kill is DeliveryStatus.SENDING
+        # the post had reached Slack before the kill (a Call's `at` is when it arrived)
+        posted = fake_slack.calls("chat.postMessage")
+        assert posted and posted[0].at < killed_at, [(c.at - killed_at) for c in posted]
+    print(
+        f"\n[{database_url.split(':')[0]}] {moment}: hand-off answered 200, kill -9 with the DM "
+        f"row {status_at_kill.value} ({attempts_at_kill} attempt(s) begun); after restart the new "
+        f"owner's DM arrived {arrived_after:.2f}s after the kill, {sum(dms.values())} time(s), "
+        f"row sent after {settled_after:.2f}s; chat.postMessage calls: "
+        f"{len(fake_slack.calls('chat.postMessage'))}, look-ups: "
+        f"{len(fake_slack.calls('conversations.history'))}"
+    )
     runtime.engine.dispose()

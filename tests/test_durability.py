@@ -29,7 +29,14 @@ from tests.conftest import INDIA, OWNER, SECRET, TEAM, message_text
 from tests.fakeslack import FakeSlack
 from tests.procs import KeptProcess, KeptProcesses
 from tests.slackreq import Reply, post, slash_command_body
-from tests.test_processes import OWNERS, db_runtime, delivery_key, kept_env, stored_keys
+from tests.test_processes import (
+    OWNERS,
+    db_runtime,
+    delivery_key,
+    kept_env,
+    seed_due,
+    stored_keys,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -348,4 +355,77 @@ def test_sigkill_right_after_a_hand_off_still_tells_the_new_owner_once(
         f"{len(fake_slack.calls('chat.postMessage'))}, look-ups: "
         f"{len(fake_slack.calls('conversations.history'))}"
     )
+    runtime.engine.dispose()
+
+
+# ---------------------------------------------------------------- 6. kept scheduler, SIGTERM
+
+
+def statuses(runtime: Runtime) -> Counter[DeliveryStatus]:
+    with runtime.sessions() as session:
+        return Counter(session.scalars(select(Delivery.status).where(Delivery.step == Step.NUDGE)))
+
+
+def test_kept_scheduler_sigterm_during_a_pass_exits_0_in_time_and_sends_nothing_twice(
+    fake_slack: FakeSlack, database_url: str, procs: KeptProcesses
+) -> None:
+    """160 nudges due, Slack 0.1 s a post: a pass of about 2 s, SIGTERM in the middle."""
+    sigterm_the_scheduler(fake_slack, database_url, procs, due=160, post_delay=0.1)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "kept scheduler: SIGTERM waits for the whole pass, and run_pass claims batch after "
+        "batch until nothing is due; a backlog that takes Slack 12 s keeps the process alive "
+        "past the 10 s promised (issue 8 §4). Measured: exit 0 after 12.1 s (SQLite), "
+        "13.0 s (PostgreSQL)"
+    ),
+)
+def test_kept_scheduler_sigterm_with_a_long_backlog_still_exits_within_10s(
+    fake_slack: FakeSlack, tmp_path: Path, procs: KeptProcesses
+) -> None:
+    """600 nudges due, Slack 0.15 s a post (about 12 s of sending). SQLite only: the wait is
+    in the scheduler loop, not in the database (PostgreSQL measured the same)."""
+    url = f"sqlite:///{tmp_path}/kept.db"
+    sigterm_the_scheduler(fake_slack, url, procs, due=600, post_delay=0.15)
+
+
+def sigterm_the_scheduler(
+    fake_slack: FakeSlack, database_url: str, procs: KeptProcesses, *, due: int, post_delay: float
+) -> None:
+    runtime = db_runtime(database_url, fake_slack)
+    seed_due(runtime, due, datetime.now(UTC) - timedelta(seconds=2))
+    fake_slack.set_delay("chat.postMessage", post_delay)
+    env = kept_env(fake_slack, database_url)
+    first = procs.start_scheduler(env)
+    fake_slack.wait_for("chat.postMessage", count=24, timeout=30)  # the pass is under way
+    sigterm_at = first.terminate()
+    code = first.wait_exit(timeout=30)
+    exited_after = time.monotonic() - sigterm_at
+    before_restart = stored_keys(fake_slack)
+    left = statuses(runtime)
+    logs = first.logs(tail=100_000)
+    print(
+        f"\n[{database_url.split(':')[0]}] kept scheduler, {due} due, Slack {post_delay}s a post: "
+        f"SIGTERM after 24 posts -> exit {code} after {exited_after:.2f}s; "
+        f"{len(before_restart)} sent by then; rows {dict(left)}"
+    )
+    assert set(before_restart.values()) == {1}, before_restart.most_common(3)
+    assert left[DeliveryStatus.SENDING] == 0, left  # a graceful stop leaves nothing claimed
+    assert code == 0, (code, logs[-2000:])
+    assert "Kept scheduler stopped" in logs
+    assert exited_after < 10.0, exited_after
+
+    second = procs.start_scheduler(env)  # the rest, once each
+    deadline = time.monotonic() + 40
+    while len(stored_keys(fake_slack)) < due and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    keys = stored_keys(fake_slack)
+    assert len(keys) == due and set(keys.values()) == {1}, keys.most_common(3)
+    assert len(fake_slack.calls("chat.postMessage")) == due
+    assert statuses(runtime) == Counter({DeliveryStatus.SENT: due})
+    second.terminate()
+    assert second.wait_exit(timeout=10) == 0
     runtime.engine.dispose()

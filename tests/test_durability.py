@@ -23,12 +23,30 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from bot.store.models import Delivery, DeliveryStatus, Promise, Step
+from bot.slack.messages import ids
+from bot.store.models import (
+    FOLLOW_UPS,
+    Delivery,
+    DeliveryStatus,
+    HandledRequest,
+    Promise,
+    PromiseEvent,
+    Status,
+    Step,
+)
 from handlers.answer import WORKING_ON_IT
-from tests.conftest import INDIA, OWNER, SECRET, TEAM, message_text
+from tests.conftest import INDIA, LEAD, OWNER, SECRET, TEAM, BotServer, Clock, message_text
 from tests.fakeslack import FakeSlack
 from tests.procs import KeptProcess, KeptProcesses
-from tests.slackreq import Reply, post, slash_command_body
+from tests.slackreq import (
+    Reply,
+    block_action_payload,
+    interactive_body,
+    post,
+    sign,
+    slash_command_body,
+    view_submission_payload,
+)
 from tests.test_processes import (
     OWNERS,
     db_runtime,
@@ -37,6 +55,7 @@ from tests.test_processes import (
     seed_due,
     stored_keys,
 )
+from tests.test_reminder_buttons import nudged
 
 pytestmark = pytest.mark.slow
 
@@ -429,3 +448,363 @@ def sigterm_the_scheduler(
     second.terminate()
     assert second.wait_exit(timeout=10) == 0
     runtime.engine.dispose()
+
+
+# ---------------------------------------------------------------- 4. every request sent twice
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a request can change: promises, their history, handled keys, the outbox, and
+    what reached Slack (messages posted per channel, rewrites, Home tabs published)."""
+
+    promises: tuple[tuple[Any, ...], ...]
+    history: tuple[tuple[str, int], ...]
+    handled: int
+    follow_ups: tuple[tuple[str, int], ...]
+    posted_to: tuple[tuple[str, int], ...]
+    rewrites: int
+    publishes: int
+
+
+def snapshot(bot: BotServer) -> Snapshot:
+    with bot.runtime.sessions() as session:
+        promises = tuple(
+            (p.id, p.status.value, p.owner_id, p.deadline_version, p.deadline, p.closure_note)
+            for p in session.scalars(select(Promise).order_by(Promise.id))
+        )
+        history = Counter(session.scalars(select(PromiseEvent.kind)))
+        handled = session.scalar(select(func.count()).select_from(HandledRequest)) or 0
+        follow_ups = Counter(
+            step.value
+            for step in session.scalars(select(Delivery.step).where(Delivery.step.in_(FOLLOW_UPS)))
+        )
+    fake = bot.fake
+    posted = Counter(str(c.params.get("channel")) for c in fake.calls("chat.postMessage") if c.ok)
+    return Snapshot(
+        promises=promises,
+        history=tuple(sorted(history.items())),
+        handled=handled,
+        follow_ups=tuple(sorted(follow_ups.items())),
+        posted_to=tuple(sorted(posted.items())),
+        rewrites=sum(c.ok for c in fake.calls("chat.update")),
+        publishes=sum(c.ok for c in fake.calls("views.publish")),
+    )
+
+
+def settle(bot: BotServer, timeout: float = 10.0) -> None:
+    """Wait until every follow-up in the outbox is delivered and the fake Slack is quiet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with bot.runtime.sessions() as session:
+            waiting = session.scalar(
+                select(func.count()).where(
+                    Delivery.step.in_(FOLLOW_UPS),
+                    Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                )
+            )
+        if not waiting:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("follow-ups still waiting in the outbox")
+    bot.settle(quiet=0.1)
+
+
+def diff(before: Counter[str] | tuple[tuple[str, int], ...], after: Any) -> dict[str, int]:
+    grown = Counter(dict(after))
+    grown.subtract(Counter(dict(before)))
+    return {k: v for k, v in grown.items() if v}
+
+
+@dataclass
+class Twice:
+    """A state-changing request as Slack would send it, and what its change must come to."""
+
+    body: bytes
+    content_type: str
+    promise_id: int | None
+    follow_ups: dict[str, int]  # outbox rows the change writes, by step
+    dms: dict[str, int]  # messages posted, by recipient
+    check: Any  # (Promise | None) -> None, on the promise after the change
+
+
+def nudged_promise(bot: BotServer, clock: Clock, *, escalate: bool = False) -> tuple[int, dict]:
+    promise, message = nudged(bot, clock, escalate=escalate)
+    settle(bot)
+    return promise.id, message
+
+
+def command_twice(bot: BotServer, text: str, user: str = OWNER) -> bytes:
+    return slash_command_body(
+        text=text,
+        user_id=user,
+        team_id=TEAM,
+        channel_id="C0SALES",
+        response_url=bot.fake.response_url(uuid.uuid4().hex),
+    )
+
+
+def button(bot: BotServer, action_id: str, promise_id: int, user: str, message: dict) -> bytes:
+    payload = block_action_payload(
+        action_id=action_id,
+        value=str(promise_id),
+        user_id=user,
+        team_id=TEAM,
+        channel_id=message.get("channel"),
+        message_ts=message.get("ts"),
+        message=message or None,
+        response_url=bot.fake.response_url(uuid.uuid4().hex),
+        block_id=f"promise_{promise_id}",
+    )
+    return interactive_body(payload)
+
+
+def submission(callback_id: str, promise_id: int | None, user: str, values: dict) -> bytes:
+    meta = {"promise_id": promise_id} if promise_id is not None else {"channel_id": "C0SALES"}
+    payload = view_submission_payload(
+        callback_id=callback_id,
+        values=values,
+        user_id=user,
+        team_id=TEAM,
+        private_metadata=json.dumps(meta),
+        view_id=f"V{uuid.uuid4().hex[:10].upper()}",
+    )
+    return interactive_body(payload)
+
+
+def picked_moment(moment: datetime) -> dict[str, Any]:
+    return {"value": {"type": "datetimepicker", "selected_date_time": int(moment.timestamp())}}
+
+
+def status_is(status: Status) -> Any:
+    def check(promise: Promise | None) -> None:
+        assert promise is not None and promise.status is status, promise
+
+    return check
+
+
+def _new(bot: BotServer, clock: Clock) -> Twice:
+    def check(promise: Promise | None) -> None:
+        assert promise is None  # one new promise: checked by count below
+
+    return Twice(
+        command_twice(bot, "call Jane Doe back about the role by Friday 5pm"),
+        "application/x-www-form-urlencoded",
+        None,
+        {},
+        {},
+        check,
+    )
+
+
+def _done(bot: BotServer, clock: Clock) -> Twice:
+    pid, _nudge = nudged_promise(bot, clock)
+    return Twice(
+        command_twice(bot, f"done {pid} she accepted", user=LEAD),  # the supervisor closes it
+        "application/x-www-form-urlencoded",
+        pid,
+        {"closed_notice": 1, "rewrite": 1},
+        {OWNER: 1},
+        status_is(Status.KEPT),
+    )
+
+
+def _extend(bot: BotServer, clock: Clock) -> Twice:
+    pid, _nudge = nudged_promise(bot, clock)
+
+    def check(promise: Promise | None) -> None:
+        assert promise is not None and promise.deadline_version == 2, promise
+
+    return Twice(
+        command_twice(bot, f"extend {pid} Monday 5pm waiting for legal"),
+        "application/x-www-form-urlencoded",
+        pid,
+        {"rewrite": 1},
+        {},
+        check,
+    )
+
+
+def handed_to_india(promise: Promise | None) -> None:
+    assert promise is not None and promise.owner_id == INDIA, promise
+
+
+def _handoff(bot: BotServer, clock: Clock) -> Twice:
+    pid, _nudge = nudged_promise(bot, clock)
+    return Twice(
+        command_twice(bot, f"handoff {pid} <@{INDIA}|indira>"),
+        "application/x-www-form-urlencoded",
+        pid,
+        {"new_owner": 1, "rewrite": 1},
+        {INDIA: 1},
+        handed_to_india,
+    )
+
+
+def _kept_button(bot: BotServer, clock: Clock) -> Twice:
+    pid, escalation = nudged_promise(bot, clock, escalate=True)
+    return Twice(
+        button(bot, ids.KEPT, pid, LEAD, escalation),  # the supervisor, from the escalation
+        "application/x-www-form-urlencoded",
+        pid,
+        {"closed_notice": 1, "rewrite": 1},
+        {OWNER: 1},
+        status_is(Status.KEPT),
+    )
+
+
+def _remind_button(bot: BotServer, clock: Clock) -> Twice:
+    pid, escalation = nudged_promise(bot, clock, escalate=True)
+    return Twice(
+        button(bot, ids.REMIND_OWNER, pid, LEAD, escalation),
+        "application/x-www-form-urlencoded",
+        pid,
+        {"owner_reminder": 1},
+        {OWNER: 1},
+        status_is(Status.OPEN),
+    )
+
+
+def _undo_button(bot: BotServer, clock: Clock) -> Twice:
+    answer = bot.command("call Jane Doe back about the role by Friday 5pm")
+    found = _DONE_ID.search(message_text(answer))
+    assert found is not None, answer
+    pid = int(found.group(1))
+    settle(bot)
+    return Twice(
+        button(bot, ids.UNDO, pid, OWNER, {"channel": "C0SALES"}),
+        "application/x-www-form-urlencoded",
+        pid,
+        {"rewrite": 1},
+        {},
+        status_is(Status.CANCELLED),
+    )
+
+
+def _new_promise_form(bot: BotServer, clock: Clock) -> Twice:
+    values = {
+        "description": {"value": {"type": "plain_text_input", "value": "send Jane the contract"}},
+        "counterpart": {"value": {"type": "plain_text_input", "value": "Jane Doe"}},
+        "counterpart_kind": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {
+                    "value": "candidate",
+                    "text": {"type": "plain_text", "text": "candidate"},
+                },
+            }
+        },
+        "deadline": picked_moment(clock() + timedelta(days=2)),
+        "owner": {"value": {"type": "users_select", "selected_user": INDIA}},
+    }
+    return Twice(
+        submission(ids.NEW_PROMISE_VIEW, None, OWNER, values),  # saved for someone else
+        "application/x-www-form-urlencoded",
+        None,
+        {"recorded": 1, "saved_for": 1},
+        {INDIA: 1, OWNER: 1},
+        lambda promise: None,
+    )
+
+
+def _new_date_form(bot: BotServer, clock: Clock) -> Twice:
+    pid, _nudge = nudged_promise(bot, clock)
+    values = {
+        "deadline": picked_moment(clock() + timedelta(days=3)),
+        "note": {"value": {"type": "plain_text_input", "value": "waiting for legal"}},
+    }
+
+    def check(promise: Promise | None) -> None:
+        assert promise is not None and promise.deadline_version == 2, promise
+
+    return Twice(
+        submission(ids.NEW_DATE_VIEW, pid, OWNER, values),
+        "application/x-www-form-urlencoded",
+        pid,
+        {"rewrite": 1},
+        {},
+        check,
+    )
+
+
+def _hand_off_form(bot: BotServer, clock: Clock) -> Twice:
+    pid, _nudge = nudged_promise(bot, clock)
+    values = {"owner": {"value": {"type": "users_select", "selected_user": INDIA}}}
+    return Twice(
+        submission(ids.HAND_OFF_VIEW, pid, OWNER, values),
+        "application/x-www-form-urlencoded",
+        pid,
+        {"new_owner": 1, "rewrite": 1},
+        {INDIA: 1},
+        handed_to_india,
+    )
+
+
+def _couldnt_keep_form(bot: BotServer, clock: Clock) -> Twice:
+    pid, _nudge = nudged_promise(bot, clock)
+    reason = {"value": {"type": "plain_text_input", "value": "the role was filled internally"}}
+    return Twice(
+        submission(ids.COULDNT_KEEP_VIEW, pid, OWNER, {"reason": reason}),
+        "application/x-www-form-urlencoded",
+        pid,
+        {"rewrite": 1},
+        {},
+        status_is(Status.BROKEN),
+    )
+
+
+REQUESTS = {
+    "command_new": _new,
+    "command_done": _done,
+    "command_extend": _extend,
+    "command_handoff": _handoff,
+    "button_kept": _kept_button,
+    "button_remind_them": _remind_button,
+    "button_undo": _undo_button,
+    "form_new_promise": _new_promise_form,
+    "form_new_date": _new_date_form,
+    "form_hand_off": _hand_off_form,
+    "form_couldnt_keep": _couldnt_keep_form,
+}
+
+
+@pytest.mark.parametrize("kind", list(REQUESTS))
+def test_every_state_changing_request_sent_twice_changes_once_and_tells_once(
+    bot: BotServer, clock: Clock, kind: str
+) -> None:
+    request = REQUESTS[kind](bot, clock)
+    before = snapshot(bot)
+    headers = sign(request.body, SECRET)  # the very same signed request, twice (a retry)
+    replies = []
+    for _ in range(2):
+        reply = post(
+            bot.url,
+            request.body,
+            secret=None,
+            content_type=request.content_type,
+            extra_headers=headers,
+        )
+        assert reply.status == 200, (reply.status, reply.text)
+        replies.append(reply)
+        settle(bot)
+        if len(replies) == 1:
+            once = snapshot(bot)
+    twice = snapshot(bot)
+
+    assert replies[1].body == replies[0].body  # the repeat got the first answer back
+    assert once != before, "the first request changed nothing"
+    assert twice == once, (kind, once, twice)
+    assert diff(before.follow_ups, once.follow_ups) == request.follow_ups, once.follow_ups
+    assert diff(before.posted_to, once.posted_to) == request.dms, once.posted_to
+    assert once.handled == before.handled + 1
+    with bot.runtime.sessions() as session:
+        count = session.scalar(select(func.count()).select_from(Promise))
+        promise = session.get(Promise, request.promise_id) if request.promise_id else None
+    assert count == max(1, len(before.promises) + (request.promise_id is None))
+    request.check(promise)
+    print(
+        f"\n{kind}: twice -> {len(once.promises)} promise(s), history "
+        f"{diff(before.history, once.history)}, follow-ups {request.follow_ups}, "
+        f"DMs {request.dms}, rewrites {once.rewrites - before.rewrites}; repeat changed nothing"
+    )

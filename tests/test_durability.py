@@ -35,6 +35,7 @@ from bot.store.models import (
     Step,
 )
 from handlers.answer import WORKING_ON_IT
+from scheduler.passes import run_pass
 from tests.conftest import INDIA, LEAD, OWNER, SECRET, TEAM, BotServer, Clock, message_text
 from tests.fakeslack import FakeSlack
 from tests.procs import KeptProcess, KeptProcesses
@@ -56,6 +57,7 @@ from tests.test_processes import (
     stored_keys,
 )
 from tests.test_reminder_buttons import nudged
+from tests.test_scheduler import action_ids
 
 pytestmark = pytest.mark.slow
 
@@ -807,4 +809,67 @@ def test_every_state_changing_request_sent_twice_changes_once_and_tells_once(
         f"\n{kind}: twice -> {len(once.promises)} promise(s), history "
         f"{diff(before.history, once.history)}, follow-ups {request.follow_ups}, "
         f"DMs {request.dms}, rewrites {once.rewrites - before.rewrites}; repeat changed nothing"
+    )
+
+
+# ---------------------------------------------------------------- 5. rewrites through the outbox
+
+
+def rewrite_row(bot: BotServer, promise_id: int) -> Delivery:
+    """The promise's rewrite row once its attempt under way (if any) is recorded."""
+    deadline = time.monotonic() + 5
+    while True:
+        with bot.runtime.sessions() as session:
+            row = session.scalars(
+                select(Delivery).where(
+                    Delivery.promise_id == promise_id, Delivery.step == Step.REWRITE
+                )
+            ).one()
+            session.expunge(row)
+        if row.status is not DeliveryStatus.SENDING or time.monotonic() > deadline:
+            return row
+        time.sleep(0.01)
+
+
+def test_a_rewrite_refused_with_500s_for_a_while_arrives_once_slack_recovers(
+    bot: BotServer, clock: Clock
+) -> None:
+    pid, nudge = nudged_promise(bot, clock)
+    assert ids.KEPT in action_ids(nudge)
+    fake = bot.fake
+    fake.fail_next("chat.update", status=500, error="internal_error", times=3)
+    body = button(bot, ids.KEPT, pid, OWNER, nudge)
+    reply = post(bot.url, body, secret=SECRET)
+    assert reply.status == 200 and reply.elapsed < 3.0, (reply.status, reply.elapsed)
+    with bot.runtime.sessions() as session:  # stored before the ack, whatever Slack does
+        stored = session.get(Promise, pid)
+        assert stored is not None and stored.status is Status.KEPT
+
+    def on_the_nudge(call: Any) -> bool:
+        return call.params.get("ts") == nudge["ts"]
+
+    refused = fake.wait_for("chat.update", where=lambda c: on_the_nudge(c) and c.status == 500)
+    waits = []
+    for attempt in (2, 3, 4):  # Slack keeps failing, then recovers; each retry when due
+        row = rewrite_row(bot, pid)
+        assert row.status is DeliveryStatus.PENDING and row.attempts == attempt - 1, row
+        assert action_ids(fake.message(nudge["channel"], nudge["ts"]) or {}) == action_ids(nudge)
+        waits.append((row.due_at - clock()).total_seconds())
+        clock.set(row.due_at + timedelta(seconds=1))
+        run_pass(bot.runtime)
+        refused = [c for c in fake.calls("chat.update") if on_the_nudge(c) and not c.ok]
+        assert len(refused) == min(attempt, 3), refused
+    settled = rewrite_row(bot, pid)
+    assert settled.status is DeliveryStatus.SENT and settled.attempts == 4, settled
+    after = fake.message(nudge["channel"], nudge["ts"])
+    assert after is not None and action_ids(after) == []  # rewritten: nothing left to press
+    assert "Kept" in message_text(after)
+    clock.advance(hours=1)
+    run_pass(bot.runtime)
+    updates = [c for c in fake.calls("chat.update") if on_the_nudge(c)]
+    assert [c.status for c in updates] == [500, 500, 500, 200], updates
+    print(
+        f"\nKept pressed: ack {reply.elapsed * 1000:.0f} ms while chat.update failed; "
+        f"retries waited {[round(w) for w in waits]} s (Kept's clock); the rewrite arrived on "
+        f"attempt {settled.attempts}, once; {len(updates)} chat.update calls in all"
     )

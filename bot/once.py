@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,9 +18,14 @@ from bot.store.models import HandledRequest
 Work = Callable[[Session], Reply]
 
 
+HANDLED = HandledRequest.__table__
+
+
 def _recall(session: Session, team_id: str, key: str) -> Reply | None:
-    row = session.get(HandledRequest, (team_id, key))
-    return Reply.from_json(row.reply) if row is not None else None
+    reply = session.execute(
+        select(HANDLED.c.reply).where(HANDLED.c.team_id == team_id, HANDLED.c.key == key[:255])
+    ).scalar()
+    return Reply.from_json(reply) if reply is not None else None
 
 
 def run_once(sessions: Sessions, team_id: str, key: str | None, now: datetime, work: Work) -> Reply:
@@ -39,7 +44,7 @@ def run_once(sessions: Sessions, team_id: str, key: str | None, now: datetime, w
                 return earlier
             reply = work(session)
             session.execute(
-                insert(HandledRequest),
+                insert(HANDLED),
                 {"team_id": team_id, "key": key[:255], "reply": reply.to_json(), "created_at": now},
             )
             return reply

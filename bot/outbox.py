@@ -54,7 +54,7 @@ def write(session: Session, rows: list[dict[str, object]]) -> None:
     sender."""
     if not rows:
         return
-    session.execute(insert(Delivery), rows)
+    session.execute(insert(Delivery.__table__), rows)
     session.info[OUTBOX_WRITTEN] = True
 
 

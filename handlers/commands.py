@@ -34,7 +34,7 @@ COMMAND = "/promise"
 def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
     """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused)."""
 
-    def work(session: Session, _who: Acting) -> Reply:
+    def work(session: Session, who: Acting) -> Reply:
         runner = CommandRunner(
             session,
             fetch=runtime.fetcher(request.team_id),
@@ -43,7 +43,7 @@ def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
             timing=runtime.default_timing(),
             working_day=runtime.settings.working_day,
         )
-        return runner.run(request)
+        return runner.run(request, who)
 
     started = time.perf_counter()
     outcome = carry_out(

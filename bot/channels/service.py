@@ -2,7 +2,7 @@
 kind, and `remind_before` / `escalate_after` overrides for promises made there.
 
 Plain functions of a database session and plain values. New promises read these when they are
-made (`Runtime.timing`, `default_counterpart_kind`); promises already made keep their reminders.
+made (`Runtime.timing`, `kind_in_channel`); promises already made keep their reminders.
 
 The settings file (`kept channels load` / `kept channels dump`) is YAML:
 
@@ -31,12 +31,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.language.counterparts import CounterpartKind
 from bot.promises.service import InvalidInput
 from bot.settings import SettingsError, parse_duration
 from bot.store.models import ChannelSetting
 
 KEYS = ("escalation", "kind", "remind_before", "escalate_after")
-KINDS = ("candidate", "customer", "other")
+KINDS = tuple(kind.value for kind in CounterpartKind)
 MAX_SPAN = timedelta(days=30)
 
 _COLUMN = {
@@ -131,22 +132,21 @@ def get_setting(session: Session, team_id: str, channel_id: str) -> ChannelSetti
     return session.get(ChannelSetting, (team_id, channel_id))
 
 
-def default_counterpart_kind(session: Session, team_id: str, channel_id: str | None) -> str | None:
-    """The counterpart kind a new promise made in this channel gets when its text doesn't say."""
-    if not channel_id:
-        return None
-    setting = get_setting(session, team_id, channel_id)
-    return setting.counterpart_kind if setting is not None else None
+def setting_row(session: Session, team_id: str, channel_id: str) -> Any:
+    """A channel's settings as a plain row (attributes as on ChannelSetting), or None: one
+    Core SELECT, for the hot path of recording a promise."""
+    table = ChannelSetting.__table__
+    return session.execute(
+        select(table).where(table.c.team_id == team_id, table.c.channel_id == channel_id)
+    ).first()
 
 
-def counterpart_kind_for(
-    session: Session, team_id: str, channel_id: str | None, guessed: str | None
-) -> str | None:
-    """The kind of a new promise's counterpart: what its text says (candidate or customer),
-    else the channel's default kind, else the guess (`other`: a name with no telling words)."""
-    if guessed in ("candidate", "customer"):
+def kind_in_channel(setting: Any, guessed: str | None) -> str | None:
+    """What the text says (candidate or customer), else the channel's default kind, else
+    the guess."""
+    if guessed in (CounterpartKind.CANDIDATE, CounterpartKind.CUSTOMER):
         return guessed
-    return default_counterpart_kind(session, team_id, channel_id) or guessed
+    return (setting.counterpart_kind if setting is not None else None) or guessed
 
 
 def values_of(setting: ChannelSetting | None) -> dict[str, str | int]:

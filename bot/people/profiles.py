@@ -81,6 +81,15 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
     return session.get(Person, (team_id, user_id))
 
 
+def profile_row(session: Session, team_id: str, user_id: str) -> Any:
+    """The person's cached profile as a plain row (attributes as on Person), or None: one
+    Core SELECT, for the hot path of a request."""
+    table = Person.__table__
+    return session.execute(
+        select(table).where(table.c.team_id == team_id, table.c.user_id == user_id)
+    ).first()
+
+
 def ensure_person(session: Session, team_id: str, user_id: str) -> Person:
     """The person row, created empty if Kept has never seen them."""
     person = find_person(session, team_id, user_id)
@@ -133,7 +142,8 @@ def get_person(
     return person
 
 
-def is_fresh(person: Person | None, now: datetime) -> bool:
+def is_fresh(person: Any, now: datetime) -> bool:
+    """A profile (a Person or a profile_row) fetched from Slack recently enough."""
     return (
         person is not None and person.fetched_at is not None and now - person.fetched_at < CACHE_FOR
     )
@@ -182,7 +192,7 @@ def actor_for(
     return actor_from(person, user_id, admins)
 
 
-def actor_from(person: Person | None, user_id: str, admins: Iterable[str]) -> tuple[Actor, str]:
+def actor_from(person: Any, user_id: str, admins: Iterable[str]) -> tuple[Actor, str]:
     """(Actor, time zone) from the person's cached profile and the configured admins."""
     admin_list = set(admins)
     is_admin = (

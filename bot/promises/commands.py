@@ -32,7 +32,7 @@ from bot.people.profiles import (
     set_supervisor,
 )
 from bot.promises import flows
-from bot.promises.flows import acting
+from bot.promises.flows import Acting, acting
 from bot.promises.service import (
     Actor,
     InvalidInput,
@@ -126,11 +126,12 @@ class CommandRunner:
         self.timing = timing
         self.working_day = working_day
 
-    def run(self, command: CommandInput) -> Reply:
+    def run(self, command: CommandInput, who: Acting | None = None) -> Reply:
+        """Run one command; `who` is the person acting when the caller has looked them up."""
         text = command.text.strip()
         if len(text) > MAX_COMMAND_TEXT:
             return Reply(blocks.too_long(text))
-        self.who = acting(
+        self.who = who or acting(
             self.session,
             command.team_id,
             command.user_id,
@@ -173,12 +174,13 @@ class CommandRunner:
 
     def parse(self, team_id: str, user_id: str, tz: str, text: str) -> ParsedDeadline:
         """The deadline in `text`, read with the owner's zone, locale and working days."""
+        locale = (
+            self.who.locale
+            if self.who.user_id == user_id
+            else locale_of(self.session, team_id, user_id)
+        )
         return parse_deadline(
-            text,
-            now=self.now,
-            tz=tz,
-            working_day=self.working_day,
-            locale=locale_of(self.session, team_id, user_id),
+            text, now=self.now, tz=tz, working_day=self.working_day, locale=locale
         )
 
     def confirm(self, command: CommandInput, deadline: datetime) -> Reply:

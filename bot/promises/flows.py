@@ -16,10 +16,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.channels.service import counterpart_kind_for
+from bot.channels.service import kind_in_channel, setting_row
 from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline
-from bot.people.profiles import FetchUser, actor_from, check_recipient, get_person
+from bot.people.profiles import (
+    FetchUser,
+    actor_from,
+    check_recipient,
+    get_person,
+    is_fresh,
+    profile_row,
+)
 from bot.promises.forms import FieldError, FormValues
 from bot.promises.service import (
     MAX_DESCRIPTION,
@@ -34,7 +41,7 @@ from bot.promises.service import (
     hand_off,
     needs_confirmation,
 )
-from bot.promises.steps import Timing, timing_for_channel
+from bot.promises.steps import Timing, timing_for_channel, timing_of
 from bot.reply import Reply
 from bot.slack import messages
 from bot.store.models import Person, Promise, Status, Step
@@ -49,6 +56,7 @@ class Acting:
     tz: str  # the actor's time zone, for the reply
     now: datetime
     sees_home: bool = False  # the actor has opened Kept's Home tab (so it is kept fresh)
+    locale: str | None = None  # their Slack locale (numeric dates), when Slack told us
 
     @property
     def user_id(self) -> str:
@@ -64,11 +72,15 @@ def acting(
     admins: frozenset[str],
     now: datetime,
 ) -> Acting:
-    """Who is acting, from their cached Slack profile (fetched if missing or stale)."""
-    person = get_person(session, team_id, user_id, fetch=fetch, now=now)
+    """Who is acting, from their cached Slack profile (fetched if missing or stale). The
+    usual case, a fresh profile, is one plain SELECT (no ORM object on the write path)."""
+    person: Any = profile_row(session, team_id, user_id)
+    if not is_fresh(person, now):
+        person = get_person(session, team_id, user_id, fetch=fetch, now=now)
     actor, tz = actor_from(person, user_id, admins)
     sees_home = person is not None and person.home_seen_at is not None
-    return Acting(team_id=team_id, actor=actor, tz=tz, now=now, sees_home=sees_home)
+    locale = person.locale if person is not None else None
+    return Acting(team_id=team_id, actor=actor, tz=tz, now=now, sees_home=sees_home, locale=locale)
 
 
 def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
@@ -127,7 +139,7 @@ def record(
     if len(description) > MAX_DESCRIPTION:
         return Reply(messages.too_long(text))
     counterpart = find_counterpart(description)
-    timing = timing_for_channel(session, who.team_id, channel_id, default_timing)
+    setting = setting_row(session, who.team_id, channel_id) if channel_id else None
     promise = create_promise(
         session,
         team_id=who.team_id,
@@ -136,13 +148,10 @@ def record(
         description=description,
         deadline=parsed.deadline,
         now=who.now,
-        timing=timing,
+        timing=timing_of(setting, default_timing),
         counterpart=counterpart.name,
-        counterpart_kind=counterpart_kind_for(
-            session,
-            who.team_id,
-            channel_id,
-            counterpart.kind.value if counterpart.kind else None,
+        counterpart_kind=kind_in_channel(
+            setting, counterpart.kind.value if counterpart.kind else None
         ),
         source_channel_id=channel_id,
         request_key=request_key,

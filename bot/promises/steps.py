@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,11 @@ def timing_for_channel(
     """The timing for a promise made in `channel_id`: its channel's overrides, else `default`."""
     if not channel_id:
         return default
-    setting = session.get(ChannelSetting, (team_id, channel_id))
+    return timing_of(session.get(ChannelSetting, (team_id, channel_id)), default)
+
+
+def timing_of(setting: Any, default: Timing) -> Timing:
+    """A channel's overrides (None: no settings for it) over the workspace default."""
     if setting is None:
         return default
     return Timing(

@@ -184,7 +184,7 @@ class Promise(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.status == Status.OPEN.value
+        return self.status == Status.OPEN
 
 
 class PromiseEvent(Base):

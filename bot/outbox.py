@@ -20,7 +20,7 @@ from bot.store.db import OUTBOX_WRITTEN
 from bot.store.models import Delivery, DeliveryStatus, Person, Step
 
 
-def _row(
+def row(
     team_id: str,
     step: Step,
     key: str,
@@ -32,6 +32,7 @@ def _row(
     about_id: str | None = None,
     deadline_version: int = 0,
 ) -> dict[str, object]:
+    """One delivery row, due `now`, ready for write()."""
     return {
         "team_id": team_id,
         "key": key[:255],
@@ -71,7 +72,7 @@ def follow_up(
     """One follow-up message row, due now. Its key is unique: a repeated request never gets
     this far (bot.once), so two rows always mean two changes."""
     key = f"{step.value}:{promise_id or '-'}:{recipient_id or '-'}:{uuid.uuid4().hex}"
-    return _row(
+    return row(
         team_id,
         step,
         key,

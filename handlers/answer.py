@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -78,17 +79,14 @@ def profiles_ready(
     return None
 
 
-def carry_out(
+def as_person(
     runtime: Runtime,
     team_id: str,
     user_id: str,
-    key: str | None,
+    now: datetime,
     work: Callable[[Session, Acting], Reply],
-    what: str,
-) -> Outcome:
-    """Run `work` once for this request key, in one committed transaction. A KeptError is
-    the person's answer as it is; anything else a kind apology (and the log has the trace)."""
-    now = runtime.now()
+) -> Callable[[Session], Reply]:
+    """`work` as this person, looked up (their cached Slack profile) in its own session."""
 
     def change(session: Session) -> Reply:
         who = acting(
@@ -101,8 +99,26 @@ def carry_out(
         )
         return work(session, who)
 
+    return change
+
+
+def carry_out(
+    runtime: Runtime,
+    team_id: str,
+    user_id: str,
+    key: str | None,
+    work: Callable[[Session, Acting], Reply],
+    what: str,
+) -> Outcome:
+    """Run `work` once for this request key, in one committed transaction. A KeptError is
+    the person's answer as it is; anything else a kind apology (and the log has the trace)."""
+    now = runtime.now()
     try:
-        return Outcome(run_once(runtime.sessions, team_id, key, now, change))
+        return Outcome(
+            run_once(
+                runtime.sessions, team_id, key, now, as_person(runtime, team_id, user_id, now, work)
+            )
+        )
     except KeptError as error:
         return Outcome(Reply(messages.error_message(str(error))), refused=True)
     except Exception:  # noqa: BLE001 - never show a stack trace in Slack

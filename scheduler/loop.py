@@ -65,7 +65,7 @@ class SchedulerLoop:
         try:
             self._plan_digests()
             self._purge_old()
-            result = run_pass(self.runtime, worker=self.worker)
+            result = run_pass(self.runtime, worker=self.worker, stop=self._stopping)
             self.health.last_pass_error = None
             if result.claimed:
                 log.info(

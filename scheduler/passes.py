@@ -49,20 +49,39 @@ class PassResult:
         with self._lock:
             self.errors.append(error)
 
+    def merge(self, other: PassResult) -> None:
+        with self._lock:
+            for name in ("claimed", "sent", "deferred", "failed", "skipped", "recovered"):
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+            self.errors += other.errors
+            for key, count in other.by_step.items():
+                self.by_step[key] = self.by_step.get(key, 0) + count
 
-def _load(session: Session, ids: list[int]) -> dict[int, Delivery]:
-    """The rows, their promises and the owners at once: later gets hit the session."""
+
+@dataclass
+class Wave:
+    """The claimed rows of one wave, with their promises and owners loaded at once. The
+    session's identity map holds objects weakly: keeping them here is what lets the per-row
+    work find them without another query."""
+
+    deliveries: dict[int, Delivery]
+    promises: dict[int, Promise]
+    people: list[Person]
+
+
+def _load(session: Session, ids: list[int]) -> Wave:
     deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))}
     promise_ids = {d.promise_id for d in deliveries.values() if d.promise_id}
-    promises = list(session.scalars(select(Promise).where(Promise.id.in_(promise_ids))))
-    for team_id in {p.team_id for p in promises}:
-        owners = {p.owner_id for p in promises if p.team_id == team_id}
-        list(
-            session.scalars(
-                select(Person).where(Person.team_id == team_id, Person.user_id.in_(owners))
-            )
+    promises = {
+        p.id: p for p in session.scalars(select(Promise).where(Promise.id.in_(promise_ids)))
+    }
+    people: list[Person] = []
+    for team_id in {p.team_id for p in promises.values()}:
+        owners = {p.owner_id for p in promises.values() if p.team_id == team_id}
+        people += session.scalars(
+            select(Person).where(Person.team_id == team_id, Person.user_id.in_(owners))
         )
-    return deliveries
+    return Wave(deliveries, promises, people)
 
 
 def _coalesce_homes(deliveries: dict[int, Delivery], now: datetime, result: PassResult) -> None:
@@ -82,30 +101,52 @@ def _coalesce_homes(deliveries: dict[int, Delivery], now: datetime, result: Pass
 def prepare_wave(
     runtime: Runtime, ids: list[int], worker: str, result: PassResult
 ) -> list[Outgoing]:
-    """Prepare claimed rows in one transaction (each row in its own savepoint, so one bad
-    row leaves the others alone; it stays claimed and is retried when its lease runs out)."""
+    """Prepare claimed rows in one transaction. Should a row fail, the wave is prepared again
+    with each row in its own savepoint, so one bad row leaves the others alone (it stays
+    claimed and is retried when its lease runs out)."""
     _warm_recipients(runtime, ids)
     _sync_away_statuses(runtime, ids)
+    try:
+        return _prepare(runtime, ids, worker, result, guarded=False)
+    except _RowFailed:
+        return _prepare(runtime, ids, worker, result, guarded=True)
+
+
+class _RowFailed(Exception):
+    pass
+
+
+def _prepare(
+    runtime: Runtime, ids: list[int], worker: str, result: PassResult, *, guarded: bool
+) -> list[Outgoing]:
     ready: list[Outgoing] = []
+    outcome = PassResult()  # counted into `result` only once the transaction commits
     with runtime.sessions.begin() as session:
         now = runtime.now()
         ours = queue.renew_many(session, ids, worker, now, runtime.settings.claim_lease)
-        deliveries = _load(session, ours)
-        _coalesce_homes(deliveries, now, result)
+        wave = _load(session, ours)
+        _coalesce_homes(wave.deliveries, now, outcome)
         for delivery_id in ids:
-            delivery = deliveries.get(delivery_id)
+            delivery = wave.deliveries.get(delivery_id)
             if delivery is None:
                 continue  # the claim ran out while queued, or another worker holds it
-            promise = session.get(Promise, delivery.promise_id) if delivery.promise_id else None
-            try:
-                with session.begin_nested():
-                    outgoing = prepare(session, runtime, delivery, promise, result, now)
-            except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
-                log.exception("preparing delivery %s failed", delivery_id)
-                result.note_error(f"{delivery_id}: {type(error).__name__}")
-                continue
-            if outgoing is not None:
-                ready.append(outgoing)
+            promise = wave.promises.get(delivery.promise_id) if delivery.promise_id else None
+            if not guarded:
+                try:
+                    prepared = prepare(session, runtime, delivery, promise, outcome, now)
+                except Exception as error:
+                    raise _RowFailed from error
+            else:
+                try:
+                    with session.begin_nested():
+                        prepared = prepare(session, runtime, delivery, promise, outcome, now)
+                except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
+                    log.exception("preparing delivery %s failed", delivery_id)
+                    result.note_error(f"{delivery_id}: {type(error).__name__}")
+                    continue
+            if prepared is not None:
+                ready.append(prepared)
+    result.merge(outcome)
     return ready
 
 
@@ -167,11 +208,13 @@ def run_pass(
     runtime: Runtime,
     *,
     worker: str | None = None,
-    batch: int = 32,
+    batch: int = 100,
     threads: int = 8,
     max_batches: int = 1000,
+    stop: threading.Event | None = None,
 ) -> PassResult:
-    """Claim and deliver everything due now, in batches, until nothing is due."""
+    """Claim and deliver everything due now, in batches, until nothing is due (or `stop` is
+    set: the process is stopping; what is not claimed yet waits for the next process)."""
     worker = worker or queue.worker_name()
     result = PassResult()
     started = time.perf_counter()
@@ -186,6 +229,8 @@ def run_pass(
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
         for _ in range(max_batches):
+            if stop is not None and stop.is_set():
+                break
             with runtime.sessions.begin() as session:
                 claimed = queue.claim(
                     session,

@@ -129,10 +129,10 @@ def record_sent(
         .where(
             table.c.id == bindparam("b_id"),
             table.c.claimed_by == worker,
-            table.c.status == DeliveryStatus.SENDING.value,
+            table.c.status == DeliveryStatus.SENDING,
         )
         .values(
-            status=DeliveryStatus.SENT.value,
+            status=DeliveryStatus.SENT,
             sent_at=bindparam("b_at"),
             channel_id=bindparam("b_channel"),
             message_ts=bindparam("b_ts"),

@@ -14,9 +14,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.people.profiles import get_person
 from bot.runtime import Runtime
-from bot.store.models import ChannelSetting, Delivery, DeliveryStatus, Person, Promise, Step
+from bot.store.models import ChannelSetting, Delivery, Person, Promise, Step
 from scheduler.plan import Target
 
 
@@ -70,20 +71,19 @@ def add_sibling(
         select(Delivery.id).where(Delivery.team_id == parent.team_id, Delivery.key == key)
     )
     if exists is None:
-        session.add(
-            Delivery(
-                team_id=parent.team_id,
-                key=key,
-                promise_id=parent.promise_id,
-                step=step,
-                deadline_version=parent.deadline_version,
-                recipient_id=recipient,
-                due_at=now,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-                uncertain=False,
-                created_at=now,
-            )
+        outbox.write(
+            session,
+            [
+                outbox.row(
+                    parent.team_id,
+                    step,
+                    key,
+                    now,
+                    promise_id=parent.promise_id,
+                    recipient_id=recipient,
+                    deadline_version=parent.deadline_version,
+                )
+            ],
         )
 
 
@@ -100,21 +100,14 @@ def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool
     if not moved:
         return False
     new_owner = moved[0].owner_id
-    session.add(
-        Delivery(
-            team_id=promise.team_id,
-            key=f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}",
-            promise_id=None,
-            step=Step.HANDOVER,
-            deadline_version=0,
-            recipient_id=new_owner,
-            about_id=gone,
-            due_at=now,
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            uncertain=False,
-            created_at=now,
-        )
+    key = f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}"
+    outbox.write(
+        session,
+        [
+            outbox.row(
+                promise.team_id, Step.HANDOVER, key, now, recipient_id=new_owner, about_id=gone
+            )
+        ],
     )
     session.refresh(promise)
     return True

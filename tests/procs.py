@@ -99,6 +99,22 @@ class KeptProcess:
             self.popen.wait(timeout=10)
         self._log.close()
 
+    def terminate(self) -> float:
+        """Send SIGTERM (what systemd and Kubernetes send) to the process only; returns when
+        it was sent (time.monotonic())."""
+        sent = time.monotonic()
+        with contextlib.suppress(ProcessLookupError):
+            self.popen.send_signal(signal.SIGTERM)
+        return sent
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """The exit status once the process has ended, or None if it still runs after
+        `timeout` seconds."""
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def logs(self, tail: int = 4000) -> str:
         self._log.flush()
         try:
@@ -131,6 +147,16 @@ class KeptProcesses:
             *extra,
         ]
         process = KeptProcess(args, env, workdir / "kept.log", port)
+        self.started.append(process)
+        return process
+
+    def start_scheduler(self, env: dict[str, str]) -> KeptProcess:
+        """`kept scheduler`: the delivery loop alone, no HTTP (port 0: nothing listens)."""
+        number = len(self.started) + 1
+        workdir = self.directory / f"kept-{number}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        args = [sys.executable, "-m", "bot", "scheduler"]
+        process = KeptProcess(args, env, workdir / "kept.log", 0)
         self.started.append(process)
         return process
 

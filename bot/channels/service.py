@@ -31,12 +31,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.language.counterparts import CounterpartKind
 from bot.promises.service import InvalidInput
 from bot.settings import SettingsError, parse_duration
 from bot.store.models import ChannelSetting
 
 KEYS = ("escalation", "kind", "remind_before", "escalate_after")
-KINDS = ("candidate", "customer", "other")
+KINDS = tuple(kind.value for kind in CounterpartKind)
 MAX_SPAN = timedelta(days=30)
 
 _COLUMN = {
@@ -143,7 +144,7 @@ def setting_row(session: Session, team_id: str, channel_id: str) -> Any:
 def kind_in_channel(setting: Any, guessed: str | None) -> str | None:
     """What the text says (candidate or customer), else the channel's default kind, else
     the guess."""
-    if guessed in ("candidate", "customer"):
+    if guessed in (CounterpartKind.CANDIDATE, CounterpartKind.CUSTOMER):
         return guessed
     return (setting.counterpart_kind if setting is not None else None) or guessed
 

@@ -24,9 +24,17 @@ _MAX_NAME_WORDS = 4
 
 
 class CounterpartKind(StrEnum):
+    """Who a promise is made to. The one definition: channel settings, forms and messages
+    all take their kinds and words from here."""
+
     CANDIDATE = "candidate"
     CUSTOMER = "customer"
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """How a message names the counterpart's kind ("Jane Doe (candidate)")."""
+        return "contact" if self is CounterpartKind.OTHER else self.value
 
 
 @dataclass(frozen=True)

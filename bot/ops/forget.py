@@ -92,7 +92,7 @@ def _forget_user(
         session.scalars(
             _teams(
                 select(Promise.id).where(
-                    Promise.owner_id == user_id, Promise.status == Status.OPEN.value
+                    Promise.owner_id == user_id, Promise.status == Status.OPEN
                 ),
                 Promise.team_id,
                 team_id,

@@ -139,7 +139,7 @@ class _StateCollector(Collector):
                     select(
                         func.count(Promise.id),
                         func.count(Promise.id).filter(Promise.deadline < now),
-                    ).where(Promise.status == Status.OPEN.value)
+                    ).where(Promise.status == Status.OPEN)
                 ).one()
         except Exception:  # noqa: BLE001 - a scrape must not fail because the database is down
             return

@@ -31,7 +31,7 @@ def purge_closed(
                 session.scalars(
                     select(Promise.id)
                     .where(
-                        Promise.status != Status.OPEN.value,
+                        Promise.status != Status.OPEN,
                         Promise.closed_at.is_not(None),
                         Promise.closed_at < before,
                     )

@@ -249,7 +249,7 @@ def reassign_deactivated(
             .where(
                 Promise.team_id == team_id,
                 Promise.owner_id == user_id,
-                Promise.status == Status.OPEN.value,
+                Promise.status == Status.OPEN,
             )
             .order_by(Promise.deadline, Promise.id)
             .with_for_update()
@@ -460,7 +460,7 @@ def sync_people(
         user_ids |= set(
             session.scalars(
                 select(Promise.owner_id).where(
-                    Promise.team_id == team, Promise.status == Status.OPEN.value
+                    Promise.team_id == team, Promise.status == Status.OPEN
                 )
             )
         )
@@ -503,7 +503,7 @@ def sync_people(
                 .where(
                     Promise.team_id == team,
                     Promise.owner_id == user_id,
-                    Promise.status == Status.OPEN.value,
+                    Promise.status == Status.OPEN,
                 )
                 .limit(1)
             ):

@@ -132,12 +132,8 @@ class CommandRunner:
         self.timing = timing
         self.working_day = working_day
 
-    def run(self, command: CommandInput, who: Acting | None = None) -> Reply:
-        """Run one command; `who` is the person acting when the caller has looked them up."""
-        text = command.text.strip()
-        if len(text) > MAX_COMMAND_TEXT:
-            return Reply(blocks.too_long(text))
-        self.who = who or acting(
+    def _acting(self, command: CommandInput) -> Acting:
+        return acting(
             self.session,
             command.team_id,
             command.user_id,
@@ -145,6 +141,13 @@ class CommandRunner:
             admins=self.admins,
             now=self.now,
         )
+
+    def run(self, command: CommandInput, who: Acting | None = None) -> Reply:
+        """Run one command; `who` is the person acting when the caller has looked them up."""
+        text = command.text.strip()
+        if len(text) > MAX_COMMAND_TEXT:
+            return Reply(blocks.too_long(text))
+        self.who = who or self._acting(command)
         actor, tz = self.who.actor, self.who.tz
         word, _, rest = text.partition(" ")
         sub = word.lower()
@@ -199,14 +202,7 @@ class CommandRunner:
 
     def confirm(self, command: CommandInput, deadline: datetime) -> Reply:
         """The owner confirmed a deadline more than a year away: record the promise."""
-        self.who = acting(
-            self.session,
-            command.team_id,
-            command.user_id,
-            fetch=self.fetch,
-            admins=self.admins,
-            now=self.now,
-        )
+        self.who = self._acting(command)
         return self.record(
             command, self.who.actor, self.who.tz, command.text.strip(), confirmed=deadline
         )

@@ -98,13 +98,13 @@ def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> 
                 "team_id": promise.team_id,
                 "key": delivery_key(promise.id, promise.deadline_version, step),
                 "promise_id": promise.id,
-                "step": step.value,
+                "step": step,
                 "deadline_version": promise.deadline_version,
                 "recipient_id": None,
                 "actor_id": None,
                 "about_id": None,
                 "due_at": due_at,
-                "status": DeliveryStatus.PENDING.value,
+                "status": DeliveryStatus.PENDING,
                 "attempts": 0,
                 "uncertain": False,
                 "created_at": now,
@@ -117,8 +117,8 @@ def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> 
 def _skip_pending(session: Session, promise: Promise) -> None:
     session.execute(
         update(Delivery)
-        .where(Delivery.promise_id == promise.id, Delivery.status == DeliveryStatus.PENDING.value)
-        .values(status=DeliveryStatus.SKIPPED.value)
+        .where(Delivery.promise_id == promise.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SKIPPED)
     )
 
 
@@ -311,7 +311,7 @@ def close_promise(
             "`/promise broken 42 the role was filled internally`."
         )
     promise = changeable(session, team_id, promise_id, actor, now)
-    promise.status = outcome.value
+    promise.status = outcome
     promise.closure_note = note
     promise.closed_at = now
     promise.closed_by = actor.user_id
@@ -419,7 +419,7 @@ def open_promises(
     if owner_ids is not None and not owner_ids:
         return []
     overdue_first = case((Promise.deadline <= now, 0), else_=1)
-    query = select(Promise).where(Promise.team_id == team_id, Promise.status == Status.OPEN.value)
+    query = select(Promise).where(Promise.team_id == team_id, Promise.status == Status.OPEN)
     if owner_ids is not None:
         query = query.where(Promise.owner_id.in_(owner_ids))
     return list(

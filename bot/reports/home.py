@@ -63,12 +63,12 @@ def record_of(
             )
         )
     )
-    kept = [(c, d) for s, c, d in closed if s == Status.KEPT.value and c is not None]
+    kept = [(c, d) for s, c, d in closed if s == Status.KEPT and c is not None]
     return Record(
         made=int(made or 0),
         kept_on_time=sum(1 for c, d in kept if c <= d),
         kept_late=sum(1 for c, d in kept if c > d),
-        broken=sum(1 for s, _c, _d in closed if s == Status.BROKEN.value),
+        broken=sum(1 for s, _c, _d in closed if s == Status.BROKEN),
     )
 
 
@@ -83,7 +83,7 @@ def team_lines(
             .where(
                 Promise.team_id == team_id,
                 Promise.owner_id == report,
-                Promise.status == Status.OPEN.value,
+                Promise.status == Status.OPEN,
             )
         )
         lines.append(

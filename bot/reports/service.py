@@ -118,15 +118,15 @@ def count(promise: Promise, figures: Figures, since: datetime, until: datetime) 
         figures.made += 1
     closed_at = promise.closed_at
     if closed_at is not None and since <= closed_at < until:
-        if promise.status == Status.KEPT.value:
+        if promise.status == Status.KEPT:
             if closed_at <= promise.deadline:
                 figures.kept_on_time += 1
             else:
                 figures.kept_late += 1
                 figures.lateness.append(closed_at - promise.deadline)
-        elif promise.status == Status.BROKEN.value:
+        elif promise.status == Status.BROKEN:
             figures.broken += 1
-        elif promise.status == Status.CANCELLED.value:
+        elif promise.status == Status.CANCELLED:
             figures.cancelled += 1
     open_at_end = promise.created_at < until and (closed_at is None or closed_at >= until)
     if open_at_end:

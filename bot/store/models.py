@@ -213,7 +213,7 @@ class Promise(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.status == Status.OPEN.value
+        return self.status == Status.OPEN
 
     @property
     def is_cadence(self) -> bool:

@@ -17,12 +17,12 @@ from bot.store.models import Workspace, WorkspaceState
 
 def paused_teams() -> Select[tuple[str]]:
     """The team ids of paused workspaces, as a subquery for the scheduler's claim."""
-    return select(Workspace.team_id).where(Workspace.state == WorkspaceState.PAUSED.value)
+    return select(Workspace.team_id).where(Workspace.state == WorkspaceState.PAUSED)
 
 
 def is_paused(session: Session, team_id: str) -> bool:
     workspace = session.get(Workspace, team_id)
-    return workspace is not None and workspace.state == WorkspaceState.PAUSED.value
+    return workspace is not None and workspace.state == WorkspaceState.PAUSED
 
 
 def _set(
@@ -32,11 +32,11 @@ def _set(
     if workspace is None:
         if state is WorkspaceState.ACTIVE:
             return False
-        session.add(Workspace(team_id=team_id, state=state.value, reason=reason, changed_at=now))
+        session.add(Workspace(team_id=team_id, state=state, reason=reason, changed_at=now))
         return True
-    if workspace.state == state.value:
+    if workspace.state == state:
         return False
-    workspace.state, workspace.reason, workspace.changed_at = state.value, reason, now
+    workspace.state, workspace.reason, workspace.changed_at = state, reason, now
     return True
 
 

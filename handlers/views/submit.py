@@ -12,12 +12,12 @@ from slack_bolt import Ack
 from sqlalchemy.orm import Session
 
 from bot.once import run_once, view_key
-from bot.promises.flows import Acting, acting
+from bot.promises.flows import Acting
 from bot.promises.forms import FieldError
 from bot.promises.service import KeptError
 from bot.reply import Reply
 from bot.runtime import Runtime
-from handlers.answer import SORRY, ids_of, profiles_ready
+from handlers.answer import SORRY, as_person, ids_of, profiles_ready
 
 log = logging.getLogger("kept.handlers")
 
@@ -49,18 +49,7 @@ def on_submit(
         ack(response_action="errors", errors={field: SLOW})
         return None
     now = runtime.now()
-
-    def change(session: Session) -> Reply:
-        who = acting(
-            session,
-            team_id,
-            user_id,
-            fetch=runtime.fetcher(team_id),
-            admins=runtime.settings.admins,
-            now=now,
-        )
-        return work(session, who)
-
+    change = as_person(runtime, team_id, user_id, now, work)
     key = view_key(view.get("id"), view.get("hash"))
     try:
         reply = run_once(runtime.sessions, team_id, key, now, change)

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
 from bot.slack.text import escape
@@ -22,7 +23,7 @@ EXAMPLES = (
     "`/promise refund order 1182 for Mrs. Lee by EOD`",
 )
 
-_KIND_LABEL = {"candidate": "candidate", "customer": "customer", "other": "contact"}
+_KIND_LABEL = {kind.value: kind.label for kind in CounterpartKind}
 
 
 def _escape(text: str) -> str:
@@ -113,9 +114,9 @@ def error_message(text: str) -> Message:
 
 
 _OUTCOME_TEXT = {
-    Status.KEPT.value: ":white_check_mark: Kept",
-    Status.BROKEN.value: ":x: Couldn't keep",
-    Status.CANCELLED.value: ":heavy_minus_sign: Cancelled",
+    Status.KEPT: ":white_check_mark: Kept",
+    Status.BROKEN: ":x: Couldn't keep",
+    Status.CANCELLED: ":heavy_minus_sign: Cancelled",
 }
 
 

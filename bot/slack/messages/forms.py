@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.service import MAX_DESCRIPTION, short_id
 from bot.slack.messages.base import Block, _escape, _modal, _picker, _what, context, section
@@ -59,7 +60,7 @@ def promise_form(
     metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The "New promise" modal; prefilled from a typed command or a message."""
-    kinds = [("candidate", "Candidate"), ("customer", "Customer"), ("other", "Other")]
+    kinds = [(kind.value, kind.value.capitalize()) for kind in CounterpartKind]
     kind_options = [
         {"text": {"type": "plain_text", "text": label}, "value": value} for value, label in kinds
     ]

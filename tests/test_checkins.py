@@ -12,10 +12,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.language.cadence import find_cadence
+from bot.promises import cadence_flows
+from bot.promises.flows import acting
 from bot.reports.digest import build_digest
+from bot.runtime import Runtime
 from bot.slack import messages as blocks
 from bot.slack.messages import digest_message
-from bot.store.models import Delivery, Promise, PromiseEvent, Status
+from bot.store.models import Delivery, DeliveryStatus, Promise, PromiseEvent, Status, Step
 from scheduler.passes import run_pass
 from tests.conftest import LEAD, OWNER, TEAM, BotServer, Clock, make_runtime, message_text
 from tests.slackreq import view_submission_payload
@@ -287,3 +291,43 @@ def test_two_senders_at_once_deliver_each_check_in_once(bot: BotServer, clock: C
     assert all(n == 1 for n in key_counts(bot.fake).values()), key_counts(bot.fake)
     assert len([k for k in key_counts(bot.fake) if k.endswith(":nudge")]) == 3
     assert outcomes(bot, promise.id) == [(1, "missed"), (2, "missed")]
+
+
+def test_the_workspaces_holidays_move_check_ins(runtime: Runtime, clock: Clock) -> None:
+    """KEPT_HOLIDAYS=US: no check-in on Christmas Day, when planned and when rolled over."""
+    us = make_runtime(runtime, holidays=("US",))
+    clock.set(la(2026, 12, 23, 10))  # Wednesday; Fri 25 Dec is a US public holiday
+    with us.sessions.begin() as session:
+        who = acting(session, TEAM, OWNER, fetch=us.fetcher(TEAM), admins=frozenset(), now=clock())
+        text = "keep Acme posted daily"
+        cadence = find_cadence(text, now=clock(), tz=who.tz, working_day=us.settings.working_day)
+        assert cadence is not None
+        cadence_flows.record(
+            session,
+            who,
+            text=text,
+            cadence=cadence,
+            channel_id=None,
+            default_timing=us.default_timing(),
+            request_key=None,
+            working_day=us.settings.working_day,
+        )
+
+    def next_roll_over() -> datetime:
+        with us.readers() as session:
+            return session.scalars(
+                select(Delivery.due_at).where(
+                    Delivery.step == Step.NEXT_CHECK_IN, Delivery.status == DeliveryStatus.PENDING
+                )
+            ).one()
+
+    with us.readers() as session:
+        promise = session.scalars(select(Promise)).one()
+    assert promise.deadline == la(2026, 12, 24, 17)
+    assert next_roll_over() == la(2026, 12, 28, 17)  # Monday: Christmas and the weekend skipped
+    clock.set(la(2026, 12, 28, 17, 0))
+    run_pass(us)
+    with us.readers() as session:
+        current = session.get(Promise, promise.id)
+        assert current is not None and current.deadline == la(2026, 12, 28, 17)
+    assert next_roll_over() == la(2026, 12, 29, 17)

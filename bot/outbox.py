@@ -50,13 +50,14 @@ def row(
     }
 
 
-def write(session: Session, rows: list[dict[str, object]]) -> None:
-    """INSERT delivery rows (one executemany) and mark the transaction as feeding the
-    sender."""
+def write(session: Session, rows: list[dict[str, object]], *, wake: bool = True) -> None:
+    """INSERT delivery rows (one executemany) and, with `wake`, mark the transaction so its
+    commit wakes the sender (the scheduler's own rows need not: its pass goes on claiming)."""
     if not rows:
         return
     session.execute(insert(Delivery.__table__), rows)
-    session.info[OUTBOX_WRITTEN] = True
+    if wake:
+        session.info[OUTBOX_WRITTEN] = True
 
 
 def follow_up(

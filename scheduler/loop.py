@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -116,6 +117,17 @@ class SchedulerLoop:
         if due is None:
             return self.poll
         return min(self.poll, max(0.0, (due - self.runtime.now()).total_seconds()))
+
+    def idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no pass is running here and none is asked for (for tests that move a
+        clock and run passes by hand beside this loop). True if it became idle in time."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if not self._wake.is_set() and self._lock.acquire(blocking=False):
+                self._lock.release()
+                return True
+            time.sleep(0.01)
+        return False
 
     def wake(self) -> None:
         """Look now (something was written to the outbox, or the interval came round)."""

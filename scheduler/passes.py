@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -227,6 +227,21 @@ def run_pass(
             result.note_error(f"{outgoing.delivery_id}: {type(error).__name__}")
             return outgoing, None, None
 
+    def record(flying: list[Future[tuple[Outgoing, str | None, tuple | None]]]) -> None:
+        """Wait for a wave's sends and record what Slack accepted (one transaction)."""
+        done: list[tuple[int, str | None, str | None]] = []
+        for future in flying:
+            outgoing, outcome, where = future.result()
+            if outcome is not None:
+                result.add(outcome, outgoing.step)
+            if where is not None:
+                done.append((outgoing.delivery_id, *where))
+        queue.record_sent(runtime.sessions, worker, runtime.now(), done)
+
+    # Sends of one batch's nudges fly while the next batch is claimed and prepared (the
+    # database round trips overlap Slack's); escalations wait until every nudge before them
+    # is recorded, so each finds its nudge sent.
+    flying: list[Future[tuple[Outgoing, str | None, tuple | None]]] = []
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
         for _ in range(max_batches):
             if stop is not None and stop.is_set():
@@ -244,17 +259,16 @@ def run_pass(
             result.claimed += len(claimed)
             first = [i for i, step in claimed if step != Step.ESCALATION]
             later = [i for i, step in claimed if step == Step.ESCALATION]
-            for wave in (first, later):
-                if not wave:
-                    continue
-                ready = prepare_wave(runtime, wave, worker, result)
-                done: list[tuple[int, str | None, str | None]] = []
-                for outgoing, outcome, where in pool.map(deliver, ready):
-                    if outcome is not None:
-                        result.add(outcome, outgoing.step)
-                    if where is not None:
-                        done.append((outgoing.delivery_id, *where))
-                queue.record_sent(runtime.sessions, worker, runtime.now(), done)
+            ready = prepare_wave(runtime, first, worker, result) if first else []
+            sending = [pool.submit(deliver, outgoing) for outgoing in ready]
+            record(flying)
+            flying = sending
+            if later:
+                record(flying)
+                flying = []
+                escalations = prepare_wave(runtime, later, worker, result)
+                record([pool.submit(deliver, outgoing) for outgoing in escalations])
+        record(flying)
     runtime.metrics.observe_pass(result.by_step, time.perf_counter() - started)
     return result
 

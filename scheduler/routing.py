@@ -84,6 +84,7 @@ def add_sibling(
                     deadline_version=parent.deadline_version,
                 )
             ],
+            wake=False,  # this pass goes on to claim it
         )
 
 
@@ -108,6 +109,7 @@ def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool
                 promise.team_id, Step.HANDOVER, key, now, recipient_id=new_owner, about_id=gone
             )
         ],
+        wake=False,  # this pass goes on to claim it
     )
     session.refresh(promise)
     return True

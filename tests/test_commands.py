@@ -200,7 +200,9 @@ def test_someone_else_cannot_change_a_promise(bot: BotServer) -> None:
         f"handoff {promise.id} <@{OTHER}|o>",
     ):
         reply = message_text(bot.command(text, user=OTHER))
-        assert "Only <@U0OWNER>, their supervisor or an admin" in reply, (text, reply)
+        # answered as if there were no such promise: a stranger learns nothing (issue 9)
+        assert f"I can't find promise #{promise.id}" in reply, (text, reply)
+        assert OWNER not in reply
     fresh = only_promise(bot)
     assert fresh.status == "open" and fresh.owner_id == OWNER
     assert fresh.deadline == promise.deadline and fresh.deadline_version == 1
@@ -239,7 +241,8 @@ def test_hand_off_tells_the_new_owner(bot: BotServer) -> None:
     assert only_promise(bot).owner_id == OTHER
     # the previous owner no longer may change it
     refused = message_text(bot.command(f"done {promise.id}", user=OWNER))
-    assert "Only <@U0OTHER>" in refused
+    assert f"I can't find promise #{promise.id}" in refused
+    assert only_promise(bot).status == "open"
 
 
 def test_hand_off_to_an_unknown_user_is_refused(bot: BotServer) -> None:
@@ -346,3 +349,17 @@ def test_admins_can_list_everyone_and_others_cannot(bot: BotServer) -> None:
     assert f"#{first.id}" in text and f"#{second.id}" in text
     refused = message_text(bot.command("list everyone", user=OTHER))
     assert "Only admins can list everyone's promises" in refused
+
+
+def test_a_strangers_command_learns_nothing_about_a_promise(bot: BotServer) -> None:
+    """Finding 6 of issue 9: `/promise done N` from someone who may not change it gets the
+    same answer as an id that does not exist (no owner named, nothing changed)."""
+    promise = record(bot, "send Acme the quote by tomorrow")
+    for sub in ("done", "cancel", "extend", "handoff"):
+        tail = {"extend": " Friday 5pm", "handoff": f" <@{OTHER}>"}.get(sub, "")
+        theirs = message_text(bot.command(f"{sub} {promise.id}{tail}", user=OTHER))
+        missing = message_text(bot.command(f"{sub} 999999{tail}", user=OTHER))
+        assert theirs.replace(str(promise.id), "N") == missing.replace("999999", "N")
+        assert OWNER not in theirs and "Only" not in theirs
+    with bot.runtime.sessions() as session:
+        assert session.get(Promise, promise.id).status == Status.OPEN  # type: ignore[union-attr]

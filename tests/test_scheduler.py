@@ -21,6 +21,7 @@ from bot.promises.steps import Timing, delivery_key
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
 from bot.store.models import ChannelSetting, Delivery, Promise, Status
+from scheduler.loop import SchedulerLoop
 from scheduler.passes import run_pass
 from scheduler.send import METADATA_EVENT
 from tests.conftest import (
@@ -150,9 +151,20 @@ def rows(runtime: Runtime, promise: Promise) -> dict[str, Delivery]:
 
 
 def passes(runtime: Runtime, times: int = 3) -> None:
+    """Run passes by hand; first and last, let a sender running beside them (the `bot`
+    fixture's, woken by outbox commits) finish what it took."""
+    senders = [
+        wake.__self__
+        for wake in runtime.sessions.on_outbox
+        if isinstance(getattr(wake, "__self__", None), SchedulerLoop)
+    ]
+    for sender in senders:
+        assert sender.idle()
     for _ in range(times):
         result = run_pass(runtime)
         assert not result.errors, result.errors
+    for sender in senders:
+        assert sender.idle()
 
 
 # ---------------------------------------------------------------------------- timing

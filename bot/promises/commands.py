@@ -39,6 +39,7 @@ from bot.promises.service import (
     InvalidInput,
     NotAllowed,
     can_view_owner,
+    not_found,
     open_promises,
     parse_promise_id,
     reports_of,
@@ -158,12 +159,16 @@ class CommandRunner:
             return Reply(blocks.help_message())
         if sub == "list":
             return self.list(command, actor, tz, rest)
-        if sub in {"done", "kept", "broken", "cancel"}:
-            return self.close(command, actor, tz, sub, rest)
-        if sub == "extend":
-            return self.extend(command, actor, tz, rest)
-        if sub in {"handoff", "hand-off"}:
-            return self.handoff(command, actor, tz, rest)
+        if sub in {"done", "kept", "broken", "cancel", "extend", "handoff", "hand-off"}:
+            try:
+                if sub == "extend":
+                    return self.extend(command, actor, tz, rest)
+                if sub in {"handoff", "hand-off"}:
+                    return self.handoff(command, actor, tz, rest)
+                return self.close(command, actor, tz, sub, rest)
+            except NotAllowed:
+                # a stranger typing an id learns no more than from an id that doesn't exist
+                raise not_found(_need_id(rest.split()[0], sub)) from None
         if sub == "supervisor":
             return self.supervisor(command, actor, rest)
         if sub == "channel" and _is_channel_command(rest):

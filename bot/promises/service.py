@@ -228,11 +228,17 @@ def get_promise(session: Session, team_id: str, promise_id: int, *, lock: bool =
         query = query.with_for_update()
     promise = session.scalar(query)
     if promise is None:
-        raise NotFound(
-            f"I can't find promise {short_id(promise_id)} in this workspace. "
-            "`/promise list` shows yours."
-        )
+        raise not_found(promise_id)
     return promise
+
+
+def not_found(promise_id: int) -> NotFound:
+    """The answer for a promise that does not exist, and for one a stranger may not see: the
+    same words, so nobody learns whether promise N exists or who owns it."""
+    return NotFound(
+        f"I can't find promise {short_id(promise_id)} in this workspace. "
+        "`/promise list` shows yours."
+    )
 
 
 def supervisor_of(session: Session, team_id: str, user_id: str) -> str | None:

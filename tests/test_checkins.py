@@ -21,7 +21,7 @@ from bot.slack import messages as blocks
 from bot.slack.messages import digest_message
 from bot.store.models import Delivery, DeliveryStatus, Promise, PromiseEvent, Status, Step
 from scheduler.passes import run_pass
-from tests.conftest import LEAD, OWNER, TEAM, BotServer, Clock, make_runtime, message_text
+from tests.conftest import LEAD, OTHER, OWNER, TEAM, BotServer, Clock, make_runtime, message_text
 from tests.slackreq import view_submission_payload
 from tests.test_reminder_buttons import current, press, response, wait_updated
 from tests.test_scheduler import kept_messages, key_counts, supervise
@@ -170,6 +170,10 @@ def test_a_single_deadline_update_is_refused_kindly(bot: BotServer) -> None:
     promise = only_promise(bot)
     reply = message_text(bot.command(f"updated {promise.id}"))
     assert "one deadline" in reply and "Traceback" not in reply
+    # a stranger learns no more than from a promise that doesn't exist
+    stranger = message_text(bot.command(f"updated {promise.id} told them", user=OTHER))
+    missing = message_text(bot.command("updated 999 told them", user=OTHER))
+    assert stranger == missing.replace("#999", f"#{promise.id}") and "can't find" in stranger
 
 
 def test_list_shows_the_next_check_in(bot: BotServer) -> None:

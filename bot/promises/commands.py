@@ -250,14 +250,18 @@ class CommandRunner:
         """`/promise updated <id> [note]`: an update for the current check-in."""
         word, _, note = rest.partition(" ")
         promise_id = _need_id(word, "/promise updated <id> [note]")
-        return cadence_flows.updated_reply(
-            self.session,
-            self.who,
-            promise_id=promise_id,
-            note=from_slack(note, name_of=self.name_of(command.team_id)),
-            default_timing=self.timing,
-            working_day=self.working_day,
-        )
+        try:
+            return cadence_flows.updated_reply(
+                self.session,
+                self.who,
+                promise_id=promise_id,
+                note=from_slack(note, name_of=self.name_of(command.team_id)),
+                default_timing=self.timing,
+                working_day=self.working_day,
+            )
+        except NotAllowed:
+            # a stranger typing an id learns no more than from an id that doesn't exist
+            raise not_found(promise_id) from None
 
     def away(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         """`/promise away [@rep] <until> [@cover]`."""

@@ -6,6 +6,7 @@ import json
 import time
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -290,3 +291,34 @@ def test_a_form_submission_is_acked_before_the_confirmations_go_out(bot: BotServ
     bot.fake.wait_for(
         "chat.postMessage", where=lambda c: c.params.get("channel") == OWNER, timeout=10
     )
+
+
+def test_the_form_records_a_rhythm_as_a_series_of_check_ins(bot: BotServer) -> None:
+    """Issue 11: the New promise form's rhythm picker. "By when?" is then the series' end."""
+    ends = bot.runtime.clock() + timedelta(days=14)
+    values = form_values(deadline=int(ends.timestamp()))
+    values["rhythm"] = {
+        "value": {"type": "static_select", "selected_option": {"value": "wd3"}},
+    }
+    assert submit(bot, values, user=OWNER) is None  # the form closes
+    stored = promises(bot)
+    assert len(stored) == 1
+    promise = stored[0]
+    assert promise.rhythm_kind == "working_days" and promise.rhythm_every == 3
+    assert promise.series_ends_at is not None
+    assert abs((promise.series_ends_at - ends).total_seconds()) < 1
+    # the first check-in is three working days out (Wed 25 Nov -> Mon 30 Nov), not the end
+    first = promise.deadline.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert first.date().isoformat() == "2026-11-30"
+    dm = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OWNER)
+    assert "call Jane Doe back about the role" in message_text(dm[0].params)
+
+
+def test_the_form_offers_the_rhythms(bot: BotServer) -> None:
+    from bot.slack import messages
+
+    view = messages.promise_form(owner_id=OWNER)
+    picker = next(b for b in view["blocks"] if b.get("block_id") == "rhythm")
+    assert picker["optional"] is True
+    values = [o["value"] for o in picker["element"]["options"]]
+    assert values == list(messages.RHYTHM_CHOICES)

@@ -19,6 +19,7 @@ from bot import outbox
 from bot.channels.service import kind_in_channel, setting_row
 from bot.language.counterparts import find_counterpart
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people.profiles import (
     FetchUser,
     actor_from,
@@ -27,6 +28,7 @@ from bot.people.profiles import (
     is_fresh,
     profile_row,
 )
+from bot.promises.cadence import Series, create_cadence_promise
 from bot.promises.forms import FieldError, FormValues
 from bot.promises.service import (
     MAX_DESCRIPTION,
@@ -172,28 +174,44 @@ def save_form(
     meta: dict[str, Any],
     default_timing: Timing,
     request_key: str | None,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
 ) -> Promise:
     """The New promise form (or the message shortcut's form) saved: the owner is told by DM,
     and so is whoever saved it for them."""
     if form.deadline is None or not form.owner_id:
         raise InvalidInput("The form is missing a deadline or an owner.")
     channel_id = meta.get("channel_id")
-    promise = create_promise(
-        session,
-        team_id=who.team_id,
-        owner_id=form.owner_id,
-        created_by=who.user_id,
-        description=form.description,
-        deadline=form.deadline,
-        now=who.now,
-        timing=timing_for_channel(session, who.team_id, channel_id, default_timing),
-        counterpart=form.counterpart,
-        counterpart_kind=form.counterpart_kind,
-        source_channel_id=channel_id,
-        source_message_ts=meta.get("message_ts"),
-        permalink=meta.get("permalink"),
-        request_key=request_key,
-    )
+    timing = timing_for_channel(session, who.team_id, channel_id, default_timing)
+    rhythm = messages.rhythm_of_choice(form.rhythm)
+    details: dict[str, Any] = {
+        "team_id": who.team_id,
+        "owner_id": form.owner_id,
+        "created_by": who.user_id,
+        "description": form.description,
+        "now": who.now,
+        "timing": timing,
+        "counterpart": form.counterpart,
+        "counterpart_kind": form.counterpart_kind,
+        "source_channel_id": channel_id,
+        "permalink": meta.get("permalink"),
+        "request_key": request_key,
+    }
+    if rhythm is not None:  # a rhythm picked: check-ins until the date picked
+        owner = profile_row(session, who.team_id, form.owner_id)
+        promise = create_cadence_promise(
+            session,
+            series=Series(rhythm, ends_at=form.deadline),
+            tz=(owner.tz if owner is not None and owner.tz else who.tz),
+            working_day=working_day,
+            **details,
+        )
+    else:
+        promise = create_promise(
+            session,
+            deadline=form.deadline,
+            source_message_ts=meta.get("message_ts"),
+            **details,
+        )
     rows = [
         outbox.follow_up(
             who.team_id,

@@ -25,6 +25,7 @@ class FormValues:
     counterpart_kind: str | None
     deadline: datetime | None
     owner_id: str | None
+    rhythm: str | None = None  # a rhythm picked (bot.slack.messages.RHYTHM_CHOICES key)
 
 
 def _state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def read_form(state_values: dict[str, Any]) -> FormValues:
         counterpart_kind=kind if kind in {k.value for k in CounterpartKind} else None,
         deadline=deadline,
         owner_id=_state(state_values, "owner").get("selected_user"),
+        rhythm=(_state(state_values, "rhythm").get("selected_option") or {}).get("value"),
     )
 
 

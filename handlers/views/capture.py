@@ -70,6 +70,7 @@ def register(app: App, runtime: Runtime) -> None:
                 meta=meta,
                 default_timing=runtime.default_timing(),
                 request_key=key,
+                working_day=runtime.settings.working_day,
             )
             return Reply()
 

@@ -59,6 +59,7 @@ __all__ = [
     "return_summary",
     "rhythm_line",
     "rhythm_of_choice",
+    "rhythm_picker",
     "updated_form",
 ]
 
@@ -245,7 +246,8 @@ def updated_form(promise: Promise, tz: str) -> dict[str, Any]:
     return _modal(UPDATED_VIEW, "Updated them", "Log it", promise.id, blocks)
 
 
-def new_rhythm_form(promise: Promise) -> dict[str, Any]:
+def rhythm_picker(current: Rhythm | None = None) -> Block:
+    """A select of the rhythms Kept offers (RHYTHM_CHOICES), `current` chosen."""
     options = [
         {
             "text": {"type": "plain_text", "text": describe_rhythm(rhythm)},
@@ -253,11 +255,15 @@ def new_rhythm_form(promise: Promise) -> dict[str, Any]:
         }
         for value, rhythm in RHYTHM_CHOICES.items()
     ]
-    current = _rhythm(promise)
     element: Block = {"type": "static_select", "action_id": "value", "options": options}
     for option in options:
         if current is not None and RHYTHM_CHOICES[option["value"]] == current:
             element["initial_option"] = option
+    return element
+
+
+def new_rhythm_form(promise: Promise) -> dict[str, Any]:
+    element = rhythm_picker(_rhythm(promise))
     blocks: list[Block] = [
         _what(promise),
         {

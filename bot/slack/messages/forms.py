@@ -10,6 +10,7 @@ from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.service import MAX_DESCRIPTION, short_id
 from bot.slack.messages.base import Block, _escape, _modal, _picker, _what, context, section
+from bot.slack.messages.cadence import rhythm_picker
 from bot.slack.messages.ids import (
     COULDNT_KEEP_VIEW,
     EDIT_VIEW,
@@ -106,6 +107,18 @@ def promise_form(
                 "block_id": "deadline",
                 "label": {"type": "plain_text", "text": "By when?"},
                 "element": deadline_element,
+            },
+            {
+                "type": "input",
+                "block_id": "rhythm",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Or keep them posted, every…"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": "Pick a rhythm for a promise to stay in touch: Kept plans a "
+                    "check-in at each step, and “By when?” is when the series ends.",
+                },
+                "element": rhythm_picker(),
             },
             {
                 "type": "input",

@@ -282,18 +282,27 @@ def _serve_socket_mode(
 
 
 def cmd_scheduler(_args: argparse.Namespace) -> int:
+    import threading
+
+    from bot.slack.lifecycle import on_stop_signals
     from scheduler.loop import SchedulerLoop
 
     runtime = _build_runtime(_settings())
     _migrate(runtime.engine)
-    from bot.slack.lifecycle import on_stop_signals
 
     loop = SchedulerLoop(runtime)
     log.info("Kept scheduler is running (looks at least every %ss)", runtime.settings.tick_seconds)
 
+    stopping = threading.Event()
+
     def stop(reason: str) -> None:
-        log.info("%s: stopping after the pass under way", reason)
-        loop.stop()
+        # never wait inside a signal handler: the interrupted main thread may hold a lock
+        # (a logging handler's, say) that the pass under way needs to finish
+        if stopping.is_set():
+            return
+        stopping.set()
+        log.info("%s: stopping after the batch under way", reason)
+        threading.Thread(target=loop.stop, name="kept-stop", daemon=True).start()
 
     on_stop_signals(stop)
     loop.run_forever()

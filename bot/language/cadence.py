@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.language.deadlines import parse_deadline
+from bot.language.deadlines import HOUR_WORDS, WEEKDAY_RE, parse_deadline
 from bot.language.workdays import (
     DEFAULT_WORKING_DAY,
     WorkingDay,
@@ -96,28 +96,8 @@ _WEEKDAYS = {
     "sat": 5,
     "sun": 6,
 }
-_WEEKDAY = (
-    r"(?P<wd>mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?"
-    r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?)s?"
-)
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "couple of": 2,
-    "few": 3,
-    "other": 2,
-}
+_WEEKDAY = rf"(?P<wd>{WEEKDAY_RE})s?"
+_NUMBERS = {**HOUR_WORDS, "a": 1, "an": 1, "couple of": 2, "few": 3, "other": 2}
 _NUM = r"(?P<n>\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|other)"
 _UNIT = (
     r"(?P<unit>(?:working|business|work)\s+days?|days?|hours?|hrs?|h|weeks?|wks?|minutes?|mins?)"

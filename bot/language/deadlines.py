@@ -179,45 +179,36 @@ _MONTH_RE = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-_WEEKDAY_RE = (
+# any weekday, full or abbreviated (bot.language.cadence too)
+WEEKDAY_RE = (
     r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?"
     r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
 )
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-_NUMBER_WORDS: dict[str, float] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a": 1,
-    "an": 1,
-    "few": 3,
-    "couple": 2,
+# one to twelve in words: clock hours, and counts of days or weeks (bot.language.cadence too)
+HOUR_WORDS: dict[str, int] = {
+    word: n
+    for n, word in enumerate(
+        (
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ),
+        start=1,
+    )
 }
-_HOUR_WORDS: dict[str, int] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-_HW = "|".join(_HOUR_WORDS)
+_NUMBER_WORDS: dict[str, float] = {**HOUR_WORDS, "a": 1, "an": 1, "few": 3, "couple": 2}
+_HW = "|".join(HOUR_WORDS)
 _MINUTE_WORDS = {"half": 30, "quarter": 15, "five": 5, "ten": 10, "twenty": 20}
 
 # A clock time.  Group names are unique per pattern; _clock_from reads them.
@@ -303,15 +294,15 @@ _ORDINAL = re.compile(
     _I,
 )
 _WEEKDAY = re.compile(
-    rf"(?<!\w)(?:(?P<mod>this\s+coming|this|next|coming)\s+)?(?P<wd>{_WEEKDAY_RE})(?!\w)", _I
+    rf"(?<!\w)(?:(?P<mod>this\s+coming|this|next|coming)\s+)?(?P<wd>{WEEKDAY_RE})(?!\w)", _I
 )
 _WEEKDAY_WEEK = re.compile(
     r"(?<!\w)(?:a\s+week\s+(?:on\s+|from\s+|after\s+|this\s+|next\s+)?"
-    rf"(?P<wa>{_WEEKDAY_RE}|today|tomorrow)"
-    rf"|(?P<wb>{_WEEKDAY_RE})\s+(?:week|after\s+next)"
-    rf"|(?:the\s+)?(?P<wc>{_WEEKDAY_RE})\s+(?:of\s+|in\s+)?next\s+week"
-    rf"|next\s+week(?:\s+on|,)?\s+(?P<wn>{_WEEKDAY_RE})"
-    rf"|(?P<wt>{_WEEKDAY_RE})\s+(?:of\s+)?this\s+week)(?!\w)",
+    rf"(?P<wa>{WEEKDAY_RE}|today|tomorrow)"
+    rf"|(?P<wb>{WEEKDAY_RE})\s+(?:week|after\s+next)"
+    rf"|(?:the\s+)?(?P<wc>{WEEKDAY_RE})\s+(?:of\s+|in\s+)?next\s+week"
+    rf"|next\s+week(?:\s+on|,)?\s+(?P<wn>{WEEKDAY_RE})"
+    rf"|(?P<wt>{WEEKDAY_RE})\s+(?:of\s+)?this\s+week)(?!\w)",
     _I,
 )
 _RELDAY = re.compile(
@@ -321,7 +312,7 @@ _RELDAY = re.compile(
     _I,
 )
 _PAST_REF = re.compile(
-    rf"(?<!\w)(?:(?:last|past|previous)\s+(?P<pwd>{_WEEKDAY_RE})"
+    rf"(?<!\w)(?:(?:last|past|previous)\s+(?P<pwd>{WEEKDAY_RE})"
     r"|(?:the\s+)?(?:last|past|previous)\s+(?P<pper>week(?:end)?|month|year|night)"
     r"|(?:the\s+)?(?:last|past|previous)\s+(?P<pn2>\d{1,4}|two|three|four|five|six|seven"
     r"|few|couple\s+of)\s+(?P<pu2>minutes|hours|days|weeks|months|years)"
@@ -540,7 +531,7 @@ def _minutes_word(raw: str) -> int | None:
 
 
 def _hour_of(raw: str) -> int:
-    return int(raw) if raw.isdigit() else _HOUR_WORDS[raw.lower()]
+    return int(raw) if raw.isdigit() else HOUR_WORDS[raw.lower()]
 
 
 def _with_ampm(hour: int, minute: int, ap: str | None) -> _Clock | None:

@@ -14,9 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.channels.service import kind_in_channel, setting_row
 from bot.language.cadence import ParsedCadence, Rhythm
-from bot.language.counterparts import find_counterpart
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people.away import end_away, set_away
 from bot.people.profiles import FetchUser, check_recipient
@@ -28,7 +26,7 @@ from bot.promises.cadence import (
     log_update,
     skip_check_in,
 )
-from bot.promises.flows import Acting, _changed, _refresh_homes
+from bot.promises.flows import Acting, _changed, _refresh_homes, typed
 from bot.promises.forms import FieldError
 from bot.promises.service import (
     MAX_DESCRIPTION,
@@ -38,7 +36,7 @@ from bot.promises.service import (
     get_promise,
     supervisor_of,
 )
-from bot.promises.steps import Timing, timing_for_channel, timing_of
+from bot.promises.steps import Timing, timing_for_channel
 from bot.reply import Reply
 from bot.slack import messages
 from bot.store.models import CheckInOutcome, Promise
@@ -65,25 +63,12 @@ def record(
         return Reply(messages.cadence_problem(text, cadence.problem.value))
     if len(cadence.description) > MAX_DESCRIPTION:
         return Reply(messages.too_long(text))
-    counterpart = find_counterpart(cadence.description)
-    setting = setting_row(session, who.team_id, channel_id) if channel_id else None
     promise = create_cadence_promise(
         session,
-        team_id=who.team_id,
-        owner_id=who.user_id,
-        created_by=who.user_id,
-        description=cadence.description,
         series=Series(cadence.rhythm, cadence.ends_at, cadence.end_event),
         tz=who.tz,
-        now=who.now,
-        timing=timing_of(setting, default_timing),
         working_day=working_day,
-        counterpart=counterpart.name,
-        counterpart_kind=kind_in_channel(
-            setting, counterpart.kind.value if counterpart.kind else None
-        ),
-        source_channel_id=channel_id,
-        request_key=request_key,
+        **typed(session, who, cadence.description, channel_id, default_timing, request_key),
     )
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(messages.cadence_recorded(promise, who.tz, who.now))

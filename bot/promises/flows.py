@@ -104,6 +104,35 @@ def _changed(session: Session, who: Acting, promise: Promise, *extra: dict[str, 
     outbox.write(session, rows)
 
 
+def typed(
+    session: Session,
+    who: Acting,
+    description: str,
+    channel_id: str | None,
+    default_timing: Timing,
+    request_key: str | None,
+) -> dict[str, Any]:
+    """What a promise typed in a channel is made of, besides its deadline: the owner is who
+    typed it, the counterpart is read from the words, and the channel's settings give the
+    reminder timing and the counterpart kind (one read of them)."""
+    counterpart = find_counterpart(description)
+    setting = setting_row(session, who.team_id, channel_id) if channel_id else None
+    return {
+        "team_id": who.team_id,
+        "owner_id": who.user_id,
+        "created_by": who.user_id,
+        "description": description,
+        "now": who.now,
+        "timing": timing_of(setting, default_timing),
+        "counterpart": counterpart.name,
+        "counterpart_kind": kind_in_channel(
+            setting, counterpart.kind.value if counterpart.kind else None
+        ),
+        "source_channel_id": channel_id,
+        "request_key": request_key,
+    }
+
+
 def record(
     session: Session,
     who: Acting,
@@ -140,23 +169,10 @@ def record(
     description = parsed.description or text
     if len(description) > MAX_DESCRIPTION:
         return Reply(messages.too_long(text))
-    counterpart = find_counterpart(description)
-    setting = setting_row(session, who.team_id, channel_id) if channel_id else None
     promise = create_promise(
         session,
-        team_id=who.team_id,
-        owner_id=who.user_id,
-        created_by=who.user_id,
-        description=description,
         deadline=parsed.deadline,
-        now=who.now,
-        timing=timing_of(setting, default_timing),
-        counterpart=counterpart.name,
-        counterpart_kind=kind_in_channel(
-            setting, counterpart.kind.value if counterpart.kind else None
-        ),
-        source_channel_id=channel_id,
-        request_key=request_key,
+        **typed(session, who, description, channel_id, default_timing, request_key),
     )
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,10 +21,13 @@ Work = Callable[[Session], Reply]
 HANDLED = HandledRequest.__table__
 
 
+_RECALL = select(HANDLED.c.reply).where(
+    HANDLED.c.team_id == bindparam("team_id"), HANDLED.c.key == bindparam("key")
+)
+
+
 def _recall(session: Session, team_id: str, key: str) -> Reply | None:
-    reply = session.execute(
-        select(HANDLED.c.reply).where(HANDLED.c.team_id == team_id, HANDLED.c.key == key[:255])
-    ).scalar()
+    reply = session.execute(_RECALL, {"team_id": team_id, "key": key[:255]}).scalar()
     return Reply.from_json(reply) if reply is not None else None
 
 

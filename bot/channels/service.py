@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.language.counterparts import CounterpartKind
@@ -132,13 +132,16 @@ def get_setting(session: Session, team_id: str, channel_id: str) -> ChannelSetti
     return session.get(ChannelSetting, (team_id, channel_id))
 
 
+_SETTING = select(ChannelSetting.__table__).where(
+    ChannelSetting.__table__.c.team_id == bindparam("team_id"),
+    ChannelSetting.__table__.c.channel_id == bindparam("channel_id"),
+)
+
+
 def setting_row(session: Session, team_id: str, channel_id: str) -> Any:
     """A channel's settings as a plain row (attributes as on ChannelSetting), or None: one
-    Core SELECT, for the hot path of recording a promise."""
-    table = ChannelSetting.__table__
-    return session.execute(
-        select(table).where(table.c.team_id == team_id, table.c.channel_id == channel_id)
-    ).first()
+    Core SELECT built once, for the hot path of recording a promise."""
+    return session.execute(_SETTING, {"team_id": team_id, "channel_id": channel_id}).first()
 
 
 def kind_in_channel(setting: Any, guessed: str | None) -> str | None:

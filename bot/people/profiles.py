@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,13 +81,16 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
     return session.get(Person, (team_id, user_id))
 
 
+_PROFILE = select(Person.__table__).where(
+    Person.__table__.c.team_id == bindparam("team_id"),
+    Person.__table__.c.user_id == bindparam("user_id"),
+)
+
+
 def profile_row(session: Session, team_id: str, user_id: str) -> Any:
     """The person's cached profile as a plain row (attributes as on Person), or None: one
-    Core SELECT, for the hot path of a request."""
-    table = Person.__table__
-    return session.execute(
-        select(table).where(table.c.team_id == team_id, table.c.user_id == user_id)
-    ).first()
+    Core SELECT built once, for the hot path of a request."""
+    return session.execute(_PROFILE, {"team_id": team_id, "user_id": user_id}).first()
 
 
 def ensure_person(session: Session, team_id: str, user_id: str) -> Person:

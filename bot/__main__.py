@@ -171,6 +171,9 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.slack.lifecycle import catch_stop_signals
+
+    signals = catch_stop_signals()  # a stop during start-up still ends with exit 0
     settings = _settings()
 
     from bot.app import create_app
@@ -193,6 +196,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         loop = SchedulerLoop(runtime, health=health)
         loop.start()
     stop_scheduler = loop.stop if loop is not None else (lambda: None)
+    if signals.requested is not None:
+        log.info("%s during start-up: stopping", signals.requested)
+        stop_scheduler()
+        return 0
     try:
         if settings.socket_mode:
             _serve_socket_mode(app, runtime, health, on_drained=stop_scheduler)
@@ -284,7 +291,9 @@ def _serve_socket_mode(
 def cmd_scheduler(_args: argparse.Namespace) -> int:
     import threading
 
-    from bot.slack.lifecycle import on_stop_signals
+    from bot.slack.lifecycle import catch_stop_signals, on_stop_signals
+
+    catch_stop_signals()  # a stop during start-up still ends with exit 0
     from scheduler.loop import SchedulerLoop
 
     runtime = _build_runtime(_settings())

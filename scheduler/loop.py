@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
 from bot.slack.web import HealthState
@@ -46,6 +45,8 @@ class SchedulerLoop:
         self._lock = threading.Lock()  # one pass at a time in this process
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._stopped = threading.Event()  # stop() has finished: the pass under way is done
+        self._life = threading.Lock()  # start and stop, one at a time
         self._sender: threading.Thread | None = None
         self._digests_planned_at: datetime | None = None
         self._purged_at: datetime | None = None
@@ -144,7 +145,10 @@ class SchedulerLoop:
 
     # ------------------------------------------------------------------ running
 
-    def _begin(self, scheduler: BaseScheduler) -> None:
+    def _begin(self, scheduler: BaseScheduler) -> bool:
+        """Add the safety-net job and start the sender; False if stop() came first."""
+        if self._stopping.is_set():
+            return False
         # APScheduler's interval job is the safety net: look at least every `poll` seconds
         scheduler.add_job(
             self.wake,
@@ -160,29 +164,34 @@ class SchedulerLoop:
         self._sender = threading.Thread(target=self._send_forever, name="kept-sender", daemon=True)
         self._sender.start()
         self.health.scheduler_enabled = True
+        return True
 
     def start(self) -> None:
-        """Run in the background (inside `kept run`)."""
-        scheduler = BackgroundScheduler(timezone="UTC")
-        self._begin(scheduler)
-        scheduler.start()
+        """Run in the background (inside `kept run`); nothing once stop() was called."""
+        with self._life:
+            scheduler = BackgroundScheduler(timezone="UTC")
+            if self._begin(scheduler):
+                scheduler.start()
 
     def run_forever(self) -> None:
-        """Run in the foreground (`kept scheduler`) until stopped."""
-        scheduler = BlockingScheduler(timezone="UTC")
-        self._begin(scheduler)
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            scheduler.start()
+        """Run in the foreground (`kept scheduler`) until stop() has finished, from another
+        thread (a signal's). A stop asked for before this starts returns at once."""
+        self.start()
+        if self._stopping.is_set() and self._scheduler is None:
+            return
+        self._stopped.wait()
 
     def stop(self) -> None:
         """Stop looking; the pass under way (if any) finishes first."""
         self._stopping.set()
         self._wake.set()
-        with contextlib.suppress(ValueError):
-            self.runtime.sessions.on_outbox.remove(self.wake)
-        sender = self._sender
-        if sender is not None and sender is not threading.current_thread():
-            sender.join()
-        scheduler = self._scheduler
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=True)
+        with self._life:
+            with contextlib.suppress(ValueError):
+                self.runtime.sessions.on_outbox.remove(self.wake)
+            sender = self._sender
+            if sender is not None and sender is not threading.current_thread():
+                sender.join()
+            scheduler = self._scheduler
+            if scheduler is not None and scheduler.running:
+                scheduler.shutdown(wait=True)
+        self._stopped.set()

@@ -131,8 +131,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack(bot_token="xoxb-test", team_id=TEAM).start()
+def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
+    fake = FakeSlack(bot_token="xoxb-test", team_id=TEAM)
+    fake.now = lambda: clock().timestamp()  # the fake lives at the test's moment, not today's
+    fake.start()
     fake.add_user(OWNER, name="Olivia Owner", tz="America/Los_Angeles")
     fake.add_user(LEAD, name="Lena Lead", tz="Europe/Berlin")
     fake.add_user(ADMIN, name="Ada Admin", tz="America/New_York", is_admin=True)

@@ -138,9 +138,10 @@ def _ts_key(ts: Any) -> float:
         return 0.0
 
 
-def _tz_info(tz: str) -> tuple[str, int]:
+def _tz_info(tz: str, moment: float) -> tuple[str, int]:
+    """Slack's tz_label and tz_offset for a zone, as they stand at ``moment`` (epoch s)."""
     try:
-        now = datetime.now(ZoneInfo(tz))
+        now = datetime.fromtimestamp(moment, ZoneInfo(tz))
     except Exception:  # unknown zone name: behave like UTC
         return "Coordinated Universal Time", 0
     offset = now.utcoffset()
@@ -300,6 +301,10 @@ class FakeSlack:
         self._gone_channels: set[str] = set()
         self._revoked: set[str] = set()
         self._local = threading.local()  # the scopes of the request being answered
+        # What the fake takes for "now" (epoch seconds): statuses expire, zones change offset
+        # and messages are stamped by it. Tests point it at their own clock (conftest), so
+        # fixed dates never meet the real one.
+        self.now: Callable[[], float] = time.time
         self.app_tokens: set[str] = set()  # app-level (xapp-) tokens: apps.connections.open only
         self.socket_mode: Any = None  # a tests.fake_socket_mode.FakeSocketMode, when attached
         self._lock = threading.Lock()
@@ -722,7 +727,7 @@ class FakeSlack:
     # ------------------------------------------------------------------ helpers (lock held)
 
     def _next_ts(self) -> str:
-        us = max(int(time.time() * 1_000_000), self._last_ts_us + 1)
+        us = max(int(self.now() * 1_000_000), self._last_ts_us + 1)
         self._last_ts_us = us
         return f"{us // 1_000_000}.{us % 1_000_000:06d}"
 
@@ -769,7 +774,7 @@ class FakeSlack:
         return {"ok": True, "url": self.socket_mode.issue_url()}
 
     def _user_view(self, user: dict[str, Any]) -> dict[str, Any]:
-        label, offset = _tz_info(user["tz"])
+        label, offset = _tz_info(user["tz"], self.now())
         out = {k: v for k, v in user.items() if k != "locale"}
         out["profile"] = dict(user["profile"])
         if "users:read.email" not in self._granted():  # Slack leaves the field out
@@ -807,7 +812,7 @@ class FakeSlack:
         if profile is None:
             return {"ok": False, "error": "user_not_found"}
         expiration = int(profile.get("status_expiration") or 0)
-        if expiration and expiration <= time.time():
+        if expiration and expiration <= self.now():
             profile.update(status_text="", status_emoji="", status_expiration=0)
         profile.setdefault("status_text", "")
         profile.setdefault("status_emoji", "")

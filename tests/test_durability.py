@@ -443,6 +443,24 @@ def sigterm_the_scheduler(
     runtime.engine.dispose()
 
 
+@pytest.mark.parametrize("command", ["run", "scheduler"])
+@pytest.mark.parametrize("after", [0.15, 0.5, 1.0])
+def test_a_sigterm_during_start_up_exits_0(
+    fake_slack: FakeSlack, tmp_path: Path, procs: KeptProcesses, command: str, after: float
+) -> None:
+    """SIGTERM while the process is still importing, migrating or looking at Slack: a stop
+    like any other (exit 0, a log line), never death by the signal (exit -15)."""
+    env = kept_env(fake_slack, f"sqlite:///{tmp_path}/kept.db")
+    process = procs.start(env) if command == "run" else procs.start_scheduler(env)
+    time.sleep(after)
+    process.terminate()
+    code = process.wait_exit(timeout=15)
+    logs = process.logs()
+    print(f"\nkept {command}, SIGTERM {after:.2f}s after the start -> exit {code}")
+    assert code == 0, (code, logs[-2000:])
+    assert "SIGTERM" in logs, logs[-2000:]
+
+
 # ---------------------------------------------------------------- 4. every request sent twice
 
 

@@ -61,14 +61,50 @@ class Requests:
         return True
 
 
+class StopSignals:
+    """SIGTERM and SIGINT, caught from the first moment of a long-running command.
+
+    A stop that arrives while Kept is still starting (settings, migrations, the first look at
+    Slack) is remembered and carried out as soon as there is something to stop, so the process
+    still exits 0 instead of dying of the signal. The handler only records and hands over: it
+    takes no lock (the interrupted main thread may hold it); each `stop` is idempotent.
+    """
+
+    def __init__(self) -> None:
+        self.requested: str | None = None
+        self._stop: Callable[[str], None] | None = None
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self.requested is None:
+            self.requested = name
+        stop = self._stop
+        if stop is not None:
+            stop(name)
+
+    def route(self, stop: Callable[[str], None]) -> None:
+        """From now on a signal calls `stop(signal name)`; one that came earlier does now."""
+        self._stop = stop
+        if self.requested is not None:
+            stop(self.requested)
+
+
+_signals: StopSignals | None = None
+
+
+def catch_stop_signals() -> StopSignals:
+    """Start catching SIGTERM/SIGINT (once per process, from the main thread)."""
+    global _signals
+    if _signals is None:
+        _signals = StopSignals()
+    return _signals
+
+
 def on_stop_signals(stop: Callable[[str], None]) -> None:
-    """Call `stop(signal name)` on SIGTERM and SIGINT (from the main thread)."""
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        stop(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    """Call `stop(signal name)` on SIGTERM and SIGINT, and now if one already came."""
+    catch_stop_signals().route(stop)
 
 
 def _flushed(server: Any) -> bool:

@@ -149,5 +149,14 @@ def test_home_tabs_show_the_rhythm_the_away_and_who_covers_and_im_back_ends_it(
     assert pressed.status == 200
     call = bot.fake.wait_for("views.publish", where=lambda c: c.params.get("user_id") == OWNER)
     assert "You're away" not in message_text(call[-1].params["view"])
-    bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OWNER)
+    # the summary is one of the DMs the return causes; wait for it, not for the first of them
+    bot.fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.ok
+            and c.params.get("channel") == OWNER
+            and "While you were away" in message_text(c.params)
+        ),
+    )
+    bot.settle()
     assert sum(1 for t in texts(bot, OWNER) if "While you were away" in t) == 1

@@ -512,6 +512,14 @@ class FakeSlack:
             queue = self._faults.setdefault(method, deque())
             queue.extend(fault for _ in range(times))
 
+    def open_connections(self) -> int:
+        """How many client connections are open right now (a request may be held in a delay)."""
+        server = self._server
+        if server is None:
+            return 0
+        with server.sockets_lock:
+            return len(server.open_sockets)
+
     def set_delay(self, method: str, seconds: float) -> None:
         """Delay every call of ``method`` by ``seconds`` (0 removes the delay)."""
         with self._lock:

@@ -346,6 +346,7 @@ class FakeSlack:
         }
         self.add_user(BOT_USER_ID, name="kept", is_bot=True)
         self._init_workspaces()
+        self._init_workflow_steps()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -697,6 +698,7 @@ class FakeSlack:
             headers["x-oauth-scopes"] = ",".join(sorted(granted))
             headers["x-accepted-oauth-scopes"] = ",".join(self._needed_scopes(method, params))
             self._local.granted = granted
+            self._local.token = token
             try:
                 response = self._per_token(method, params, token) or self._handlers[method](params)
             except Exception as exc:  # a bug in the fake must not hang the client
@@ -1361,3 +1363,192 @@ class FakeSlack:
         if workspace["org_wide"]:
             return True  # an org-wide install sees every workspace of the org
         return workspace["team_id"] == user["team_id"]
+
+    # ------------------------------------------------------------------ workflow steps
+    # Custom steps (Workflow Builder): the fake runs a step of a workflow like Slack does. It
+    # reads the step's definition from manifest.yml's `functions`, checks the inputs a workflow
+    # would map into it, and builds the `function_executed` event with a short-lived
+    # `bot_access_token` for that execution. functions.completeSuccess / completeError end the
+    # execution once: outputs are checked against the definition, a second completion is
+    # refused (`execution_not_in_running_state`), and the execution's token stops working.
+    # Source: docs.slack.dev/reference/events/function_executed and
+    # docs.slack.dev/reference/methods/functions.completeSuccess (errors listed there).
+
+    def _init_workflow_steps(self) -> None:
+        self._executions: dict[str, dict[str, Any]] = {}  # function_execution_id -> state
+        self._handlers["functions.completeSuccess"] = self._functions_complete_success
+        self._handlers["functions.completeError"] = self._functions_complete_error
+
+    @staticmethod
+    def step_definition(callback_id: str) -> dict[str, Any]:
+        """The step as manifest.yml defines it (KeyError when it defines no such step)."""
+        data = yaml.safe_load(MANIFEST.read_text())
+        return dict((data.get("functions") or {})[callback_id])
+
+    def run_step(
+        self, callback_id: str, inputs: dict[str, Any], *, team_id: str | None = None
+    ) -> dict[str, Any]:
+        """A workflow reached the step: returns the `function_executed` event Slack sends
+        (post it with tests.slackreq.event_body). Inputs are checked as Workflow Builder
+        does: every required one present, none unknown, each of its declared type."""
+        definition = self.step_definition(callback_id)
+        declared = definition.get("input_parameters") or {}
+        unknown = set(inputs) - set(declared)
+        if unknown:
+            raise ValueError(f"inputs not in the step's definition: {sorted(unknown)}")
+        for name, spec in declared.items():
+            value = inputs.get(name)
+            if value is None or value == "":
+                if spec.get("is_required"):
+                    raise ValueError(f"required input {name!r} is missing")
+                continue
+            problem = _type_problem(spec.get("type", ""), value)
+            if problem:
+                raise ValueError(f"input {name!r}: {problem}")
+        with self._lock:
+            self._seq += 1
+            execution_id = f"Fx{self._seq:010d}"
+            token = f"xwfp-{team_id or self.team_id}-{self._seq:06d}"
+            self.valid_tokens.add(token)
+            self._scopes[token] = self._scopes.get(self.bot_token, frozenset())
+            self._executions[execution_id] = {
+                "callback_id": callback_id,
+                "team_id": team_id or self.team_id,
+                "token": token,
+                "state": "running",
+                "outputs": None,
+                "error": None,
+            }
+
+        def params(kind: str) -> list[dict[str, Any]]:
+            return [
+                {
+                    "type": spec.get("type"),
+                    "name": name,
+                    "title": spec.get("title"),
+                    "description": spec.get("description", ""),
+                    "is_required": bool(spec.get("is_required")),
+                }
+                for name, spec in (definition.get(kind) or {}).items()
+            ]
+
+        moment = self.now()
+        return {
+            "type": "function_executed",
+            "function": {
+                "id": "Fn" + callback_id.upper().replace("_", "")[:9],
+                "callback_id": callback_id,
+                "title": definition.get("title"),
+                "description": definition.get("description", ""),
+                "type": "app",
+                "input_parameters": params("input_parameters"),
+                "output_parameters": params("output_parameters"),
+                "app_id": APP_ID,
+                "date_created": int(moment) - 86400,
+                "date_updated": int(moment) - 3600,
+                "date_deleted": 0,
+            },
+            "inputs": {k: v for k, v in inputs.items() if v is not None},
+            "function_execution_id": execution_id,
+            "workflow_execution_id": f"Wx{self._seq:010d}",
+            "event_ts": f"{moment:.6f}",
+            "bot_access_token": token,
+        }
+
+    def execution(self, function_execution_id: str) -> dict[str, Any]:
+        """Where an execution stands: state ("running", "completed", "failed"), outputs,
+        error."""
+        with self._lock:
+            return dict(self._executions[function_execution_id])
+
+    def _finish_execution(self, params: Params, *, failed: bool) -> dict[str, Any]:
+        execution_id = params.get("function_execution_id")
+        if not isinstance(execution_id, str) or not execution_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        token = getattr(self._local, "token", None)
+        with self._lock:
+            execution = self._executions.get(execution_id)
+            workspace = self._workspaces.get(token or "")
+        if execution is None:
+            return {"ok": False, "error": "function_execution_not_found"}
+        # the execution's own token, or the bot token of the workspace it runs in
+        if token != execution["token"] and (
+            workspace is None or workspace["team_id"] != execution["team_id"]
+        ):
+            return {"ok": False, "error": "function_execution_not_found"}
+        if failed:
+            error = params.get("error")
+            if not isinstance(error, str) or not error.strip():
+                return {"ok": False, "error": "invalid_arguments"}
+        else:
+            outputs = params.get("outputs")
+            if isinstance(outputs, str):
+                try:
+                    outputs = json.loads(outputs)
+                except ValueError:
+                    return {"ok": False, "error": "invalid_arguments"}
+            if not isinstance(outputs, dict):
+                return {"ok": False, "error": "invalid_arguments"}
+            problem = self._output_problem(execution["callback_id"], outputs)
+            if problem:
+                return {"ok": False, "error": "parameter_validation_failed", "detail": problem}
+        with self._lock:
+            if execution["state"] != "running":
+                return {"ok": False, "error": "execution_not_in_running_state"}
+            execution["state"] = "failed" if failed else "completed"
+            execution["error" if failed else "outputs"] = error if failed else outputs
+            # the execution's token ends with it
+            self.valid_tokens.discard(execution["token"])
+            self._revoked.add(execution["token"])
+        return {"ok": True}
+
+    def _output_problem(self, callback_id: str, outputs: dict[str, Any]) -> str:
+        declared = self.step_definition(callback_id).get("output_parameters") or {}
+        unknown = set(outputs) - set(declared)
+        if unknown:
+            return f"unknown outputs {sorted(unknown)}"
+        for name, spec in declared.items():
+            if outputs.get(name) is None:
+                if spec.get("is_required"):
+                    return f"required output {name!r} is missing"
+                continue
+            problem = _type_problem(spec.get("type", ""), outputs[name])
+            if problem:
+                return f"output {name!r}: {problem}"
+        return ""
+
+    def _functions_complete_success(self, params: Params) -> dict[str, Any]:
+        return self._finish_execution(params, failed=False)
+
+    def _functions_complete_error(self, params: Params) -> dict[str, Any]:
+        return self._finish_execution(params, failed=True)
+
+
+def _type_problem(kind: str, value: Any) -> str:
+    """Why `value` is not of the Slack parameter type `kind` ("" when it is)."""
+    if kind == "string":
+        return "" if isinstance(value, str) else "not a string"
+    if kind == "slack#/types/user_id":
+        ok = isinstance(value, str) and re.fullmatch(r"[UW][A-Z0-9]{2,}", value) is not None
+        return "" if ok else "not a user id"
+    if kind == "slack#/types/channel_id":
+        ok = isinstance(value, str) and re.fullmatch(r"[CGD][A-Z0-9]{2,}", value) is not None
+        return "" if ok else "not a channel id"
+    if kind == "slack#/types/timestamp":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return "" if ok else "not a Unix timestamp (a number of seconds)"
+    if kind in ("integer", "number"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return "" if ok else f"not an {kind}"
+    if kind == "boolean":
+        return "" if isinstance(value, bool) else "not a boolean"
+    return f"unknown type {kind!r}"
+
+
+METHOD_SCOPES.update(
+    {
+        # custom steps: no scope (docs.slack.dev/reference/methods/functions.completeSuccess)
+        "functions.completeSuccess": (),
+        "functions.completeError": (),
+    }
+)

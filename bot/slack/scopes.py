@@ -40,6 +40,9 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     "chat.getPermalink": frozenset(),
     "views.open": frozenset(),
     "views.publish": frozenset(),
+    # Workflow Builder steps end with these (no scope; the execution's own token)
+    "functions.completeSuccess": frozenset(),
+    "functions.completeError": frozenset(),
 }
 
 # Scopes the manifest needs for something other than a Web API call, and why

@@ -233,6 +233,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             method = path[len("/api/") :]
         elif path.startswith("/response/"):
             method = "response_url"
+        elif path.startswith("/upload/"):  # a files.getUploadURLExternal URL
+            status, text = self.server.fake._receive_upload(path[len("/upload/") :], body)
+            self._send_text(status, text)
+            return
         else:
             self._send(404, {"ok": False, "error": "not_found"}, {})
             return
@@ -265,6 +269,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
             params.update(_basic_credentials(auth[6:]))
         status, response, headers = self.server.fake._dispatch(method, params, token, arrived)
         self._send(status, response, headers)
+
+    def _send_text(self, status: int, text: str) -> None:
+        payload = text.encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:
+            self.close_connection = True
 
     def _send(self, status: int, response: dict[str, Any], headers: dict[str, str]) -> None:
         payload = json.dumps(response).encode("utf-8")
@@ -347,6 +362,7 @@ class FakeSlack:
         self.add_user(BOT_USER_ID, name="kept", is_bot=True)
         self._init_workspaces()
         self._init_workflow_steps()
+        self._init_files()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1523,6 +1539,116 @@ class FakeSlack:
     def _functions_complete_error(self, params: Params) -> dict[str, Any]:
         return self._finish_execution(params, failed=True)
 
+    # ------------------------------------------------------------------ file uploads
+    # Slack's current upload flow: files.getUploadURLExternal gives an upload URL and a file
+    # id for `length` bytes; the bytes are POSTed to that URL (raw or multipart; Slack answers
+    # "OK - <length>"); files.completeUploadExternal shares the file (channel_id) with its
+    # title and an initial comment. The fake keeps each file's bytes, checks the length it was
+    # announced with, and for a .png that the bytes are a PNG (signature and IHDR).
+
+    def _init_files(self) -> None:
+        self._files: dict[str, dict[str, Any]] = {}
+        self._handlers["files.getUploadURLExternal"] = self._files_get_upload_url
+        self._handlers["files.completeUploadExternal"] = self._files_complete_upload
+
+    def files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files shared so far (in `channel`, a DM's D id or a user id for their DM)."""
+        with self._lock:
+            shared = [dict(f) for f in self._files.values() if f["shared_to"]]
+            ims = dict(self._ims)
+        if channel is None:
+            return shared
+        wanted = {channel}
+        if channel[:1] in ("U", "W"):
+            wanted |= {im for users, im in ims.items() if channel in users and len(users) <= 2}
+        return [f for f in shared if set(f["shared_to"]) & wanted]
+
+    def _files_get_upload_url(self, params: Params) -> dict[str, Any]:
+        filename = params.get("filename")
+        try:
+            length = int(params.get("length") or 0)
+        except (TypeError, ValueError):
+            length = 0
+        if not isinstance(filename, str) or not filename.strip() or length <= 0:
+            return {"ok": False, "error": "missing_argument"}
+        alt = params.get("alt_txt")
+        if isinstance(alt, str) and len(alt) > 1000:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        with self._lock:
+            file_id = self._next_id("F")
+            self._files[file_id] = {
+                "id": file_id,
+                "filename": filename,
+                "length": length,
+                "alt_txt": alt,
+                "data": None,
+                "title": None,
+                "initial_comment": None,
+                "shared_to": [],
+                "png_size": None,
+            }
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, body: bytes) -> tuple[int, str]:
+        data = _multipart_file(body) if body.startswith(b"--") else body
+        with self._lock:
+            entry = self._files.get(file_id)
+        if entry is None:
+            return 404, "file not found"
+        if len(data) != entry["length"]:
+            return 400, f"expected {entry['length']} bytes, got {len(data)}"
+        size = None
+        if entry["filename"].lower().endswith(".png"):
+            size = _png_size(data)
+            if size is None:
+                return 400, "not a PNG"
+        with self._lock:
+            entry["data"] = data
+            entry["png_size"] = size
+        with self._cond:
+            self._calls.append(
+                Call("upload_url", {"file_id": file_id}, None, time.monotonic(), 200, None)
+            )
+            self._cond.notify_all()
+        return 200, f"OK - {len(data)}"
+
+    def _files_complete_upload(self, params: Params) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = params.get("channel_id")
+        if channel is not None and not isinstance(channel, str):
+            return {"ok": False, "error": "invalid_channel"}
+        with self._lock:
+            entries = []
+            for item in files:
+                entry = self._files.get(str((item or {}).get("id")))
+                if entry is None:
+                    return {"ok": False, "error": "file_not_found"}
+                if entry["data"] is None:  # announced, never uploaded
+                    return {"ok": False, "error": "file_upload_not_complete"}
+                entries.append((entry, item))
+            if channel:
+                known = channel in self._ims.values() or channel in self._channel_ts
+                if channel in self._gone_channels or not (known or channel[:1] in ("C", "G")):
+                    return {"ok": False, "error": "channel_not_found"}
+            for entry, item in entries:
+                entry["title"] = item.get("title") or entry["filename"]
+                entry["initial_comment"] = params.get("initial_comment")
+                if channel:
+                    entry["shared_to"].append(channel)
+        return {
+            "ok": True,
+            "files": [
+                {"id": e["id"], "title": e["title"], "name": e["filename"]} for e, _ in entries
+            ],
+        }
+
 
 def _type_problem(kind: str, value: Any) -> str:
     """Why `value` is not of the Slack parameter type `kind` ("" when it is)."""
@@ -1547,8 +1673,28 @@ def _type_problem(kind: str, value: Any) -> str:
 
 METHOD_SCOPES.update(
     {
+        # Slack's external upload flow (docs.slack.dev/reference/methods/files.*External)
+        "files.getUploadURLExternal": ("files:write",),
+        "files.completeUploadExternal": ("files:write",),
         # custom steps: no scope (docs.slack.dev/reference/methods/functions.completeSuccess)
         "functions.completeSuccess": (),
         "functions.completeError": (),
     }
 )
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG, None if the bytes are not one (signature, then IHDR)."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _multipart_file(body: bytes) -> bytes:
+    """The file part of a multipart/form-data body (what `curl -F file=@x` sends)."""
+    boundary = body.split(b"\r\n", 1)[0]
+    for part in body.split(boundary):
+        head, _, content = part.partition(b"\r\n\r\n")
+        if b"filename=" in head:
+            return content.removesuffix(b"\r\n")
+    return b""

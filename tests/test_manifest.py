@@ -95,6 +95,7 @@ KNOWN_SCOPES = {
     "groups:history",
     "channels:read",
     "app_mentions:read",
+    "files:write",
 }
 
 

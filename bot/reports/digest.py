@@ -91,6 +91,27 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
             .returning(Delivery.id)
         )
         added += len(session.execute(statement).all())
+        # the team's kept-rate chart rides with the digest (bot.reports.chart; none is sent
+        # for a team without any promise)
+        chart = (
+            insert(Delivery)
+            .values(
+                team_id=team_id,
+                key=f"chart:{digest_key(supervisor_id, week)}",
+                promise_id=None,
+                step=Step.CHART,
+                deadline_version=0,
+                recipient_id=supervisor_id,
+                about_id="team",
+                due_at=due,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                uncertain=False,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["team_id", "key"])
+        )
+        session.execute(chart)
     return added
 
 

@@ -13,6 +13,8 @@ answer) finds the stored answer: nothing is recorded twice, and the completion i
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from slack_bolt import App
@@ -30,6 +32,7 @@ SORRY = (
     "Kept hit a problem on its side and recorded nothing. Run the workflow again; if it keeps "
     "happening, tell your Kept admin."
 )
+OWNER_BUDGET = 1.0  # seconds the owner's users.info may take before the cache decides
 # Slack's answers that mean the execution has already ended (an earlier delivery of it
 # completed it): nothing left to do
 ALREADY_ENDED = frozenset({"execution_not_in_running_state", "token_revoked", "invalid_auth"})
@@ -39,15 +42,20 @@ def _team_of(body: dict[str, Any]) -> str:
     return str(body.get("team_id") or (body.get("team") or {}).get("id") or "")
 
 
-def look_up_owner(runtime: Runtime, team_id: str, user_id: str) -> OwnerLookup:
-    """users.info for the owner, now (a recipient check), outside any transaction."""
+def look_up_owner(runtime: Runtime, pool: Executor, team_id: str, user_id: str) -> OwnerLookup:
+    """users.info for the owner, now (a recipient check), outside any transaction. Slack
+    wants its answer within 3 seconds: a look-up slower than OWNER_BUDGET (Slack slow, or
+    retrying a 5xx) counts as Slack unreachable, and Kept's cached profile decides."""
     if not user_id:
         return OwnerLookup(user=None, reached=True)
+    lookup = pool.submit(runtime.fetcher(team_id), user_id)
     try:
-        return OwnerLookup(user=runtime.fetcher(team_id)(user_id), reached=True)
+        return OwnerLookup(user=lookup.result(timeout=OWNER_BUDGET), reached=True)
+    except FutureTimeout:
+        log.warning("users.info for a workflow step's owner took too long")
     except Exception:  # noqa: BLE001 - Slack unreachable: Kept's cached profile decides
         log.warning("users.info for a workflow step's owner failed", exc_info=True)
-        return OwnerLookup(user=None, reached=False)
+    return OwnerLookup(user=None, reached=False)
 
 
 def finish(client: WebClient, execution_id: str, result: StepResult) -> None:
@@ -85,12 +93,19 @@ def run_step(runtime: Runtime, team_id: str, execution_id: str, work: Any) -> St
 
 
 def on_record(
-    runtime: Runtime, body: dict[str, Any], event: dict[str, Any], client: WebClient
+    runtime: Runtime,
+    pool: Executor,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    client: WebClient,
 ) -> None:
     team_id = _team_of(body)
     execution_id = str(event.get("function_execution_id") or "")
+    if not execution_id:
+        log.warning("function_executed without a function_execution_id: ignored")
+        return
     inputs = steps.RecordInputs.from_event(event.get("inputs") or {})
-    owner = look_up_owner(runtime, team_id, inputs.owner_id)
+    owner = look_up_owner(runtime, pool, team_id, inputs.owner_id)
     now = runtime.now()
     result = run_step(
         runtime,
@@ -111,13 +126,24 @@ def on_record(
 
 
 def on_close(
-    runtime: Runtime, body: dict[str, Any], event: dict[str, Any], client: WebClient
+    runtime: Runtime,
+    pool: Executor,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    client: WebClient,
 ) -> None:
     team_id = _team_of(body)
     execution_id = str(event.get("function_execution_id") or "")
+    if not execution_id:
+        log.warning("function_executed without a function_execution_id: ignored")
+        return
     inputs = steps.CloseInputs.from_event(event.get("inputs") or {})
-    if inputs.closed_by:
-        runtime.warm_person(team_id, inputs.closed_by)  # admin flag, outside the transaction
+    if inputs.closed_by:  # their admin flag, fresh, outside the transaction (within budget)
+        warming = pool.submit(runtime.warm_person, team_id, inputs.closed_by)
+        try:
+            warming.result(timeout=OWNER_BUDGET)
+        except Exception:  # noqa: BLE001 - slow or down: Kept's cached profile decides
+            log.warning("could not refresh the profile of a step's closer in time")
     now = runtime.now()
     result = run_step(
         runtime,
@@ -131,10 +157,12 @@ def on_close(
 
 
 def register(app: App, runtime: Runtime) -> None:
+    pool = app.listener_runner.listener_executor
+
     @app.function(steps.RECORD_STEP)
     def record_promise_step(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        on_record(runtime, body, event, client)
+        on_record(runtime, pool, body, event, client)
 
     @app.function(steps.CLOSE_STEP)
     def close_promise_step(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        on_close(runtime, body, event, client)
+        on_close(runtime, pool, body, event, client)

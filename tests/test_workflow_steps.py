@@ -188,6 +188,49 @@ def test_close_a_promise_step(bot: BotServer) -> None:
     assert Step.REWRITE in steps
 
 
+def test_numeric_dates_follow_the_owners_locale(bot: BotServer) -> None:
+    bot.fake.add_user("U0BRIT", name="Bea Brit", tz="Europe/London", locale="en-GB")
+    british = run(bot, "record_promise", record_inputs(owner="U0BRIT", deadline="4/12 3pm"))
+    american = run(bot, "record_promise", record_inputs(deadline="12/4 3pm"))
+    assert ended(bot, british)["state"] == ended(bot, american)["state"] == "completed"
+    brit, us = promises(bot)
+    assert brit.deadline.isoformat() == "2026-12-04T15:00:00+00:00"  # 4 December, London
+    assert us.deadline.isoformat() == "2026-12-04T23:00:00+00:00"  # 4 December, Los Angeles
+
+
+def test_slack_unreachable_uses_what_kept_knows_or_refuses(bot: BotServer) -> None:
+    # Kept has never seen this owner and Slack can't be asked: nothing is guessed
+    bot.fake.add_user("U0NEW", name="Nina New")
+    bot.fake.fail_next("users.info", status=503, times=20)
+    event = run(bot, "record_promise", record_inputs(owner="U0NEW"))
+    assert ended(bot, event)["state"] == "failed"
+    assert "couldn't check the owner" in ended(bot, event)["error"]
+    bot.fake.clear()
+    # once Kept knows them, a Slack outage no longer stops a workflow
+    assert ended(bot, run(bot, "record_promise", record_inputs(owner="U0NEW")))["outputs"]
+    bot.fake.fail_next("users.info", status=503, times=20)
+    later = run(bot, "record_promise", record_inputs(owner="U0NEW", promise="send the offer"))
+    assert ended(bot, later)["state"] == "completed"
+    assert [p.owner_id for p in promises(bot)] == ["U0NEW", "U0NEW"]
+
+
+def test_two_deliveries_of_one_execution_at_once_record_one_promise(bot: BotServer) -> None:
+    import threading
+
+    event = bot.fake.run_step("record_promise", record_inputs())
+    threads = [
+        threading.Thread(target=run, args=(bot, "record_promise", {}), kwargs={"event": event})
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert len(promises(bot)) == 1
+    assert ended(bot, event)["outputs"]["promise_id"] == str(promises(bot)[0].id)
+    assert len([c for c in bot.fake.calls("functions.completeSuccess") if c.ok]) == 1
+
+
 # ---------------------------------------------------------------------- the fake's strictness
 
 

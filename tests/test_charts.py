@@ -181,3 +181,82 @@ def test_the_weekly_digest_brings_the_chart(
     assert shared["png_size"] == (800, 400)
     assert "week of 23 Nov: 1 kept on time" in shared["alt_txt"]
     assert "(so far)" in shared["alt_txt"]  # the new week, just begun
+
+
+def test_a_failed_upload_is_retried_and_shared_once(
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    from bot.reports.chart import send_chart
+
+    history(runtime, clock)
+    with runtime.sessions.begin() as session:
+        assert send_chart(session, TEAM, LEAD, None, clock())
+    fake_slack.fail_next("files.completeUploadExternal", status=500, error="internal_error")
+    run_pass(runtime)
+    assert fake_slack.files(LEAD) == []
+    clock.advance(minutes=10)
+    run_pass(runtime)
+    run_pass(runtime)
+    [shared] = fake_slack.files(LEAD)
+    assert shared["png_size"] == (800, 400)
+
+
+# ---------------------------------------------------------------------- the fake's strictness
+
+
+def test_the_fake_upload_flow_is_strict(fake_slack: FakeSlack) -> None:
+    import urllib.error
+    import urllib.request
+
+    import pytest
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=fake_slack.bot_token, base_url=fake_slack.api_url)
+    png = chart_png.render_png(
+        Chart(title=f"t{uuid.uuid4().hex[:6]}", weeks=())  # no weeks: an empty frame
+    )
+
+    def error_of(call: object) -> str:
+        with pytest.raises(SlackApiError) as raised:
+            call()  # type: ignore[operator]
+        return str(raised.value.response["error"])
+
+    def post(url: str, data: bytes) -> int:
+        request = urllib.request.Request(url, data=data, method="POST")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    assert (
+        error_of(lambda: client.files_getUploadURLExternal(filename="c.png", length=0))
+        == "missing_argument"
+    )
+    ticket = client.files_getUploadURLExternal(filename="c.png", length=len(png), alt_txt="x")
+    # completing before the bytes arrived, or an unknown file
+    assert (
+        error_of(lambda: client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}]))
+        == "file_upload_not_complete"
+    )
+    assert (
+        error_of(lambda: client.files_completeUploadExternal(files=[{"id": "F0NOPE"}]))
+        == "file_not_found"
+    )
+    assert post(ticket["upload_url"], png[:-1]) == 400  # not the length announced
+    assert post(ticket["upload_url"], b"x" * len(png)) == 400  # not a PNG
+    assert post(ticket["upload_url"], png) == 200
+    dm = client.conversations_open(users=LEAD)["channel"]["id"]
+    client.files_completeUploadExternal(
+        files=[{"id": ticket["file_id"], "title": "Chart"}], channel_id=dm
+    )
+    [shared] = fake_slack.files(LEAD)
+    assert shared["title"] == "Chart" and shared["png_size"] is not None
+    # without files:write, Slack refuses the upload
+    fake_slack.set_scopes(fake_slack.scopes() - {"files:write"})
+    assert (
+        error_of(lambda: client.files_getUploadURLExternal(filename="c.png", length=10))
+        == "missing_scope"
+    )

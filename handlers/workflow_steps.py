@@ -72,7 +72,10 @@ def finish(client: WebClient, execution_id: str, result: StepResult) -> None:
         if code in ALREADY_ENDED:
             log.info("step %s had already ended (%s)", execution_id, code)
             return
-        log.error("could not end step %s: %s", execution_id, code)
+        # not answered: Slack delivers the execution again, which finds the stored answer
+        # and tries once more
+        log.error("could not end step %s (%s): letting Slack retry", execution_id, code)
+        raise
 
 
 def run_step(runtime: Runtime, team_id: str, execution_id: str, work: Any) -> StepResult:

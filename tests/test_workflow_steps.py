@@ -291,3 +291,18 @@ def test_the_fake_runs_only_steps_the_manifest_defines_with_valid_inputs(
         fake_slack.run_step("record_promise", record_inputs(owner="jane"))
     with pytest.raises(ValueError, match="not in the step's definition"):
         fake_slack.run_step("record_promise", record_inputs(colour="blue"))
+
+
+def test_a_completion_slack_refuses_is_tried_again_on_slacks_retry(bot: BotServer) -> None:
+    bot.fake.fail_next("functions.completeSuccess", status=200, error="internal_error")
+    event = bot.fake.run_step("record_promise", record_inputs())
+    reply = bot.post(
+        event_body(event, team_id=TEAM, event_id="Ev" + event["function_execution_id"]),
+        content_type="application/json",
+    )
+    assert reply.status != 200  # not acknowledged: Slack will deliver it again
+    assert ended(bot, event)["state"] == "running"
+    assert len(promises(bot)) == 1  # the promise itself is stored
+    run(bot, "record_promise", {}, event=event, retry=1)
+    assert ended(bot, event)["state"] == "completed"
+    assert len(promises(bot)) == 1

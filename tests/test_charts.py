@@ -260,3 +260,19 @@ def test_the_fake_upload_flow_is_strict(fake_slack: FakeSlack) -> None:
         error_of(lambda: client.files_getUploadURLExternal(filename="c.png", length=10))
         == "missing_scope"
     )
+
+
+def test_start_up_does_not_load_matplotlib() -> None:
+    """`kept run` starts as fast as before: the plotting library loads with the first chart."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import bot.__main__, bot.app, scheduler.loop, scheduler.send; "
+        "from bot.reports import chart, chart_png; "
+        "print(sorted(m for m in ('matplotlib', 'numpy', 'PIL') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

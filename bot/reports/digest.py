@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.language.workdays import zone
 from bot.promises.service import open_promises, reports_of
+from bot.reports.chart import TEAM
 from bot.reports.service import Report, build_report
 from bot.settings import DigestSchedule
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, Step
@@ -102,7 +103,7 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
                 step=Step.CHART,
                 deadline_version=0,
                 recipient_id=supervisor_id,
-                about_id="team",
+                about_id=TEAM,
                 due_at=due,
                 status=DeliveryStatus.PENDING,
                 attempts=0,

@@ -91,6 +91,20 @@ def test_records_the_promise_once_and_completes_with_its_id(bot: BotServer) -> N
     assert len(dms) == 1
 
 
+def test_mentions_and_links_a_workflow_puts_in_the_text_are_read_as_people_read_them(
+    bot: BotServer,
+) -> None:
+    bot.command("help", user=LEAD)  # Kept has met Lena: it knows her name
+    text = f"call <@{LEAD}> back about <https://example.com/q|the quote> &amp; the contract"
+    event = run(bot, "record_promise", record_inputs(promise=text, counterpart="Acme &amp; Co"))
+    assert ended(bot, event)["state"] == "completed"
+    [promise] = promises(bot)
+    assert promise.description == (
+        "call @Lena Lead back about the quote (https://example.com/q) & the contract"
+    )
+    assert promise.counterpart == "Acme & Co"
+
+
 def test_each_execution_records_its_own_promise(bot: BotServer) -> None:
     first = run(bot, "record_promise", record_inputs())
     second = run(bot, "record_promise", record_inputs(promise="send Acme the quote"))

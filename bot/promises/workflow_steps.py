@@ -39,6 +39,7 @@ from bot.promises.service import (
 )
 from bot.promises.steps import Timing, timing_of
 from bot.reply import Reply
+from bot.slack.text import from_slack
 from bot.store.models import Status, Step
 
 RECORD_STEP = "record_promise"
@@ -112,6 +113,18 @@ def _text(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(int(value))
     return str(value).strip()
+
+
+def _readable(session: Session, team_id: str, text: str | None) -> str:
+    """Text a workflow put together, as people read it: a variable like "Person who
+    submitted" arrives as `<@U123>`, a link as `<https://…|label>` (decoded as for /promise:
+    bot.slack.text), with names from Kept's profile cache."""
+
+    def name_of(user_id: str) -> str | None:
+        person = find_person(session, team_id, user_id)
+        return person.name if person is not None else None
+
+    return from_slack(text, name_of=name_of).strip()
 
 
 @dataclass(frozen=True)
@@ -234,7 +247,7 @@ def record(
         )
         tz = (person.tz if person is not None else None) or "UTC"
         locale = person.locale if person is not None else None
-        description = inputs.promise
+        description = _readable(session, team_id, inputs.promise)
         if not description:
             raise StepRefused("The Promise input is empty: say what was promised, to whom.")
         if len(description) > MAX_DESCRIPTION:
@@ -256,7 +269,7 @@ def record(
             deadline=deadline,
             now=now,
             timing=timing_of(setting, default_timing),
-            counterpart=inputs.counterpart or guessed.name,
+            counterpart=_readable(session, team_id, inputs.counterpart) or guessed.name,
             counterpart_kind=kind_in_channel(setting, guessed.kind.value if guessed.kind else None),
             source_channel_id=inputs.channel_id,
             request_key=request_key,

@@ -3,13 +3,15 @@ files.getUploadURLExternal (a URL and a file id for this many bytes), the PNG po
 URL, then files.completeUploadExternal shares the file in the DM with its title, alt text and
 a comment. The chart is drawn here (bot.reports.chart_png), not while the row was claimed.
 
-A reclaimed row (a crash or timeout mid-upload) is uploaded again: Slack offers no way to
-tag a file with the delivery key, so at worst a reader sees the same chart twice.
+The file is named after its delivery (`kept-chart-<delivery id>.png`): a row reclaimed after
+a crash or a timeout mid-upload (`uncertain`) first looks in the DM's recent history for a
+file of that name, and is recorded as sent if Slack already shared it.
 """
 
 from __future__ import annotations
 
 import urllib.request
+from datetime import datetime
 
 from slack_sdk import WebClient
 
@@ -32,15 +34,40 @@ def post_bytes(url: str, data: bytes, *, timeout: float, proxy: str | None) -> N
             raise UploadFailed(f"upload URL answered HTTP {response.status}")
 
 
+def file_name(outgoing: Outgoing) -> str:
+    return f"kept-chart-{outgoing.delivery_id}.png"
+
+
+def find_shared(client: WebClient, channel: str, name: str, since: datetime) -> str | None:
+    """The ts of the message that shared a file of this name in the channel, if any."""
+    cursor = None
+    for _page in range(5):
+        response = client.conversations_history(
+            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", limit=200, cursor=cursor
+        )
+        for message in response.get("messages") or []:
+            if any(f.get("name") == name for f in message.get("files") or []):
+                return str(message["ts"])
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return None
+
+
 def upload(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None]:
     from bot.reports.chart_png import render_png
 
     message = outgoing.message
-    png = render_png(message["chart"])
     opened = client.conversations_open(users=outgoing.target.channel)
     channel = str(opened["channel"]["id"])
+    name = file_name(outgoing)
+    if outgoing.uncertain:  # an earlier attempt may have got through
+        found = find_shared(client, channel, name, outgoing.since)
+        if found is not None:
+            return channel, found
+    png = render_png(message["chart"])
     ticket = client.files_getUploadURLExternal(
-        filename=message["filename"], length=len(png), alt_txt=message["alt_text"]
+        filename=name, length=len(png), alt_txt=message["alt_text"]
     )
     post_bytes(str(ticket["upload_url"]), png, timeout=float(client.timeout), proxy=client.proxy)
     client.files_completeUploadExternal(

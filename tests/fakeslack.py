@@ -1642,6 +1642,23 @@ class FakeSlack:
                 entry["initial_comment"] = params.get("initial_comment")
                 if channel:
                     entry["shared_to"].append(channel)
+            if channel:  # the share is a message in the channel, with the files on it
+                ts = self._next_ts()
+                self._messages[(channel, ts)] = {
+                    "type": "message",
+                    "subtype": "file_share",
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "text": str(params.get("initial_comment") or ""),
+                    "files": [
+                        {"id": e["id"], "name": e["filename"], "title": e["title"]}
+                        for e, _ in entries
+                    ],
+                    "upload": True,
+                    "ts": ts,
+                    "channel": channel,
+                }
+                self._channel_ts.setdefault(channel, []).append(ts)
         return {
             "ok": True,
             "files": [

@@ -279,3 +279,32 @@ def test_start_up_does_not_load_matplotlib() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_an_upload_that_timed_out_after_slack_shared_it_is_not_shared_again(
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    from sqlalchemy import select
+
+    from bot.reports.chart import send_chart
+    from bot.store.models import Delivery, Step
+
+    history(runtime, clock)
+    with runtime.sessions.begin() as session:
+        assert send_chart(session, TEAM, LEAD, None, clock())
+    # Slack shares the file but answers after Kept's client has given up
+    fake_slack.fail_next(
+        "files.completeUploadExternal", status=200, delay=runtime.settings.slack_timeout + 0.5
+    )
+    run_pass(runtime)
+    fake_slack.wait_for("files.completeUploadExternal")  # Slack finishes it meanwhile
+    with runtime.sessions() as session:
+        row = session.scalars(select(Delivery).where(Delivery.step == Step.CHART)).one()
+        assert row.uncertain and row.status == "pending"
+    clock.advance(minutes=10)
+    run_pass(runtime)
+    assert len(fake_slack.files(LEAD)) == 1
+    assert len(fake_slack.calls("files.getUploadURLExternal")) == 1  # not uploaded again
+    with runtime.sessions() as session:
+        row = session.scalars(select(Delivery).where(Delivery.step == Step.CHART)).one()
+        assert row.status == "sent" and row.message_ts is not None

@@ -7,8 +7,6 @@ from typing import Any
 
 from bot.reports.chart import Chart, alt_text
 
-CHART_FILENAME = "kept-weekly.png"
-
 
 def chart_upload(chart: Chart) -> dict[str, Any]:
     """What scheduler.upload sends: the chart (drawn there, outside any transaction), the
@@ -19,7 +17,6 @@ def chart_upload(chart: Chart) -> dict[str, Any]:
     )
     return {
         "chart": chart,
-        "filename": CHART_FILENAME,
         "title": f"{chart.title}: promises per week",
         "alt_text": alt_text(chart),
         "text": (

@@ -63,6 +63,7 @@ def create_app(runtime: Runtime) -> App:
         home,
         shortcuts,
         views,
+        workflow_steps,
     )
 
     bolt_log = logging.getLogger("kept.bolt")
@@ -96,6 +97,7 @@ def create_app(runtime: Runtime) -> App:
     confirm_deadline.register(app, runtime)
     checkins.register(app, runtime)
     away.register(app, runtime)
+    workflow_steps.register(app, runtime)  # Workflow Builder steps (function_executed)
     events.register(app, runtime)  # last: it acknowledges every event nobody else handles
     return app
 

@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.store.models import Delivery
 from scheduler import queue, routing
 from scheduler.steps import Outgoing, Transport
+from scheduler.upload import upload
 
 log = logging.getLogger("kept.scheduler")
 
@@ -120,7 +121,12 @@ def _publish(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | N
     return None, None
 
 
-_TRANSPORTS = {Transport.POST: _post, Transport.UPDATE: _update, Transport.PUBLISH: _publish}
+_TRANSPORTS = {
+    Transport.POST: _post,
+    Transport.UPDATE: _update,
+    Transport.PUBLISH: _publish,
+    Transport.UPLOAD: upload,
+}
 
 
 def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:

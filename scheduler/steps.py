@@ -28,6 +28,7 @@ class Transport(StrEnum):
     POST = "post"  # chat.postMessage, with the delivery key in the message metadata
     UPDATE = "update"  # chat.update of earlier messages (idempotent)
     PUBLISH = "publish"  # views.publish of a Home tab (idempotent)
+    UPLOAD = "upload"  # a PNG uploaded to a DM (scheduler.upload)
 
 
 @dataclass
@@ -366,6 +367,23 @@ def _closed_notice(prep: Prep, target: Target) -> dict[str, Any]:
     return messages.promise_closed(prep.the_promise, prep.tz(target))
 
 
+def _chart(prep: Prep, target: Target) -> dict[str, Any] | None:
+    """The kept-rate chart for the reader (drawn and uploaded outside the transaction by
+    scheduler.upload); None when the people it is about have no promise at all."""
+    from bot.reports.chart import chart_for
+    from bot.slack.messages.charts import chart_upload as chart_message
+
+    chart = chart_for(
+        prep.session,
+        prep.delivery.team_id,
+        prep.delivery.recipient_id or "",
+        prep.delivery.about_id,
+        tz=prep.tz(target),
+        now=prep.now,
+    )
+    return None if chart is None else chart_message(chart)
+
+
 REGISTRY: dict[Step, StepKind] = {
     Step.HEADS_UP: StepKind(_to_owner_or_cover, _heads_up, reminder=True),
     Step.NUDGE: StepKind(_to_owner_or_cover, _nudge, reminder=True),
@@ -389,6 +407,9 @@ REGISTRY: dict[Step, StepKind] = {
         _nowhere, _nothing, reminder=True, quiet_hours=False, work=_next_check_in
     ),
     Step.RETURN_SUMMARY: StepKind(_to_recipient, _return_summary, needs_promise=False),
+    Step.CHART: StepKind(
+        _to_recipient, _chart, Transport.UPLOAD, quiet_hours=False, needs_promise=False
+    ),
 }
 
 
@@ -447,7 +468,7 @@ def prepare(
         return None
     message = kind.render(prep, decision.target)
     if message is None:
-        if kind.transport is Transport.POST:
+        if kind.transport in (Transport.POST, Transport.UPLOAD):
             _settle(delivery, Decision(Action.SKIP, why="nothing left to say"), now, result)
         else:
             queue.mark_sent(delivery, now, "nothing to update")

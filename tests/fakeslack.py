@@ -233,6 +233,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             method = path[len("/api/") :]
         elif path.startswith("/response/"):
             method = "response_url"
+        elif path.startswith("/upload/"):  # a files.getUploadURLExternal URL
+            status, text = self.server.fake._receive_upload(path[len("/upload/") :], body)
+            self._send_text(status, text)
+            return
         else:
             self._send(404, {"ok": False, "error": "not_found"}, {})
             return
@@ -265,6 +269,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
             params.update(_basic_credentials(auth[6:]))
         status, response, headers = self.server.fake._dispatch(method, params, token, arrived)
         self._send(status, response, headers)
+
+    def _send_text(self, status: int, text: str) -> None:
+        payload = text.encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:
+            self.close_connection = True
 
     def _send(self, status: int, response: dict[str, Any], headers: dict[str, str]) -> None:
         payload = json.dumps(response).encode("utf-8")
@@ -346,6 +361,8 @@ class FakeSlack:
         }
         self.add_user(BOT_USER_ID, name="kept", is_bot=True)
         self._init_workspaces()
+        self._init_workflow_steps()
+        self._init_files()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -705,6 +722,7 @@ class FakeSlack:
             headers["x-oauth-scopes"] = ",".join(sorted(granted))
             headers["x-accepted-oauth-scopes"] = ",".join(self._needed_scopes(method, params))
             self._local.granted = granted
+            self._local.token = token
             try:
                 response = self._per_token(method, params, token) or self._handlers[method](params)
             except Exception as exc:  # a bug in the fake must not hang the client
@@ -1369,3 +1387,339 @@ class FakeSlack:
         if workspace["org_wide"]:
             return True  # an org-wide install sees every workspace of the org
         return workspace["team_id"] == user["team_id"]
+
+    # ------------------------------------------------------------------ workflow steps
+    # Custom steps (Workflow Builder): the fake runs a step of a workflow like Slack does. It
+    # reads the step's definition from manifest.yml's `functions`, checks the inputs a workflow
+    # would map into it, and builds the `function_executed` event with a short-lived
+    # `bot_access_token` for that execution. functions.completeSuccess / completeError end the
+    # execution once: outputs are checked against the definition, a second completion is
+    # refused (`execution_not_in_running_state`), and the execution's token stops working.
+    # Source: docs.slack.dev/reference/events/function_executed and
+    # docs.slack.dev/reference/methods/functions.completeSuccess (errors listed there).
+
+    def _init_workflow_steps(self) -> None:
+        self._executions: dict[str, dict[str, Any]] = {}  # function_execution_id -> state
+        self._handlers["functions.completeSuccess"] = self._functions_complete_success
+        self._handlers["functions.completeError"] = self._functions_complete_error
+
+    @staticmethod
+    def step_definition(callback_id: str) -> dict[str, Any]:
+        """The step as manifest.yml defines it (KeyError when it defines no such step)."""
+        data = yaml.safe_load(MANIFEST.read_text())
+        return dict((data.get("functions") or {})[callback_id])
+
+    def run_step(
+        self, callback_id: str, inputs: dict[str, Any], *, team_id: str | None = None
+    ) -> dict[str, Any]:
+        """A workflow reached the step: returns the `function_executed` event Slack sends
+        (post it with tests.slackreq.event_body). Inputs are checked as Workflow Builder
+        does: every required one present, none unknown, each of its declared type."""
+        definition = self.step_definition(callback_id)
+        declared = definition.get("input_parameters") or {}
+        unknown = set(inputs) - set(declared)
+        if unknown:
+            raise ValueError(f"inputs not in the step's definition: {sorted(unknown)}")
+        for name, spec in declared.items():
+            value = inputs.get(name)
+            if value is None or value == "":
+                if spec.get("is_required"):
+                    raise ValueError(f"required input {name!r} is missing")
+                continue
+            problem = _type_problem(spec.get("type", ""), value)
+            if problem:
+                raise ValueError(f"input {name!r}: {problem}")
+        with self._lock:
+            self._seq += 1
+            execution_id = f"Fx{self._seq:010d}"
+            token = f"xwfp-{team_id or self.team_id}-{self._seq:06d}"
+            self.valid_tokens.add(token)
+            self._scopes[token] = self._scopes.get(self.bot_token, frozenset())
+            self._executions[execution_id] = {
+                "callback_id": callback_id,
+                "team_id": team_id or self.team_id,
+                "token": token,
+                "state": "running",
+                "outputs": None,
+                "error": None,
+            }
+
+        def params(kind: str) -> list[dict[str, Any]]:
+            return [
+                {
+                    "type": spec.get("type"),
+                    "name": name,
+                    "title": spec.get("title"),
+                    "description": spec.get("description", ""),
+                    "is_required": bool(spec.get("is_required")),
+                }
+                for name, spec in (definition.get(kind) or {}).items()
+            ]
+
+        moment = self.now()
+        return {
+            "type": "function_executed",
+            "function": {
+                "id": "Fn" + callback_id.upper().replace("_", "")[:9],
+                "callback_id": callback_id,
+                "title": definition.get("title"),
+                "description": definition.get("description", ""),
+                "type": "app",
+                "input_parameters": params("input_parameters"),
+                "output_parameters": params("output_parameters"),
+                "app_id": APP_ID,
+                "date_created": int(moment) - 86400,
+                "date_updated": int(moment) - 3600,
+                "date_deleted": 0,
+            },
+            "inputs": {k: v for k, v in inputs.items() if v is not None},
+            "function_execution_id": execution_id,
+            "workflow_execution_id": f"Wx{self._seq:010d}",
+            "event_ts": f"{moment:.6f}",
+            "bot_access_token": token,
+        }
+
+    def execution(self, function_execution_id: str) -> dict[str, Any]:
+        """Where an execution stands: state ("running", "completed", "failed"), outputs,
+        error."""
+        with self._lock:
+            return dict(self._executions[function_execution_id])
+
+    def _finish_execution(self, params: Params, *, failed: bool) -> dict[str, Any]:
+        execution_id = params.get("function_execution_id")
+        if not isinstance(execution_id, str) or not execution_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        token = getattr(self._local, "token", None)
+        with self._lock:
+            execution = self._executions.get(execution_id)
+            workspace = self._workspaces.get(token or "")
+        if execution is None:
+            return {"ok": False, "error": "function_execution_not_found"}
+        # the execution's own token, or the bot token of the workspace it runs in
+        if token != execution["token"] and (
+            workspace is None or workspace["team_id"] != execution["team_id"]
+        ):
+            return {"ok": False, "error": "function_execution_not_found"}
+        if failed:
+            error = params.get("error")
+            if not isinstance(error, str) or not error.strip():
+                return {"ok": False, "error": "invalid_arguments"}
+        else:
+            outputs = params.get("outputs")
+            if isinstance(outputs, str):
+                try:
+                    outputs = json.loads(outputs)
+                except ValueError:
+                    return {"ok": False, "error": "invalid_arguments"}
+            if not isinstance(outputs, dict):
+                return {"ok": False, "error": "invalid_arguments"}
+            problem = self._output_problem(execution["callback_id"], outputs)
+            if problem:
+                return {"ok": False, "error": "parameter_validation_failed", "detail": problem}
+        with self._lock:
+            if execution["state"] != "running":
+                return {"ok": False, "error": "execution_not_in_running_state"}
+            execution["state"] = "failed" if failed else "completed"
+            execution["error" if failed else "outputs"] = error if failed else outputs
+            # the execution's token ends with it
+            self.valid_tokens.discard(execution["token"])
+            self._revoked.add(execution["token"])
+        return {"ok": True}
+
+    def _output_problem(self, callback_id: str, outputs: dict[str, Any]) -> str:
+        declared = self.step_definition(callback_id).get("output_parameters") or {}
+        unknown = set(outputs) - set(declared)
+        if unknown:
+            return f"unknown outputs {sorted(unknown)}"
+        for name, spec in declared.items():
+            if outputs.get(name) is None:
+                if spec.get("is_required"):
+                    return f"required output {name!r} is missing"
+                continue
+            problem = _type_problem(spec.get("type", ""), outputs[name])
+            if problem:
+                return f"output {name!r}: {problem}"
+        return ""
+
+    def _functions_complete_success(self, params: Params) -> dict[str, Any]:
+        return self._finish_execution(params, failed=False)
+
+    def _functions_complete_error(self, params: Params) -> dict[str, Any]:
+        return self._finish_execution(params, failed=True)
+
+    # ------------------------------------------------------------------ file uploads
+    # Slack's current upload flow: files.getUploadURLExternal gives an upload URL and a file
+    # id for `length` bytes; the bytes are POSTed to that URL (raw or multipart; Slack answers
+    # "OK - <length>"); files.completeUploadExternal shares the file (channel_id) with its
+    # title and an initial comment. The fake keeps each file's bytes, checks the length it was
+    # announced with, and for a .png that the bytes are a PNG (signature and IHDR).
+
+    def _init_files(self) -> None:
+        self._files: dict[str, dict[str, Any]] = {}
+        self._handlers["files.getUploadURLExternal"] = self._files_get_upload_url
+        self._handlers["files.completeUploadExternal"] = self._files_complete_upload
+
+    def files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files shared so far (in `channel`, a DM's D id or a user id for their DM)."""
+        with self._lock:
+            shared = [dict(f) for f in self._files.values() if f["shared_to"]]
+            ims = dict(self._ims)
+        if channel is None:
+            return shared
+        wanted = {channel}
+        if channel[:1] in ("U", "W"):
+            wanted |= {im for users, im in ims.items() if channel in users and len(users) <= 2}
+        return [f for f in shared if set(f["shared_to"]) & wanted]
+
+    def _files_get_upload_url(self, params: Params) -> dict[str, Any]:
+        filename = params.get("filename")
+        try:
+            length = int(params.get("length") or 0)
+        except (TypeError, ValueError):
+            length = 0
+        if not isinstance(filename, str) or not filename.strip() or length <= 0:
+            return {"ok": False, "error": "missing_argument"}
+        alt = params.get("alt_txt")
+        if isinstance(alt, str) and len(alt) > 1000:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        with self._lock:
+            file_id = self._next_id("F")
+            self._files[file_id] = {
+                "id": file_id,
+                "filename": filename,
+                "length": length,
+                "alt_txt": alt,
+                "data": None,
+                "title": None,
+                "initial_comment": None,
+                "shared_to": [],
+                "png_size": None,
+            }
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, body: bytes) -> tuple[int, str]:
+        data = _multipart_file(body) if body.startswith(b"--") else body
+        with self._lock:
+            entry = self._files.get(file_id)
+        if entry is None:
+            return 404, "file not found"
+        if len(data) != entry["length"]:
+            return 400, f"expected {entry['length']} bytes, got {len(data)}"
+        size = None
+        if entry["filename"].lower().endswith(".png"):
+            size = _png_size(data)
+            if size is None:
+                return 400, "not a PNG"
+        with self._lock:
+            entry["data"] = data
+            entry["png_size"] = size
+        with self._cond:
+            self._calls.append(
+                Call("upload_url", {"file_id": file_id}, None, time.monotonic(), 200, None)
+            )
+            self._cond.notify_all()
+        return 200, f"OK - {len(data)}"
+
+    def _files_complete_upload(self, params: Params) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = params.get("channel_id")
+        if channel is not None and not isinstance(channel, str):
+            return {"ok": False, "error": "invalid_channel"}
+        with self._lock:
+            entries = []
+            for item in files:
+                entry = self._files.get(str((item or {}).get("id")))
+                if entry is None:
+                    return {"ok": False, "error": "file_not_found"}
+                if entry["data"] is None:  # announced, never uploaded
+                    return {"ok": False, "error": "file_upload_not_complete"}
+                entries.append((entry, item))
+            if channel:
+                known = channel in self._ims.values() or channel in self._channel_ts
+                if channel in self._gone_channels or not (known or channel[:1] in ("C", "G")):
+                    return {"ok": False, "error": "channel_not_found"}
+            for entry, item in entries:
+                entry["title"] = item.get("title") or entry["filename"]
+                entry["initial_comment"] = params.get("initial_comment")
+                if channel:
+                    entry["shared_to"].append(channel)
+            if channel:  # the share is a message in the channel, with the files on it
+                ts = self._next_ts()
+                self._messages[(channel, ts)] = {
+                    "type": "message",
+                    "subtype": "file_share",
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "text": str(params.get("initial_comment") or ""),
+                    "files": [
+                        {"id": e["id"], "name": e["filename"], "title": e["title"]}
+                        for e, _ in entries
+                    ],
+                    "upload": True,
+                    "ts": ts,
+                    "channel": channel,
+                }
+                self._channel_ts.setdefault(channel, []).append(ts)
+        return {
+            "ok": True,
+            "files": [
+                {"id": e["id"], "title": e["title"], "name": e["filename"]} for e, _ in entries
+            ],
+        }
+
+
+def _type_problem(kind: str, value: Any) -> str:
+    """Why `value` is not of the Slack parameter type `kind` ("" when it is)."""
+    if kind == "string":
+        return "" if isinstance(value, str) else "not a string"
+    if kind == "slack#/types/user_id":
+        ok = isinstance(value, str) and re.fullmatch(r"[UW][A-Z0-9]{2,}", value) is not None
+        return "" if ok else "not a user id"
+    if kind == "slack#/types/channel_id":
+        ok = isinstance(value, str) and re.fullmatch(r"[CGD][A-Z0-9]{2,}", value) is not None
+        return "" if ok else "not a channel id"
+    if kind == "slack#/types/timestamp":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return "" if ok else "not a Unix timestamp (a number of seconds)"
+    if kind in ("integer", "number"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return "" if ok else f"not an {kind}"
+    if kind == "boolean":
+        return "" if isinstance(value, bool) else "not a boolean"
+    return f"unknown type {kind!r}"
+
+
+METHOD_SCOPES.update(
+    {
+        # Slack's external upload flow (docs.slack.dev/reference/methods/files.*External)
+        "files.getUploadURLExternal": ("files:write",),
+        "files.completeUploadExternal": ("files:write",),
+        # custom steps: no scope (docs.slack.dev/reference/methods/functions.completeSuccess)
+        "functions.completeSuccess": (),
+        "functions.completeError": (),
+    }
+)
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG, None if the bytes are not one (signature, then IHDR)."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _multipart_file(body: bytes) -> bytes:
+    """The file part of a multipart/form-data body (what `curl -F file=@x` sends)."""
+    boundary = body.split(b"\r\n", 1)[0]
+    for part in body.split(boundary):
+        head, _, content = part.partition(b"\r\n\r\n")
+        if b"filename=" in head:
+            return content.removesuffix(b"\r\n")
+    return b""

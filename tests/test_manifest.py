@@ -69,6 +69,8 @@ ALLOWED: dict[str, Any] = {
         "token_rotation_enabled": None,
         "incoming_webhooks": None,
     },
+    # Workflow Builder steps: keyed by callback id, checked by test_workflow_steps_definition
+    "functions": None,
 }
 # bot events Kept may subscribe to, with the scope each needs (None: no scope needed)
 EVENT_SCOPES = {
@@ -78,6 +80,7 @@ EVENT_SCOPES = {
     "message.im": "im:history",
     "app_mention": "app_mentions:read",
     "user_change": "users:read",
+    "function_executed": None,  # sent for the app's own functions (workflow steps)
 }
 KNOWN_SCOPES = {
     "commands",
@@ -92,6 +95,7 @@ KNOWN_SCOPES = {
     "groups:history",
     "channels:read",
     "app_mentions:read",
+    "files:write",
 }
 
 
@@ -235,7 +239,10 @@ def test_manifest_and_code_register_the_same_things() -> None:
     assert {s["callback_id"] for s in data["features"]["shortcuts"]} == code["shortcut"]
     # `message.im` is the `message` event in a DM: Bolt listens to `message`
     subscribed = {e.split(".")[0] for e in data["settings"]["event_subscriptions"]["bot_events"]}
-    assert subscribed == code["event"]
+    # function_executed reaches the app.function listeners (checked below)
+    assert subscribed - {"function_executed"} == code["event"]
+    assert ("function_executed" in subscribed) == bool(data.get("functions"))
+    assert set(data.get("functions") or {}) == code.get("function_executed", set())
     # interactivity is on because there are buttons and forms to serve
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert code["action"] and code["view_submission"]
@@ -247,3 +254,49 @@ def test_manifest_and_code_register_the_same_things() -> None:
     assert callbacks == code["view_submission"]
     # the home tab is on because the code publishes one
     assert data["features"]["app_home"]["home_tab_enabled"] is True
+
+
+# What Slack's importer takes for a custom step (docs.slack.dev/reference/app-manifest,
+# "functions"; the custom steps guide for Bolt) and the parameter types Kept uses
+FUNCTION_KEYS = {"title", "description", "input_parameters", "output_parameters"}
+PARAMETER_KEYS = {"type", "title", "description", "is_required", "hint", "default", "name"}
+PARAMETER_TYPES = {
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "slack#/types/user_id",
+    "slack#/types/channel_id",
+    "slack#/types/timestamp",
+}
+
+
+def test_workflow_steps_definition() -> None:
+    """Each step keeps to Slack's function definition; the app is org-ready (custom steps
+    need it); the steps' inputs and outputs are the ones the code reads and writes."""
+    data = manifest()
+    functions = data["functions"]
+    assert data["settings"]["org_deploy_enabled"] is True
+    assert set(functions) == {"record_promise", "close_promise"}
+    for callback_id, definition in functions.items():
+        assert set(definition) <= FUNCTION_KEYS, callback_id
+        assert definition["title"] and len(definition["title"]) <= 50
+        for kind in ("input_parameters", "output_parameters"):
+            parameters = definition[kind]
+            assert parameters, f"{callback_id}.{kind}: empty (Slack rejects it)"
+            for name, spec in parameters.items():
+                where = f"{callback_id}.{kind}.{name}"
+                assert set(spec) <= PARAMETER_KEYS, where
+                assert spec["type"] in PARAMETER_TYPES, where
+                assert spec["title"] and isinstance(spec["is_required"], bool), where
+    record = functions["record_promise"]
+    assert {n: p["type"] for n, p in record["input_parameters"].items()} == {
+        "owner": "slack#/types/user_id",
+        "promise": "string",
+        "counterpart": "string",
+        "deadline": "string",
+        "channel": "slack#/types/channel_id",
+    }
+    required = {n for n, p in record["input_parameters"].items() if p["is_required"]}
+    assert required == {"owner", "promise", "deadline"}
+    assert set(record["output_parameters"]) == {"promise_id", "deadline"}

@@ -47,8 +47,10 @@ from bot.promises.service import (
 )
 from bot.promises.steps import Timing
 from bot.reply import Reply
+from bot.reports.chart import EVERYONE, TEAM, send_chart
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
+from bot.slack.messages.charts import with_chart_note
 from bot.slack.text import NameOf, from_slack
 from bot.store.models import Status
 
@@ -560,4 +562,6 @@ class CommandRunner:
             until=self.now,
             owners=owners,
         )
-        return Reply(blocks.report_message(report, title, tz))
+        about = EVERYONE if owners is None else (TEAM if scope.lower() == "team" else owners[0])
+        coming = send_chart(self.session, command.team_id, actor.user_id, about, self.now)
+        return Reply(with_chart_note(blocks.report_message(report, title, tz), coming))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.language.workdays import zone
 from bot.promises.service import open_promises, reports_of
+from bot.reports.chart import TEAM
 from bot.reports.service import Report, build_report
 from bot.settings import DigestSchedule
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, Step
@@ -91,6 +92,27 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
             .returning(Delivery.id)
         )
         added += len(session.execute(statement).all())
+        # the team's kept-rate chart rides with the digest (bot.reports.chart; none is sent
+        # for a team without any promise)
+        chart = (
+            insert(Delivery)
+            .values(
+                team_id=team_id,
+                key=f"chart:{digest_key(supervisor_id, week)}",
+                promise_id=None,
+                step=Step.CHART,
+                deadline_version=0,
+                recipient_id=supervisor_id,
+                about_id=TEAM,
+                due_at=due,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                uncertain=False,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["team_id", "key"])
+        )
+        session.execute(chart)
     return added
 
 

@@ -20,6 +20,7 @@ class Scope(StrEnum):
     USERS_PROFILE_READ = "users.profile:read"
     IM_WRITE = "im:write"
     IM_HISTORY = "im:history"
+    FILES_WRITE = "files:write"
 
 
 # Web API method -> the scopes Kept's token needs for Kept's use of it
@@ -40,6 +41,12 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     "chat.getPermalink": frozenset(),
     "views.open": frozenset(),
     "views.publish": frozenset(),
+    # Workflow Builder steps end with these (no scope; the execution's own token)
+    "functions.completeSuccess": frozenset(),
+    "functions.completeError": frozenset(),
+    # the kept-rate chart (a PNG) uploaded to a reader's DM: Slack's external upload flow
+    "files.getUploadURLExternal": frozenset({Scope.FILES_WRITE}),
+    "files.completeUploadExternal": frozenset({Scope.FILES_WRITE}),
 }
 
 # Scopes the manifest needs for something other than a Web API call, and why

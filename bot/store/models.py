@@ -108,10 +108,13 @@ class Step(StrEnum):
     NEXT_CHECK_IN = "next_check_in"
     # to someone whose away period ended: what happened meanwhile (no promise; away_id)
     RETURN_SUMMARY = "return_summary"
+    # a chart of the kept rate, uploaded as a PNG to a reader's DM (no promise; about_id says
+    # whose: bot.reports.chart)
+    CHART = "chart"
 
 
 # steps that belong to a person rather than to one promise
-PERSONAL_STEPS = frozenset({Step.DIGEST, Step.HANDOVER, Step.HOME, Step.RETURN_SUMMARY})
+PERSONAL_STEPS = frozenset({Step.DIGEST, Step.HANDOVER, Step.HOME, Step.RETURN_SUMMARY, Step.CHART})
 # follow-ups of a change: sent whatever the promise's state is now, and not in quiet hours
 # (they answer something a person just did)
 FOLLOW_UPS = frozenset(

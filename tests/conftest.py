@@ -131,10 +131,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
-    fake = FakeSlack(bot_token="xoxb-test", team_id=TEAM)
-    fake.now = lambda: clock().timestamp()  # the fake lives at the test's moment, not today's
-    fake.start()
+def fake_slack() -> Iterator[FakeSlack]:
+    # on the real clock, like the `kept` processes some tests start; a test with a runtime
+    # moves it to the test clock (below)
+    fake = FakeSlack(bot_token="xoxb-test", team_id=TEAM).start()
     fake.add_user(OWNER, name="Olivia Owner", tz="America/Los_Angeles")
     fake.add_user(LEAD, name="Lena Lead", tz="Europe/Berlin")
     fake.add_user(ADMIN, name="Ada Admin", tz="America/New_York", is_admin=True)
@@ -158,7 +158,10 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings, clock: Clock) -> Iterator[Runtime]:
+def runtime(settings: Settings, clock: Clock, fake_slack: FakeSlack) -> Iterator[Runtime]:
+    # Kept in this process lives at the test clock's moment, and so does the Slack it talks
+    # to (statuses expire, messages are stamped by it): fixed dates never meet today's
+    fake_slack.now = lambda: clock().timestamp()
     rt = Runtime.build(settings, clock=clock)
     migrate(rt.engine)
     yield rt

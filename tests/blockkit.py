@@ -97,7 +97,8 @@ def _walk(node: Any, pointer: str, problems: list[str]) -> None:
         limit = min(int(node.get("max_length") or MAX_INPUT_LENGTH), MAX_INPUT_LENGTH)
         if int(node.get("max_length") or 0) > MAX_INPUT_LENGTH:
             problems.append(
-                f"[ERROR] must be less than {MAX_INPUT_LENGTH + 1} [json-pointer:{pointer}/max_length]"
+                f"[ERROR] must be less than {MAX_INPUT_LENGTH + 1} "
+                f"[json-pointer:{pointer}/max_length]"
             )
         if len(str(node.get("initial_value") or "")) > limit:
             problems.append(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
+from bot.slack.text import mrkdwn
 from bot.store.models import Delivery, DeliveryStatus, Promise, PromiseEvent, Step
 
 _DONE = {
@@ -56,11 +57,11 @@ def return_summary_lines(
         by = "" if event.actor_id == user_id else f" by <@{event.actor_id}>"
         if event.kind == "check_in" and detail.get("outcome") == "missed":
             by = ""
-        note = f": {str(detail['note'])[:120]}" if detail.get("note") else ""
+        note = f": {mrkdwn(str(detail['note']), 120)}" if detail.get("note") else ""
         lines.append(
             (
                 event.at,
-                f"*{short_id(promise.id)}* {promise.description[:80]} — {what}{by} "
+                f"*{short_id(promise.id)}* {mrkdwn(promise.description, 80)} — {what}{by} "
                 f"({format_deadline(event.at, tz)}){note}",
             )
         )
@@ -82,7 +83,7 @@ def return_summary_lines(
         lines.append(
             (
                 at,
-                f"*{short_id(promise.id)}* {promise.description[:80]} — reminder went to "
+                f"*{short_id(promise.id)}* {mrkdwn(promise.description, 80)} — reminder went to "
                 f"<@{delivery.recipient_id}>, covering ({format_deadline(at, tz)})",
             )
         )

@@ -9,7 +9,7 @@ from typing import Any
 from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
-from bot.slack.text import escape
+from bot.slack.text import cut_markup, cut_plain, mrkdwn
 from bot.store.models import Promise, Status
 
 Block = dict[str, Any]
@@ -26,27 +26,54 @@ EXAMPLES = (
 _KIND_LABEL = {kind.value: kind.label for kind in CounterpartKind}
 
 
-def _escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return escape(text)
+# a section's or a context element's text, as Slack counts it
+MAX_SECTION_TEXT = 3000
 
 
 def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Plain text (not mrkdwn) cut to `limit` characters, never inside an emoji code."""
+    return cut_plain(text, limit)
+
+
+def pack_lines(lines: list[str], *, budget: int, per_block: int = 2900) -> tuple[list[str], int]:
+    """Lines packed into as few section texts as fit (each under `per_block` characters, all
+    under `budget`), in order; returns (texts, how many lines did not fit). A line longer than
+    a block is cut on its own, never mid-reference."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = used = 0
+    for i, line in enumerate(lines):
+        line = cut_markup(line, per_block)
+        if used + len(line) + 1 > budget:
+            if current:
+                chunks.append("\n".join(current))
+            return chunks, len(lines) - i
+        if current and size + len(line) + 1 > per_block:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+        used += len(line) + 1
+    if current:
+        chunks.append("\n".join(current))
+    return chunks, 0
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(text, 3000)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut_markup(text, 3000)}}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _truncate(text, 3000)}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": cut_markup(text, MAX_SECTION_TEXT)}],
+    }
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     element: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text},
+        "text": {"type": "plain_text", "text": cut_plain(text, 75)},
         "action_id": action_id,
         "value": value[:2000],
     }
@@ -76,10 +103,10 @@ def describe_span(span: timedelta) -> str:
 
 def promise_line(promise: Promise, tz: str, now: datetime) -> str:
     """One line: `#42 call Jane Doe back — Jane Doe (candidate) — due Fri 27 Nov, 17:00 PST`."""
-    parts = [f"*{short_id(promise.id)}* {_escape(_truncate(promise.description, 300))}"]
+    parts = [f"*{short_id(promise.id)}* {mrkdwn(promise.description, 200)}"]
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
-        parts.append(_escape(promise.counterpart) + (f" ({kind})" if kind else ""))
+        parts.append(mrkdwn(promise.counterpart, 80) + (f" ({kind})" if kind else ""))
     when = format_deadline(promise.deadline, tz)
     if promise.is_open and promise.is_cadence:
         from bot.language.cadence import Rhythm, describe_rhythm
@@ -125,7 +152,7 @@ def outcome_line(promise: Promise, tz: str) -> str:
     line = f"{_OUTCOME_TEXT.get(promise.status, promise.status)} — closed by <@{promise.closed_by}>"
     line += f" on {when}" if when else ""
     if promise.closure_note:
-        line += f": {_escape(_truncate(promise.closure_note, 500))}"
+        line += f": {mrkdwn(promise.closure_note, 500)}"
     return line
 
 
@@ -140,7 +167,7 @@ def _modal(
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": title[:24]},
+        "title": {"type": "plain_text", "text": cut_plain(title, 24)},
         "submit": {"type": "plain_text", "text": submit},
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"promise_id": promise_id, **(extra or {})}),
@@ -150,7 +177,7 @@ def _modal(
 
 def _what(promise: Promise) -> Block:
     """The promise a form is about, on top of the form."""
-    return section(f"*{_escape(_truncate(promise.description, 500))}*")
+    return section(f"*{mrkdwn(promise.description, 500)}*")
 
 
 def _picker(block_id: str, label: str, kind: str) -> Block:
@@ -164,4 +191,4 @@ def _picker(block_id: str, label: str, kind: str) -> Block:
 
 
 def _header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
+    return {"type": "header", "text": {"type": "plain_text", "text": cut_plain(text, 150)}}

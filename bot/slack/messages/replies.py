@@ -12,13 +12,13 @@ from bot.promises.service import MAX_DESCRIPTION, short_id
 from bot.slack.messages.base import (
     _KIND_LABEL,
     EXAMPLES,
+    MAX_SECTION_TEXT,
     Message,
-    _escape,
-    _truncate,
     actions,
     button,
     context,
     describe_span,
+    mrkdwn,
     outcome_line,
     promise_line,
     section,
@@ -43,14 +43,14 @@ def deadline_line(
     written = format_as_written(deadline, named_zone, tz, now=now)
     if shown.endswith(written):
         return shown
-    return f"{shown} — {_escape(written)} as you wrote"
+    return f"{shown} — {mrkdwn(written)} as you wrote"
 
 
 def ignored_note(ignored: tuple[str, ...] | list[str]) -> str | None:
     """ "I ignored '3pm' — Edit if that was the deadline." for fragments the parser left."""
     if not ignored:
         return None
-    quoted = ", ".join(f"‘{_escape(_truncate(f, 40))}’" for f in ignored)
+    quoted = ", ".join(f"‘{mrkdwn(f, 40)}’" for f in ignored)
     return f":warning: I ignored {quoted} — Edit if that was the deadline."
 
 
@@ -66,10 +66,10 @@ def promise_recorded(
     headline = (
         "Got it — I'll hold you to this one." if created else "You already recorded this one."
     )
-    lines = [f"*{_escape(_truncate(promise.description, 2500))}*"]
+    lines = []
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
-        lines.append(f"To: {_escape(promise.counterpart)}" + (f" ({kind})" if kind else ""))
+        lines.append(f"To: {mrkdwn(promise.counterpart, 300)}" + (f" ({kind})" if kind else ""))
     lines.append(f"By: {deadline_line(promise.deadline, tz, now, named_zone)}")
     note = ignored_note(ignored)
     if note:
@@ -77,9 +77,12 @@ def promise_recorded(
     pid = str(promise.id)
     return {
         "response_type": "ephemeral",
-        "text": f"{headline} Promise {short_id(promise.id)}: {promise.description[:200]}",
+        "text": f"{headline} Promise {short_id(promise.id)}: {mrkdwn(promise.description, 200)}",
         "blocks": [
             section(f":handshake: {headline}"),
+            # what, then to whom and by when in a block of their own: a long description
+            # (escaping can make it five times longer) never pushes the deadline out
+            section(f"*{mrkdwn(promise.description, MAX_SECTION_TEXT - 2)}*"),
             section("\n".join(lines)),
             context(
                 f"Promise {short_id(promise.id)} · I'll remind you before the deadline. "
@@ -107,15 +110,15 @@ def deadline_problem(
             "so I didn't record the promise."
         )
     elif problem == "unclear" and detail:
-        why = f"Quick question before I record it: {_escape(detail)}."
+        why = f"Quick question before I record it: {mrkdwn(detail, 500)}."
     elif problem in ("impossible", "too_far", "past") and detail:
-        why = f"I can't use that deadline: {_escape(detail)}. I didn't record the promise."
+        why = f"I can't use that deadline: {mrkdwn(detail, 500)}. I didn't record the promise."
     else:
         why = "I couldn't find a deadline in that, so I didn't record the promise yet."
         if ignored:
-            quoted = ", ".join(f"‘{_escape(_truncate(f, 40))}’" for f in ignored)
+            quoted = ", ".join(f"‘{mrkdwn(f, 40)}’" for f in ignored)
             why += f" (I couldn't use {quoted}.)"
-    shown = _escape(_truncate(text, 1500))
+    shown = mrkdwn(text, 1500)
     return {
         "response_type": "ephemeral",
         "text": why,
@@ -150,7 +153,7 @@ def far_deadline_question(
         "text": f"That deadline is {when}, more than a year from now. Record it?",
         "blocks": [
             section(f":calendar: {why}"),
-            section(f"Your words:\n>{_escape(_truncate(text, 1500))}"),
+            section(f"Your words:\n>{mrkdwn(text, 1500)}"),
             actions(*buttons),
         ],
     }
@@ -167,7 +170,7 @@ def too_long(text: str) -> Message:
         "text": why,
         "blocks": [
             section(f":scissors: {why}"),
-            section(f"The start of your words:\n>{_escape(_truncate(text, 1500))}"),
+            section(f"The start of your words:\n>{mrkdwn(text, 1500)}"),
             actions(button("Open the form with the start of it", OPEN_FORM, text, "primary")),
         ],
     }
@@ -219,7 +222,7 @@ def promise_list(title: str, promises: list[Promise], tz: str, now: datetime) ->
 def promise_closed(promise: Promise, tz: str) -> Message:
     return text_message(
         f"Promise {short_id(promise.id)} "
-        f"({_escape(_truncate(promise.description, 200))}) is closed.\n" + outcome_line(promise, tz)
+        f"({mrkdwn(promise.description, 200)}) is closed.\n" + outcome_line(promise, tz)
     )
 
 

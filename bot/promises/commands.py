@@ -39,6 +39,7 @@ from bot.promises.service import (
     InvalidInput,
     NotAllowed,
     can_view_owner,
+    count_open,
     not_found,
     open_promises,
     parse_promise_id,
@@ -54,6 +55,14 @@ from bot.store.models import Status
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_TEXT = 12000
+
+
+def _page_of(rest: str) -> tuple[str, int]:
+    """`team page 3` -> ("team", 3); no page: page 1."""
+    words = rest.split()
+    if len(words) >= 2 and words[-2].lower() == "page" and words[-1].isdigit():
+        return " ".join(words[:-2]), max(1, int(words[-1]))
+    return rest, 1
 
 
 @dataclass(frozen=True)
@@ -296,6 +305,7 @@ class CommandRunner:
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         owners: list[str] | None
+        rest, page = _page_of(rest)
         if not rest:
             owners, title = [actor.user_id], "Your promises"
         elif rest.lower() in ("everyone", "all"):
@@ -326,8 +336,23 @@ class CommandRunner:
                     f"Only <@{owner}>, their supervisor or an admin can see their promises."
                 )
             owners, title = [owner], f"<@{owner}>'s promises"
-        promises = open_promises(self.session, command.team_id, owners, self.now)
-        return Reply(blocks.promise_list(title, promises, tz, self.now))
+        total, overdue = count_open(self.session, command.team_id, owners, self.now)
+        pages = max(1, -(-total // blocks.LIST_PAGE_SIZE))
+        page = min(page, pages)
+        promises = open_promises(
+            self.session,
+            command.team_id,
+            owners,
+            self.now,
+            limit=blocks.LIST_PAGE_SIZE,
+            offset=(page - 1) * blocks.LIST_PAGE_SIZE,
+        )
+        scope = rest.split()[0] if rest else ""
+        return Reply(
+            blocks.promise_list(
+                title, promises, tz, self.now, total=total, overdue=overdue, page=page, scope=scope
+            )
+        )
 
     def close(self, command: CommandInput, actor: Actor, tz: str, sub: str, rest: str) -> Reply:
         outcome = {

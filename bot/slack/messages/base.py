@@ -192,3 +192,38 @@ def _picker(block_id: str, label: str, kind: str) -> Block:
 
 def _header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": cut_plain(text, 150)}}
+
+
+# ---------------------------------------------------------------------------- compact forms
+
+COMPACT_POINTER = (
+    "_Slack refused the full message (too long), so this is the short form: your Home tab in "
+    "Kept and `/promise list` have everything._"
+)
+
+
+def compact_message(message: Message) -> Message:
+    """A message Slack refused (`msg_blocks_too_long`, `invalid_blocks`): sent once more as
+    its fallback text in one section, with a pointer to the Home tab. Keeps the metadata-free
+    keys of the original (response type, replace_original)."""
+    text = cut_markup(str(message.get("text") or "A message from Kept."), 2000)
+    compact: Message = {
+        key: value for key, value in message.items() if key not in ("text", "blocks")
+    }
+    compact["text"] = text
+    compact["blocks"] = [section(text), context(COMPACT_POINTER)]
+    return compact
+
+
+def compact_home() -> dict[str, Any]:
+    """The Home tab Slack refused (too large): a short one saying where to look instead."""
+    return {
+        "type": "home",
+        "blocks": [
+            _header("Your promises"),
+            section(
+                "There is more here than Slack can show on one tab. `/promise list` shows your "
+                "open promises page by page, `/promise list team` your team's."
+            ),
+        ],
+    }

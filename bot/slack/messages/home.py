@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.slack.messages.base import Block, _header, context, describe_span, promise_line, section
+from bot.slack.messages.base import (
+    Block,
+    _header,
+    context,
+    describe_span,
+    pack_lines,
+    promise_line,
+    section,
+)
 from bot.slack.messages.cadence import check_in_buttons
 from bot.slack.messages.reminders import nudge_buttons
+
+# the text one part of the Home tab (team, supervisors, channel settings) may take
+HOME_SECTION_BUDGET = 8000
 
 
 def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
@@ -17,7 +28,16 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     if notice:
         view_blocks += [section(notice), {"type": "divider"}]
     view_blocks.append(_header("Your promises"))
+    total = max(getattr(data, "mine_total", 0), len(data.mine))
     if data.mine:
+        overdue = getattr(data, "mine_overdue", 0)
+        count = f"*{total} open*" + (f", {overdue} overdue" if overdue else "")
+        if total > len(data.mine):
+            count += (
+                f" — the {len(data.mine)} most urgent first; `/promise list page 2` "
+                "shows the next ones."
+            )
+        view_blocks.append(section(count))
         for promise in data.mine:
             view_blocks.append(section(promise_line(promise, data.tz, data.now)))
             # a cadence promise: log an update (an early one counts for the next check-in)
@@ -41,21 +61,37 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     view_blocks += _own_away(data)
     if data.team:
         view_blocks += [{"type": "divider"}, _header("Your team")]
-        for line in data.team:
-            flag = f" · :warning: {line.overdue} overdue" if line.overdue else ""
-            view_blocks.append(section(f"<@{line.user_id}> — {line.open} open{flag}"))
+        team_lines = [
+            f"<@{line.user_id}> — {line.open} open"
+            + (f" · :warning: {line.overdue} overdue" if line.overdue else "")
+            for line in data.team
+        ]
+        chunks, rest = pack_lines(
+            [f"*{len(team_lines)} people*, {sum(t.open for t in data.team)} open:", *team_lines],
+            budget=HOME_SECTION_BUDGET,
+        )
+        view_blocks += [section(chunk) for chunk in chunks]
+        if rest:
+            view_blocks.append(context(f"…and {rest} more people: `/promise report team`."))
         view_blocks += _team_aways(data)
         view_blocks.append(context("`/promise list team` shows every open promise of your team."))
     if data.is_admin:
         view_blocks += [{"type": "divider"}, _header("Admin")]
         if data.supervisors:
-            pairs = ", ".join(f"<@{rep}> → <@{lead}>" for rep, lead in data.supervisors[:60])
-            view_blocks.append(section(f"*Supervisors:* {pairs}"))
+            pairs = [f"<@{rep}> → <@{lead}>" for rep, lead in data.supervisors]
+            chunks, rest = pack_lines(
+                [f"*Supervisors ({len(pairs)}):*", *pairs], budget=HOME_SECTION_BUDGET
+            )
+            view_blocks += [section(chunk) for chunk in chunks]
+            if rest:
+                view_blocks.append(
+                    context(f"…and {rest} more: `/promise supervisor @rep` shows one.")
+                )
         else:
             view_blocks.append(section("*Supervisors:* none set yet."))
         if data.channels:
-            rows = []
-            for ch in data.channels[:40]:
+            rows = [f"*Channel settings ({len(data.channels)}):*"]
+            for ch in data.channels:
                 parts = []
                 if ch.escalation_channel_id:
                     parts.append(f"escalations to <#{ch.escalation_channel_id}>")
@@ -70,7 +106,12 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
                         f"{describe_span(timedelta(seconds=ch.escalate_after_seconds))}"
                     )
                 rows.append(f"<#{ch.channel_id}>: " + (", ".join(parts) or "defaults"))
-            view_blocks.append(section("*Channel settings:*\n" + "\n".join(rows)))
+            chunks, rest = pack_lines(rows, budget=HOME_SECTION_BUDGET)
+            view_blocks += [section(chunk) for chunk in chunks]
+            if rest:
+                view_blocks.append(
+                    context(f"…and {rest} more: `/promise channel #channel show` shows one.")
+                )
         else:
             view_blocks.append(
                 section("*Channel settings:* none; every channel uses the defaults.")
@@ -81,7 +122,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
                 "import many with `kept supervisors import people.csv`."
             )
         )
-    return {"type": "home", "blocks": view_blocks[:100]}
+    return {"type": "home", "blocks": view_blocks}
 
 
 # ---------------------------------------------------------------------------- channel settings
@@ -107,8 +148,12 @@ def _team_aways(data: Any) -> list[Block]:
     """Who in your team is away, and who covers."""
     from bot.language.deadlines import format_deadline
 
-    found: list[Block] = []
+    lines = []
     for user_id, until, cover in data.team_away:
         when = f"until {format_deadline(until, data.tz)}" if until else "until they're back"
-        found.append(section(f":palm_tree: <@{user_id}> is away {when} — <@{cover}> covers."))
+        lines.append(f":palm_tree: <@{user_id}> is away {when} — <@{cover}> covers.")
+    chunks, rest = pack_lines(lines, budget=HOME_SECTION_BUDGET // 2)
+    found: list[Block] = [section(chunk) for chunk in chunks]
+    if rest:
+        found.append(context(f"…and {rest} more away."))
     return found

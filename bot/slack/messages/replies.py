@@ -205,18 +205,50 @@ def help_message() -> Message:
     return text_message(text)
 
 
-def promise_list(title: str, promises: list[Promise], tz: str, now: datetime) -> Message:
-    if not promises:
+# how many promises one page of `/promise list` shows (each line is at most ~450 characters,
+# so a page stays well under Slack's ~11,000 characters of block text)
+LIST_PAGE_SIZE = 20
+
+
+def promise_list(
+    title: str,
+    promises: list[Promise],
+    tz: str,
+    now: datetime,
+    *,
+    total: int | None = None,
+    overdue: int | None = None,
+    page: int = 1,
+    scope: str = "",
+) -> Message:
+    """One page of open promises. `total` and `overdue` are the true totals (a count query);
+    the header says which part this page shows and how to get to the others."""
+    if total is None:
+        total = len(promises)
+    if overdue is None:
+        overdue = sum(1 for p in promises if p.deadline <= now)
+    if not total:
         return text_message(f"{title}: nothing open. :tada:")
-    overdue = sum(1 for p in promises if p.deadline <= now)
-    header = f"*{title}* — {len(promises)} open" + (f", {overdue} overdue" if overdue else "")
+    header = f"*{title}* — {total} open" + (f", {overdue} overdue" if overdue else "")
+    first = (page - 1) * LIST_PAGE_SIZE + 1
+    last = first + len(promises) - 1
+    if total > len(promises):
+        header += f" — showing {first}–{last}, overdue first"
     blocks = [section(header)]
-    for promise in promises[:45]:
+    for promise in promises[:LIST_PAGE_SIZE]:
         owner = f" · <@{promise.owner_id}>"
         blocks.append(section(promise_line(promise, tz, now) + owner))
-    if len(promises) > 45:
-        blocks.append(context(f"…and {len(promises) - 45} more."))
-    return {"response_type": "ephemeral", "text": header, "blocks": blocks}
+    pages = -(-total // LIST_PAGE_SIZE)
+    if pages > 1:
+        command = "/promise list" + (f" {scope}" if scope else "")
+        hints = []
+        if page < pages:
+            hints.append(f"next: `{command} page {page + 1}`")
+        if page > 1:
+            hints.append(f"previous: `{command} page {page - 1}`")
+        blocks.append(context(f"Page {page} of {pages} · " + " · ".join(hints)))
+    fallback = f"{title} — {total} open" + (f", {overdue} overdue" if overdue else "")
+    return {"response_type": "ephemeral", "text": fallback, "blocks": blocks}
 
 
 def promise_closed(promise: Promise, tz: str) -> Message:
@@ -337,6 +369,10 @@ def channel_help() -> Message:
 # ---------------------------------------------------------------------------- deactivated owners
 
 
+# the handed-over promises a hand-over DM lists with buttons (the rest are counted)
+HANDOVER_SHOWN = 15
+
+
 def deactivated_handover(
     old_owner: str, promises: list[Promise], tz: str, now: datetime
 ) -> Message:
@@ -349,11 +385,17 @@ def deactivated_handover(
         "hand each one on:"
     )
     message_blocks = [section(text)]
-    for promise in promises[:20]:
+    shown = promises[:HANDOVER_SHOWN]
+    for promise in shown:
         message_blocks.append(section(promise_line(promise, tz, now)))
         message_blocks.append(nudge_buttons(promise))
-    if count > 20:
-        message_blocks.append(context(f"…and {count - 20} more: `/promise list` shows them all."))
+    if count > len(shown):
+        message_blocks.append(
+            context(
+                f"…and {count - len(shown)} more (all {count} are yours now): `/promise list` "
+                "pages through them, overdue first."
+            )
+        )
     return {
         "text": f"<@{old_owner}> was deactivated: {count} open promise(s) are now yours.",
         "blocks": message_blocks,

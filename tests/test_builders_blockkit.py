@@ -19,8 +19,12 @@ from bot.reports.service import Figures, OwnerLine, Report
 from bot.slack import messages
 from bot.slack.text import code_block, cut_markup, mrkdwn
 from bot.store.models import CheckInOutcome, Promise, Status
-from tests.blockkit import MAX_BLOCK_TEXT, assert_valid_message, assert_valid_view
-from tests.blockkit import block_text_length
+from tests.blockkit import (
+    MAX_BLOCK_TEXT,
+    assert_valid_message,
+    assert_valid_view,
+    block_text_length,
+)
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 TZ = "America/Los_Angeles"

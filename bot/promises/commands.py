@@ -50,7 +50,7 @@ from bot.promises.steps import Timing
 from bot.reply import Reply
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
-from bot.slack.text import NameOf, from_slack
+from bot.slack.text import NameOf, from_slack, mrkdwn
 from bot.store.models import Status
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -113,7 +113,7 @@ def _need_id(word: str | None, usage: str) -> int:
     if promise_id is None:
         if word:
             raise InvalidInput(
-                f"`{word[:40]}` isn't a promise id. Usage: `{usage}` — "
+                f"`{mrkdwn(word, 40)}` isn't a promise id. Usage: `{usage}` — "
                 "`/promise list` shows the ids."
             )
         raise InvalidInput(f"Which promise? Usage: `{usage}` — `/promise list` shows the ids.")
@@ -393,7 +393,7 @@ class CommandRunner:
             )
         if parsed.deadline is None:
             raise InvalidInput(
-                f"I couldn't find a new deadline in “{when[:200]}”. Try e.g. "
+                f"I couldn't find a new deadline in “{mrkdwn(when, 200)}”. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
         return flows.extend(
@@ -470,8 +470,8 @@ class CommandRunner:
             words = words[1:]
         elif words and words[0].startswith(("#", "<#")):
             raise InvalidInput(
-                f"I can't tell which channel `{words[0][:60]}` is. Pick it from the list Slack "
-                "shows as you type `#`."
+                f"I can't tell which channel `{mrkdwn(words[0], 60)}` is. Pick it from the list "
+                "Slack shows as you type `#`."
             )
         action = words[0].lower() if words else "show"
         if action == "help" or action not in CHANNEL_ACTIONS:

@@ -103,3 +103,16 @@ def test_a_digest_slack_refuses_is_sent_once_compact_and_never_retried(
     with runtime.sessions() as session:
         [row] = session.scalars(select(Delivery).where(Delivery.step == "digest"))
     assert row.status == "sent" and "msg_blocks_too_long" in (row.last_error or "")
+
+
+def test_a_3500_character_paste_opens_the_form_with_its_first_3000_characters(
+    bot: BotServer,
+) -> None:
+    paste = ("Call Jane Doe & Acme <back> about the 約束 :palm_tree: role by Friday. " * 60)[:3500]
+    answer = bot.command(paste)
+    shown = message_text(answer)
+    assert "3,500 characters" in shown and "up to 3,000" in shown
+    [opened] = bot.fake.wait_for("views.open")
+    assert opened.ok, opened.response
+    [field] = [b for b in opened.params["view"]["blocks"] if b.get("block_id") == "description"]
+    assert field["element"]["initial_value"] == paste[:3000]

@@ -155,9 +155,9 @@ class CommandRunner:
     def run(self, command: CommandInput, who: Acting | None = None) -> Reply:
         """Run one command; `who` is the person acting when the caller has looked them up."""
         text = command.text.strip()
-        if len(text) > MAX_COMMAND_TEXT:
-            return Reply(blocks.too_long(text))
         self.who = who or self._acting(command)
+        if len(text) > MAX_COMMAND_TEXT:
+            return flows.too_long(self.who, text, command.channel_id)
         actor, tz = self.who.actor, self.who.tz
         word, _, rest = text.partition(" ")
         sub = word.lower()

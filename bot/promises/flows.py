@@ -133,6 +133,18 @@ def typed(
     }
 
 
+def too_long(who: Acting, text: str, channel_id: str | None) -> Reply:
+    """A paste longer than a promise holds: say so, and (where Slack gave a trigger id) open
+    the form with as much of it as the form takes (MAX_DESCRIPTION characters); the answer's
+    button carries what a button value can."""
+    form = messages.promise_form(
+        owner_id=who.user_id,
+        description=text[:MAX_DESCRIPTION],
+        metadata={"channel_id": channel_id},
+    )
+    return Reply(messages.too_long(text), open_view=form)
+
+
 def record(
     session: Session,
     who: Acting,
@@ -168,7 +180,7 @@ def record(
         )
     description = parsed.description or text
     if len(description) > MAX_DESCRIPTION:
-        return Reply(messages.too_long(text))
+        return too_long(who, text, channel_id)
     promise = create_promise(
         session,
         deadline=parsed.deadline,

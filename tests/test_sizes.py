@@ -3,20 +3,25 @@ HTTP and the scheduler, every payload checked by the validating fake Slack (test
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.channels.service import set_value
+from bot.people.directory import sync_people
 from bot.people.profiles import set_supervisor
-from bot.promises.service import create_promise
+from bot.promises.service import Actor, close_promise, create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
-from bot.store.models import Delivery
+from bot.store.models import Delivery, Promise, Status
 from scheduler.passes import plan_weekly_digests, run_pass
-from tests.conftest import LEAD, OWNER, TEAM, BotServer, Clock, message_text
+from tests.conftest import ADMIN, LEAD, OTHER, OWNER, TEAM, BotServer, Clock, message_text
 from tests.fakeslack import FakeSlack
 from tests.slackreq import app_home_opened_event, event_body
+from tests.test_capture import open_home
 from tests.test_digest import MONDAY_0900_BERLIN, digests
+from tests.test_directory import BOSS, SAM, add_people
 
 
 def seed(runtime: Runtime, clock: Clock, owners: list[str], count: int, *, apart: int = 60) -> None:
@@ -116,3 +121,89 @@ def test_a_3500_character_paste_opens_the_form_with_its_first_3000_characters(
     assert opened.ok, opened.response
     [field] = [b for b in opened.params["view"]["blocks"] if b.get("block_id") == "description"]
     assert field["element"]["initial_value"] == paste[:3000]
+
+
+def test_a_supervisor_of_40_people_with_300_promises_lists_and_reports_them_all(
+    bot: BotServer, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    people = [f"U0REP{n:03d}" for n in range(40)]
+    for person in people:
+        fake_slack.add_user(person, name=f"Rep {person}", tz="Europe/Berlin")
+    with bot.runtime.sessions.begin() as session:
+        for person in people:
+            set_supervisor(session, TEAM, person, LEAD)
+    seed(bot.runtime, clock, people, 300, apart=10)
+    first = message_text(bot.command("list team", user=LEAD))
+    assert "300 open" in first and "showing 1–20" in first and "Page 1 of 15" in first
+    last = message_text(bot.command("list team page 15", user=LEAD))
+    assert "showing 281–300" in last and "promise 299 " in last
+    clock.advance(minutes=5)
+    report = message_text(bot.command("report team", user=LEAD))
+    assert "40 people" in report and "300 open" in report
+    assert all(f"<@{person}>" in report for person in people)  # all 40 fit, none cut
+
+
+def test_an_admin_with_50_channel_settings_who_is_away_sees_all_of_them_at_home(
+    bot: BotServer, clock: Clock
+) -> None:
+    with bot.runtime.sessions.begin() as session:
+        for n in range(50):
+            for key, value in (("escalation", "C0ESCALATE"), ("kind", "customer")):
+                set_value(session, TEAM, f"C0CH{n:04d}", key, value, actor_id=ADMIN, now=clock())
+            set_value(
+                session, TEAM, f"C0CH{n:04d}", "remind_before", 1800, actor_id=ADMIN, now=clock()
+            )
+    seed(bot.runtime, clock, [ADMIN], 30)
+    assert "away" in message_text(bot.command(f"away Dec 11 <@{OTHER}>", user=ADMIN))
+    view = open_home(bot, ADMIN)
+    assert bot.fake.calls("views.publish")[-1].ok
+    shown = message_text(view)
+    assert "Channel settings (50)" in shown and "You're away" in shown and "30 open" in shown
+    assert all(f"<#C0CH{n:04d}>" in shown for n in range(50))
+    assert len(view["blocks"]) <= 100
+
+
+def test_a_return_summary_of_80_events_says_so_and_relays_text_as_text(
+    bot: BotServer, clock: Clock
+) -> None:
+    with bot.runtime.sessions.begin() as session:
+        set_supervisor(session, TEAM, OWNER, LEAD)
+    seed(bot.runtime, clock, [OWNER], 80, apart=1)
+    bot.command(f"away Dec 11 <@{OTHER}>")
+    clock.advance(minutes=30)
+    with bot.runtime.sessions.begin() as session:
+        for promise in session.scalars(select(Promise).where(Promise.owner_id == OWNER)):
+            close_promise(
+                session,
+                team_id=TEAM,
+                promise_id=promise.id,
+                actor=Actor(LEAD),
+                outcome=Status.BROKEN,
+                note="<!here> see <https://evil.example|the notes> & more",
+                now=clock(),
+            )
+    clock.advance(minutes=30)
+    assert "Welcome back" in message_text(bot.command("back"))
+    run_pass(bot.runtime)
+    bot.settle(quiet=0.1)
+    [summary] = [m for m in bot.fake.messages_to(OWNER) if "While you were away" in m["text"]]
+    shown = message_text(summary)
+    assert "80 things happened" in shown and "more (the" in shown
+    assert "<!here>" not in shown and "<https://evil" not in shown and "&lt;!here&gt;" in shown
+    assert all(c.ok for c in bot.fake.calls("chat.postMessage"))
+
+
+def test_a_hand_over_of_120_promises_counts_them_all_and_is_accepted(
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    add_people(fake_slack)
+    seed(runtime, clock, [SAM], 120)
+    with runtime.sessions.begin() as session:
+        set_supervisor(session, TEAM, SAM, BOSS)
+    fake_slack.add_user(SAM, name="sam", email="sam@example.com", deleted=True)
+    assert sync_people(runtime, team_id=TEAM, out=io.StringIO(), err=io.StringIO()) == 0
+    [dm] = fake_slack.messages_to(BOSS)
+    shown = message_text(dm)
+    assert "120 open promises are now yours" in shown
+    assert "105 more (all 120 are yours now)" in shown
+    assert all(c.ok for c in fake_slack.calls("chat.postMessage"))

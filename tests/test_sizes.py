@@ -18,7 +18,7 @@ from bot.store.models import Delivery, Promise, Status
 from scheduler.passes import plan_weekly_digests, run_pass
 from tests.conftest import ADMIN, LEAD, OTHER, OWNER, TEAM, BotServer, Clock, message_text
 from tests.fakeslack import FakeSlack
-from tests.slackreq import app_home_opened_event, event_body
+from tests.slackreq import app_home_opened_event, block_action_payload, event_body
 from tests.test_capture import open_home
 from tests.test_digest import MONDAY_0900_BERLIN, digests
 from tests.test_directory import BOSS, SAM, add_people
@@ -50,6 +50,27 @@ def test_a_rep_with_150_open_promises_sees_the_true_total_and_pages_to_the_last(
     assert "<!channel>" not in first and "&lt;!channel&gt;" in first
     last = message_text(bot.command("list page 8"))
     assert "showing 141–150" in last and "promise 149 " in last and "Page 8 of 8" in last
+    # Next under page 7 shows page 8 in place
+    page7 = bot.command("list page 7")
+    [next_button] = [
+        e
+        for b in page7["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Next"
+    ]
+    pressed = bot.interact(
+        block_action_payload(
+            action_id=next_button["action_id"],
+            value=next_button["value"],
+            user_id=OWNER,
+            response_url=bot.fake.response_url("next"),
+        )
+    )
+    assert pressed.status == 200
+    [answer] = bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "next")
+    assert answer.ok and answer.params["replace_original"] is True
+    assert "showing 141–150" in message_text(answer.params)
     # the Home tab states the total too, and the fake accepted it (it validates every view)
     bot.settle()
     bot.fake.clear()

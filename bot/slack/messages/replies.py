@@ -24,7 +24,7 @@ from bot.slack.messages.base import (
     section,
     text_message,
 )
-from bot.slack.messages.ids import EDIT, OPEN_FORM, UNDO
+from bot.slack.messages.ids import EDIT, LIST_PAGE, OPEN_FORM, UNDO
 from bot.slack.messages.reminders import nudge_buttons
 from bot.store.models import Promise
 
@@ -247,6 +247,12 @@ def promise_list(
         if page > 1:
             hints.append(f"previous: `{command} page {page - 1}`")
         blocks.append(context(f"Page {page} of {pages} · " + " · ".join(hints)))
+        paging = []
+        if page > 1:
+            paging.append(button("Previous", LIST_PAGE, f"{scope} page {page - 1}".strip()))
+        if page < pages:
+            paging.append(button("Next", LIST_PAGE, f"{scope} page {page + 1}".strip()))
+        blocks.append(actions(*paging, block_id=f"list_page_{page}"))
     fallback = f"{title} — {total} open" + (f", {overdue} overdue" if overdue else "")
     return {"response_type": "ephemeral", "text": fallback, "blocks": blocks}
 

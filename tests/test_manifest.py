@@ -200,6 +200,7 @@ def sample_messages() -> list[Any]:
         blocks.check_in_nudge(promise, "UTC", now),
         blocks.updated_form(promise, "UTC"),
         blocks.new_rhythm_form(promise),
+        blocks.promise_list("Yours", [promise], "UTC", now, total=45, page=2),
     ]
 
 

@@ -34,8 +34,8 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
         count = f"*{total} open*" + (f", {overdue} overdue" if overdue else "")
         if total > len(data.mine):
             count += (
-                f" — the {len(data.mine)} most urgent first; `/promise list page 2` "
-                "shows the next ones."
+                f" — the {len(data.mine)} most urgent first; `/promise list` pages "
+                "through them all."
             )
         view_blocks.append(section(count))
         for promise in data.mine:

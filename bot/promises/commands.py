@@ -388,7 +388,7 @@ class CommandRunner:
             raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
         if parsed.problem is not None and parsed.detail:
             raise InvalidInput(
-                f"I can't use that new deadline: {parsed.detail}. Try e.g. "
+                f"I can't use that new deadline: {mrkdwn(parsed.detail, 300)}. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
         if parsed.deadline is None:

@@ -228,3 +228,20 @@ def test_a_hand_over_of_120_promises_counts_them_all_and_is_accepted(
     assert "120 open promises are now yours" in shown
     assert "105 more (all 120 are yours now)" in shown
     assert all(c.ok for c in fake_slack.calls("chat.postMessage"))
+
+
+def test_text_typed_into_the_form_reaches_the_owner_as_text(bot: BotServer) -> None:
+    """LEAD saves a promise for OWNER with hostile words: the DM OWNER gets (blocks and the
+    notification text) shows them, never as a live mention or a disguised link."""
+    from tests.test_capture import form_values, future, submit
+
+    hostile = "<!channel> call <@U0EVIL> & check <https://evil.example|the quote> 約束 :tada:"
+    values = form_values(description=hostile, counterpart="<!here> Acme & Co", deadline=future(bot))
+    submit(bot, values, user=LEAD, metadata={"channel_id": "C0SUPPORT"})
+    [dm] = bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OWNER)
+    assert dm.ok, dm.response
+    shown = message_text(dm.params)
+    for live in ("<!channel>", "<!here>", "<@U0EVIL>", "<https://evil"):
+        assert live not in shown
+    assert "&lt;!channel&gt; call &lt;@U0EVIL&gt; &amp; check" in dm.params["text"]
+    assert "To: &lt;!here&gt; Acme &amp; Co" in shown and "By: " in shown

@@ -152,6 +152,7 @@ def builders(text: str) -> list[tuple[str, Any]]:
         ("return_summary", messages.return_summary("U0OWNER", NOW, NOW, summary_lines, TZ)),
         ("report", messages.report_message(report(300), "Your team", TZ)),
         ("digest", messages.digest_message(digest)),
+        ("channel_list", messages.channel_settings_list([setting] * 120, 2)),
         ("compact", messages.compact_message(messages.promise_recorded(p, TZ, NOW))),
         ("view:promise_form", messages.promise_form(owner_id="U1", description=text * 2)),
         ("view:edit_form", messages.edit_form(p)),

@@ -182,6 +182,11 @@ def test_an_admin_with_50_channel_settings_who_is_away_sees_all_of_them_at_home(
     assert "Channel settings (50)" in shown and "You're away" in shown and "30 open" in shown
     assert all(f"<#C0CH{n:04d}>" in shown for n in range(50))
     assert len(view["blocks"]) <= 100
+    # and as a list, paged
+    first = message_text(bot.command("channel list", user=ADMIN))
+    assert "Channel settings: 50* — showing 1–40" in first and "Page 1 of 2" in first
+    second = message_text(bot.command("channel list page 2", user=ADMIN))
+    assert "showing 41–50" in second and "<#C0CH0049>" in second and "<#C0CH0000>" not in second
 
 
 def test_a_return_summary_of_80_events_says_so_and_relays_text_as_text(

@@ -19,6 +19,7 @@ from bot.channels.service import (
     key_name,
     parse_value,
     set_value,
+    team_settings,
     values_of,
 )
 from bot.language.cadence import find_cadence
@@ -81,7 +82,7 @@ def mention(word: str) -> str | None:
 
 
 _DAYS = re.compile(r"^(\d{1,4})\s*(?:d|days?)?$", re.I)
-CHANNEL_ACTIONS = ("show", "set", "clear", "help")
+CHANNEL_ACTIONS = ("show", "set", "clear", "help", "list")
 REPORT_SCOPES = ("team", "everyone", "all")
 MAX_REPORT_DAYS = 366
 
@@ -476,6 +477,10 @@ class CommandRunner:
         action = words[0].lower() if words else "show"
         if action == "help" or action not in CHANNEL_ACTIONS:
             return Reply(blocks.channel_help())
+        if action == "list":  # every channel's settings, a page at a time
+            _rest, page = _page_of(" ".join(words[1:]))
+            settings = team_settings(self.session, command.team_id)
+            return Reply(blocks.channel_settings_list(settings, page))
         if not target or not is_channel_id(target):
             raise InvalidInput(
                 "This conversation isn't a channel. Name one, e.g. `/promise channel #sales show`."

@@ -13,6 +13,7 @@ from bot.slack.messages.base import (
     pack_lines,
     promise_line,
     section,
+    text_message,
 )
 from bot.slack.messages.cadence import check_in_buttons
 from bot.slack.messages.reminders import nudge_buttons
@@ -91,26 +92,12 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
             view_blocks.append(section("*Supervisors:* none set yet."))
         if data.channels:
             rows = [f"*Channel settings ({len(data.channels)}):*"]
-            for ch in data.channels:
-                parts = []
-                if ch.escalation_channel_id:
-                    parts.append(f"escalations to <#{ch.escalation_channel_id}>")
-                if ch.counterpart_kind:
-                    parts.append(f"counterparts are {ch.counterpart_kind}s")
-                if ch.remind_before_seconds is not None:
-                    before = describe_span(timedelta(seconds=ch.remind_before_seconds))
-                    parts.append(f"heads-up {before} before")
-                if ch.escalate_after_seconds is not None:
-                    parts.append(
-                        "escalate after "
-                        f"{describe_span(timedelta(seconds=ch.escalate_after_seconds))}"
-                    )
-                rows.append(f"<#{ch.channel_id}>: " + (", ".join(parts) or "defaults"))
+            rows += [channel_row(ch) for ch in data.channels]
             chunks, rest = pack_lines(rows, budget=HOME_SECTION_BUDGET)
             view_blocks += [section(chunk) for chunk in chunks]
             if rest:
                 view_blocks.append(
-                    context(f"…and {rest} more: `/promise channel #channel show` shows one.")
+                    context(f"…and {rest} more: `/promise channel list` shows them all.")
                 )
         else:
             view_blocks.append(
@@ -126,6 +113,50 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- channel settings
+
+
+def channel_row(ch: Any) -> str:
+    """One channel's settings on one line (`ch` is a ChannelSetting)."""
+    parts = []
+    if ch.escalation_channel_id:
+        parts.append(f"escalations to <#{ch.escalation_channel_id}>")
+    if ch.counterpart_kind:
+        parts.append(f"counterparts are {ch.counterpart_kind}s")
+    if ch.remind_before_seconds is not None:
+        before = describe_span(timedelta(seconds=ch.remind_before_seconds))
+        parts.append(f"heads-up {before} before")
+    if ch.escalate_after_seconds is not None:
+        after = describe_span(timedelta(seconds=ch.escalate_after_seconds))
+        parts.append(f"escalate after {after}")
+    return f"<#{ch.channel_id}>: " + (", ".join(parts) or "defaults")
+
+
+# channel settings one page of `/promise channel list` shows
+CHANNEL_PAGE_SIZE = 40
+
+
+def channel_settings_list(settings: list[Any], page: int = 1) -> dict[str, Any]:
+    """`/promise channel list [page N]`: every channel's settings (true total), paged."""
+    total = len(settings)
+    if not total:
+        return text_message("No channel has settings of its own; every channel uses the defaults.")
+    pages = -(-total // CHANNEL_PAGE_SIZE)
+    page = max(1, min(page, pages))
+    shown = settings[(page - 1) * CHANNEL_PAGE_SIZE : page * CHANNEL_PAGE_SIZE]
+    head = f"*Channel settings: {total}*"
+    if pages > 1:
+        first = (page - 1) * CHANNEL_PAGE_SIZE + 1
+        head += f" — showing {first}–{first + len(shown) - 1}"
+    chunks, _rest = pack_lines([head, *(channel_row(ch) for ch in shown)], budget=8000)
+    blocks: list[Block] = [section(chunk) for chunk in chunks]
+    if pages > 1:
+        hints = []
+        if page < pages:
+            hints.append(f"next: `/promise channel list page {page + 1}`")
+        if page > 1:
+            hints.append(f"previous: `/promise channel list page {page - 1}`")
+        blocks.append(context(f"Page {page} of {pages} · " + " · ".join(hints)))
+    return {"response_type": "ephemeral", "text": f"Channel settings: {total}", "blocks": blocks}
 
 
 def _own_away(data: Any) -> list[Block]:

@@ -365,6 +365,7 @@ def channel_help() -> Message:
         "• `/promise channel [#channel] set remind_before 30m` (0 turns the heads-up off)\n"
         "• `/promise channel [#channel] set escalate_after 4h`\n"
         "• `/promise channel [#channel] clear [key]`\n"
+        "• `/promise channel list [page N]` — every channel's settings\n"
         "Without `#channel`, it's the channel you type in."
     )
 

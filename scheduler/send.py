@@ -26,18 +26,8 @@ log = logging.getLogger("kept.scheduler")
 
 METADATA_EVENT = "kept_delivery"
 
-# Slack refused the payload itself, not the recipient: sending the same again can never work,
-# so it goes once more in a compact form (bot.slack.messages.compact_message) and is done
-REFUSED_PAYLOAD = frozenset(
-    {
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "msg_blocks_too_long",
-        "msg_too_long",
-        "invalid_arguments",
-        "view_too_large",
-    }
-)
+# Slack refused the payload itself: it goes once more in a compact form and is done
+REFUSED_PAYLOAD = messages.REFUSED_PAYLOAD
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",

@@ -250,3 +250,27 @@ def test_text_typed_into_the_form_reaches_the_owner_as_text(bot: BotServer) -> N
         assert live not in shown
     assert "&lt;!channel&gt; call &lt;@U0EVIL&gt; &amp; check" in dm.params["text"]
     assert "To: &lt;!here&gt; Acme &amp; Co" in shown and "By: " in shown
+
+
+def test_an_answer_slack_refuses_on_the_response_url_is_given_once_more_compact(
+    bot: BotServer, clock: Clock
+) -> None:
+    seed(bot.runtime, clock, [OWNER], 30)
+    bot.fake.fail_next("response_url", status=200, error="invalid_blocks")
+    pressed = bot.interact(
+        block_action_payload(
+            action_id="promise_list_page",
+            value="page 2",
+            user_id=OWNER,
+            response_url=bot.fake.response_url("refused"),
+        )
+    )
+    assert pressed.status == 200
+    bot.fake.wait_for("response_url", count=2, where=lambda c: c.params.get("_key") == "refused")
+    bot.settle()
+    calls = [c for c in bot.fake.calls("response_url") if c.params.get("_key") == "refused"]
+    assert [c.response.get("error") if c.response else None for c in calls] == [
+        "invalid_blocks",
+        None,
+    ]
+    assert "30 open" in calls[1].params["text"] and "Home tab" in message_text(calls[1].params)

@@ -196,6 +196,19 @@ def _header(text: str) -> Block:
 
 # ---------------------------------------------------------------------------- compact forms
 
+# Slack's refusals of a payload itself (not of the recipient): sending the same again can never
+# work, so it goes once more in a compact form (compact_message / compact_home), then no more
+REFUSED_PAYLOAD = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_blocks_too_long",
+        "msg_too_long",
+        "invalid_arguments",
+        "view_too_large",
+    }
+)
+
 COMPACT_POINTER = (
     "_Slack refused the full message (too long), so this is the short form: your Home tab in "
     "Kept and `/promise list` have everything._"

@@ -129,6 +129,8 @@ def test_a_digest_slack_refuses_is_sent_once_compact_and_never_retried(
     with runtime.sessions() as session:
         [row] = session.scalars(select(Delivery).where(Delivery.step == "digest"))
     assert row.status == "sent" and "msg_blocks_too_long" in (row.last_error or "")
+    scraped = runtime.metrics.render().decode()
+    assert 'kept_deliveries_total{kind="digest",outcome="degraded"} 1.0' in scraped
 
 
 def test_a_3500_character_paste_opens_the_form_with_its_first_3000_characters(
@@ -274,3 +276,21 @@ def test_an_answer_slack_refuses_on_the_response_url_is_given_once_more_compact(
         None,
     ]
     assert "30 open" in calls[1].params["text"] and "Home tab" in message_text(calls[1].params)
+
+
+def test_a_digest_refused_in_its_compact_form_too_is_marked_failed_at_once(
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    with runtime.sessions.begin() as session:
+        set_supervisor(session, TEAM, OWNER, LEAD)
+    clock.set(MONDAY_0900_BERLIN)
+    plan_weekly_digests(runtime)
+    fake_slack.fail_next("chat.postMessage", status=200, error="invalid_blocks", times=2)
+    run_pass(runtime)
+    for _ in range(3):
+        clock.advance(hours=2)
+        run_pass(runtime)
+    assert len(fake_slack.calls("chat.postMessage")) == 2  # the full form, the compact one
+    with runtime.sessions() as session:
+        [row] = session.scalars(select(Delivery).where(Delivery.step == "digest"))
+    assert row.status == "failed" and "invalid_blocks" in (row.last_error or "")

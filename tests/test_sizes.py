@@ -294,3 +294,12 @@ def test_a_digest_refused_in_its_compact_form_too_is_marked_failed_at_once(
     with runtime.sessions() as session:
         [row] = session.scalars(select(Delivery).where(Delivery.step == "digest"))
     assert row.status == "failed" and "invalid_blocks" in (row.last_error or "")
+
+
+def test_2500_words_without_a_deadline_open_the_form_with_all_of_them(bot: BotServer) -> None:
+    words = ("send Acme the revised quote & the <signed> NDA, 見積もり :memo: " * 50)[:2500]
+    shown = message_text(bot.command(words))
+    assert "couldn't find a deadline" in shown and "&lt;signed&gt;" in shown
+    [opened] = bot.fake.wait_for("views.open")
+    [field] = [b for b in opened.params["view"]["blocks"] if b.get("block_id") == "description"]
+    assert field["element"]["initial_value"] == words  # the button could carry only 2,000

@@ -26,8 +26,9 @@ EXAMPLES = (
 _KIND_LABEL = {kind.value: kind.label for kind in CounterpartKind}
 
 
-# a section's or a context element's text, as Slack counts it
+# a section's or a context element's text, as Slack counts it; a button's value
 MAX_SECTION_TEXT = 3000
+MAX_BUTTON_VALUE = 2000
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -75,7 +76,7 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
         "type": "button",
         "text": {"type": "plain_text", "text": cut_plain(text, 75)},
         "action_id": action_id,
-        "value": value[:2000],
+        "value": value[:MAX_BUTTON_VALUE],
     }
     if style:
         element["style"] = style

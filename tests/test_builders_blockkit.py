@@ -121,7 +121,10 @@ def builders(text: str) -> list[tuple[str, Any]]:
         overdue=many[:10],
         overdue_total=300,
     )
-    summary_lines = [f"*#{n}* {mrkdwn(text, 80)} — closed by <@U0LEAD>" for n in range(80)]
+    summary_lines = [
+        ("closed as kept", f"*#{n}* {mrkdwn(text, 80)} — closed as kept by <@U0LEAD>")
+        for n in range(80)
+    ]
     update_view = messages.new_date_done(
         promise(("&" * 300) + " " + text, 4), TZ, ("&" * 1900) + "```"
     )

@@ -216,7 +216,8 @@ def test_a_return_summary_of_80_events_says_so_and_relays_text_as_text(
     bot.settle(quiet=0.1)
     [summary] = [m for m in bot.fake.messages_to(OWNER) if "While you were away" in m["text"]]
     shown = message_text(summary)
-    assert "80 things happened" in shown and "more (the" in shown
+    assert "80 things happened" in shown and "more since then (the" in shown
+    assert "closed as couldn't keep." in shown  # what did not fit, counted by kind
     assert "<!here>" not in shown and "<https://evil" not in shown and "&lt;!here&gt;" in shown
     assert all(c.ok for c in bot.fake.calls("chat.postMessage"))
 

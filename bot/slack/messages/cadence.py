@@ -3,6 +3,7 @@ away replies and the return summary. Pure functions of plain data."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -329,26 +330,30 @@ def return_summary(
     user_id: str,
     starts_at: datetime,
     ended_at: datetime,
-    lines: list[str],
+    lines: list[tuple[str, str]],
     tz: str,
 ) -> Message:
+    """The DM after an away: one line per thing that happened, as many as fit, oldest first;
+    what does not fit is counted by kind ("…and 57 more: 50 closed as kept, …")."""
     head = (
         f":wave: Welcome back, <@{user_id}>. While you were away "
         f"({format_deadline(starts_at, tz)} – {format_deadline(ended_at, tz)}):"
     )
-    shown, rest = pack_lines([f"• {line}" for line in lines], budget=RETURN_SUMMARY_BUDGET)
+    shown, rest = pack_lines([f"• {line}" for _what, line in lines], budget=RETURN_SUMMARY_BUDGET)
     body: list[Block] = [section(chunk) for chunk in shown] or [
         section("• Nothing happened to your promises.")
     ]
     count = len(lines)
     head += f" {count} thing{'s' if count != 1 else ''} happened to your promises."
     tail = "Your reminders come to you again. `/promise list` shows what's open."
+    blocks: list[Block] = [section(head), *body]
     if rest:
-        tail = (
-            f"…and {rest} more (the {count - rest} oldest are above); `/promise list` shows "
-            "what's still open, and your Home tab the rest. " + tail
+        kinds = Counter(what for what, _line in lines[count - rest :])
+        by_kind = ", ".join(f"{n} {what}" for what, n in kinds.most_common())
+        blocks.append(
+            section(
+                f"…and {rest} more since then (the {count - rest} above came first): {by_kind}."
+            )
         )
-    return {
-        "text": head,
-        "blocks": [section(head), *body, context(tail)],
-    }
+    blocks.append(context(tail))
+    return {"text": head, "blocks": blocks}

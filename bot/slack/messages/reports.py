@@ -156,8 +156,9 @@ def digest_message(digest: Any) -> Message:
     message_blocks: list[Block] = [section(headline), section("\n".join(lines))]
     if per_rep:
         people = len(per_rep)
-        chunks, rest = pack_lines(per_rep, budget=DIGEST_PEOPLE_BUDGET)
-        chunks[0] = f"*By person ({people}):*\n" + chunks[0]
+        chunks, rest = pack_lines(
+            [f"*By person ({people}):*", *per_rep], budget=DIGEST_PEOPLE_BUDGET
+        )
         message_blocks += [section(chunk) for chunk in chunks]
         if rest:
             message_blocks.append(

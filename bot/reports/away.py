@@ -85,7 +85,7 @@ def return_summary_lines(
         lines.append(
             (
                 at,
-                "reminder went to a cover",
+                "reminders sent to your cover",
                 f"*{short_id(promise.id)}* {mrkdwn(promise.description, 80)} — reminder went to "
                 f"<@{delivery.recipient_id}>, covering ({format_deadline(at, tz)})",
             )

@@ -17,7 +17,7 @@ from bot.language.cadence import RhythmKind
 from bot.promises.service import MAX_DESCRIPTION
 from bot.reports.service import Figures, OwnerLine, Report
 from bot.slack import messages
-from bot.slack.text import code_block, cut_markup, mrkdwn
+from bot.slack.text import code_block, cut_markup, cut_plain, mrkdwn
 from bot.store.models import CheckInOutcome, Promise, Status
 from tests.blockkit import (
     MAX_BLOCK_TEXT,
@@ -229,6 +229,8 @@ def test_cuts_never_split_an_escape_a_reference_or_an_emoji() -> None:
     fenced = cut_markup("```" + "x" * 100 + "```", 50)
     assert len(fenced) <= 50 and fenced.count("```") == 2
     assert code_block("a```b", 30).count("```") == 2
+    assert [cut_plain("ab👩🏽‍💻cd", n) for n in (4, 6, 7)] == ["ab…", "ab…", "ab👩🏽‍💻…"]
+    assert cut_plain("café crème", 5) == "café…" and cut_plain("cafe\u0301s", 5) == "cafe…"
 
 
 def test_lists_state_true_totals_and_the_way_to_the_rest() -> None:

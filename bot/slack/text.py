@@ -86,8 +86,8 @@ def _safe_cut(text: str, cut: int) -> int:
         if match.start() < cut < match.end():
             cut = match.start()
             break
-    while 0 < cut < len(text) and _is_joiner(text[cut]):
-        cut -= 1
+    while 0 < cut < len(text) and (_is_joiner(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1  # never split an emoji sequence (👩🏽‍💻) or a letter from its accent
     return cut
 
 

@@ -178,6 +178,7 @@ def sample_messages() -> list[Any]:
         tz="UTC",
         now=now,
         mine=[promise],
+        mine_total=30,
         is_admin=True,
         channels=[ChannelSetting(team_id="T", channel_id="C1", escalation_channel_id="C2")],
         away=(now + timedelta(days=3), "U2"),

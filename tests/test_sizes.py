@@ -78,7 +78,34 @@ def test_a_rep_with_150_open_promises_sees_the_true_total_and_pages_to_the_last(
     assert reply.status == 200
     [call] = bot.fake.wait_for("views.publish", where=lambda c: c.params.get("user_id") == OWNER)
     assert call.ok, call.response
-    assert "150 open" in message_text(call.params["view"])
+    home = call.params["view"]
+    assert "150 open" in message_text(home)
+    # Show all: every open promise in a modal, paged in place
+    bot.fake.clear()
+    pressed = bot.interact(
+        block_action_payload(action_id="promise_show_all", value="", user_id=OWNER, view=home)
+    )
+    assert pressed.status == 200
+    [opened] = bot.fake.wait_for("views.open")
+    assert opened.ok, opened.response
+    modal = opened.response["view"]
+    assert "150 open" in message_text(modal) and "showing 1–20" in message_text(modal)
+    [next_page] = [
+        e
+        for b in modal["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Next"
+    ]
+    pressed = bot.interact(
+        block_action_payload(
+            action_id=next_page["action_id"], value=next_page["value"], user_id=OWNER, view=modal
+        )
+    )
+    assert pressed.status == 200
+    [updated] = bot.fake.wait_for("views.update")
+    assert updated.ok and updated.params["view_id"] == modal["id"]
+    assert "showing 21–40" in message_text(updated.params["view"])
 
 
 def test_a_digest_for_40_people_and_300_promises_counts_them_all(

@@ -8,6 +8,8 @@ from typing import Any
 from bot.slack.messages.base import (
     Block,
     _header,
+    actions,
+    button,
     context,
     describe_span,
     pack_lines,
@@ -16,6 +18,7 @@ from bot.slack.messages.base import (
     text_message,
 )
 from bot.slack.messages.cadence import check_in_buttons
+from bot.slack.messages.ids import SHOW_ALL
 from bot.slack.messages.reminders import nudge_buttons
 
 # the text one part of the Home tab (team, supervisors, channel settings) may take
@@ -39,6 +42,10 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
                 "through them all."
             )
         view_blocks.append(section(count))
+        if total > len(data.mine):
+            view_blocks.append(
+                actions(button("Show all", SHOW_ALL, "", "primary"), block_id="show_all_mine")
+            )
         for promise in data.mine:
             view_blocks.append(section(promise_line(promise, data.tz, data.now)))
             # a cadence promise: log an update (an early one counts for the next check-in)
@@ -74,6 +81,12 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
         view_blocks += [section(chunk) for chunk in chunks]
         if rest:
             view_blocks.append(context(f"…and {rest} more people: `/promise report team`."))
+        if any(t.open for t in data.team):
+            view_blocks.append(
+                actions(
+                    button("Show all their promises", SHOW_ALL, "team"), block_id="show_all_team"
+                )
+            )
         view_blocks += _team_aways(data)
         view_blocks.append(context("`/promise list team` shows every open promise of your team."))
     if data.is_admin:

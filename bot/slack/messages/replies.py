@@ -257,6 +257,18 @@ def promise_list(
     return {"response_type": "ephemeral", "text": fallback, "blocks": blocks}
 
 
+def list_view(message: Message) -> dict[str, Any]:
+    """A `/promise list` answer as a modal ("Show all" on the Home tab): the same blocks, its
+    Previous / Next buttons turn its pages in place."""
+    blocks = message.get("blocks") or [section(str(message.get("text") or ""))]
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Open promises"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks,
+    }
+
+
 def promise_closed(promise: Promise, tz: str) -> Message:
     return text_message(
         f"Promise {short_id(promise.id)} "

@@ -7,6 +7,7 @@ ack (opening a form with the trigger id, answering on a response URL), on a smal
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
@@ -191,14 +192,35 @@ def respond_with(respond: Respond, message: dict[str, Any], presser: Presser | N
             log.warning("no response_url to answer with: %.80s", message.get("text", ""))
         return
     try:
-        respond(
-            text=message.get("text", ""),
-            blocks=message.get("blocks"),
-            response_type=message.get("response_type", "ephemeral"),
-            replace_original=message.get("replace_original", False),
-        )
+        answered = _respond(respond, message)
+        refused = _refusal(answered)
+        if refused in messages.REFUSED_PAYLOAD:  # the payload itself: once more, compact
+            log.warning("Slack refused an answer (%s); answering in a compact form", refused)
+            _respond(respond, messages.compact_message(message))
     except Exception:  # noqa: BLE001 - no response URL here, or it expired
         log.warning("could not answer through response_url", exc_info=True)
+
+
+def _respond(respond: Respond, message: dict[str, Any]) -> Any:
+    return respond(
+        text=message.get("text", ""),
+        blocks=message.get("blocks"),
+        response_type=message.get("response_type", "ephemeral"),
+        replace_original=message.get("replace_original", False),
+    )
+
+
+def _refusal(answered: Any) -> str:
+    """Slack's error for a response URL post ("" when it took it): a JSON `{"ok": false}` or
+    the bare error name Slack answers with."""
+    body = str(getattr(answered, "body", "") or "").strip()
+    if body.startswith("{"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return ""
+        return "" if data.get("ok", True) else str(data.get("error") or "")
+    return body if getattr(answered, "status_code", 200) != 200 else ""
 
 
 FORM_FAILED = "I couldn't open the form (Slack gives me 3 seconds). Please try again."

@@ -90,7 +90,11 @@ def on_command(
         return
     reply, _refused = run_command(runtime, request)
     if reply.open_view is not None:
-        ack()
+        # a form to open; with a message too (a paste too long): answer with it first
+        if reply.message is not None:
+            ack_message(ack, reply.message)
+        else:
+            ack()
         view = reply.open_view
 
         def show_form() -> None:

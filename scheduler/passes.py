@@ -34,6 +34,7 @@ class PassResult:
     failed: int = 0
     skipped: int = 0
     recovered: int = 0
+    degraded: int = 0  # Slack refused the full message; sent once more in a compact form
     errors: list[str] = field(default_factory=list)
     # (step, outcome) -> how many, for bot.ops.metrics
     by_step: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -230,13 +231,16 @@ def run_pass(
     def record(flying: list[Future[tuple[Outgoing, str | None, tuple | None]]]) -> None:
         """Wait for a wave's sends and record what Slack accepted (one transaction)."""
         done: list[tuple[int, str | None, str | None]] = []
+        notes: dict[int, str] = {}
         for future in flying:
             outgoing, outcome, where = future.result()
             if outcome is not None:
                 result.add(outcome, outgoing.step)
             if where is not None:
                 done.append((outgoing.delivery_id, *where))
-        queue.record_sent(runtime.sessions, worker, runtime.now(), done)
+                if outgoing.note:
+                    notes[outgoing.delivery_id] = outgoing.note
+        queue.record_sent(runtime.sessions, worker, runtime.now(), done, notes)
 
     # Sends of one batch's nudges fly while the next batch is claimed and prepared (the
     # database round trips overlap Slack's); escalations wait until every nudge before them

@@ -117,10 +117,15 @@ def backoff(attempts: int) -> timedelta:
 
 
 def record_sent(
-    sessions: Sessions, worker: str, now: datetime, sent: list[tuple[int, str | None, str | None]]
+    sessions: Sessions,
+    worker: str,
+    now: datetime,
+    sent: list[tuple[int, str | None, str | None]],
+    notes: dict[int, str] | None = None,
 ) -> int:
     """Record (delivery id, channel, ts) as sent in one transaction (one executemany); only
-    rows this worker still holds change."""
+    rows this worker still holds change. `notes` (by delivery id) are kept in `last_error`
+    (e.g. "sent in a compact form")."""
     if not sent:
         return 0
     table = Delivery.__table__
@@ -136,7 +141,7 @@ def record_sent(
             sent_at=bindparam("b_at"),
             channel_id=bindparam("b_channel"),
             message_ts=bindparam("b_ts"),
-            last_error=None,
+            last_error=bindparam("b_note"),
             uncertain=False,
             claim_expires_at=None,
         )
@@ -147,7 +152,13 @@ def record_sent(
             .execute(
                 statement,
                 [
-                    {"b_id": delivery_id, "b_at": now, "b_channel": channel, "b_ts": ts}
+                    {
+                        "b_id": delivery_id,
+                        "b_at": now,
+                        "b_channel": channel,
+                        "b_ts": ts,
+                        "b_note": (notes or {}).get(delivery_id),
+                    }
                     for delivery_id, channel, ts in sent
                 ],
             )

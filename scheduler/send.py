@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
+from bot.slack import messages
 from bot.store.models import Delivery
 from scheduler import queue, routing
 from scheduler.steps import Outgoing, Transport
@@ -24,6 +26,9 @@ from scheduler.upload import upload
 log = logging.getLogger("kept.scheduler")
 
 METADATA_EVENT = "kept_delivery"
+
+# Slack refused the payload itself: it goes once more in a compact form and is done
+REFUSED_PAYLOAD = messages.REFUSED_PAYLOAD
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",
@@ -34,8 +39,7 @@ PERMANENT_ERRORS = frozenset(
         "user_disabled",
         "cannot_dm_bot",
         "restricted_action",
-        "msg_too_long",
-        "invalid_blocks",
+        *REFUSED_PAYLOAD,
         "no_text",
         "message_not_found",
         "cant_update_message",
@@ -104,9 +108,23 @@ def _post(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None
 def _update(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None]:
     for channel, ts, message in outgoing.message["updates"]:
         try:
-            client.chat_update(
-                channel=channel, ts=ts, text=message["text"], blocks=message["blocks"]
-            )
+            try:
+                client.chat_update(
+                    channel=channel, ts=ts, text=message["text"], blocks=message["blocks"]
+                )
+            except SlackApiError as refused:
+                if str(refused.response.get("error")) not in REFUSED_PAYLOAD:
+                    raise
+                log.warning(
+                    "Slack refused the rewrite of %s/%s (%s); rewriting it in a compact form",
+                    channel,
+                    ts,
+                    refused.response.get("error"),
+                )
+                compact = messages.compact_message(message)
+                client.chat_update(
+                    channel=channel, ts=ts, text=compact["text"], blocks=compact["blocks"]
+                )
         except SlackApiError as error:
             # a message deleted or no longer editable is left as it is; anything else
             # (rate limits, Slack down) fails the row, which is retried as a whole
@@ -119,6 +137,15 @@ def _update(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | No
 def _publish(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None]:
     client.views_publish(user_id=outgoing.target.channel, view=outgoing.message["view"])
     return None, None
+
+
+_NO_COMPACT_FORM = frozenset({Transport.UPDATE, Transport.UPLOAD})
+
+
+def _compact(outgoing: Outgoing) -> dict[str, Any]:
+    if outgoing.transport is Transport.PUBLISH:
+        return {**outgoing.message, "view": messages.compact_home()}
+    return messages.compact_message(outgoing.message)
 
 
 _TRANSPORTS = {
@@ -162,7 +189,22 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
     if not _still_ours(runtime, outgoing, worker):
         return None, None  # the claim ran out: whoever holds it now sends
     try:
-        where = _TRANSPORTS[outgoing.transport](client, outgoing)
+        try:
+            where = _TRANSPORTS[outgoing.transport](client, outgoing)
+        except SlackApiError as refused:
+            code = str(refused.response.get("error") or "")
+            if code not in REFUSED_PAYLOAD or outgoing.transport in _NO_COMPACT_FORM:
+                raise
+            # permanent for this payload: once more in a compact form, then done either way
+            log.warning(
+                "Slack refused %s (%s): sending it once more in a compact form",
+                outgoing.key,
+                code,
+            )
+            outgoing.message = _compact(outgoing)
+            outgoing.note = f"slack: {code}; sent in a compact form"
+            where = _TRANSPORTS[outgoing.transport](client, outgoing)
+            return "degraded", where
     except SlackApiError as error:
         code = str(error.response.get("error") or error.response.status_code)
         retry_after = None
@@ -184,7 +226,8 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
             uncertain=error.response.status_code >= 500,
             permanent=code in PERMANENT_ERRORS,
             lease=runtime.settings.claim_lease,
-            final=code in routing.CANT_RECEIVE,
+            # a refused payload (even in its compact form) is never sent again
+            final=code in routing.CANT_RECEIVE or code in REFUSED_PAYLOAD,
             on_failed=elsewhere,
         )
         return "failed", None

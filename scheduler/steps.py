@@ -45,6 +45,8 @@ class Outgoing:
     uncertain: bool
     since: datetime
     expires_at: datetime  # the claim's lease: renewed before sending if it runs short
+    # what is recorded with the row once sent (e.g. that Slack refused the full form)
+    note: str | None = None
 
 
 @dataclass

@@ -27,6 +27,7 @@ from bot.store.db import normalise_url
 from bot.store.migrate import migrate
 from handlers.answer import WORKING_ON_IT
 from scheduler.loop import SchedulerLoop
+from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.fakeslack import FakeSlack
 from tests.slackreq import Reply, post, slash_command_body
 
@@ -211,6 +212,8 @@ class BotServer:
         assert reply.status == 200, (reply.status, reply.body[:500])
         assert reply.elapsed < 3.0, f"ack took {reply.elapsed:.2f}s"
         answer = reply.json() if reply.body else {}
+        if answer:  # the answer in the ack is a message Slack checks like any other
+            assert_valid_message(answer)
         if answer and WORKING_ON_IT not in str(answer.get("text")):
             return dict(answer)
         if not wait:
@@ -234,6 +237,9 @@ class BotServer:
 
         reply = self.post(interactive_body(payload))
         assert reply.elapsed < 3.0, f"ack took {reply.elapsed:.2f}s"
+        answer = reply.json() if reply.body and reply.body[:1] == b"{" else None
+        if isinstance(answer, dict) and isinstance(answer.get("view"), dict):
+            assert_valid_view(answer["view"])  # response_action update/push
         return reply
 
 

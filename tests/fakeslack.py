@@ -34,6 +34,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from tests import blockkit
+
 BOT_USER_ID = "U0KEPTBOT"
 BOT_ID = "B0KEPT"
 APP_ID = "A0KEPT"
@@ -698,7 +700,7 @@ class FakeSlack:
             if status == 429 and fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
         elif method == "response_url":
-            response = self._response_url(params)
+            response = blockkit.refusal(method, params) or self._response_url(params)
         elif method in self._TOKENLESS:
             response = self._tokenless(method, params)
         elif method not in self._handlers:
@@ -724,7 +726,11 @@ class FakeSlack:
             self._local.granted = granted
             self._local.token = token
             try:
-                response = self._per_token(method, params, token) or self._handlers[method](params)
+                response = (
+                    blockkit.refusal(method, params)  # Block Kit checked like Slack does
+                    or self._per_token(method, params, token)
+                    or self._handlers[method](params)
+                )
             except Exception as exc:  # a bug in the fake must not hang the client
                 status = 500
                 response = {"ok": False, "error": "fake_internal_error", "detail": repr(exc)}

@@ -84,7 +84,12 @@ def test_web_client_calls_are_answered_and_recorded(fake: FakeSlack, client: Web
     link = client.chat_getPermalink(channel=im, message_ts=sent["ts"])["permalink"]
     assert link.startswith("https://") and sent["ts"].replace(".", "") in link
 
-    view = {"type": "modal", "callback_id": "new", "title": {"type": "plain_text", "text": "x"}}
+    view = {
+        "type": "modal",
+        "callback_id": "new",
+        "title": {"type": "plain_text", "text": "x"},
+        "blocks": blocks,
+    }
     opened = client.views_open(trigger_id=new_trigger_id(), view=view)["view"]
     assert opened["id"].startswith("V") and opened["callback_id"] == "new" and opened["hash"]
     home = {"type": "home", "blocks": blocks}

@@ -182,6 +182,7 @@ def sample_messages() -> list[Any]:
         tz="UTC",
         now=now,
         mine=[promise],
+        mine_total=30,
         is_admin=True,
         channels=[ChannelSetting(team_id="T", channel_id="C1", escalation_channel_id="C2")],
         away=(now + timedelta(days=3), "U2"),
@@ -204,6 +205,7 @@ def sample_messages() -> list[Any]:
         blocks.check_in_nudge(promise, "UTC", now),
         blocks.updated_form(promise, "UTC"),
         blocks.new_rhythm_form(promise),
+        blocks.promise_list("Yours", [promise], "UTC", now, total=45, page=2),
     ]
 
 

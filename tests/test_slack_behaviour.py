@@ -333,7 +333,11 @@ def test_the_hand_off_reply_does_not_claim_the_dm_arrived(bot: BotServer, clock:
 def test_trigger_ids_are_single_use_and_expire_after_3_seconds(bot: BotServer) -> None:
     from slack_sdk.errors import SlackApiError
 
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "x"}, "blocks": []}
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "x"},
+        "blocks": [{"type": "divider"}],
+    }
     trigger = new_trigger_id()
     bot.runtime.client.views_open(trigger_id=trigger, view=view)
     errors = []

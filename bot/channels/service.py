@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from bot.language.counterparts import CounterpartKind
 from bot.promises.service import InvalidInput
 from bot.settings import SettingsError, parse_duration
+from bot.slack.text import mrkdwn, unescape
 from bot.store.models import ChannelSetting
 
 KEYS = ("escalation", "kind", "remind_before", "escalate_after")
@@ -75,7 +76,9 @@ def channel_ref(word: str) -> str | None:
 def key_name(word: str) -> str:
     key = _KEY_ALIASES.get(word.strip().lower().replace("-", "_"))
     if key is None:
-        raise InvalidInput(f"`{word[:40]}` isn't a channel setting. Settings: {', '.join(KEYS)}.")
+        raise InvalidInput(
+            f"`{mrkdwn(word, 40)}` isn't a channel setting. Settings: {', '.join(KEYS)}."
+        )
     return key
 
 
@@ -98,15 +101,16 @@ def parse_value(key: str, raw: Any) -> str | int:
         channel = channel_ref(text)
         if channel is None:
             raise InvalidInput(
-                f"`{text[:60]}` isn't a channel I can use. Pick it from the list Slack shows when "
-                "you type `#`, e.g. `/promise channel set escalation #sales-escalations`."
+                f"`{mrkdwn(text, 60)}` isn't a channel I can use. Pick it from the list Slack "
+                "shows when you type `#`, e.g. "
+                "`/promise channel set escalation #sales-escalations`."
             )
         return channel
     if key == "kind":
         kind = text.lower()
         if kind not in KINDS:
             raise InvalidInput(
-                f"The counterpart kind is one of {', '.join(KINDS)}, not `{text[:40]}`."
+                f"The counterpart kind is one of {', '.join(KINDS)}, not `{mrkdwn(text, 40)}`."
             )
         return kind
     if key == "remind_before" and text.lower() in {"off", "none", "no"}:
@@ -115,7 +119,7 @@ def parse_value(key: str, raw: Any) -> str | int:
         span = parse_duration(text, key)
     except SettingsError:
         raise InvalidInput(
-            f"`{text[:40]}` isn't a duration for `{key}`: use e.g. 30m, 4h or 2d"
+            f"`{mrkdwn(text, 40)}` isn't a duration for `{key}`: use e.g. 30m, 4h or 2d"
             + (" (0 turns the heads-up off)." if key == "remind_before" else ".")
         ) from None
     if span > MAX_SPAN:
@@ -350,7 +354,7 @@ def _line_number(problem: str) -> int:
 
 def _plain(text: str) -> str:
     """Slack mrkdwn of a user-facing message, for a terminal."""
-    return text.replace("`", "")
+    return unescape(text.replace("`", ""))
 
 
 def load_settings(

@@ -39,6 +39,7 @@ from bot.promises.service import (
 from bot.promises.steps import Timing, timing_for_channel
 from bot.reply import Reply
 from bot.slack import messages
+from bot.slack.text import mrkdwn
 from bot.store.models import CheckInOutcome, Promise
 
 
@@ -234,7 +235,7 @@ def away(
     whose = _someone(session, who, user_id)
     if until is None:
         raise InvalidInput(
-            f"I couldn't tell when you'll be back from “{until_text[:100]}”. Usage: "
+            f"I couldn't tell when you'll be back from “{mrkdwn(until_text, 100)}”. Usage: "
             "`/promise away <until> [@cover]`, e.g. `/promise away Dec 18 @sam`."
         )
     if cover_id is not None:

@@ -19,6 +19,7 @@ from bot.channels.service import (
     key_name,
     parse_value,
     set_value,
+    team_settings,
     values_of,
 )
 from bot.language.cadence import find_cadence
@@ -39,6 +40,7 @@ from bot.promises.service import (
     InvalidInput,
     NotAllowed,
     can_view_owner,
+    count_open,
     not_found,
     open_promises,
     parse_promise_id,
@@ -51,11 +53,19 @@ from bot.reports.chart import EVERYONE, TEAM, send_chart
 from bot.reports.service import build_report
 from bot.slack import messages as blocks
 from bot.slack.messages.charts import with_chart_note
-from bot.slack.text import NameOf, from_slack
+from bot.slack.text import NameOf, from_slack, mrkdwn
 from bot.store.models import Status
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 MAX_COMMAND_TEXT = 12000
+
+
+def _page_of(rest: str) -> tuple[str, int]:
+    """`team page 3` -> ("team", 3); no page: page 1."""
+    words = rest.split()
+    if len(words) >= 2 and words[-2].lower() == "page" and words[-1].isdigit():
+        return " ".join(words[:-2]), max(1, int(words[-1]))
+    return rest, 1
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ def mention(word: str) -> str | None:
 
 
 _DAYS = re.compile(r"^(\d{1,4})\s*(?:d|days?)?$", re.I)
-CHANNEL_ACTIONS = ("show", "set", "clear", "help")
+CHANNEL_ACTIONS = ("show", "set", "clear", "help", "list")
 REPORT_SCOPES = ("team", "everyone", "all")
 MAX_REPORT_DAYS = 366
 
@@ -106,7 +116,7 @@ def _need_id(word: str | None, usage: str) -> int:
     if promise_id is None:
         if word:
             raise InvalidInput(
-                f"`{word[:40]}` isn't a promise id. Usage: `{usage}` — "
+                f"`{mrkdwn(word, 40)}` isn't a promise id. Usage: `{usage}` — "
                 "`/promise list` shows the ids."
             )
         raise InvalidInput(f"Which promise? Usage: `{usage}` — `/promise list` shows the ids.")
@@ -148,9 +158,9 @@ class CommandRunner:
     def run(self, command: CommandInput, who: Acting | None = None) -> Reply:
         """Run one command; `who` is the person acting when the caller has looked them up."""
         text = command.text.strip()
-        if len(text) > MAX_COMMAND_TEXT:
-            return Reply(blocks.too_long(text))
         self.who = who or self._acting(command)
+        if len(text) > MAX_COMMAND_TEXT:
+            return flows.too_long(self.who, text, command.channel_id)
         actor, tz = self.who.actor, self.who.tz
         word, _, rest = text.partition(" ")
         sub = word.lower()
@@ -298,6 +308,7 @@ class CommandRunner:
 
     def list(self, command: CommandInput, actor: Actor, tz: str, rest: str) -> Reply:
         owners: list[str] | None
+        rest, page = _page_of(rest)
         if not rest:
             owners, title = [actor.user_id], "Your promises"
         elif rest.lower() in ("everyone", "all"):
@@ -328,8 +339,23 @@ class CommandRunner:
                     f"Only <@{owner}>, their supervisor or an admin can see their promises."
                 )
             owners, title = [owner], f"<@{owner}>'s promises"
-        promises = open_promises(self.session, command.team_id, owners, self.now)
-        return Reply(blocks.promise_list(title, promises, tz, self.now))
+        total, overdue = count_open(self.session, command.team_id, owners, self.now)
+        pages = max(1, -(-total // blocks.LIST_PAGE_SIZE))
+        page = min(page, pages)
+        promises = open_promises(
+            self.session,
+            command.team_id,
+            owners,
+            self.now,
+            limit=blocks.LIST_PAGE_SIZE,
+            offset=(page - 1) * blocks.LIST_PAGE_SIZE,
+        )
+        scope = rest.split()[0] if rest else ""
+        return Reply(
+            blocks.promise_list(
+                title, promises, tz, self.now, total=total, overdue=overdue, page=page, scope=scope
+            )
+        )
 
     def close(self, command: CommandInput, actor: Actor, tz: str, sub: str, rest: str) -> Reply:
         outcome = {
@@ -365,12 +391,12 @@ class CommandRunner:
             raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
         if parsed.problem is not None and parsed.detail:
             raise InvalidInput(
-                f"I can't use that new deadline: {parsed.detail}. Try e.g. "
+                f"I can't use that new deadline: {mrkdwn(parsed.detail, 300)}. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
         if parsed.deadline is None:
             raise InvalidInput(
-                f"I couldn't find a new deadline in “{when[:200]}”. Try e.g. "
+                f"I couldn't find a new deadline in “{mrkdwn(when, 200)}”. Try e.g. "
                 f"`/promise extend {promise_id} next Tuesday 3pm`."
             )
         return flows.extend(
@@ -447,12 +473,16 @@ class CommandRunner:
             words = words[1:]
         elif words and words[0].startswith(("#", "<#")):
             raise InvalidInput(
-                f"I can't tell which channel `{words[0][:60]}` is. Pick it from the list Slack "
-                "shows as you type `#`."
+                f"I can't tell which channel `{mrkdwn(words[0], 60)}` is. Pick it from the list "
+                "Slack shows as you type `#`."
             )
         action = words[0].lower() if words else "show"
         if action == "help" or action not in CHANNEL_ACTIONS:
             return Reply(blocks.channel_help())
+        if action == "list":  # every channel's settings, a page at a time
+            _rest, page = _page_of(" ".join(words[1:]))
+            settings = team_settings(self.session, command.team_id)
+            return Reply(blocks.channel_settings_list(settings, page))
         if not target or not is_channel_id(target):
             raise InvalidInput(
                 "This conversation isn't a channel. Name one, e.g. `/promise channel #sales show`."

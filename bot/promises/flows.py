@@ -133,6 +133,22 @@ def typed(
     }
 
 
+def too_long(who: Acting, text: str, channel_id: str | None) -> Reply:
+    """A paste longer than a promise holds: say so, and (where Slack gave a trigger id) open
+    the form with as much of it as the form takes (MAX_DESCRIPTION characters); the answer's
+    button carries what a button value can."""
+    return Reply(messages.too_long(text), open_view=_form_with(who, text, channel_id))
+
+
+def _form_with(who: Acting, text: str, channel_id: str | None) -> dict[str, Any]:
+    """The New promise form holding as much of `text` as it takes."""
+    return messages.promise_form(
+        owner_id=who.user_id,
+        description=text[:MAX_DESCRIPTION],
+        metadata={"channel_id": channel_id},
+    )
+
+
 def record(
     session: Session,
     who: Acting,
@@ -151,24 +167,26 @@ def record(
         parsed = replace(parsed, deadline=confirmed, problem=None)
     if parsed.problem is not None or parsed.deadline is None:
         problem = parsed.problem.value if parsed.problem else DeadlineProblem.MISSING.value
-        return Reply(
-            messages.deadline_problem(
-                text,
-                problem,
-                parsed.deadline,
-                who.tz,
-                detail=parsed.detail,
-                now=who.now,
-                ignored=parsed.ignored,
-            )
+        answer = messages.deadline_problem(
+            text,
+            problem,
+            parsed.deadline,
+            who.tz,
+            detail=parsed.detail,
+            now=who.now,
+            ignored=parsed.ignored,
         )
+        if len(text) > messages.MAX_BUTTON_VALUE:
+            # more words than the "Open the form" button can carry: open it with all of them
+            return Reply(answer, open_view=_form_with(who, text, channel_id))
+        return Reply(answer)
     if confirmed is None and needs_confirmation(parsed.deadline, who.now):
         return Reply(
             messages.far_deadline_question(text, parsed.deadline, who.tz, who.now, channel_id)
         )
     description = parsed.description or text
     if len(description) > MAX_DESCRIPTION:
-        return Reply(messages.too_long(text))
+        return too_long(who, text, channel_id)
     promise = create_promise(
         session,
         deadline=parsed.deadline,

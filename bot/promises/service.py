@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
@@ -418,16 +418,41 @@ def edit_promise(
 
 
 def open_promises(
-    session: Session, team_id: str, owner_ids: list[str] | None, now: datetime, limit: int = 50
+    session: Session,
+    team_id: str,
+    owner_ids: list[str] | None,
+    now: datetime,
+    limit: int = 50,
+    *,
+    offset: int = 0,
+    overdue_only: bool = False,
 ) -> list[Promise]:
     """Open promises of these owners (None: everyone in the workspace), overdue first, then
-    by deadline."""
+    by deadline; `offset` skips that many (paging)."""
     if owner_ids is not None and not owner_ids:
         return []
     overdue_first = case((Promise.deadline <= now, 0), else_=1)
     query = select(Promise).where(Promise.team_id == team_id, Promise.status == Status.OPEN)
     if owner_ids is not None:
         query = query.where(Promise.owner_id.in_(owner_ids))
-    return list(
-        session.scalars(query.order_by(overdue_first, Promise.deadline, Promise.id).limit(limit))
+    if overdue_only:
+        query = query.where(Promise.deadline <= now)
+    ordered = query.order_by(overdue_first, Promise.deadline, Promise.id)
+    return list(session.scalars(ordered.offset(max(offset, 0)).limit(limit)))
+
+
+def count_open(
+    session: Session, team_id: str, owner_ids: list[str] | None, now: datetime
+) -> tuple[int, int]:
+    """(open, of which overdue) for these owners (None: everyone): the true totals a list
+    states, whatever part of it is shown."""
+    if owner_ids is not None and not owner_ids:
+        return 0, 0
+    overdue = case((Promise.deadline <= now, 1), else_=0)
+    query = select(func.count(), func.coalesce(func.sum(overdue), 0)).where(
+        Promise.team_id == team_id, Promise.status == Status.OPEN
     )
+    if owner_ids is not None:
+        query = query.where(Promise.owner_id.in_(owner_ids))
+    total, late = session.execute(query).one()
+    return int(total or 0), int(late or 0)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
+from bot.slack.text import mrkdwn
 from bot.store.models import Delivery, DeliveryStatus, Promise, PromiseEvent, Step
 
 _DONE = {
@@ -30,10 +31,11 @@ _CHECK_IN = {
 
 def return_summary_lines(
     session: Session, team_id: str, user_id: str, starts: datetime, ends: datetime, tz: str
-) -> list[str]:
-    """One line per thing that happened to `user_id`'s promises between `starts` and `ends`:
-    changes (by whom) and reminders that went to whoever covered."""
-    lines: list[tuple[datetime, str]] = []
+) -> list[tuple[str, str]]:
+    """One (what, line) per thing that happened to `user_id`'s promises between `starts` and
+    `ends`, oldest first: changes (by whom) and reminders that went to whoever covered. `what`
+    is the kind of thing ("closed as kept"), for a summary of what does not fit."""
+    lines: list[tuple[datetime, str, str]] = []
     rows = session.execute(
         select(PromiseEvent, Promise)
         .join(Promise, Promise.id == PromiseEvent.promise_id)
@@ -56,11 +58,12 @@ def return_summary_lines(
         by = "" if event.actor_id == user_id else f" by <@{event.actor_id}>"
         if event.kind == "check_in" and detail.get("outcome") == "missed":
             by = ""
-        note = f": {str(detail['note'])[:120]}" if detail.get("note") else ""
+        note = f": {mrkdwn(str(detail['note']), 120)}" if detail.get("note") else ""
         lines.append(
             (
                 event.at,
-                f"*{short_id(promise.id)}* {promise.description[:80]} — {what}{by} "
+                what,
+                f"*{short_id(promise.id)}* {mrkdwn(promise.description, 80)} — {what}{by} "
                 f"({format_deadline(event.at, tz)}){note}",
             )
         )
@@ -82,9 +85,10 @@ def return_summary_lines(
         lines.append(
             (
                 at,
-                f"*{short_id(promise.id)}* {promise.description[:80]} — reminder went to "
+                "reminders sent to your cover",
+                f"*{short_id(promise.id)}* {mrkdwn(promise.description, 80)} — reminder went to "
                 f"<@{delivery.recipient_id}>, covering ({format_deadline(at, tz)})",
             )
         )
-    lines.sort(key=lambda pair: pair[0])
-    return [line for _, line in lines]
+    lines.sort(key=lambda item: item[0])
+    return [(what, line) for _, what, line in lines]

@@ -16,11 +16,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.language.workdays import zone
-from bot.promises.service import open_promises, reports_of
+from bot.promises.service import count_open, open_promises, reports_of
 from bot.reports.chart import TEAM
 from bot.reports.service import Report, build_report
 from bot.settings import DigestSchedule
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, Step
+
+# the overdue promises a digest lists with buttons (the rest are counted and pointed to)
+DIGEST_OVERDUE = 10
 
 
 @dataclass
@@ -30,7 +33,8 @@ class Digest:
     now: datetime
     last_week: Report
     week_before: Report
-    overdue: list[Promise]
+    overdue: list[Promise]  # the most overdue first, as many as the message shows
+    overdue_total: int = 0  # how many are overdue in all (a count query)
 
 
 def digest_slot(now: datetime, tz: str, schedule: DigestSchedule) -> tuple[str, datetime]:
@@ -154,9 +158,8 @@ def build_digest(
         until=last_monday.astimezone(UTC),
         owners=reports,
     )
-    overdue = [
-        p for p in open_promises(session, team_id, reports, now, limit=200) if p.deadline <= now
-    ][:20]
+    overdue = open_promises(session, team_id, reports, now, limit=DIGEST_OVERDUE, overdue_only=True)
+    _open, overdue_total = count_open(session, team_id, reports, now)
     return Digest(
         supervisor_id=supervisor_id,
         tz=tz,
@@ -164,4 +167,5 @@ def build_digest(
         last_week=last_week,
         week_before=week_before,
         overdue=overdue,
+        overdue_total=overdue_total,
     )

@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session
 
 from bot.channels.service import team_settings
 from bot.people.directory import supervisor_pairs
-from bot.promises.service import open_promises, reports_of
+from bot.promises.service import count_open, open_promises, reports_of
 from bot.store.models import ChannelSetting, Promise, Status
+
+# own promises the Home tab lists with buttons (two blocks each; a tab holds 100)
+HOME_SHOWN = 15
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,9 @@ class HomeData:
     user_id: str
     tz: str
     now: datetime
-    mine: list[Promise] = field(default_factory=list)
+    mine: list[Promise] = field(default_factory=list)  # the most urgent first
+    mine_total: int = 0  # open in all (a count query), and of those overdue
+    mine_overdue: int = 0
     record: Record = Record()
     team: list[ReportLine] = field(default_factory=list)
     is_admin: bool = False
@@ -100,7 +105,8 @@ def home_data(
     session: Session, team_id: str, user_id: str, *, tz: str, is_admin: bool, now: datetime
 ) -> HomeData:
     data = HomeData(user_id=user_id, tz=tz, now=now, is_admin=is_admin)
-    data.mine = open_promises(session, team_id, [user_id], now, limit=20)
+    data.mine = open_promises(session, team_id, [user_id], now, limit=HOME_SHOWN)
+    data.mine_total, data.mine_overdue = count_open(session, team_id, [user_id], now)
     data.record = record_of(session, team_id, user_id, now)
     data.team = team_lines(session, team_id, user_id, now)
     from bot.people.away import active_away, away_people, cover_of
@@ -114,7 +120,7 @@ def home_data(
     ]
     if is_admin:
         data.supervisors = [
-            (p.user_id, p.supervisor_id or "") for p in supervisor_pairs(session, team_id)[:100]
+            (p.user_id, p.supervisor_id or "") for p in supervisor_pairs(session, team_id)
         ]
-        data.channels = team_settings(session, team_id)[:50]
+        data.channels = team_settings(session, team_id)
     return data

@@ -67,3 +67,89 @@ def from_slack(text: str | None, *, name_of: NameOf | None = None) -> str:
 def user_ids_in(text: str) -> list[str]:
     """The user ids mentioned in Slack's text (`<@U1>`, `<@W2|name>`), in order."""
     return [m.group(2) for m in _REFERENCE.finditer(text or "") if m.group(1) == "@" and m.group(2)]
+
+
+# ------------------------------------------------------------------ user text out to mrkdwn
+
+# an emoji code a cut must not split (`:palm_tree:`, `:+1:`, `:skin-tone-2:`)
+_EMOJI_CODE = re.compile(r":[a-z0-9_+'-]{1,100}:")
+ELLIPSIS = "…"
+
+
+def _escaped_length(text: str) -> int:
+    return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
+
+
+def _safe_cut(text: str, cut: int) -> int:
+    """`cut` moved back so it never splits an emoji code or a surrogate/combining pair."""
+    for match in _EMOJI_CODE.finditer(text, max(0, cut - 102), min(len(text), cut + 102)):
+        if match.start() < cut < match.end():
+            cut = match.start()
+            break
+    while 0 < cut < len(text) and (_is_joiner(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1  # never split an emoji sequence (👩🏽‍💻) or a letter from its accent
+    return cut
+
+
+def _is_joiner(char: str) -> bool:
+    """A character that belongs to the one before it (a combining mark, a joiner, a variation
+    selector, an emoji skin tone)."""
+    code = ord(char)
+    return (
+        0x0300 <= code <= 0x036F
+        or code in (0x200D, 0xFE0F, 0xFE0E)
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xDC00 <= code <= 0xDFFF
+    )
+
+
+def cut_plain(text: str, limit: int) -> str:
+    """Plain text cut to at most `limit` characters (an ellipsis included), never inside an
+    emoji code; unchanged when it fits."""
+    if len(text) <= limit:
+        return text
+    return text[: _safe_cut(text, max(limit - 1, 0))].rstrip() + ELLIPSIS
+
+
+def mrkdwn(text: str | None, limit: int | None = None) -> str:
+    """Text a person typed, rendered into mrkdwn as text: `&`, `<`, `>` escaped, so a
+    `<!channel>`, `<!here>`, `<@U…>` or `<https://…|label>` they wrote stays visible text and
+    never becomes a live mention or a disguised link. With `limit`, the *escaped* result fits in
+    `limit` characters: the plain text is cut first (never inside an emoji code), escaped after,
+    so a cut never lands inside an `&amp;`."""
+    plain = text or ""
+    if limit is None or _escaped_length(plain) <= limit:
+        return escape(plain)
+    keep = min(len(plain), limit)
+    while keep > 0 and _escaped_length(plain[:keep]) > limit - 1:
+        # shrink by what is over, at least one character
+        keep -= max(1, (_escaped_length(plain[:keep]) - (limit - 1)) // 5)
+    keep = _safe_cut(plain, keep)
+    return escape(plain[:keep].rstrip()) + ELLIPSIS
+
+
+def code_block(text: str | None, limit: int) -> str:
+    """User text inside a ``` fence that always closes: escaped, fitted to `limit` characters
+    with the fences, and a ``` the person typed broken up so it cannot end the block early."""
+    inner = mrkdwn((text or "").replace("```", "`\u200b`\u200b`"), max(limit - 6, 1))
+    return f"```{inner}```"
+
+
+def cut_markup(text: str, limit: int) -> str:
+    """Kept's own mrkdwn cut to `limit` characters (a last resort: builders fit user text
+    first): never inside a `<…>` reference, an `&amp;`-style escape or an emoji code, and a
+    code fence left open is closed."""
+    if len(text) <= limit:
+        return text
+    cut = max(limit - 4, 0)  # room for the ellipsis and a closing fence
+    opened = text.rfind("<", 0, cut)
+    if opened > text.rfind(">", 0, cut):
+        cut = opened
+    amp = text.rfind("&", max(0, cut - 6), cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    cut = _safe_cut(text, cut)
+    out = text[:cut].rstrip() + ELLIPSIS
+    if out.count("```") % 2:
+        out = out[: limit - 3] + "```"
+    return out

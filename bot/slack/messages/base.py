@@ -9,7 +9,7 @@ from typing import Any
 from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
-from bot.slack.text import escape
+from bot.slack.text import cut_markup, cut_plain, mrkdwn
 from bot.store.models import Promise, Status
 
 Block = dict[str, Any]
@@ -26,29 +26,57 @@ EXAMPLES = (
 _KIND_LABEL = {kind.value: kind.label for kind in CounterpartKind}
 
 
-def _escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return escape(text)
+# a section's or a context element's text, as Slack counts it; a button's value
+MAX_SECTION_TEXT = 3000
+MAX_BUTTON_VALUE = 2000
 
 
 def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Plain text (not mrkdwn) cut to `limit` characters, never inside an emoji code."""
+    return cut_plain(text, limit)
+
+
+def pack_lines(lines: list[str], *, budget: int, per_block: int = 2900) -> tuple[list[str], int]:
+    """Lines packed into as few section texts as fit (each under `per_block` characters, all
+    under `budget`), in order; returns (texts, how many lines did not fit). A line longer than
+    a block is cut on its own, never mid-reference."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = used = 0
+    for i, line in enumerate(lines):
+        line = cut_markup(line, per_block)
+        if used + len(line) + 1 > budget:
+            if current:
+                chunks.append("\n".join(current))
+            return chunks, len(lines) - i
+        if current and size + len(line) + 1 > per_block:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+        used += len(line) + 1
+    if current:
+        chunks.append("\n".join(current))
+    return chunks, 0
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(text, 3000)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut_markup(text, 3000)}}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _truncate(text, 3000)}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": cut_markup(text, MAX_SECTION_TEXT)}],
+    }
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     element: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text},
+        "text": {"type": "plain_text", "text": cut_plain(text, 75)},
         "action_id": action_id,
-        "value": value[:2000],
+        "value": value[:MAX_BUTTON_VALUE],
     }
     if style:
         element["style"] = style
@@ -76,10 +104,10 @@ def describe_span(span: timedelta) -> str:
 
 def promise_line(promise: Promise, tz: str, now: datetime) -> str:
     """One line: `#42 call Jane Doe back — Jane Doe (candidate) — due Fri 27 Nov, 17:00 PST`."""
-    parts = [f"*{short_id(promise.id)}* {_escape(_truncate(promise.description, 300))}"]
+    parts = [f"*{short_id(promise.id)}* {mrkdwn(promise.description, 200)}"]
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
-        parts.append(_escape(promise.counterpart) + (f" ({kind})" if kind else ""))
+        parts.append(mrkdwn(promise.counterpart, 80) + (f" ({kind})" if kind else ""))
     when = format_deadline(promise.deadline, tz)
     if promise.is_open and promise.is_cadence:
         from bot.language.cadence import Rhythm, describe_rhythm
@@ -125,7 +153,7 @@ def outcome_line(promise: Promise, tz: str) -> str:
     line = f"{_OUTCOME_TEXT.get(promise.status, promise.status)} — closed by <@{promise.closed_by}>"
     line += f" on {when}" if when else ""
     if promise.closure_note:
-        line += f": {_escape(_truncate(promise.closure_note, 500))}"
+        line += f": {mrkdwn(promise.closure_note, 500)}"
     return line
 
 
@@ -140,7 +168,7 @@ def _modal(
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": title[:24]},
+        "title": {"type": "plain_text", "text": cut_plain(title, 24)},
         "submit": {"type": "plain_text", "text": submit},
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"promise_id": promise_id, **(extra or {})}),
@@ -150,7 +178,7 @@ def _modal(
 
 def _what(promise: Promise) -> Block:
     """The promise a form is about, on top of the form."""
-    return section(f"*{_escape(_truncate(promise.description, 500))}*")
+    return section(f"*{mrkdwn(promise.description, 500)}*")
 
 
 def _picker(block_id: str, label: str, kind: str) -> Block:
@@ -164,4 +192,52 @@ def _picker(block_id: str, label: str, kind: str) -> Block:
 
 
 def _header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
+    return {"type": "header", "text": {"type": "plain_text", "text": cut_plain(text, 150)}}
+
+
+# ---------------------------------------------------------------------------- compact forms
+
+# Slack's refusals of a payload itself (not of the recipient): sending the same again can never
+# work, so it goes once more in a compact form (compact_message / compact_home), then no more
+REFUSED_PAYLOAD = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_blocks_too_long",
+        "msg_too_long",
+        "invalid_arguments",
+        "view_too_large",
+    }
+)
+
+COMPACT_POINTER = (
+    "_Slack refused the full message (too long), so this is the short form: your Home tab in "
+    "Kept and `/promise list` have everything._"
+)
+
+
+def compact_message(message: Message) -> Message:
+    """A message Slack refused (`msg_blocks_too_long`, `invalid_blocks`): sent once more as
+    its fallback text in one section, with a pointer to the Home tab. Keeps the metadata-free
+    keys of the original (response type, replace_original)."""
+    text = cut_markup(str(message.get("text") or "A message from Kept."), 2000)
+    compact: Message = {
+        key: value for key, value in message.items() if key not in ("text", "blocks")
+    }
+    compact["text"] = text
+    compact["blocks"] = [section(text), context(COMPACT_POINTER)]
+    return compact
+
+
+def compact_home() -> dict[str, Any]:
+    """The Home tab Slack refused (too large): a short one saying where to look instead."""
+    return {
+        "type": "home",
+        "blocks": [
+            _header("Your promises"),
+            section(
+                "There is more here than Slack can show on one tab. `/promise list` shows your "
+                "open promises page by page, `/promise list team` your team's."
+            ),
+        ],
+    }

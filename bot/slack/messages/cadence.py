@@ -3,6 +3,7 @@ away replies and the return summary. Pure functions of plain data."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -11,21 +12,25 @@ from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
 from bot.slack.messages.base import (
     _KIND_LABEL,
+    MAX_SECTION_TEXT,
     Block,
     Message,
-    _escape,
     _modal,
-    _truncate,
     _what,
     actions,
     button,
     context,
     describe_span,
+    mrkdwn,
+    pack_lines,
     section,
     text_message,
 )
 from bot.slack.messages.ids import EDIT, UNDO
 from bot.store.models import CheckInOutcome, Promise
+
+# the text the return summary's lines may take in all (Slack refuses past ~11,000)
+RETURN_SUMMARY_BUDGET = 7000
 
 # action and view ids
 UPDATED = "checkin_updated"
@@ -91,7 +96,7 @@ def _end_phrase(promise: Promise, tz: str) -> str:
     if promise.series_ends_at is not None:
         return f"until {format_deadline(promise.series_ends_at, tz)}"
     if promise.series_end_event:
-        return f"until {_escape(_truncate(promise.series_end_event, 200))}"
+        return f"until {mrkdwn(promise.series_end_event, 200)}"
     return "until you close it"
 
 
@@ -107,7 +112,7 @@ def rhythm_line(promise: Promise, tz: str) -> str:
 
 
 def _who(promise: Promise) -> str:
-    return f" with {_escape(promise.counterpart)}" if promise.counterpart else ""
+    return f" with {mrkdwn(promise.counterpart, 300)}" if promise.counterpart else ""
 
 
 def cadence_recorded(promise: Promise, tz: str, now: datetime, *, created: bool = True) -> Message:
@@ -116,17 +121,18 @@ def cadence_recorded(promise: Promise, tz: str, now: datetime, *, created: bool 
         if created
         else "You already recorded this one."
     )
-    lines = [f"*{_escape(_truncate(promise.description, 2500))}*"]
+    lines = []
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
-        lines.append(f"To: {_escape(promise.counterpart)}" + (f" ({kind})" if kind else ""))
+        lines.append(f"To: {mrkdwn(promise.counterpart, 300)}" + (f" ({kind})" if kind else ""))
     lines.append(rhythm_line(promise, tz))
     pid = str(promise.id)
     return {
         "response_type": "ephemeral",
-        "text": f"{headline} Promise {short_id(promise.id)}: {promise.description[:200]}",
+        "text": f"{headline} Promise {short_id(promise.id)}: {mrkdwn(promise.description, 200)}",
         "blocks": [
             section(f":handshake: {headline}"),
+            section(f"*{mrkdwn(promise.description, MAX_SECTION_TEXT - 2)}*"),
             section("\n".join(lines)),
             context(
                 f"Promise {short_id(promise.id)} · Log each update with "
@@ -144,7 +150,7 @@ def cadence_problem(text: str, problem: str) -> Message:
     else:
         why = "That end date is already in the past."
     return text_message(
-        f":warning: {why} I didn't record it.\n>{_escape(_truncate(text, 500))}\n"
+        f":warning: {why} I didn't record it.\n>{mrkdwn(text, 500)}\n"
         "Try e.g. `/promise keep Acme posted every Friday until Dec 18` or "
         "`/promise stay in touch with Sam over the next two weeks`."
     )
@@ -172,7 +178,7 @@ def check_in_nudge(promise: Promise, tz: str, now: datetime) -> Message:
         "text": text,
         "blocks": [
             section(text),
-            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            section(f">{mrkdwn(promise.description, 2000)}"),
             context(
                 f"Promise {short_id(promise.id)} · check-in {promise.deadline_version} · "
                 f"{rhythm_line(promise, tz)} · Sent them an update? Press Updated them. Nothing "
@@ -221,7 +227,7 @@ def check_in_logged(promise: Promise, tz: str, outcome: CheckInOutcome) -> Messa
         f":white_check_mark: Update logged for promise {short_id(promise.id)} "
         f"({_OUTCOME_WORDS[outcome]}). Next check-in "
         f"{format_deadline(promise.deadline, tz)}.\n"
-        f"Ready to send next time: “{_escape(check_in_draft(promise, tz))}”",
+        f"Ready to send next time: “{mrkdwn(check_in_draft(promise, tz), 1500)}”",
         replace_original=True,
     )
 
@@ -241,7 +247,9 @@ def updated_form(promise: Promise, tz: str) -> dict[str, Any]:
                 "max_length": 2000,
             },
         },
-        context(f"Ready to send, if you haven't yet: “{_escape(check_in_draft(promise, tz))}”"),
+        context(
+            f"Ready to send, if you haven't yet: “{mrkdwn(check_in_draft(promise, tz), 1500)}”"
+        ),
     ]
     return _modal(UPDATED_VIEW, "Updated them", "Log it", promise.id, blocks)
 
@@ -282,7 +290,7 @@ def info_view(title: str, text: str) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": title[:24]},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [section(_truncate(text, 2900))],
+        "blocks": [section(text)],
     }
 
 
@@ -322,21 +330,30 @@ def return_summary(
     user_id: str,
     starts_at: datetime,
     ended_at: datetime,
-    lines: list[str],
+    lines: list[tuple[str, str]],
     tz: str,
 ) -> Message:
+    """The DM after an away: one line per thing that happened, as many as fit, oldest first;
+    what does not fit is counted by kind ("…and 57 more: 50 closed as kept, …")."""
     head = (
         f":wave: Welcome back, <@{user_id}>. While you were away "
         f"({format_deadline(starts_at, tz)} – {format_deadline(ended_at, tz)}):"
     )
-    body = "\n".join(f"• {line}" for line in lines[:40]) or "• Nothing happened to your promises."
-    if len(lines) > 40:
-        body += f"\n…and {len(lines) - 40} more."
-    return {
-        "text": head,
-        "blocks": [
-            section(head),
-            section(_truncate(body, 2900)),
-            context("Your reminders come to you again. `/promise list` shows what's open."),
-        ],
-    }
+    shown, rest = pack_lines([f"• {line}" for _what, line in lines], budget=RETURN_SUMMARY_BUDGET)
+    body: list[Block] = [section(chunk) for chunk in shown] or [
+        section("• Nothing happened to your promises.")
+    ]
+    count = len(lines)
+    head += f" {count} thing{'s' if count != 1 else ''} happened to your promises."
+    tail = "Your reminders come to you again. `/promise list` shows what's open."
+    blocks: list[Block] = [section(head), *body]
+    if rest:
+        kinds = Counter(what for what, _line in lines[count - rest :])
+        by_kind = ", ".join(f"{n} {what}" for what, n in kinds.most_common())
+        blocks.append(
+            section(
+                f"…and {rest} more since then (the {count - rest} above came first): {by_kind}."
+            )
+        )
+    blocks.append(context(tail))
+    return {"text": head, "blocks": blocks}

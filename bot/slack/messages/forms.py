@@ -9,7 +9,16 @@ from typing import Any
 from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.service import MAX_DESCRIPTION, short_id
-from bot.slack.messages.base import Block, _escape, _modal, _picker, _what, context, section
+from bot.slack.messages.base import (
+    MAX_SECTION_TEXT,
+    Block,
+    _modal,
+    _picker,
+    _what,
+    context,
+    mrkdwn,
+    section,
+)
 from bot.slack.messages.cadence import rhythm_picker
 from bot.slack.messages.ids import (
     COULDNT_KEEP_VIEW,
@@ -19,6 +28,7 @@ from bot.slack.messages.ids import (
     NEW_PROMISE_VIEW,
 )
 from bot.slack.messages.reminders import counterpart_update
+from bot.slack.text import code_block, cut_plain
 from bot.store.models import Promise
 
 
@@ -134,7 +144,10 @@ def edit_form(promise: Promise) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": EDIT_VIEW,
-        "title": {"type": "plain_text", "text": f"Edit promise {short_id(promise.id)}"[:24]},
+        "title": {
+            "type": "plain_text",
+            "text": cut_plain(f"Edit promise {short_id(promise.id)}", 24),
+        },
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"promise_id": promise.id}),
@@ -190,7 +203,7 @@ def new_date_done(promise: Promise, tz: str, note: str | None) -> dict[str, Any]
                 f"*{format_deadline(promise.deadline, tz)}*. Reminders are re-armed."
             ),
             section("A ready-to-send update for them (copy, tweak, send):"),
-            section(f"```{_escape(update)}```"),
+            section(code_block(update, MAX_SECTION_TEXT)),
         ],
     }
 
@@ -235,5 +248,5 @@ def notice_view(text: str) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": "Kept"},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [section(_escape(text))],
+        "blocks": [section(mrkdwn(text, MAX_SECTION_TEXT))],
     }

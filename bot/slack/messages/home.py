@@ -5,9 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.slack.messages.base import Block, _header, context, describe_span, promise_line, section
+from bot.slack.messages.base import (
+    Block,
+    _header,
+    actions,
+    button,
+    context,
+    describe_span,
+    pack_lines,
+    promise_line,
+    section,
+    text_message,
+)
 from bot.slack.messages.cadence import check_in_buttons
+from bot.slack.messages.ids import SHOW_ALL
 from bot.slack.messages.reminders import nudge_buttons
+
+# the text one part of the Home tab (team, supervisors, channel settings) may take
+HOME_SECTION_BUDGET = 8000
 
 
 def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
@@ -17,7 +32,20 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     if notice:
         view_blocks += [section(notice), {"type": "divider"}]
     view_blocks.append(_header("Your promises"))
+    total = max(getattr(data, "mine_total", 0), len(data.mine))
     if data.mine:
+        overdue = getattr(data, "mine_overdue", 0)
+        count = f"*{total} open*" + (f", {overdue} overdue" if overdue else "")
+        if total > len(data.mine):
+            count += (
+                f" — the {len(data.mine)} most urgent first; `/promise list` pages "
+                "through them all."
+            )
+        view_blocks.append(section(count))
+        if total > len(data.mine):
+            view_blocks.append(
+                actions(button("Show all", SHOW_ALL, "", "primary"), block_id="show_all_mine")
+            )
         for promise in data.mine:
             view_blocks.append(section(promise_line(promise, data.tz, data.now)))
             # a cadence promise: log an update (an early one counts for the next check-in)
@@ -41,36 +69,49 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     view_blocks += _own_away(data)
     if data.team:
         view_blocks += [{"type": "divider"}, _header("Your team")]
-        for line in data.team:
-            flag = f" · :warning: {line.overdue} overdue" if line.overdue else ""
-            view_blocks.append(section(f"<@{line.user_id}> — {line.open} open{flag}"))
+        team_lines = [
+            f"<@{line.user_id}> — {line.open} open"
+            + (f" · :warning: {line.overdue} overdue" if line.overdue else "")
+            for line in data.team
+        ]
+        chunks, rest = pack_lines(
+            [f"*{len(team_lines)} people*, {sum(t.open for t in data.team)} open:", *team_lines],
+            budget=HOME_SECTION_BUDGET,
+        )
+        view_blocks += [section(chunk) for chunk in chunks]
+        if rest:
+            view_blocks.append(context(f"…and {rest} more people: `/promise report team`."))
+        if any(t.open for t in data.team):
+            view_blocks.append(
+                actions(
+                    button("Show all their promises", SHOW_ALL, "team"), block_id="show_all_team"
+                )
+            )
         view_blocks += _team_aways(data)
         view_blocks.append(context("`/promise list team` shows every open promise of your team."))
     if data.is_admin:
         view_blocks += [{"type": "divider"}, _header("Admin")]
         if data.supervisors:
-            pairs = ", ".join(f"<@{rep}> → <@{lead}>" for rep, lead in data.supervisors[:60])
-            view_blocks.append(section(f"*Supervisors:* {pairs}"))
+            pairs = [f"<@{rep}> → <@{lead}>" for rep, lead in data.supervisors]
+            chunks, rest = pack_lines(
+                [f"*Supervisors ({len(pairs)}):*", *pairs], budget=HOME_SECTION_BUDGET
+            )
+            view_blocks += [section(chunk) for chunk in chunks]
+            if rest:
+                view_blocks.append(
+                    context(f"…and {rest} more: `/promise supervisor @rep` shows one.")
+                )
         else:
             view_blocks.append(section("*Supervisors:* none set yet."))
         if data.channels:
-            rows = []
-            for ch in data.channels[:40]:
-                parts = []
-                if ch.escalation_channel_id:
-                    parts.append(f"escalations to <#{ch.escalation_channel_id}>")
-                if ch.counterpart_kind:
-                    parts.append(f"counterparts are {ch.counterpart_kind}s")
-                if ch.remind_before_seconds is not None:
-                    before = describe_span(timedelta(seconds=ch.remind_before_seconds))
-                    parts.append(f"heads-up {before} before")
-                if ch.escalate_after_seconds is not None:
-                    parts.append(
-                        "escalate after "
-                        f"{describe_span(timedelta(seconds=ch.escalate_after_seconds))}"
-                    )
-                rows.append(f"<#{ch.channel_id}>: " + (", ".join(parts) or "defaults"))
-            view_blocks.append(section("*Channel settings:*\n" + "\n".join(rows)))
+            rows = [f"*Channel settings ({len(data.channels)}):*"]
+            rows += [channel_row(ch) for ch in data.channels]
+            chunks, rest = pack_lines(rows, budget=HOME_SECTION_BUDGET)
+            view_blocks += [section(chunk) for chunk in chunks]
+            if rest:
+                view_blocks.append(
+                    context(f"…and {rest} more: `/promise channel list` shows them all.")
+                )
         else:
             view_blocks.append(
                 section("*Channel settings:* none; every channel uses the defaults.")
@@ -81,10 +122,54 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
                 "import many with `kept supervisors import people.csv`."
             )
         )
-    return {"type": "home", "blocks": view_blocks[:100]}
+    return {"type": "home", "blocks": view_blocks}
 
 
 # ---------------------------------------------------------------------------- channel settings
+
+
+def channel_row(ch: Any) -> str:
+    """One channel's settings on one line (`ch` is a ChannelSetting)."""
+    parts = []
+    if ch.escalation_channel_id:
+        parts.append(f"escalations to <#{ch.escalation_channel_id}>")
+    if ch.counterpart_kind:
+        parts.append(f"counterparts are {ch.counterpart_kind}s")
+    if ch.remind_before_seconds is not None:
+        before = describe_span(timedelta(seconds=ch.remind_before_seconds))
+        parts.append(f"heads-up {before} before")
+    if ch.escalate_after_seconds is not None:
+        after = describe_span(timedelta(seconds=ch.escalate_after_seconds))
+        parts.append(f"escalate after {after}")
+    return f"<#{ch.channel_id}>: " + (", ".join(parts) or "defaults")
+
+
+# channel settings one page of `/promise channel list` shows
+CHANNEL_PAGE_SIZE = 40
+
+
+def channel_settings_list(settings: list[Any], page: int = 1) -> dict[str, Any]:
+    """`/promise channel list [page N]`: every channel's settings (true total), paged."""
+    total = len(settings)
+    if not total:
+        return text_message("No channel has settings of its own; every channel uses the defaults.")
+    pages = -(-total // CHANNEL_PAGE_SIZE)
+    page = max(1, min(page, pages))
+    shown = settings[(page - 1) * CHANNEL_PAGE_SIZE : page * CHANNEL_PAGE_SIZE]
+    head = f"*Channel settings: {total}*"
+    if pages > 1:
+        first = (page - 1) * CHANNEL_PAGE_SIZE + 1
+        head += f" — showing {first}–{first + len(shown) - 1}"
+    chunks, _rest = pack_lines([head, *(channel_row(ch) for ch in shown)], budget=8000)
+    blocks: list[Block] = [section(chunk) for chunk in chunks]
+    if pages > 1:
+        hints = []
+        if page < pages:
+            hints.append(f"next: `/promise channel list page {page + 1}`")
+        if page > 1:
+            hints.append(f"previous: `/promise channel list page {page - 1}`")
+        blocks.append(context(f"Page {page} of {pages} · " + " · ".join(hints)))
+    return {"response_type": "ephemeral", "text": f"Channel settings: {total}", "blocks": blocks}
 
 
 def _own_away(data: Any) -> list[Block]:
@@ -107,8 +192,12 @@ def _team_aways(data: Any) -> list[Block]:
     """Who in your team is away, and who covers."""
     from bot.language.deadlines import format_deadline
 
-    found: list[Block] = []
+    lines = []
     for user_id, until, cover in data.team_away:
         when = f"until {format_deadline(until, data.tz)}" if until else "until they're back"
-        found.append(section(f":palm_tree: <@{user_id}> is away {when} — <@{cover}> covers."))
+        lines.append(f":palm_tree: <@{user_id}> is away {when} — <@{cover}> covers.")
+    chunks, rest = pack_lines(lines, budget=HOME_SECTION_BUDGET // 2)
+    found: list[Block] = [section(chunk) for chunk in chunks]
+    if rest:
+        found.append(context(f"…and {rest} more away."))
     return found

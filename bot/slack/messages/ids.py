@@ -11,6 +11,8 @@ NEW_DATE = "promise_new_date"
 HAND_OFF = "promise_hand_off"
 COULDNT_KEEP = "promise_couldnt_keep"
 REMIND_OWNER = "promise_remind_owner"
+LIST_PAGE = "promise_list_page"  # Previous / Next under a /promise list answer (or in its view)
+SHOW_ALL = "promise_show_all"  # on the Home tab: every open promise, paged, in a modal
 NEW_PROMISE_VIEW = "new_promise"
 EDIT_VIEW = "edit_promise"
 

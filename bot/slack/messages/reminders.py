@@ -9,12 +9,11 @@ from bot.promises.service import short_id
 from bot.slack.messages.base import (
     Block,
     Message,
-    _escape,
-    _truncate,
     actions,
     button,
     context,
     describe_span,
+    mrkdwn,
     outcome_line,
     section,
 )
@@ -25,7 +24,7 @@ from bot.store.models import Promise
 
 
 def _counterpart_phrase(promise: Promise) -> str:
-    return f" to {_escape(promise.counterpart)}" if promise.counterpart else ""
+    return f" to {mrkdwn(promise.counterpart, 300)}" if promise.counterpart else ""
 
 
 def nudge_buttons(promise: Promise) -> Block:
@@ -49,7 +48,7 @@ def heads_up(promise: Promise, tz: str, now: datetime) -> Message:
         "text": text,
         "blocks": [
             section(text),
-            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            section(f">{mrkdwn(promise.description, 2000)}"),
             context(
                 f"Promise {short_id(promise.id)} · Done already? Press Kept. Need more time? "
                 "Pick a new date and let them know."
@@ -69,7 +68,7 @@ def nudge(promise: Promise, tz: str, now: datetime) -> Message:
         "text": text,
         "blocks": [
             section(text),
-            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            section(f">{mrkdwn(promise.description, 2000)}"),
             context(
                 f"Promise {short_id(promise.id)} · If it's done, press Kept. If not, a short "
                 "update with a new date beats silence — press New date and I'll draft it."
@@ -100,7 +99,7 @@ def escalation(
     pid = str(promise.id)
     message_blocks = [
         section(text),
-        section(f">{_escape(_truncate(promise.description, 2000))}"),
+        section(f">{mrkdwn(promise.description, 2000)}"),
         context(
             f"Promise {short_id(promise.id)} · {nudged} A quick word from you may be all it takes."
         ),
@@ -174,7 +173,7 @@ def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime)
         "text": text,
         "blocks": [
             section(text),
-            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            section(f">{mrkdwn(promise.description, 2000)}"),
             nudge_buttons(promise),
         ],
     }
@@ -198,11 +197,11 @@ def settled(promise: Promise, tz: str, original_text: str) -> Message:
         "text": outcome,
         "blocks": [
             section(
-                f"~{_escape(_truncate(original_text, 1500))}~"
+                f"~{mrkdwn(original_text, 1500)}~"
                 if original_text
                 else f"Promise {short_id(promise.id)}"
             ),
-            section(f">{_escape(_truncate(promise.description, 2000))}"),
+            section(f">{mrkdwn(promise.description, 2000)}"),
             context(outcome),
         ],
     }

@@ -12,19 +12,19 @@ from bot.promises.service import MAX_DESCRIPTION, short_id
 from bot.slack.messages.base import (
     _KIND_LABEL,
     EXAMPLES,
+    MAX_SECTION_TEXT,
     Message,
-    _escape,
-    _truncate,
     actions,
     button,
     context,
     describe_span,
+    mrkdwn,
     outcome_line,
     promise_line,
     section,
     text_message,
 )
-from bot.slack.messages.ids import EDIT, OPEN_FORM, UNDO
+from bot.slack.messages.ids import EDIT, LIST_PAGE, OPEN_FORM, UNDO
 from bot.slack.messages.reminders import nudge_buttons
 from bot.store.models import Promise
 
@@ -43,14 +43,14 @@ def deadline_line(
     written = format_as_written(deadline, named_zone, tz, now=now)
     if shown.endswith(written):
         return shown
-    return f"{shown} — {_escape(written)} as you wrote"
+    return f"{shown} — {mrkdwn(written)} as you wrote"
 
 
 def ignored_note(ignored: tuple[str, ...] | list[str]) -> str | None:
     """ "I ignored '3pm' — Edit if that was the deadline." for fragments the parser left."""
     if not ignored:
         return None
-    quoted = ", ".join(f"‘{_escape(_truncate(f, 40))}’" for f in ignored)
+    quoted = ", ".join(f"‘{mrkdwn(f, 40)}’" for f in ignored)
     return f":warning: I ignored {quoted} — Edit if that was the deadline."
 
 
@@ -66,10 +66,10 @@ def promise_recorded(
     headline = (
         "Got it — I'll hold you to this one." if created else "You already recorded this one."
     )
-    lines = [f"*{_escape(_truncate(promise.description, 2500))}*"]
+    lines = []
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
-        lines.append(f"To: {_escape(promise.counterpart)}" + (f" ({kind})" if kind else ""))
+        lines.append(f"To: {mrkdwn(promise.counterpart, 300)}" + (f" ({kind})" if kind else ""))
     lines.append(f"By: {deadline_line(promise.deadline, tz, now, named_zone)}")
     note = ignored_note(ignored)
     if note:
@@ -77,9 +77,12 @@ def promise_recorded(
     pid = str(promise.id)
     return {
         "response_type": "ephemeral",
-        "text": f"{headline} Promise {short_id(promise.id)}: {promise.description[:200]}",
+        "text": f"{headline} Promise {short_id(promise.id)}: {mrkdwn(promise.description, 200)}",
         "blocks": [
             section(f":handshake: {headline}"),
+            # what, then to whom and by when in a block of their own: a long description
+            # (escaping can make it five times longer) never pushes the deadline out
+            section(f"*{mrkdwn(promise.description, MAX_SECTION_TEXT - 2)}*"),
             section("\n".join(lines)),
             context(
                 f"Promise {short_id(promise.id)} · I'll remind you before the deadline. "
@@ -107,15 +110,15 @@ def deadline_problem(
             "so I didn't record the promise."
         )
     elif problem == "unclear" and detail:
-        why = f"Quick question before I record it: {_escape(detail)}."
+        why = f"Quick question before I record it: {mrkdwn(detail, 500)}."
     elif problem in ("impossible", "too_far", "past") and detail:
-        why = f"I can't use that deadline: {_escape(detail)}. I didn't record the promise."
+        why = f"I can't use that deadline: {mrkdwn(detail, 500)}. I didn't record the promise."
     else:
         why = "I couldn't find a deadline in that, so I didn't record the promise yet."
         if ignored:
-            quoted = ", ".join(f"‘{_escape(_truncate(f, 40))}’" for f in ignored)
+            quoted = ", ".join(f"‘{mrkdwn(f, 40)}’" for f in ignored)
             why += f" (I couldn't use {quoted}.)"
-    shown = _escape(_truncate(text, 1500))
+    shown = mrkdwn(text, 1500)
     return {
         "response_type": "ephemeral",
         "text": why,
@@ -150,7 +153,7 @@ def far_deadline_question(
         "text": f"That deadline is {when}, more than a year from now. Record it?",
         "blocks": [
             section(f":calendar: {why}"),
-            section(f"Your words:\n>{_escape(_truncate(text, 1500))}"),
+            section(f"Your words:\n>{mrkdwn(text, 1500)}"),
             actions(*buttons),
         ],
     }
@@ -167,7 +170,7 @@ def too_long(text: str) -> Message:
         "text": why,
         "blocks": [
             section(f":scissors: {why}"),
-            section(f"The start of your words:\n>{_escape(_truncate(text, 1500))}"),
+            section(f"The start of your words:\n>{mrkdwn(text, 1500)}"),
             actions(button("Open the form with the start of it", OPEN_FORM, text, "primary")),
         ],
     }
@@ -202,24 +205,74 @@ def help_message() -> Message:
     return text_message(text)
 
 
-def promise_list(title: str, promises: list[Promise], tz: str, now: datetime) -> Message:
-    if not promises:
+# how many promises one page of `/promise list` shows (each line is at most ~450 characters,
+# so a page stays well under Slack's ~11,000 characters of block text)
+LIST_PAGE_SIZE = 20
+
+
+def promise_list(
+    title: str,
+    promises: list[Promise],
+    tz: str,
+    now: datetime,
+    *,
+    total: int | None = None,
+    overdue: int | None = None,
+    page: int = 1,
+    scope: str = "",
+) -> Message:
+    """One page of open promises. `total` and `overdue` are the true totals (a count query);
+    the header says which part this page shows and how to get to the others."""
+    if total is None:
+        total = len(promises)
+    if overdue is None:
+        overdue = sum(1 for p in promises if p.deadline <= now)
+    if not total:
         return text_message(f"{title}: nothing open. :tada:")
-    overdue = sum(1 for p in promises if p.deadline <= now)
-    header = f"*{title}* — {len(promises)} open" + (f", {overdue} overdue" if overdue else "")
+    header = f"*{title}* — {total} open" + (f", {overdue} overdue" if overdue else "")
+    first = (page - 1) * LIST_PAGE_SIZE + 1
+    last = first + len(promises) - 1
+    if total > len(promises):
+        header += f" — showing {first}–{last}, overdue first"
     blocks = [section(header)]
-    for promise in promises[:45]:
+    for promise in promises[:LIST_PAGE_SIZE]:
         owner = f" · <@{promise.owner_id}>"
         blocks.append(section(promise_line(promise, tz, now) + owner))
-    if len(promises) > 45:
-        blocks.append(context(f"…and {len(promises) - 45} more."))
-    return {"response_type": "ephemeral", "text": header, "blocks": blocks}
+    pages = -(-total // LIST_PAGE_SIZE)
+    if pages > 1:
+        command = "/promise list" + (f" {scope}" if scope else "")
+        hints = []
+        if page < pages:
+            hints.append(f"next: `{command} page {page + 1}`")
+        if page > 1:
+            hints.append(f"previous: `{command} page {page - 1}`")
+        blocks.append(context(f"Page {page} of {pages} · " + " · ".join(hints)))
+        paging = []
+        if page > 1:
+            paging.append(button("Previous", LIST_PAGE, f"{scope} page {page - 1}".strip()))
+        if page < pages:
+            paging.append(button("Next", LIST_PAGE, f"{scope} page {page + 1}".strip()))
+        blocks.append(actions(*paging, block_id=f"list_page_{page}"))
+    fallback = f"{title} — {total} open" + (f", {overdue} overdue" if overdue else "")
+    return {"response_type": "ephemeral", "text": fallback, "blocks": blocks}
+
+
+def list_view(message: Message) -> dict[str, Any]:
+    """A `/promise list` answer as a modal ("Show all" on the Home tab): the same blocks, its
+    Previous / Next buttons turn its pages in place."""
+    blocks = message.get("blocks") or [section(str(message.get("text") or ""))]
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Open promises"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks,
+    }
 
 
 def promise_closed(promise: Promise, tz: str) -> Message:
     return text_message(
         f"Promise {short_id(promise.id)} "
-        f"({_escape(_truncate(promise.description, 200))}) is closed.\n" + outcome_line(promise, tz)
+        f"({mrkdwn(promise.description, 200)}) is closed.\n" + outcome_line(promise, tz)
     )
 
 
@@ -324,6 +377,7 @@ def channel_help() -> Message:
         "• `/promise channel [#channel] set remind_before 30m` (0 turns the heads-up off)\n"
         "• `/promise channel [#channel] set escalate_after 4h`\n"
         "• `/promise channel [#channel] clear [key]`\n"
+        "• `/promise channel list [page N]` — every channel's settings\n"
         "Without `#channel`, it's the channel you type in."
     )
 
@@ -332,6 +386,10 @@ def channel_help() -> Message:
 
 
 # ---------------------------------------------------------------------------- deactivated owners
+
+
+# the handed-over promises a hand-over DM lists with buttons (the rest are counted)
+HANDOVER_SHOWN = 15
 
 
 def deactivated_handover(
@@ -346,11 +404,17 @@ def deactivated_handover(
         "hand each one on:"
     )
     message_blocks = [section(text)]
-    for promise in promises[:20]:
+    shown = promises[:HANDOVER_SHOWN]
+    for promise in shown:
         message_blocks.append(section(promise_line(promise, tz, now)))
         message_blocks.append(nudge_buttons(promise))
-    if count > 20:
-        message_blocks.append(context(f"…and {count - 20} more: `/promise list` shows them all."))
+    if count > len(shown):
+        message_blocks.append(
+            context(
+                f"…and {count - len(shown)} more (all {count} are yours now): `/promise list` "
+                "pages through them, overdue first."
+            )
+        )
     return {
         "text": f"<@{old_owner}> was deactivated: {count} open promise(s) are now yours.",
         "blocks": message_blocks,

@@ -13,6 +13,7 @@ from bot.slack.messages.base import (
     button,
     context,
     describe_span,
+    pack_lines,
     promise_line,
     section,
 )
@@ -62,6 +63,10 @@ def _figures_line(f: Any) -> str:
 
 
 MAX_REPORT_LINES = 40
+# the text the per-person lines of a report may take (a message holds ~11,000 in all)
+REPORT_LINES_BUDGET = 7000
+# the text the per-person lines of a digest may take (a message holds ~11,000 in all)
+DIGEST_PEOPLE_BUDGET = 3000
 
 
 def report_message(report: Any, title: str, tz: str) -> Message:
@@ -95,13 +100,14 @@ def report_message(report: Any, title: str, tz: str) -> Message:
         }
     )
     report_blocks.append({"type": "divider"})
-    for line in report.lines[:MAX_REPORT_LINES]:
-        report_blocks.append(section(f"*<@{line.user_id}>* — {_figures_line(line.figures)}"))
-    if len(report.lines) > MAX_REPORT_LINES:
+    lines = [f"*<@{line.user_id}>* — {_figures_line(line.figures)}" for line in report.lines]
+    chunks, rest = pack_lines(lines, budget=REPORT_LINES_BUDGET)
+    report_blocks += [section(chunk) for chunk in chunks]
+    if rest:
         report_blocks.append(
             context(
-                f"…and {len(report.lines) - MAX_REPORT_LINES} more people: "
-                "`kept report` on the server lists everyone."
+                f"…and {rest} more people (of {len(lines)}): `/promise report @person` shows "
+                "one, and `kept report` on the server lists everyone."
             )
         )
     report_blocks.append(
@@ -149,10 +155,23 @@ def digest_message(digest: Any) -> Message:
     ]
     message_blocks: list[Block] = [section(headline), section("\n".join(lines))]
     if per_rep:
-        message_blocks.append(section("*By person:*\n" + "\n".join(per_rep[:40])))
-    if digest.overdue:
-        message_blocks.append(section(f"*Still overdue ({len(digest.overdue)}):*"))
-        for promise in digest.overdue[:15]:
+        people = len(per_rep)
+        chunks, rest = pack_lines(
+            [f"*By person ({people}):*", *per_rep], budget=DIGEST_PEOPLE_BUDGET
+        )
+        message_blocks += [section(chunk) for chunk in chunks]
+        if rest:
+            message_blocks.append(
+                context(f"…and {rest} more people: `/promise report team` lists everyone.")
+            )
+    total = max(digest.overdue_total, len(digest.overdue))
+    if total:
+        shown = len(digest.overdue)
+        head = f"*Still overdue ({total}):*"
+        if shown < total:
+            head += f" the {shown} most overdue first."
+        message_blocks.append(section(head))
+        for promise in digest.overdue:
             message_blocks.append(
                 section(promise_line(promise, digest.tz, digest.now) + f" · <@{promise.owner_id}>")
             )
@@ -163,6 +182,13 @@ def digest_message(digest: Any) -> Message:
                     block_id=f"digest_{promise.id}",
                 )
             )
+        if shown < total:
+            message_blocks.append(
+                context(
+                    f"…and {total - shown} more overdue: `/promise list team` pages through "
+                    "them all."
+                )
+            )
     else:
         message_blocks.append(context("Nothing overdue right now. :white_check_mark:"))
-    return {"text": headline, "blocks": message_blocks[:50]}
+    return {"text": headline, "blocks": message_blocks}

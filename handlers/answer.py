@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.once import action_key, run_once
+from bot.people.profiles import Looked
 from bot.promises.flows import Acting, acting
 from bot.promises.service import InvalidInput, KeptError, parse_promise_id
 from bot.reply import Reply
@@ -59,22 +60,32 @@ def button_value(body: dict[str, Any]) -> str:
 
 
 def profiles_ready(
-    runtime: Runtime, executor: Executor, team_id: str, user_ids: Iterable[str]
+    runtime: Runtime,
+    executor: Executor,
+    team_id: str,
+    user_ids: Iterable[str],
+    named: Looked | None = None,
 ) -> Future[None] | None:
-    """Make sure these people's Slack profiles are cached, within PROFILE_BUDGET. Returns
-    None when they are; else the look-up still under way (answer "working on it")."""
+    """Make sure these people's Slack profiles are cached and the people the request names
+    (`named`, to be checked as recipients) are looked up in Slack, within PROFILE_BUDGET, all
+    before any transaction opens. Returns None when done; else the look-up still under way
+    (answer "working on it", or ask to try again)."""
     wanted = [u for u in dict.fromkeys(user_ids) if u and not runtime.knows_fresh(team_id, u)]
-    if not wanted:
+    if not wanted and (named is None or not named.wanted):
         return None
 
     def look_up() -> None:
         for user_id in wanted:
             runtime.warm_person(team_id, user_id)
+        if named is not None:
+            runtime.look_up(team_id, named)
 
     future = executor.submit(look_up)
     try:
         future.result(timeout=PROFILE_BUDGET)
     except FutureTimeout:
+        if named is not None:  # a form can't wait: its next Save finds the answers
+            future.add_done_callback(lambda _done: runtime.keep_late(team_id, named))
         return future
     return None
 
@@ -86,14 +97,15 @@ def as_person(
     now: datetime,
     work: Callable[[Session, Acting], Reply],
 ) -> Callable[[Session], Reply]:
-    """`work` as this person, looked up (their cached Slack profile) in its own session."""
+    """`work` as this person, by their cached Slack profile (profiles_ready warmed it: nothing
+    is asked of Slack inside the transaction)."""
 
     def change(session: Session) -> Reply:
         who = acting(
             session,
             team_id,
             user_id,
-            fetch=runtime.fetcher(team_id),
+            fetch=None,
             admins=runtime.settings.admins,
             now=now,
         )

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.once import command_key
 from bot.ops.metrics import Outcome as MetricOutcome
-from bot.promises.commands import CommandInput, CommandRunner
+from bot.people.profiles import Looked
+from bot.promises.commands import CommandInput, CommandRunner, named_recipients
 from bot.promises.flows import Acting
 from bot.reply import Reply
 from bot.runtime import Runtime
@@ -31,13 +32,16 @@ from handlers.answer import (
 COMMAND = "/promise"
 
 
-def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
-    """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused)."""
+def run_command(
+    runtime: Runtime, request: CommandInput, named: Looked | None = None
+) -> tuple[Reply, bool]:
+    """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused).
+    `named`: what Slack said about the people it names, asked before (profiles_ready)."""
 
     def work(session: Session, who: Acting) -> Reply:
         runner = CommandRunner(
             session,
-            fetch=runtime.fetcher(request.team_id),
+            fetch=named if named is not None else Looked(),
             admins=runtime.settings.admins,
             now=runtime.now(),
             timing=runtime.default_timing(),
@@ -73,14 +77,15 @@ def on_command(
         text=command.get("text") or "",
         request_key=command_key(trigger_id),
     )
-    pending = profiles_ready(runtime, pool, request.team_id, [request.user_id])
+    named = Looked(named_recipients(request.text))
+    pending = profiles_ready(runtime, pool, request.team_id, [request.user_id], named)
     if pending is not None:
         # Slack is slow to tell who this is: answer now, finish on the response URL
         ack(response_type="ephemeral", text=WORKING_ON_IT)
 
         def finish() -> None:
             pending.result()
-            reply, _refused = run_command(runtime, request)
+            reply, _refused = run_command(runtime, request, named)
             if reply.open_view is not None and not open_view(client, trigger_id, reply.open_view):
                 respond_with(respond, messages.error_message(FORM_FAILED))
             if reply.message is not None:
@@ -88,7 +93,7 @@ def on_command(
 
         later(pool, finish, COMMAND)
         return
-    reply, _refused = run_command(runtime, request)
+    reply, _refused = run_command(runtime, request, named)
     if reply.open_view is not None:
         ack()
         view = reply.open_view

@@ -50,8 +50,9 @@ def escalation_channel(session: Session, promise: Promise) -> str | None:
 def person(
     session: Session, runtime: Runtime, team_id: str, user_id: str, now: datetime
 ) -> Target | None:
-    """A DM to this person, in their time zone; None if they are gone from Slack."""
-    found = get_person(session, team_id, user_id, fetch=runtime.fetcher(team_id), now=now)
+    """A DM to this person, in their time zone; None if they are gone from Slack. Read from
+    Kept's cache only: the pass refreshed stale profiles before its transaction."""
+    found = get_person(session, team_id, user_id, fetch=None, now=now)
     if found is not None and found.is_deleted:
         return None
     return Target(channel=user_id, tz=(found.tz if found is not None else None) or "UTC")

@@ -109,6 +109,7 @@ def oauth_bot(database_url: str, fake_slack: FakeSlack, clock: Clock) -> Iterato
         respect_working_hours=False,
         slack_timeout=3.0,
         claim_lease=timedelta(seconds=10),
+        strict_transactions=True,
     )
     runtime = Runtime.build(settings, clock=clock)
     migrate(runtime.engine)
@@ -129,6 +130,7 @@ def oauth_bot(database_url: str, fake_slack: FakeSlack, clock: Clock) -> Iterato
     thread.join(timeout=5)
     app.listener_runner.listener_executor.shutdown(wait=True)
     runtime.engine.dispose()
+    assert not runtime.guard.refused, runtime.guard.refused
 
 
 def test_the_built_in_scopes_are_the_manifests() -> None:

@@ -245,8 +245,12 @@ def sync_status(
     session: Session, team_id: str, user_id: str, profile: dict[str, Any], now: datetime
 ) -> AwayPeriod | None:
     """Follow an out-of-office Slack status: start or move an away from it, and end the one it
-    started once the status is cleared. An away set by command is left alone."""
+    started once the status is cleared. An away set by command is left alone. A status set
+    to expire more than MAX_AWAY ahead (or never) makes an away with no end: the status is
+    read again before each reminder, and the away ends when the status goes."""
     away, until = status_says_away(profile, now)
+    if until is not None and until - now > MAX_AWAY:
+        until = None
     current = active_away(session, team_id, user_id, now)
     if current is not None and current.source == AwaySource.COMMAND:
         return current

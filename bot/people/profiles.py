@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,10 +15,39 @@ from bot.promises.service import Actor, InvalidInput
 from bot.store.db import Sessions
 from bot.store.models import Person
 
+log = logging.getLogger("kept.people")
+
 CACHE_FOR = timedelta(hours=12)
 
 # A function that returns Slack's users.info `user` object, or None when Slack has no such user.
 FetchUser = Callable[[str], dict[str, Any] | None]
+
+
+class NotLookedUp(LookupError):
+    """Slack was not asked about this person before the transaction (or could not answer)."""
+
+
+class Looked:
+    """What Slack said (users.info) about the people a request names, asked before its
+    transaction opens; flows take it where a FetchUser is wanted, so nothing inside the
+    transaction waits on Slack. A person not looked up raises NotLookedUp, and callers judge
+    by Kept's cached profile, as when Slack is down."""
+
+    def __init__(self, user_ids: Iterable[str] = ()) -> None:
+        self.wanted = [u for u in dict.fromkeys(user_ids) if u]
+        self.users: dict[str, dict[str, Any] | None] = {}
+
+    def fill_one(self, user_id: str, fetch: FetchUser) -> None:
+        try:
+            self.users[user_id] = fetch(user_id)
+        except Exception:  # noqa: BLE001 - Slack down: the cached profile decides
+            log.warning("users.info for %s failed; judging by the cached profile", user_id)
+
+    def __call__(self, user_id: str) -> dict[str, Any] | None:
+        try:
+            return self.users[user_id]
+        except KeyError:
+            raise NotLookedUp(user_id) from None
 
 
 def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
@@ -55,9 +85,10 @@ def recipient_problem(user_id: str, user: dict[str, Any] | None) -> str | None:
 def check_recipient(
     session: Session, team_id: str, user_id: str, *, fetch: FetchUser | None, now: datetime
 ) -> str | None:
-    """Look the user up in Slack now (users.info) and say why they can't receive Kept's
-    messages, or None. Their cached profile is refreshed on the way. Slack unreachable: the
-    cached profile decides (unknown to Kept: refused, to be safe)."""
+    """Say why the user can't receive Kept's messages, or None, by what `fetch` gives (a
+    Looked: what Slack said before the transaction). Their cached profile is refreshed on
+    the way. Not looked up or Slack unreachable: the cached profile decides (unknown to Kept:
+    refused, to be safe)."""
     user: dict[str, Any] | None
     try:
         user = fetch(user_id) if fetch is not None else None

@@ -71,6 +71,20 @@ def mention(word: str) -> str | None:
     return match.group(1) if match else None
 
 
+_ANY_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# the sub-commands that make someone a new owner, supervisor or cover: Slack is asked about
+# the people they name before the transaction (bot.people.profiles.Looked)
+_NAMING = frozenset({"handoff", "hand-off", "supervisor", "away"})
+
+
+def named_recipients(text: str) -> list[str]:
+    """The people a command would make an owner, supervisor or cover (checked with Slack)."""
+    word, _, rest = text.strip().partition(" ")
+    if word.lower() not in _NAMING:
+        return []
+    return list(dict.fromkeys(_ANY_MENTION.findall(rest)))
+
+
 _DAYS = re.compile(r"^(\d{1,4})\s*(?:d|days?)?$", re.I)
 CHANNEL_ACTIONS = ("show", "set", "clear", "help")
 REPORT_SCOPES = ("team", "everyone", "all")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -116,16 +117,23 @@ class Runtime:
         return lambda user_id: fetch_user(self.client_for(team_id), user_id)
 
     def look_up(self, team_id: str, looked: Looked) -> None:
-        """Ask Slack (users.info) about the people a request names, before its transaction
-        opens; an answer that came too late for this person's previous try is used once."""
+        """Ask Slack (users.info) about the people a request names, at once, before its
+        transaction opens; an answer that came too late for this person's previous try is
+        used once."""
         fetch = self.fetcher(team_id)
+        asking: list[str] = []
         for user_id in looked.wanted:
             with self._late_lock:
                 late = self._late.pop((team_id, user_id), None)
             if late is not None and time.monotonic() - late[0] < LATE_ANSWERS_FOR:
                 looked.users[user_id] = late[1]
-                continue
-            looked.fill_one(user_id, fetch)
+            else:
+                asking.append(user_id)
+        if len(asking) == 1:
+            looked.fill_one(asking[0], fetch)
+        elif asking:
+            with ThreadPoolExecutor(len(asking), thread_name_prefix="kept-lookup") as pool:
+                list(pool.map(lambda user_id: looked.fill_one(user_id, fetch), asking))
 
     def keep_late(self, team_id: str, looked: Looked) -> None:
         """The request gave up waiting for these answers: keep them for its next try."""

@@ -92,7 +92,7 @@ def add_sibling(
 def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
     """The owner was deactivated in Slack: their open promises go to their supervisor (the
     first active one up the chain), who is told once by DM. True if this promise moved."""
-    from bot.people.directory import reassign_deactivated
+    from bot.people.directory import handover_row, reassign_deactivated
 
     gone = promise.owner_id
     found = session.get(Person, (promise.team_id, gone))
@@ -101,15 +101,9 @@ def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool
     moved = reassign_deactivated(session, promise.team_id, gone, now)
     if not moved:
         return False
-    new_owner = moved[0].owner_id
-    key = f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}"
     outbox.write(
         session,
-        [
-            outbox.row(
-                promise.team_id, Step.HANDOVER, key, now, recipient_id=new_owner, about_id=gone
-            )
-        ],
+        [handover_row(promise.team_id, gone, moved[0].owner_id, now)],
         wake=False,  # this pass goes on to claim it
     )
     session.refresh(promise)

@@ -21,11 +21,12 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.ops.oauth import DEFAULT_BOT_SCOPES, manifest_bot_scopes
+from bot.promises.service import supervisor_of
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.web import KeptWSGI
 from bot.store.migrate import migrate
-from bot.store.models import Delivery, Promise, Workspace
+from bot.store.models import AwayPeriod, Delivery, Promise, Workspace
 from handlers.answer import WORKING_ON_IT
 from scheduler.passes import run_pass
 from tests.conftest import SECRET, Clock
@@ -364,3 +365,39 @@ def test_supervisors_import_and_sync_reach_slack_with_the_workspaces_token(
         c for c in fake.calls("chat.postMessage") if c.ok and c.params.get("channel") == "U0LEAD"
     ]
     assert told and {c.token for c in told} == {token}
+
+
+def test_an_org_wide_install_refuses_people_of_another_workspace_as_owner_cover_or_supervisor(
+    oauth_bot: OAuthBot,
+) -> None:
+    """Enterprise Grid: an org-wide token sees everyone in the org, but a person of South
+    may not take, cover or supervise North's promises (users.info's enterprise_user.teams)."""
+    fake, runtime = oauth_bot.fake, oauth_bot.runtime
+    fake.add_install_code("code-org", None, enterprise_id=ORG, org_wide=True)
+    assert oauth_bot.install("code-org").status == 200
+    fake.add_user("U0NOAH", name="noah", team_id=NORTH, is_admin=True)
+    oauth_bot.command(
+        "call the North candidate back by Friday", team=NORTH, user=NINA, enterprise=ORG
+    )
+    with runtime.readers() as session:
+        promise = session.scalars(select(Promise)).one()
+    refusals = [
+        oauth_bot.command(f"handoff {promise.id} <@{SVEN}>", team=NORTH, user=NINA, enterprise=ORG),
+        oauth_bot.command(f"away Dec 18 <@{SVEN}>", team=NORTH, user=NINA, enterprise=ORG),
+        oauth_bot.command(
+            f"supervisor <@{NINA}> <@{SVEN}>", team=NORTH, user="U0NOAH", enterprise=ORG
+        ),
+    ]
+    for refused in refusals:
+        assert "isn't a member of this workspace" in str(refused), refused
+    with runtime.readers() as session:
+        assert session.get(Promise, promise.id).owner_id == NINA  # type: ignore[union-attr]
+        assert session.scalars(select(AwayPeriod)).all() == []
+        assert supervisor_of(session, NORTH, NINA) is None
+    # someone of North is fine
+    accepted = oauth_bot.command(
+        f"handoff {promise.id} <@U0NOAH>", team=NORTH, user=NINA, enterprise=ORG
+    )
+    assert "isn't a member" not in str(accepted)
+    with runtime.readers() as session:
+        assert session.get(Promise, promise.id).owner_id == "U0NOAH"  # type: ignore[union-attr]

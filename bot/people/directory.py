@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.people.profiles import ensure_person, get_person, recipient_problem
+from bot.people.profiles import ensure_person, get_person, not_a_member, recipient_problem
 from bot.runtime import Runtime
 from bot.store.models import Person, Promise, PromiseEvent, Status, Step
 
@@ -152,6 +152,11 @@ def import_rows(
         if lead is not None and profiles[lead].get("deleted"):
             result.problems.append(
                 (row.line, f"supervisor: {row.supervisor} is deactivated in Slack")
+            )
+            continue
+        if lead is not None and not_a_member(profiles[lead], team_id):
+            result.problems.append(
+                (row.line, f"supervisor: {row.supervisor} isn't a member of workspace {team_id}")
             )
             continue
         if lead is not None and recipient_problem(lead, profiles[lead]) is not None:

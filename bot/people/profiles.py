@@ -70,15 +70,34 @@ def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
 SLACKBOT = "USLACKBOT"
 
 
-def recipient_problem(user_id: str, user: dict[str, Any] | None) -> str | None:
+def not_a_member(user: dict[str, Any], team_id: str | None) -> bool:
+    """With an org-wide (Enterprise Grid) install, users.info answers about anyone in the
+    org and says in `enterprise_user.teams` which workspaces they belong to: True when that
+    list leaves out `team_id`."""
+    enterprise = user.get("enterprise_user")
+    if team_id is None or not isinstance(enterprise, dict):
+        return False
+    teams = enterprise.get("teams")
+    return isinstance(teams, list) and team_id not in teams
+
+
+def recipient_problem(
+    user_id: str, user: dict[str, Any] | None, team_id: str | None = None
+) -> str | None:
     """Why this user (Slack's users.info `user`, None when Slack has no such user) can't be
-    given promises or reminders: a bot, a deactivated or an unknown user. None if they can."""
+    given promises or reminders in workspace `team_id`: a bot, a deactivated or unknown user,
+    or someone of another workspace of the org. None if they can."""
     if user is None:
         return f"I can't find an active Slack user <@{user_id}> in this workspace."
     if user.get("is_bot") or user.get("is_app_user") or user_id == SLACKBOT:
         return f"<@{user_id}> is a bot: bots can't receive reminders. Pick a person."
     if user.get("deleted"):
         return f"<@{user_id}> is deactivated in Slack. Pick someone active."
+    if not_a_member(user, team_id):
+        return (
+            f"<@{user_id}> isn't a member of this workspace, so they can't see its "
+            "promises. Pick someone from here."
+        )
     return None
 
 
@@ -97,9 +116,9 @@ def check_recipient(
         fetched = False
         user = None
     if fetched:
-        if user is not None:
+        if user is not None and not not_a_member(user, team_id):
             _apply_profile(ensure_person(session, team_id, user_id), user, now)
-        return recipient_problem(user_id, user)
+        return recipient_problem(user_id, user, team_id)
     person = find_person(session, team_id, user_id)
     if person is None or person.fetched_at is None:
         return f"I couldn't check <@{user_id}> with Slack just now. Please try again."

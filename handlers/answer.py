@@ -46,6 +46,7 @@ PROFILE_BUDGET = 1.0
 class Outcome:
     reply: Reply
     refused: bool = False  # nothing changed: a refusal or an error, told to the person only
+    error: bool = False  # ... and it was an error (a bug, an outage), not Kept saying no
 
 
 def ids_of(body: dict[str, Any]) -> tuple[str, str]:
@@ -135,7 +136,7 @@ def carry_out(
         return Outcome(Reply(messages.error_message(str(error))), refused=True)
     except Exception:  # noqa: BLE001 - never show a stack trace in Slack
         log.exception("%s failed", what)
-        return Outcome(Reply(messages.error_message(SORRY)), refused=True)
+        return Outcome(Reply(messages.error_message(SORRY)), refused=True, error=True)
 
 
 def later(executor: Executor, work: Callable[[], None], what: str) -> None:

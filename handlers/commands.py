@@ -55,7 +55,11 @@ def run_command(
     )
     runtime.metrics.observe_command(
         request.text,
-        MetricOutcome.REFUSED if outcome.refused else MetricOutcome.OK,
+        MetricOutcome.ERROR
+        if outcome.error
+        else MetricOutcome.REFUSED
+        if outcome.refused
+        else MetricOutcome.OK,
         time.perf_counter() - started,
     )
     return outcome.reply, outcome.refused

@@ -1,7 +1,9 @@
 """One scheduler pass: claim what is due, prepare it, send it, record it.
 
-Each batch: claim (one transaction), prepare (one transaction, each row in its own
-savepoint), send in parallel (no transaction open), record what Slack accepted (one
+Each batch: claim (one transaction); read from Slack what preparing needs, with no
+transaction open (owners' statuses, stale profiles of everyone the wave may reach); prepare
+(one transaction, from Kept's cache only; should a row fail, again with each row in its own
+savepoint); send in parallel (no transaction open); record what Slack accepted (one
 transaction). Nudges go before escalations, so a due escalation finds its nudge sent.
 """
 

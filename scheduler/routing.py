@@ -89,10 +89,10 @@ def add_sibling(
         )
 
 
-def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
+def hand_off_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
     """The owner was deactivated in Slack: their open promises go to their supervisor (the
     first active one up the chain), who is told once by DM. True if this promise moved."""
-    from bot.people.directory import handover_row, reassign_deactivated
+    from bot.people.directory import hand_off_row, reassign_deactivated
 
     gone = promise.owner_id
     found = session.get(Person, (promise.team_id, gone))
@@ -103,7 +103,7 @@ def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool
         return False
     outbox.write(
         session,
-        [handover_row(promise.team_id, gone, moved[0].owner_id, now)],
+        [hand_off_row(promise.team_id, gone, moved[0].owner_id, now)],
         wake=False,  # this pass goes on to claim it
     )
     session.refresh(promise)
@@ -113,7 +113,7 @@ def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool
 def owner(session: Session, runtime: Runtime, promise: Promise, now: datetime) -> Target | None:
     """The owner; if they left Slack, their promises move up first and the new owner gets it."""
     target = person(session, runtime, promise.team_id, promise.owner_id, now)
-    if target is None and hand_over_if_gone(session, promise, now):
+    if target is None and hand_off_if_gone(session, promise, now):
         target = person(session, runtime, promise.team_id, promise.owner_id, now)
     return target
 

@@ -280,7 +280,7 @@ def reassign_deactivated(
     return promises
 
 
-def handover_row(team_id: str, gone: str, new_owner: str, now: datetime) -> dict[str, object]:
+def hand_off_row(team_id: str, gone: str, new_owner: str, now: datetime) -> dict[str, object]:
     """The outbox row of the DM telling `new_owner` they took over `gone`'s open promises."""
     key = f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}"
     return outbox.row(team_id, Step.HANDOVER, key, now, recipient_id=new_owner, about_id=gone)
@@ -502,7 +502,7 @@ def sync_people(
             if promises:
                 new_owner = promises[0].owner_id
                 # the new owner is told through the outbox, like every message a change causes
-                outbox.write(session, [handover_row(team, user_id, new_owner, now)])
+                outbox.write(session, [hand_off_row(team, user_id, new_owner, now)])
                 handed.append(
                     f"kept: {user_id} is deactivated; {len(promises)} open promise(s) handed "
                     f"to {new_owner} (told by DM with the next scheduler pass)"

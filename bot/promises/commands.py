@@ -411,9 +411,7 @@ class CommandRunner:
         )
         if person is None:
             raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
-        return flows.hand_over(
-            self.session, self.who, promise_id=promise_id, new_owner_id=new_owner
-        )
+        return flows.hand_off(self.session, self.who, promise_id=promise_id, new_owner_id=new_owner)
 
     def supervisor(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
         parts = rest.split()

@@ -44,7 +44,7 @@ def register(app: App, runtime: Runtime) -> None:
     def hand_off(
         session: Session, who: Acting, promise_id: int, values: dict[str, Any], named: Looked
     ) -> Reply:
-        return flows.hand_over_from_form(
+        return flows.hand_off_from_form(
             session,
             who,
             promise_id=promise_id,

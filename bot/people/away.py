@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.db import OUTBOX_WRITTEN
+from bot import outbox
 from bot.store.models import AwayPeriod, AwaySource, Delivery, DeliveryStatus, Person, Step
 
 MAX_AWAY = timedelta(days=366)
@@ -107,25 +107,22 @@ def _plan_summary(session: Session, away: AwayPeriod, due: datetime, now: dateti
     if existing is not None:
         if existing.status == DeliveryStatus.PENDING:
             existing.due_at = due
-            session.info[OUTBOX_WRITTEN] = True  # the sender looks again at what is due
+            outbox.wake(session)  # the sender looks again at what is due
         return
-    session.add(
-        Delivery(
-            team_id=away.team_id,
-            key=key,
-            promise_id=None,
-            step=Step.RETURN_SUMMARY,
-            deadline_version=0,
-            recipient_id=away.user_id,
-            away_id=away.id,
-            due_at=due,
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            uncertain=False,
-            created_at=now,
-        )
+    outbox.write(
+        session,
+        [
+            outbox.row(
+                away.team_id,
+                Step.RETURN_SUMMARY,
+                key,
+                now,
+                recipient_id=away.user_id,
+                away_id=away.id,
+                due_at=due,
+            )
+        ],
     )
-    session.info[OUTBOX_WRITTEN] = True
 
 
 def set_away(

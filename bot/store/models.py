@@ -94,7 +94,7 @@ class Step(StrEnum):
     # the weekly digest for a supervisor (no promise)
     DIGEST = "digest"
     # to the supervisor who took over a deactivated owner's promises (no promise)
-    HANDOVER = "handover"  # a deactivated owner's promises handed off (stored value kept)
+    HANDOVER = "handover"
     # follow-ups a change causes, written in the change's own transaction (the outbox)
     RECORDED = "recorded"  # the owner of a promise saved from a form is told
     SAVED_FOR = "saved_for"  # whoever saved it for someone else is told it was saved

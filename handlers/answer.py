@@ -27,6 +27,8 @@ from bot.promises.service import InvalidInput, KeptError, parse_promise_id
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
+from handlers.after_ack import later
+from handlers.home import publish
 
 log = logging.getLogger("kept.handlers")
 
@@ -139,18 +141,6 @@ def carry_out(
         return Outcome(Reply(messages.error_message(SORRY)), refused=True, error=True)
 
 
-def later(executor: Executor, work: Callable[[], None], what: str) -> None:
-    """Run `work` on the pool once this request's acknowledgement is on its way."""
-
-    def run() -> None:
-        try:
-            work()
-        except Exception:  # noqa: BLE001 - the change is stored; the rest is best effort
-            log.exception("%s (after the ack) failed", what)
-
-    executor.submit(run)
-
-
 def open_view(client: WebClient, trigger_id: str | None, view: dict[str, Any]) -> bool:
     if not trigger_id:
         return False
@@ -178,8 +168,6 @@ class Presser:
         """On the Home tab: the tab published again with the answer on top. Elsewhere: a DM.
         (Used for refusals and forms that failed to open: nothing changed, so no refresh of
         the tab is on its way to overwrite the answer.)"""
-        from handlers.home import publish
-
         team_id, user_id = ids_of(self.body)
         if not user_id:
             return

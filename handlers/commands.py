@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.once import command_key
 from bot.ops.metrics import Outcome as MetricOutcome
 from bot.people.profiles import Looked
-from bot.promises.commands import CommandInput, CommandRunner, named_recipients
+from bot.promises.commands import CommandInput, CommandRunner, named_people
 from bot.promises.flows import Acting
 from bot.reply import Reply
 from bot.runtime import Runtime
@@ -81,7 +81,7 @@ def on_command(
         text=command.get("text") or "",
         request_key=command_key(trigger_id),
     )
-    named = Looked(named_recipients(request.text))
+    named = Looked(named_people(request.text))
     pending = profiles_ready(runtime, pool, request.team_id, [request.user_id], named)
     if pending is not None:
         # Slack is slow to tell who this is: answer now, finish on the response URL

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.people.profiles import Looked
-from bot.promises.commands import CommandInput, named_recipients
+from bot.promises.commands import CommandInput, named_people
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
@@ -138,7 +138,7 @@ def on_direct_message(
         if message is not None:
             answer_in_dm(client, channel, message)
 
-    named = Looked(named_recipients(request.text))
+    named = Looked(named_people(request.text))
     pending = profiles_ready(runtime, pool, team_id, [request.user_id], named)
     if pending is not None:
         ack()

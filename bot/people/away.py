@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.errors import InvalidInput
 from bot.store.models import AwayPeriod, AwaySource, Delivery, DeliveryStatus, Person, Step
 
 MAX_AWAY = timedelta(days=366)
@@ -138,8 +139,6 @@ def set_away(
 ) -> AwayPeriod:
     """Start (or change) `user_id`'s away until `until`. One active away per person: a new
     one replaces the current one, keeping its start."""
-    from bot.promises.service import InvalidInput
-
     if until is not None and until <= now:
         raise InvalidInput("That's already in the past. Until when will they be away?")
     if until is not None and until - now > MAX_AWAY:

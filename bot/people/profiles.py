@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.promises.service import Actor, InvalidInput
+from bot.errors import InvalidInput
+from bot.promises.service import Actor
 from bot.store.db import Sessions
 from bot.store.models import Person
 

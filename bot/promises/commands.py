@@ -72,13 +72,14 @@ def mention(word: str) -> str | None:
 
 
 _ANY_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-# the sub-commands that make someone a new owner, supervisor or cover: Slack is asked about
-# the people they name before the transaction (bot.people.profiles.Looked)
-_NAMING = frozenset({"handoff", "hand-off", "supervisor", "away"})
+# the sub-commands that make someone a new owner, supervisor or cover (or report on someone):
+# Slack is asked about the people they name before the transaction (profiles.Looked)
+_NAMING = frozenset({"handoff", "hand-off", "supervisor", "away", "report"})
 
 
-def named_recipients(text: str) -> list[str]:
-    """The people a command would make an owner, supervisor or cover (checked with Slack)."""
+def named_people(text: str) -> list[str]:
+    """The people a command would make an owner, supervisor or cover, or report on: Slack is
+    asked about them before the command's transaction opens."""
     word, _, rest = text.strip().partition(" ")
     if word.lower() not in _NAMING:
         return []

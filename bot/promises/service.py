@@ -14,29 +14,18 @@ from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.errors import InvalidInput as InvalidInput
+from bot.errors import KeptError as KeptError
+from bot.errors import NotAllowed as NotAllowed
+from bot.errors import NotFound as NotFound
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
+from bot.people.away import is_covering
 from bot.promises.steps import Timing, delivery_key, plan_steps
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
 
 MAX_DESCRIPTION = 3000
 MAX_NOTE = 2000
 MAX_COUNTERPART = 255
-
-
-class KeptError(Exception):
-    """A problem to show the user as it is: the message is written for them."""
-
-
-class NotFound(KeptError):
-    pass
-
-
-class NotAllowed(KeptError):
-    pass
-
-
-class InvalidInput(KeptError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -264,7 +253,6 @@ def can_change(
         return True
     if now is None:
         return False
-    from bot.people.away import is_covering
 
     return is_covering(session, promise.team_id, promise.owner_id, actor.user_id, now)
 

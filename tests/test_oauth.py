@@ -277,6 +277,8 @@ def test_a_hand_off_to_someone_slack_is_slow_about_holds_nobody_up_in_oauth_mode
     with runtime.readers() as session:
         promise = session.scalars(select(Promise)).one()
     fake.set_delay("users.info", 2.5)  # under the tests' 3 s Slack timeout
+    assert runtime.installations is not None
+    runtime.installations.forget_cached(ACME)  # the token is read from the database again
     outcome: dict[str, Any] = {}
     thread = threading.Thread(
         target=lambda: outcome.update(

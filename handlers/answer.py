@@ -68,11 +68,14 @@ def profiles_ready(
     team_id: str,
     user_ids: Iterable[str],
     named: Looked | None = None,
+    *,
+    retried: bool = False,
 ) -> Future[None] | None:
     """Make sure these people's Slack profiles are cached and the people the request names
     (`named`, to be checked as recipients) are looked up in Slack, within PROFILE_BUDGET, all
     before any transaction opens. Returns None when done; else the look-up still under way
-    (answer "working on it", or ask to try again)."""
+    (answer "working on it", or, when the person must try again (`retried`: a form), keep
+    Slack's late answers for that try)."""
     wanted = [u for u in dict.fromkeys(user_ids) if u and not runtime.knows_fresh(team_id, u)]
     if not wanted and (named is None or not named.wanted):
         return None
@@ -87,7 +90,7 @@ def profiles_ready(
     try:
         future.result(timeout=PROFILE_BUDGET)
     except FutureTimeout:
-        if named is not None:  # a form can't wait: its next Save finds the answers
+        if named is not None and retried:  # a form can't wait: its next Save finds them
             future.add_done_callback(lambda _done: runtime.keep_late(team_id, named))
         return future
     return None

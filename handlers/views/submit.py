@@ -48,7 +48,7 @@ def on_submit(
     `work` reads them from it."""
     team_id, user_id = ids_of(body)
     field = first_input(view)
-    if profiles_ready(runtime, pool, team_id, [user_id], people) is not None:
+    if profiles_ready(runtime, pool, team_id, [user_id], people, retried=True) is not None:
         ack(response_action="errors", errors={field: SLOW})
         return None
     now = runtime.now()

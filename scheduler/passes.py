@@ -186,14 +186,25 @@ def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
     people = owners | covers
     for team, recipient, _owner, lead in rows:
         people |= {(team, user) for user in (recipient, lead) if user and user[:1] in "UW"}
-    for team_id, user_id in sorted(people):
+    stale = [pair for pair in sorted(people) if not runtime.knows_fresh(*pair)]
+
+    def warm(pair: tuple[str, str]) -> None:
         try:
-            runtime.warm_person(team_id, user_id)
+            runtime.warm_person(*pair)
         except Exception:  # noqa: BLE001 - one person's trouble must not hold the others
-            log.exception("could not refresh %s's profile", user_id)
+            log.exception("could not refresh %s's profile", pair[1])
+
+    if len(stale) <= 1:
+        for pair in stale:
+            warm(pair)
+        return
+    # at once: a person Slack is slow about delays the wave by one answer, not one per person
+    with ThreadPoolExecutor(min(WARM_AT_ONCE, len(stale)), thread_name_prefix="kept-warm") as pool:
+        list(pool.map(warm, stale))
 
 
 STATUS_FRESH_FOR = timedelta(minutes=5)
+WARM_AT_ONCE = 8  # profiles refreshed in parallel before a wave
 
 
 def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:

@@ -102,7 +102,8 @@ class Reinstalls:
         if self.runtime.installations is not None:
             self.runtime.installations.forget_cached(team_id)  # a reinstall brings a new token
         try:
-            return self.runtime.client_for(team_id).auth_test().get("team_id") == team_id
+            client = self.runtime.client_for(team_id)
+            return client.auth_test().get("team_id") == team_id
         except Exception:  # noqa: BLE001 - revoked, or Slack unreachable: not back yet
             return False
 

@@ -322,7 +322,8 @@ def slack_resolver(runtime: Runtime, team_id: str) -> Resolve:
             return ref, user
         if _EMAIL.match(ref):
             try:
-                response = runtime.client_for(team_id).users_lookupByEmail(email=ref)
+                client = runtime.client_for(team_id)
+                response = client.users_lookupByEmail(email=ref)
             except SlackApiError as error:
                 if error.response.get("error") == "users_not_found":
                     raise UnknownUser(

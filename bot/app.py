@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.runtime import Runtime
+from bot.slack.client import client_like
 from bot.slack.lifecycle import Requests
 
 log = logging.getLogger("kept")
@@ -52,6 +53,22 @@ class _QuietTokenNotice(logging.Filter):
         return "token` will be unused" not in record.getMessage()
 
 
+def guard_listener_clients(app: App, runtime: Runtime) -> None:
+    """The client Bolt injects into a listener (the workspace's own token) becomes one of
+    Kept's clients, with the runtime's retries and its guard against Slack calls inside a
+    write transaction (bot.slack.client.Guard)."""
+
+    def wrap(context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+        given = context.get("client")
+        if given is not None:
+            context["client"] = client_like(
+                runtime.client, token=given.token, team_id=context.team_id
+            )
+        return next()
+
+    app.use(wrap)
+
+
 def create_app(runtime: Runtime) -> App:
     from handlers import (
         actions,
@@ -85,6 +102,7 @@ def create_app(runtime: Runtime) -> App:
             max(8, runtime.settings.http_threads), max_pending=MAX_PENDING_WORK
         ),
     )
+    guard_listener_clients(app, runtime)
     if oauth is not None:
         from bot.ops.oauth import remember_workspaces
 

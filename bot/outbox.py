@@ -3,6 +3,7 @@ own transaction, and the scheduler delivers it exactly once (retried, 429-aware,
 after a crash). Flows call these; nothing here talks to Slack.
 
 The rows are plain INSERTs (Core, no ORM flush), so a flow stays one short transaction.
+`row` + `write` (or `write_new`) is the one way any part of Kept adds a delivery row.
 After the commit the sender in this process is woken (bot.store.db.Sessions.on_outbox), so a
 follow-up reaches Slack within a few milliseconds at rest.
 """
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.store.db import OUTBOX_WRITTEN
@@ -31,8 +34,10 @@ def row(
     actor_id: str | None = None,
     about_id: str | None = None,
     deadline_version: int = 0,
+    due_at: datetime | None = None,
+    away_id: int | None = None,
 ) -> dict[str, object]:
-    """One delivery row, due `now`, ready for write()."""
+    """One delivery row, due at `due_at` (default: `now`), ready for write()."""
     return {
         "team_id": team_id,
         "key": key[:255],
@@ -42,7 +47,8 @@ def row(
         "recipient_id": recipient_id,
         "actor_id": actor_id,
         "about_id": about_id,
-        "due_at": now,
+        "away_id": away_id,
+        "due_at": due_at or now,
         "status": DeliveryStatus.PENDING,
         "attempts": 0,
         "uncertain": False,
@@ -58,6 +64,29 @@ def write(session: Session, rows: list[dict[str, object]], *, wake: bool = True)
     session.execute(insert(Delivery.__table__), rows)
     if wake:
         session.info[OUTBOX_WRITTEN] = True
+
+
+def wake(session: Session) -> None:
+    """Wake the sender once this transaction commits (a pending row was moved, say)."""
+    session.info[OUTBOX_WRITTEN] = True
+
+
+def write_new(session: Session, rows: list[dict[str, object]], *, wake: bool = True) -> int:
+    """write() for rows whose key may be there already (another process planned it too): an
+    existing key is left alone. Returns how many rows were added."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert_new = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert_new(Delivery.__table__)
+        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+        .returning(Delivery.__table__.c.id)
+    )
+    added = sum(len(session.execute(statement, one).all()) for one in rows)
+    if added and wake:
+        session.info[OUTBOX_WRITTEN] = True
+    return added
 
 
 def follow_up(

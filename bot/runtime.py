@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,13 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.ops.metrics import Metrics
 from bot.promises.steps import Timing, timing_for_channel
 from bot.settings import Settings
-from bot.slack.client import fetch_user, make_client
+from bot.slack.client import Guard, client_like, fetch_user, make_client
 from bot.store.db import Sessions, make_engine, make_reader_factory, make_session_factory
 
 if TYPE_CHECKING:
     from bot.ops.oauth import Installations
-    from bot.people.profiles import FetchUser
+    from bot.people.profiles import FetchUser, Looked
     from bot.promises.service import Actor
+
+# users.info answers that came too late for their request (a form Slack gives 3 s): kept
+# this long for the person's next try
+LATE_ANSWERS_FOR = 60.0
 
 
 def utc_now() -> datetime:
@@ -43,6 +50,13 @@ class Runtime:
     _fresh: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
     # (team, user) -> when this process last read their Slack status (away detection)
     status_checked: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
+    # strict mode (tests): Slack calls refused inside a write transaction are listed here
+    guard: Guard = field(default_factory=Guard)
+    # (team, user) -> (monotonic, users.info answer) that arrived after its request gave up
+    _late: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = field(
+        default_factory=dict, repr=False
+    )
+    _late_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(
@@ -55,24 +69,27 @@ class Runtime:
         engine = engine or make_engine(settings.database_url)
         metrics = Metrics()
         readers = make_reader_factory(engine)
+        sessions = make_session_factory(engine, writers=settings.db_writers)
         metrics.watch_database(readers, clock)
         counter = [metrics.slack_handler()]
-        client = make_client(settings, extra_handlers=counter)
+        guard = Guard(strict=settings.strict_transactions)
+        client = make_client(settings, extra_handlers=counter, guard=guard)
         installations = None
         if settings.oauth:
             from bot.ops.oauth import Installations
 
-            installations = Installations(settings, engine, readers, client, clock=clock)
+            installations = Installations(settings, sessions, readers, client, clock=clock)
         return cls(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine, writers=settings.db_writers),
+            sessions=sessions,
             readers=readers,
             client=client,
-            sender=make_client(settings, retries=False, extra_handlers=counter),
+            sender=make_client(settings, retries=False, extra_handlers=counter, guard=guard),
             clock=clock,
             metrics=metrics,
             installations=installations,
+            guard=guard,
         )
 
     def now(self) -> datetime:
@@ -89,13 +106,8 @@ class Runtime:
         if self.installations is None:
             return self.client if retries else self.sender
         bot = self.installations.bot_for(team_id)
-        base = self.client if retries else self.sender
-        return WebClient(
-            token=bot.bot_token,
-            base_url=base.base_url,
-            timeout=base.timeout,
-            team_id=team_id,
-            retry_handlers=list(base.retry_handlers),
+        return client_like(
+            self.client if retries else self.sender, token=bot.bot_token, team_id=team_id
         )
 
     def fetcher(self, team_id: str) -> FetchUser:
@@ -103,6 +115,34 @@ class Runtime:
         if self.installations is None:
             return self.fetch_user
         return lambda user_id: fetch_user(self.client_for(team_id), user_id)
+
+    def look_up(self, team_id: str, looked: Looked) -> None:
+        """Ask Slack (users.info) about the people a request names, at once, before its
+        transaction opens; an answer that came too late for this person's previous try is
+        used once."""
+        fetch = self.fetcher(team_id)
+        asking: list[str] = []
+        for user_id in looked.wanted:
+            with self._late_lock:
+                late = self._late.pop((team_id, user_id), None)
+            if late is not None and time.monotonic() - late[0] < LATE_ANSWERS_FOR:
+                looked.users[user_id] = late[1]
+            else:
+                asking.append(user_id)
+        if len(asking) == 1:
+            looked.fill_one(asking[0], fetch)
+        elif asking:
+            with ThreadPoolExecutor(len(asking), thread_name_prefix="kept-lookup") as pool:
+                list(pool.map(lambda user_id: looked.fill_one(user_id, fetch), asking))
+
+    def keep_late(self, team_id: str, looked: Looked) -> None:
+        """The request gave up waiting for these answers: keep them for its next try."""
+        now = time.monotonic()
+        with self._late_lock:
+            if len(self._late) > 10_000:
+                self._late.clear()
+            for user_id, user in looked.users.items():
+                self._late[(team_id, user_id)] = (now, user)
 
     def actor(self, session: Session, team_id: str, user_id: str) -> tuple[Actor, str]:
         """(Actor, time zone) for someone acting in Slack, with this workspace's admins."""

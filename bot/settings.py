@@ -117,6 +117,8 @@ class Settings:
     slack_client_secret: str | None = None
     retention_days: int | None = None  # closed promises older than this are deleted
     log_format: LogFormat = LogFormat.TEXT
+    # tests: a Slack call while a write transaction is open is refused (bot.slack.client.Guard)
+    strict_transactions: bool = False
 
     def __repr__(self) -> str:  # never print secrets
         return (

@@ -22,11 +22,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.once import action_key, run_once
+from bot.people.profiles import Looked
 from bot.promises.flows import Acting, acting
 from bot.promises.service import InvalidInput, KeptError, parse_promise_id
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
+from handlers.after_ack import later
+from handlers.home import publish
 
 log = logging.getLogger("kept.handlers")
 
@@ -46,6 +49,7 @@ PROFILE_BUDGET = 1.0
 class Outcome:
     reply: Reply
     refused: bool = False  # nothing changed: a refusal or an error, told to the person only
+    error: bool = False  # ... and it was an error (a bug, an outage), not Kept saying no
 
 
 def ids_of(body: dict[str, Any]) -> tuple[str, str]:
@@ -60,22 +64,35 @@ def button_value(body: dict[str, Any]) -> str:
 
 
 def profiles_ready(
-    runtime: Runtime, executor: Executor, team_id: str, user_ids: Iterable[str]
+    runtime: Runtime,
+    executor: Executor,
+    team_id: str,
+    user_ids: Iterable[str],
+    named: Looked | None = None,
+    *,
+    retried: bool = False,
 ) -> Future[None] | None:
-    """Make sure these people's Slack profiles are cached, within PROFILE_BUDGET. Returns
-    None when they are; else the look-up still under way (answer "working on it")."""
+    """Make sure these people's Slack profiles are cached and the people the request names
+    (`named`, to be checked as recipients) are looked up in Slack, within PROFILE_BUDGET, all
+    before any transaction opens. Returns None when done; else the look-up still under way
+    (answer "working on it", or, when the person must try again (`retried`: a form), keep
+    Slack's late answers for that try)."""
     wanted = [u for u in dict.fromkeys(user_ids) if u and not runtime.knows_fresh(team_id, u)]
-    if not wanted:
+    if not wanted and (named is None or not named.wanted):
         return None
 
     def look_up() -> None:
         for user_id in wanted:
             runtime.warm_person(team_id, user_id)
+        if named is not None:
+            runtime.look_up(team_id, named)
 
     future = executor.submit(look_up)
     try:
         future.result(timeout=PROFILE_BUDGET)
     except FutureTimeout:
+        if named is not None and retried:  # a form can't wait: its next Save finds them
+            future.add_done_callback(lambda _done: runtime.keep_late(team_id, named))
         return future
     return None
 
@@ -87,14 +104,15 @@ def as_person(
     now: datetime,
     work: Callable[[Session, Acting], Reply],
 ) -> Callable[[Session], Reply]:
-    """`work` as this person, looked up (their cached Slack profile) in its own session."""
+    """`work` as this person, by their cached Slack profile (profiles_ready warmed it: nothing
+    is asked of Slack inside the transaction)."""
 
     def change(session: Session) -> Reply:
         who = acting(
             session,
             team_id,
             user_id,
-            fetch=runtime.fetcher(team_id),
+            fetch=None,
             admins=runtime.settings.admins,
             now=now,
         )
@@ -124,19 +142,7 @@ def carry_out(
         return Outcome(Reply(messages.error_message(str(error))), refused=True)
     except Exception:  # noqa: BLE001 - never show a stack trace in Slack
         log.exception("%s failed", what)
-        return Outcome(Reply(messages.error_message(SORRY)), refused=True)
-
-
-def later(executor: Executor, work: Callable[[], None], what: str) -> None:
-    """Run `work` on the pool once this request's acknowledgement is on its way."""
-
-    def run() -> None:
-        try:
-            work()
-        except Exception:  # noqa: BLE001 - the change is stored; the rest is best effort
-            log.exception("%s (after the ack) failed", what)
-
-    executor.submit(run)
+        return Outcome(Reply(messages.error_message(SORRY)), refused=True, error=True)
 
 
 def open_view(client: WebClient, trigger_id: str | None, view: dict[str, Any]) -> bool:
@@ -166,8 +172,6 @@ class Presser:
         """On the Home tab: the tab published again with the answer on top. Elsewhere: a DM.
         (Used for refusals and forms that failed to open: nothing changed, so no refresh of
         the tab is on its way to overwrite the answer.)"""
-        from handlers.home import publish
-
         team_id, user_id = ids_of(self.body)
         if not user_id:
             return

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.once import command_key
 from bot.ops.metrics import Outcome as MetricOutcome
-from bot.promises.commands import CommandInput, CommandRunner
+from bot.people.profiles import Looked
+from bot.promises.commands import CommandInput, CommandRunner, named_people
 from bot.promises.flows import Acting
 from bot.reply import Reply
 from bot.runtime import Runtime
@@ -31,13 +32,16 @@ from handlers.answer import (
 COMMAND = "/promise"
 
 
-def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
-    """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused)."""
+def run_command(
+    runtime: Runtime, request: CommandInput, named: Looked | None = None
+) -> tuple[Reply, bool]:
+    """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused).
+    `named`: what Slack said about the people it names, asked before (profiles_ready)."""
 
     def work(session: Session, who: Acting) -> Reply:
         runner = CommandRunner(
             session,
-            fetch=runtime.fetcher(request.team_id),
+            fetch=named if named is not None else Looked(),
             admins=runtime.settings.admins,
             now=runtime.now(),
             timing=runtime.default_timing(),
@@ -51,7 +55,11 @@ def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
     )
     runtime.metrics.observe_command(
         request.text,
-        MetricOutcome.REFUSED if outcome.refused else MetricOutcome.OK,
+        MetricOutcome.ERROR
+        if outcome.error
+        else MetricOutcome.REFUSED
+        if outcome.refused
+        else MetricOutcome.OK,
         time.perf_counter() - started,
     )
     return outcome.reply, outcome.refused
@@ -73,14 +81,15 @@ def on_command(
         text=command.get("text") or "",
         request_key=command_key(trigger_id),
     )
-    pending = profiles_ready(runtime, pool, request.team_id, [request.user_id])
+    named = Looked(named_people(request.text))
+    pending = profiles_ready(runtime, pool, request.team_id, [request.user_id], named)
     if pending is not None:
         # Slack is slow to tell who this is: answer now, finish on the response URL
         ack(response_type="ephemeral", text=WORKING_ON_IT)
 
         def finish() -> None:
             pending.result()
-            reply, _refused = run_command(runtime, request)
+            reply, _refused = run_command(runtime, request, named)
             if reply.open_view is not None and not open_view(client, trigger_id, reply.open_view):
                 respond_with(respond, messages.error_message(FORM_FAILED))
             if reply.message is not None:
@@ -88,7 +97,7 @@ def on_command(
 
         later(pool, finish, COMMAND)
         return
-    reply, _refused = run_command(runtime, request)
+    reply, _refused = run_command(runtime, request, named)
     if reply.open_view is not None:
         # a form to open; with a message too (a paste too long): answer with it first
         if reply.message is not None:

@@ -56,7 +56,7 @@ def register(app: App, runtime: Runtime) -> None:
             )
             runner = CommandRunner(
                 session,
-                fetch=runtime.fetcher(team_id),
+                fetch=None,  # the owner's profile was warmed before; nobody else is named
                 admins=runtime.settings.admins,
                 now=runtime.now(),
                 timing=runtime.default_timing(),

@@ -23,7 +23,8 @@ from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.promises.commands import CommandInput
+from bot.people.profiles import Looked
+from bot.promises.commands import CommandInput, named_people
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
@@ -97,8 +98,12 @@ class Reinstalls:
             self._active_since.pop(team_id, None)
 
     def _token_works_for(self, team_id: str) -> bool:
+        """auth.test with this workspace's own token (OAuth: its newest installation's)."""
+        if self.runtime.installations is not None:
+            self.runtime.installations.forget_cached(team_id)  # a reinstall brings a new token
         try:
-            return self.runtime.client.auth_test().get("team_id") == team_id
+            client = self.runtime.client_for(team_id)
+            return client.auth_test().get("team_id") == team_id
         except Exception:  # noqa: BLE001 - revoked, or Slack unreachable: not back yet
             return False
 
@@ -134,17 +139,18 @@ def on_direct_message(
         if message is not None:
             answer_in_dm(client, channel, message)
 
-    pending = profiles_ready(runtime, pool, team_id, [request.user_id])
+    named = Looked(named_people(request.text))
+    pending = profiles_ready(runtime, pool, team_id, [request.user_id], named)
     if pending is not None:
         ack()
 
         def finish() -> None:
             pending.result()
-            answer(run_command(runtime, request)[0])
+            answer(run_command(runtime, request, named)[0])
 
         later(pool, finish, "DM to Kept")
         return
-    reply, _refused = run_command(runtime, request)
+    reply, _refused = run_command(runtime, request, named)
     ack()
     later(pool, lambda: answer(reply), "answering a DM")
 

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.people.profiles import ensure_person
 from bot.promises.flows import home_tab
 from bot.runtime import Runtime
-from handlers.answer import later
+from handlers.after_ack import later
 
 
 def publish(

@@ -1,7 +1,9 @@
 """One scheduler pass: claim what is due, prepare it, send it, record it.
 
-Each batch: claim (one transaction), prepare (one transaction, each row in its own
-savepoint), send in parallel (no transaction open), record what Slack accepted (one
+Each batch: claim (one transaction); read from Slack what preparing needs, with no
+transaction open (owners' statuses, stale profiles of everyone the wave may reach); prepare
+(one transaction, from Kept's cache only; should a row fail, again with each row in its own
+savepoint); send in parallel (no transaction open); record what Slack accepted (one
 transaction). Nudges go before escalations, so a due escalation finds its nudge sent.
 """
 
@@ -14,11 +16,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.store.models import Delivery, Person, Promise, Step
+from bot.store.models import AwayPeriod, Delivery, Person, Promise, Step
 from scheduler import queue
 from scheduler.send import send
 from scheduler.steps import Outgoing, prepare
@@ -105,8 +107,8 @@ def prepare_wave(
     """Prepare claimed rows in one transaction. Should a row fail, the wave is prepared again
     with each row in its own savepoint, so one bad row leaves the others alone (it stays
     claimed and is retried when its lease runs out)."""
+    _sync_away_statuses(runtime, ids)  # first: a status may make someone's cover the recipient
     _warm_recipients(runtime, ids)
-    _sync_away_statuses(runtime, ids)
     try:
         return _prepare(runtime, ids, worker, result, guarded=False)
     except _RowFailed:
@@ -152,29 +154,65 @@ def _prepare(
 
 
 def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
-    """Fetch stale profiles of the owners and supervisors involved before the transaction,
-    so no database lock is held while Slack answers users.info."""
+    """Fetch stale profiles of everyone this wave may send to (owners, their supervisors and
+    covers, and the rows' own recipients: admins, new owners) before the transaction, so no
+    database lock is held while Slack answers users.info; inside it, routing reads only
+    Kept's cache. One person's failure is logged and leaves the others alone."""
+    now = runtime.now()
     with runtime.readers() as session:
-        pairs = session.execute(
-            select(Promise.team_id, Promise.owner_id, Person.supervisor_id)
-            .join(Delivery, Delivery.promise_id == Promise.id)
+        rows = session.execute(
+            select(Delivery.team_id, Delivery.recipient_id, Promise.owner_id, Person.supervisor_id)
+            .outerjoin(Promise, Delivery.promise_id == Promise.id)
             .outerjoin(
                 Person, (Person.team_id == Promise.team_id) & (Person.user_id == Promise.owner_id)
             )
             .where(Delivery.id.in_(ids))
         ).all()
-    people = {(team, user) for team, owner, lead in pairs for user in (owner, lead) if user}
-    for team_id, user_id in sorted(people):
-        runtime.warm_person(team_id, user_id)
+        owners = {(team, owner) for team, _r, owner, _s in rows if owner}
+        covers: set[tuple[str, str]] = set()
+        for team_id in {team for team, _owner in owners}:
+            covers |= {
+                (team_id, cover)
+                for cover in session.scalars(
+                    select(AwayPeriod.cover_id).where(
+                        AwayPeriod.team_id == team_id,
+                        AwayPeriod.user_id.in_([o for t, o in owners if t == team_id]),
+                        AwayPeriod.ended_at.is_(None),
+                        or_(AwayPeriod.ends_at.is_(None), AwayPeriod.ends_at > now),
+                        AwayPeriod.cover_id.is_not(None),
+                    )
+                )
+                if cover
+            }
+    people = owners | covers
+    for team, recipient, _owner, lead in rows:
+        people |= {(team, user) for user in (recipient, lead) if user and user[:1] in "UW"}
+    stale = [pair for pair in sorted(people) if not runtime.knows_fresh(*pair)]
+
+    def warm(pair: tuple[str, str]) -> None:
+        try:
+            runtime.warm_person(*pair)
+        except Exception:  # noqa: BLE001 - one person's trouble must not hold the others
+            log.exception("could not refresh %s's profile", pair[1])
+
+    if len(stale) <= 1:
+        for pair in stale:
+            warm(pair)
+        return
+    # at once: a person Slack is slow about delays the wave by one answer, not one per person
+    with ThreadPoolExecutor(min(WARM_AT_ONCE, len(stale)), thread_name_prefix="kept-warm") as pool:
+        list(pool.map(warm, stale))
 
 
 STATUS_FRESH_FOR = timedelta(minutes=5)
+WARM_AT_ONCE = 8  # profiles refreshed in parallel before a wave
 
 
 def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
     """Read the Slack status of the owners about to get a heads-up or nudge (users.profile.get,
     no transaction open meanwhile): an out-of-office status makes them away until it expires,
-    so the reminder goes to whoever covers. Read at most every few minutes per person."""
+    so the reminder goes to whoever covers. Read at most every few minutes per person; one
+    person's odd status is logged and never holds anyone else's reminders."""
     from bot.people.away import sync_status
     from bot.slack.client import fetch_profile
 
@@ -201,8 +239,11 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
         runtime.status_checked[(team_id, owner_id)] = now
         if profile is None:
             continue
-        with runtime.sessions.begin() as session:
-            sync_status(session, team_id, owner_id, profile, now)
+        try:
+            with runtime.sessions.begin() as session:
+                sync_status(session, team_id, owner_id, profile, now)
+        except Exception:  # noqa: BLE001 - one person's status must not hold the others
+            log.exception("could not follow %s's Slack status", owner_id)
 
 
 def run_pass(

@@ -50,8 +50,9 @@ def escalation_channel(session: Session, promise: Promise) -> str | None:
 def person(
     session: Session, runtime: Runtime, team_id: str, user_id: str, now: datetime
 ) -> Target | None:
-    """A DM to this person, in their time zone; None if they are gone from Slack."""
-    found = get_person(session, team_id, user_id, fetch=runtime.fetcher(team_id), now=now)
+    """A DM to this person, in their time zone; None if they are gone from Slack. Read from
+    Kept's cache only: the pass refreshed stale profiles before its transaction."""
+    found = get_person(session, team_id, user_id, fetch=None, now=now)
     if found is not None and found.is_deleted:
         return None
     return Target(channel=user_id, tz=(found.tz if found is not None else None) or "UTC")
@@ -88,10 +89,10 @@ def add_sibling(
         )
 
 
-def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
+def hand_off_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
     """The owner was deactivated in Slack: their open promises go to their supervisor (the
     first active one up the chain), who is told once by DM. True if this promise moved."""
-    from bot.people.directory import reassign_deactivated
+    from bot.people.directory import hand_off_row, reassign_deactivated
 
     gone = promise.owner_id
     found = session.get(Person, (promise.team_id, gone))
@@ -100,15 +101,9 @@ def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool
     moved = reassign_deactivated(session, promise.team_id, gone, now)
     if not moved:
         return False
-    new_owner = moved[0].owner_id
-    key = f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}"
     outbox.write(
         session,
-        [
-            outbox.row(
-                promise.team_id, Step.HANDOVER, key, now, recipient_id=new_owner, about_id=gone
-            )
-        ],
+        [hand_off_row(promise.team_id, gone, moved[0].owner_id, now)],
         wake=False,  # this pass goes on to claim it
     )
     session.refresh(promise)
@@ -118,7 +113,7 @@ def hand_over_if_gone(session: Session, promise: Promise, now: datetime) -> bool
 def owner(session: Session, runtime: Runtime, promise: Promise, now: datetime) -> Target | None:
     """The owner; if they left Slack, their promises move up first and the new owner gets it."""
     target = person(session, runtime, promise.team_id, promise.owner_id, now)
-    if target is None and hand_over_if_gone(session, promise, now):
+    if target is None and hand_off_if_gone(session, promise, now):
         target = person(session, runtime, promise.team_id, promise.owner_id, now)
     return target
 

@@ -155,6 +155,8 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         respect_working_hours=False,
         slack_timeout=3.0,
         claim_lease=timedelta(seconds=10),
+        # a Slack call while a write transaction is open is refused, and fails the test
+        strict_transactions=True,
     )
 
 
@@ -167,6 +169,7 @@ def runtime(settings: Settings, clock: Clock, fake_slack: FakeSlack) -> Iterator
     migrate(rt.engine)
     yield rt
     rt.engine.dispose()
+    assert not rt.guard.refused, f"Slack called inside a write transaction: {rt.guard.refused}"
 
 
 def make_runtime(runtime: Runtime, **changes: Any) -> Runtime:

@@ -1384,6 +1384,19 @@ class FakeSlack:
                 user = self._users.get(str(params.get("user", "")))
             if user is not None and not self._sees(workspace, user):
                 return {"ok": False, "error": "user_not_found"}
+            if user is not None and workspace["org_wide"] and user["id"] != BOT_USER_ID:
+                # an org-wide install is told about anyone in the org, with the workspaces
+                # they belong to in `enterprise_user.teams` (Slack's enterprise_user object)
+                answer = self._users_info(params)
+                answer["user"]["enterprise_user"] = {
+                    "id": user["id"],
+                    "enterprise_id": workspace["enterprise_id"],
+                    "enterprise_name": f"Org {workspace['enterprise_id']}",
+                    "is_admin": user["is_admin"],
+                    "is_owner": user["is_owner"],
+                    "teams": list(user.get("teams") or [user["team_id"]]),
+                }
+                return answer
         return None
 
     def _sees(self, workspace: dict[str, Any], user: dict[str, Any]) -> bool:

@@ -160,3 +160,31 @@ def test_home_tabs_show_the_rhythm_the_away_and_who_covers_and_im_back_ends_it(
     )
     bot.settle()
     assert sum(1 for t in texts(bot, OWNER) if "While you were away" in t) == 1
+
+
+def test_a_status_expiring_in_two_years_makes_an_away_with_no_end_and_stalls_nobody(
+    bot: BotServer, clock: Clock
+) -> None:
+    """A :palm_tree: status set to expire two years out is more than Kept's year-long cap:
+    the owner is away with no end (their status is read again before each reminder), and
+    the pass goes on with everyone else's reminders."""
+    from sqlalchemy import select
+
+    from bot.store.models import AwayPeriod, AwaySource, Delivery, DeliveryStatus
+
+    supervise(bot.runtime)
+    bot.command("call Jane Doe back about the supervisor role by Friday 5pm")
+    bot.command("send Acme the revised quote by Friday 5pm", user=OTHER)
+    expires = clock() + timedelta(days=730)
+    bot.fake.set_status(OWNER, ":palm_tree: Sabbatical", ":palm_tree:", int(expires.timestamp()))
+    tick(bot, clock, la(2026, 11, 27, 17, 1))
+    assert any("Acme" in t for t in texts(bot, OTHER))  # the other owner's nudge went out
+    assert any("Covering for" in t for t in texts(bot, LEAD))  # the supervisor covers
+    assert not any("Jane Doe" in t for t in texts(bot, OWNER))
+    with bot.runtime.readers() as session:
+        away = session.scalars(select(AwayPeriod).where(AwayPeriod.user_id == OWNER)).one()
+        stuck = session.scalars(
+            select(Delivery.key).where(Delivery.status == DeliveryStatus.SENDING)
+        ).all()
+    assert away.source == AwaySource.SLACK_STATUS and away.ends_at is None
+    assert stuck == []  # nothing sits claimed

@@ -301,8 +301,9 @@ def test_the_workspaces_holidays_move_check_ins(runtime: Runtime, clock: Clock) 
     """KEPT_HOLIDAYS=US: no check-in on Christmas Day, when planned and when rolled over."""
     us = make_runtime(runtime, holidays=("US",))
     clock.set(la(2026, 12, 23, 10))  # Wednesday; Fri 25 Dec is a US public holiday
+    us.warm_person(TEAM, OWNER)
     with us.sessions.begin() as session:
-        who = acting(session, TEAM, OWNER, fetch=us.fetcher(TEAM), admins=frozenset(), now=clock())
+        who = acting(session, TEAM, OWNER, fetch=None, admins=frozenset(), now=clock())
         text = "keep Acme posted daily"
         cadence = find_cadence(text, now=clock(), tz=who.tz, working_day=us.settings.working_day)
         assert cadence is not None

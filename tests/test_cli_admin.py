@@ -4,10 +4,12 @@ the fake Slack over HTTP, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from bot.channels.service import values_of
 from bot.runtime import Runtime
 from bot.store.models import ChannelSetting, Person, Promise
+from scheduler.passes import run_pass
 from tests.conftest import LEAD, OWNER, TEAM
 from tests.fakeslack import FakeSlack
 from tests.test_directory import BOSS, KIM, SAM, add_people, make_promise
@@ -78,7 +81,10 @@ def test_supervisors_import_list_and_sync(
     with runtime.sessions() as session:
         assert session.get(Promise, promise_id).owner_id == BOSS  # type: ignore[union-attr]
         assert session.get(Person, (TEAM, SAM)).is_deleted  # type: ignore[union-attr]
-    assert len(fake_slack.messages_to(BOSS)) == 1
+    # the new owner's DM went through the outbox, due when the command ran (the real clock)
+    run_pass(dataclasses.replace(runtime, clock=lambda: datetime.now(UTC)))
+    told = [m for m in fake_slack.messages_to(BOSS) if "was deactivated" in str(m)]
+    assert len(told) == 1
 
 
 def test_import_of_a_missing_file_says_so(

@@ -86,3 +86,21 @@ def test_slack_errors_are_counted_by_method_and_error(bot: BotServer) -> None:
     )
     assert samples[key] == 1
     assert samples[("kept_deliveries_total", (("kind", "nudge"), ("outcome", "failed")))] == 1
+
+
+def test_a_crash_is_counted_as_an_error_and_a_refusal_as_refused(bot: BotServer) -> None:
+    from sqlalchemy import text
+
+    bot.command("done 999")  # no such promise: Kept says no
+    with bot.runtime.engine.begin() as connection:  # an outage: a table Kept writes is gone
+        connection.execute(text("DROP TABLE promise_events"))
+    answer = bot.command("call Jane Doe back by Friday")
+    assert "Something went wrong on my side" in str(answer)
+    samples = scrape(bot)
+
+    def counted(subcommand: str, outcome: str) -> float:
+        labels = (("outcome", outcome), ("subcommand", subcommand))
+        return samples.get(("kept_commands_total", labels), 0.0)
+
+    assert counted("done", "refused") == 1 and counted("done", "error") == 0
+    assert counted("promise", "error") == 1 and counted("promise", "refused") == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import threading
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -20,11 +21,12 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.ops.oauth import DEFAULT_BOT_SCOPES, manifest_bot_scopes
+from bot.promises.service import supervisor_of
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.web import KeptWSGI
 from bot.store.migrate import migrate
-from bot.store.models import Delivery, Promise, Workspace
+from bot.store.models import AwayPeriod, Delivery, Promise, Workspace
 from handlers.answer import WORKING_ON_IT
 from scheduler.passes import run_pass
 from tests.conftest import SECRET, Clock
@@ -109,6 +111,7 @@ def oauth_bot(database_url: str, fake_slack: FakeSlack, clock: Clock) -> Iterato
         respect_working_hours=False,
         slack_timeout=3.0,
         claim_lease=timedelta(seconds=10),
+        strict_transactions=True,
     )
     runtime = Runtime.build(settings, clock=clock)
     migrate(runtime.engine)
@@ -129,6 +132,7 @@ def oauth_bot(database_url: str, fake_slack: FakeSlack, clock: Clock) -> Iterato
     thread.join(timeout=5)
     app.listener_runner.listener_executor.shutdown(wait=True)
     runtime.engine.dispose()
+    assert not runtime.guard.refused, runtime.guard.refused
 
 
 def test_the_built_in_scopes_are_the_manifests() -> None:
@@ -253,3 +257,149 @@ def test_an_uninstalled_workspace_waits(oauth_bot: OAuthBot) -> None:
     assert result.sent == 0
     assert row.status == "pending" and row.due_at > now
     assert "not installed" in (row.last_error or "")
+
+
+# ------------------------------------------------- one client per workspace, no Slack in a write
+
+
+def test_a_hand_off_to_someone_slack_is_slow_about_holds_nobody_up_in_oauth_mode(
+    oauth_bot: OAuthBot,
+) -> None:
+    """OAuth mode looks the workspace's token up in Kept's database: that look-up shares
+    Kept's sessions (no second write connection), and happens before the transaction."""
+    fake, runtime = oauth_bot.fake, oauth_bot.runtime
+    fake.add_install_code("code-acme", ACME)
+    assert oauth_bot.install("code-acme").status == 200
+    fake.add_user("U0SLOW", name="sam slow", team_id=ACME)
+    fake.add_user("U0ALEX", name="alex", team_id=ACME)
+    oauth_bot.command("call Jane Doe back by Friday", team=ACME, user=ANNA)
+    oauth_bot.command("list", team=ACME, user="U0ALEX")  # Alex is known to Kept
+    with runtime.readers() as session:
+        promise = session.scalars(select(Promise)).one()
+    fake.set_delay("users.info", 2.5)  # under the tests' 3 s Slack timeout
+    assert runtime.installations is not None
+    runtime.installations.forget_cached(ACME)  # the token is read from the database again
+    outcome: dict[str, Any] = {}
+    thread = threading.Thread(
+        target=lambda: outcome.update(
+            reply=oauth_bot.command(f"handoff {promise.id} <@U0SLOW>", team=ACME, user=ANNA)
+        )
+    )
+    began = time.monotonic()
+    thread.start()
+    time.sleep(1.2)
+    started = time.monotonic()
+    reply = oauth_bot.command("send Acme the revised quote by Friday", team=ACME, user="U0ALEX")
+    answered = time.monotonic() - started
+    assert "revised quote" in str(reply)
+    assert answered < 1.0, f"another user's /promise took {answered:.2f}s"
+    assert time.monotonic() - began < 2.5  # Slack was still thinking meanwhile
+    thread.join(timeout=20)
+    assert "U0SLOW" in str(outcome.get("reply")), outcome
+    with runtime.readers() as session:
+        assert session.get(Promise, promise.id).owner_id == "U0SLOW"  # type: ignore[union-attr]
+
+
+def test_a_paused_workspace_resumes_after_a_reinstall_in_oauth_mode(oauth_bot: OAuthBot) -> None:
+    from tests.slackreq import app_uninstalled_event, event_body
+
+    fake, runtime = oauth_bot.fake, oauth_bot.runtime
+    fake.add_install_code("code-acme", ACME)
+    assert oauth_bot.install("code-acme").status == 200
+    oauth_bot.command("call Jane Doe back in 2 hours", team=ACME, user=ANNA)
+    first = fake.token_of(ACME)
+    assert first is not None
+    fake.revoke(first)
+    uninstalled = post(
+        f"{oauth_bot.base}/slack/events",
+        event_body(app_uninstalled_event(), team_id=ACME),
+        secret=SECRET,
+        content_type="application/json",
+    )
+    assert uninstalled.status == 200
+    runtime.clock.advance(hours=3)  # type: ignore[attr-defined]
+    assert run_pass(runtime).claimed == 0  # paused: the nudge waits
+    fake.add_install_code("code-acme-again", ACME)
+    assert oauth_bot.install("code-acme-again").status == 200
+    second = fake.token_of(ACME)
+    assert second not in (None, first)
+    oauth_bot.command("help", team=ACME, user=ANNA)  # Acme is back: checked with its new token
+    checks = [c for c in fake.calls("auth.test") if c.token == second]
+    assert checks and checks[-1].ok
+    run_pass(runtime)
+    nudges = [
+        c
+        for c in fake.calls("chat.postMessage")
+        if c.ok and c.params.get("channel") == ANNA and "Jane Doe" in str(c.params)
+    ]
+    assert nudges and {c.token for c in nudges} == {second}
+
+
+def test_supervisors_import_and_sync_reach_slack_with_the_workspaces_token(
+    oauth_bot: OAuthBot, tmp_path: Any
+) -> None:
+    import io
+
+    from bot.people.directory import import_supervisors, sync_people
+
+    fake, runtime = oauth_bot.fake, oauth_bot.runtime
+    fake.add_install_code("code-acme", ACME)
+    assert oauth_bot.install("code-acme").status == 200
+    token = fake.token_of(ACME)
+    fake.add_user("U0LEAD", name="lena", team_id=ACME, email="lena@acme.example")
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(f"user,supervisor\n{ANNA},lena@acme.example\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert import_supervisors(runtime, csv_file, team_id=ACME, out=out, err=err) == 0, (
+        err.getvalue()
+    )
+    assert "1 supervisor(s) set for team T0ACME" in out.getvalue()
+    lookups = fake.calls("users.info") + fake.calls("users.lookupByEmail")
+    assert lookups and {c.token for c in lookups} == {token}
+
+    oauth_bot.command("call Jane Doe back by Friday", team=ACME, user=ANNA)
+    fake.add_user(ANNA, name="anna", team_id=ACME, deleted=True)
+    out = io.StringIO()
+    assert sync_people(runtime, team_id=ACME, out=out, err=io.StringIO()) == 0
+    assert f"{ANNA} is deactivated; 1 open promise(s) handed to U0LEAD" in out.getvalue()
+    run_pass(runtime)  # the new owner is told through the outbox, with Acme's token
+    told = [
+        c for c in fake.calls("chat.postMessage") if c.ok and c.params.get("channel") == "U0LEAD"
+    ]
+    assert told and {c.token for c in told} == {token}
+
+
+def test_an_org_wide_install_refuses_people_of_another_workspace_as_owner_cover_or_supervisor(
+    oauth_bot: OAuthBot,
+) -> None:
+    """Enterprise Grid: an org-wide token sees everyone in the org, but a person of South
+    may not take, cover or supervise North's promises (users.info's enterprise_user.teams)."""
+    fake, runtime = oauth_bot.fake, oauth_bot.runtime
+    fake.add_install_code("code-org", None, enterprise_id=ORG, org_wide=True)
+    assert oauth_bot.install("code-org").status == 200
+    fake.add_user("U0NOAH", name="noah", team_id=NORTH, is_admin=True)
+    oauth_bot.command(
+        "call the North candidate back by Friday", team=NORTH, user=NINA, enterprise=ORG
+    )
+    with runtime.readers() as session:
+        promise = session.scalars(select(Promise)).one()
+    refusals = [
+        oauth_bot.command(f"handoff {promise.id} <@{SVEN}>", team=NORTH, user=NINA, enterprise=ORG),
+        oauth_bot.command(f"away Dec 18 <@{SVEN}>", team=NORTH, user=NINA, enterprise=ORG),
+        oauth_bot.command(
+            f"supervisor <@{NINA}> <@{SVEN}>", team=NORTH, user="U0NOAH", enterprise=ORG
+        ),
+    ]
+    for refused in refusals:
+        assert "isn't a member of this workspace" in str(refused), refused
+    with runtime.readers() as session:
+        assert session.get(Promise, promise.id).owner_id == NINA  # type: ignore[union-attr]
+        assert session.scalars(select(AwayPeriod)).all() == []
+        assert supervisor_of(session, NORTH, NINA) is None
+    # someone of North is fine
+    accepted = oauth_bot.command(
+        f"handoff {promise.id} <@U0NOAH>", team=NORTH, user=NINA, enterprise=ORG
+    )
+    assert "isn't a member" not in str(accepted)
+    with runtime.readers() as session:
+        assert session.get(Promise, promise.id).owner_id == "U0NOAH"  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.language.deadlines import format_deadline
-from bot.people.profiles import get_person, set_supervisor
+from bot.people.profiles import set_supervisor
 from bot.promises import flows
 from bot.promises.flows import acting
 from bot.promises.service import Actor, close_promise, create_promise, extend_promise, hand_off
@@ -438,8 +438,7 @@ def test_no_supervisor_escalates_to_the_channel_set_for_the_promises_channel(
         description="send Acme the revised quote",
         counterpart="Acme",
     )
-    with runtime.sessions.begin() as session:  # an admin Kept knows about
-        get_person(session, TEAM, ADMIN, fetch=runtime.fetch_user, now=runtime.now())
+    runtime.warm_person(TEAM, ADMIN)  # an admin Kept knows about
     clock.set(deadline + timedelta(hours=24))
     passes(runtime)
     clock.advance(minutes=1)
@@ -485,10 +484,9 @@ def test_neither_supervisor_nor_channel_escalates_to_admins_and_tells_the_owner(
 ) -> None:
     fake_slack.add_user("U0ERIN", name="erin", email="erin@example.com", tz="UTC")
     admins = make_runtime(runtime, admins=frozenset({OTHER, "erin@example.com"}))
-    with admins.sessions.begin() as session:
-        # Kept learns who is who from users.info as people use it
-        for user in (ADMIN, "U0ERIN"):
-            get_person(session, TEAM, user, fetch=admins.fetch_user, now=admins.now())
+    # Kept learns who is who from users.info as people use it
+    for user in (ADMIN, "U0ERIN"):
+        admins.warm_person(TEAM, user)
     deadline = DEFAULT_NOW + timedelta(hours=3)
     promise = make_promise(admins, deadline=deadline)
     clock.set(deadline + timedelta(hours=24))

@@ -227,12 +227,16 @@ def _check_installations(
     settings: Settings, client: WebClient, wanted: tuple[str, ...], now: datetime
 ) -> list[Check]:
     from bot.ops.oauth import Installations, NotInstalled
-    from bot.store.db import make_reader_factory
+    from bot.store.db import make_reader_factory, make_session_factory
 
     engine = make_engine(settings.database_url)
     try:
         installations = Installations(
-            settings, engine, make_reader_factory(engine), client, clock=lambda: now
+            settings,
+            make_session_factory(engine),
+            make_reader_factory(engine),
+            client,
+            clock=lambda: now,
         )
         teams = installations.teams()
         if not teams:

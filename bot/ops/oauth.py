@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,11 +31,12 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine, desc, select
+from sqlalchemy import Connection, desc, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from bot.slack.scopes import Scope
+from bot.store.db import Sessions
 from bot.store.models import SLACK_BOTS, Workspace
 
 if TYPE_CHECKING:
@@ -72,13 +74,35 @@ def manifest_bot_scopes(path: Path | None = None) -> tuple[str, ...]:
     return tuple(str(s) for s in scopes)
 
 
+class SharedEngine:
+    """What slack_sdk's SQLAlchemy stores call on their `engine`, served by Kept's own
+    sessions: `begin()` (their writes) is a write transaction of Kept's, through the writer
+    gate like any other; `connect()` (their reads) a read-only connection, which on SQLite
+    never waits for the writer. So an installation look-up never opens a second write
+    connection (on SQLite it would wait on the request's own lock until the busy timeout)."""
+
+    def __init__(self, sessions: Sessions, readers: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.readers = readers
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.sessions.begin() as session:
+            yield session.connection()
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.readers() as session:
+            yield session.connection()
+
+
 class Installations:
     """Where the bot token of each workspace is found, refreshed and remembered."""
 
     def __init__(
         self,
         settings: Settings,
-        engine: Engine,
+        sessions: Sessions,
         readers: sessionmaker[Session],
         client: WebClient,
         *,
@@ -86,18 +110,19 @@ class Installations:
     ) -> None:
         assert settings.slack_client_id and settings.slack_client_secret
         self.client_id = settings.slack_client_id
+        shared: Any = SharedEngine(sessions, readers)
         self.store = SQLAlchemyInstallationStore(
-            client_id=settings.slack_client_id, engine=engine, logger=log
+            client_id=settings.slack_client_id, engine=shared, logger=log
         )
         self.states = SQLAlchemyOAuthStateStore(
-            expiration_seconds=STATE_EXPIRES_SECONDS, engine=engine, logger=log
+            expiration_seconds=STATE_EXPIRES_SECONDS, engine=shared, logger=log
         )
         self.rotator = TokenRotator(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,
             client=client,
         )
-        self.engine = engine
+        self.sessions = sessions
         self.readers = readers
         self.clock = clock
         self._lock = threading.Lock()
@@ -127,7 +152,7 @@ class Installations:
         with self._lock:
             if team_id in self._orgs and self._orgs[team_id] == enterprise_id:
                 return
-        with Session(self.engine) as session, session.begin():
+        with self.sessions.begin() as session:
             row = session.get(Workspace, team_id)
             if row is None:
                 session.add(

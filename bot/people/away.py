@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.db import OUTBOX_WRITTEN
+from bot import outbox
+from bot.errors import InvalidInput
 from bot.store.models import AwayPeriod, AwaySource, Delivery, DeliveryStatus, Person, Step
 
 MAX_AWAY = timedelta(days=366)
@@ -107,25 +108,22 @@ def _plan_summary(session: Session, away: AwayPeriod, due: datetime, now: dateti
     if existing is not None:
         if existing.status == DeliveryStatus.PENDING:
             existing.due_at = due
-            session.info[OUTBOX_WRITTEN] = True  # the sender looks again at what is due
+            outbox.wake(session)  # the sender looks again at what is due
         return
-    session.add(
-        Delivery(
-            team_id=away.team_id,
-            key=key,
-            promise_id=None,
-            step=Step.RETURN_SUMMARY,
-            deadline_version=0,
-            recipient_id=away.user_id,
-            away_id=away.id,
-            due_at=due,
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            uncertain=False,
-            created_at=now,
-        )
+    outbox.write(
+        session,
+        [
+            outbox.row(
+                away.team_id,
+                Step.RETURN_SUMMARY,
+                key,
+                now,
+                recipient_id=away.user_id,
+                away_id=away.id,
+                due_at=due,
+            )
+        ],
     )
-    session.info[OUTBOX_WRITTEN] = True
 
 
 def set_away(
@@ -141,8 +139,6 @@ def set_away(
 ) -> AwayPeriod:
     """Start (or change) `user_id`'s away until `until`. One active away per person: a new
     one replaces the current one, keeping its start."""
-    from bot.promises.service import InvalidInput
-
     if until is not None and until <= now:
         raise InvalidInput("That's already in the past. Until when will they be away?")
     if until is not None and until - now > MAX_AWAY:
@@ -245,8 +241,12 @@ def sync_status(
     session: Session, team_id: str, user_id: str, profile: dict[str, Any], now: datetime
 ) -> AwayPeriod | None:
     """Follow an out-of-office Slack status: start or move an away from it, and end the one it
-    started once the status is cleared. An away set by command is left alone."""
+    started once the status is cleared. An away set by command is left alone. A status set
+    to expire more than MAX_AWAY ahead (or never) makes an away with no end: the status is
+    read again before each reminder, and the away ends when the status goes."""
     away, until = status_says_away(profile, now)
+    if until is not None and until - now > MAX_AWAY:
+        until = None
     current = active_away(session, team_id, user_id, now)
     if current is not None and current.source == AwaySource.COMMAND:
         return current

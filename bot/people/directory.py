@@ -24,11 +24,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.people.profiles import ensure_person, get_person, recipient_problem
+from bot import outbox
+from bot.people.profiles import ensure_person, get_person, not_a_member, recipient_problem
 from bot.runtime import Runtime
-from bot.slack import messages as blocks
-from bot.slack.client import send_dm
-from bot.store.models import Person, Promise, PromiseEvent, Status
+from bot.store.models import Person, Promise, PromiseEvent, Status, Step
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +154,11 @@ def import_rows(
                 (row.line, f"supervisor: {row.supervisor} is deactivated in Slack")
             )
             continue
+        if lead is not None and not_a_member(profiles[lead], team_id):
+            result.problems.append(
+                (row.line, f"supervisor: {row.supervisor} isn't a member of workspace {team_id}")
+            )
+            continue
         if lead is not None and recipient_problem(lead, profiles[lead]) is not None:
             result.problems.append(
                 (row.line, f"supervisor: {row.supervisor} is a bot, not a person")
@@ -276,6 +280,12 @@ def reassign_deactivated(
     return promises
 
 
+def hand_off_row(team_id: str, gone: str, new_owner: str, now: datetime) -> dict[str, object]:
+    """The outbox row of the DM telling `new_owner` they took over `gone`'s open promises."""
+    key = f"handover:{gone}:{new_owner}:{now:%Y%m%dT%H%M%S}"
+    return outbox.row(team_id, Step.HANDOVER, key, now, recipient_id=new_owner, about_id=gone)
+
+
 # ---------------------------------------------------------------------------- CLI commands
 
 
@@ -285,7 +295,7 @@ def team_of(runtime: Runtime, team_id: str | None, err: TextIO) -> str | None:
     if team_id:
         return team_id
     try:
-        found = runtime.client.auth_test().get("team_id")
+        found = runtime.client.auth_test().get("team_id")  # single-token mode: its one team
     except SlackApiError as error:
         print(f"kept: auth.test failed ({error.response.get('error')}); pass --team", file=err)
         return None
@@ -298,19 +308,22 @@ def team_of(runtime: Runtime, team_id: str | None, err: TextIO) -> str | None:
     return str(found)
 
 
-def slack_resolver(runtime: Runtime) -> Resolve:
-    """Resolve Slack ids with users.info and e-mails with users.lookupByEmail (cached)."""
+def slack_resolver(runtime: Runtime, team_id: str) -> Resolve:
+    """Resolve Slack ids with users.info and e-mails with users.lookupByEmail (cached), with
+    the workspace's own token."""
     cache: dict[str, tuple[str, dict[str, Any]] | UnknownUser] = {}
+    fetch = runtime.fetcher(team_id)
 
     def look_up(ref: str) -> tuple[str, dict[str, Any]]:
         if _USER_ID.match(ref):
-            user = runtime.fetch_user(ref)
+            user = fetch(ref)
             if user is None:
                 raise UnknownUser(f"Slack has no user {ref}")
             return ref, user
         if _EMAIL.match(ref):
             try:
-                response = runtime.client.users_lookupByEmail(email=ref)
+                client = runtime.client_for(team_id)
+                response = client.users_lookupByEmail(email=ref)
             except SlackApiError as error:
                 if error.response.get("error") == "users_not_found":
                     raise UnknownUser(
@@ -360,7 +373,7 @@ def import_supervisors(
     rows, problems = read_rows(text)
     name = Path(path).name
     # Ask Slack about everyone first, with no transaction open (SQLite: one writer at a time).
-    resolve = slack_resolver(runtime)
+    resolve = slack_resolver(runtime, team)
     try:
         for row in rows:
             for ref in (row.user, row.supervisor):
@@ -465,11 +478,12 @@ def sync_people(
             )
         )
     checked = failed = 0
-    dms: list[tuple[str, dict[str, Any], str]] = []  # (new owner, message, line to print)
+    handed: list[str] = []  # lines to print
     stranded: list[str] = []
+    fetch = runtime.fetcher(team)
     for user_id in sorted(user_ids):
         try:  # ask Slack with no transaction open (SQLite: one writer at a time)
-            user = runtime.fetch_user(user_id)
+            user = fetch(user_id)
         except Exception as error:  # noqa: BLE001 - count it, go on with the others
             log.warning("users.info %s failed: %s", user_id, error)
             user = None
@@ -488,15 +502,11 @@ def sync_people(
             promises = reassign_deactivated(session, team, user_id, now)
             if promises:
                 new_owner = promises[0].owner_id
-                lead = session.get(Person, (team, new_owner))
-                tz = (lead.tz if lead is not None else None) or "UTC"
-                dms.append(
-                    (
-                        new_owner,
-                        blocks.deactivated_handover(user_id, promises, tz, now),
-                        f"kept: {user_id} is deactivated; {len(promises)} open promise(s) handed "
-                        f"to {new_owner}",
-                    )
+                # the new owner is told through the outbox, like every message a change causes
+                outbox.write(session, [hand_off_row(team, user_id, new_owner, now)])
+                handed.append(
+                    f"kept: {user_id} is deactivated; {len(promises)} open promise(s) handed "
+                    f"to {new_owner} (told by DM with the next scheduler pass)"
                 )
             elif session.scalar(
                 select(Promise.id)
@@ -508,8 +518,7 @@ def sync_people(
                 .limit(1)
             ):
                 stranded.append(user_id)
-    for new_owner, message, line in dms:
-        send_dm(runtime.client, new_owner, message)
+    for line in handed:
         print(line, file=out)
     for user_id in stranded:
         print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,14 +11,44 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.promises.service import Actor, InvalidInput
+from bot.errors import InvalidInput
+from bot.promises.service import Actor
 from bot.store.db import Sessions
 from bot.store.models import Person
+
+log = logging.getLogger("kept.people")
 
 CACHE_FOR = timedelta(hours=12)
 
 # A function that returns Slack's users.info `user` object, or None when Slack has no such user.
 FetchUser = Callable[[str], dict[str, Any] | None]
+
+
+class NotLookedUp(LookupError):
+    """Slack was not asked about this person before the transaction (or could not answer)."""
+
+
+class Looked:
+    """What Slack said (users.info) about the people a request names, asked before its
+    transaction opens; flows take it where a FetchUser is wanted, so nothing inside the
+    transaction waits on Slack. A person not looked up raises NotLookedUp, and callers judge
+    by Kept's cached profile, as when Slack is down."""
+
+    def __init__(self, user_ids: Iterable[str] = ()) -> None:
+        self.wanted = [u for u in dict.fromkeys(user_ids) if u]
+        self.users: dict[str, dict[str, Any] | None] = {}
+
+    def fill_one(self, user_id: str, fetch: FetchUser) -> None:
+        try:
+            self.users[user_id] = fetch(user_id)
+        except Exception:  # noqa: BLE001 - Slack down: the cached profile decides
+            log.warning("users.info for %s failed; judging by the cached profile", user_id)
+
+    def __call__(self, user_id: str) -> dict[str, Any] | None:
+        try:
+            return self.users[user_id]
+        except KeyError:
+            raise NotLookedUp(user_id) from None
 
 
 def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
@@ -40,24 +71,44 @@ def _apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
 SLACKBOT = "USLACKBOT"
 
 
-def recipient_problem(user_id: str, user: dict[str, Any] | None) -> str | None:
+def not_a_member(user: dict[str, Any], team_id: str | None) -> bool:
+    """With an org-wide (Enterprise Grid) install, users.info answers about anyone in the
+    org and says in `enterprise_user.teams` which workspaces they belong to: True when that
+    list leaves out `team_id`."""
+    enterprise = user.get("enterprise_user")
+    if team_id is None or not isinstance(enterprise, dict):
+        return False
+    teams = enterprise.get("teams")
+    return isinstance(teams, list) and team_id not in teams
+
+
+def recipient_problem(
+    user_id: str, user: dict[str, Any] | None, team_id: str | None = None
+) -> str | None:
     """Why this user (Slack's users.info `user`, None when Slack has no such user) can't be
-    given promises or reminders: a bot, a deactivated or an unknown user. None if they can."""
+    given promises or reminders in workspace `team_id`: a bot, a deactivated or unknown user,
+    or someone of another workspace of the org. None if they can."""
     if user is None:
         return f"I can't find an active Slack user <@{user_id}> in this workspace."
     if user.get("is_bot") or user.get("is_app_user") or user_id == SLACKBOT:
         return f"<@{user_id}> is a bot: bots can't receive reminders. Pick a person."
     if user.get("deleted"):
         return f"<@{user_id}> is deactivated in Slack. Pick someone active."
+    if not_a_member(user, team_id):
+        return (
+            f"<@{user_id}> isn't a member of this workspace, so they can't see its "
+            "promises. Pick someone from here."
+        )
     return None
 
 
 def check_recipient(
     session: Session, team_id: str, user_id: str, *, fetch: FetchUser | None, now: datetime
 ) -> str | None:
-    """Look the user up in Slack now (users.info) and say why they can't receive Kept's
-    messages, or None. Their cached profile is refreshed on the way. Slack unreachable: the
-    cached profile decides (unknown to Kept: refused, to be safe)."""
+    """Say why the user can't receive Kept's messages, or None, by what `fetch` gives (a
+    Looked: what Slack said before the transaction). Their cached profile is refreshed on
+    the way. Not looked up or Slack unreachable: the cached profile decides (unknown to Kept:
+    refused, to be safe)."""
     user: dict[str, Any] | None
     try:
         user = fetch(user_id) if fetch is not None else None
@@ -66,9 +117,9 @@ def check_recipient(
         fetched = False
         user = None
     if fetched:
-        if user is not None:
+        if user is not None and not not_a_member(user, team_id):
             _apply_profile(ensure_person(session, team_id, user_id), user, now)
-        return recipient_problem(user_id, user)
+        return recipient_problem(user_id, user, team_id)
     person = find_person(session, team_id, user_id)
     if person is None or person.fetched_at is None:
         return f"I couldn't check <@{user_id}> with Slack just now. Please try again."

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.language.cadence import Rhythm, RhythmKind, describe_rhythm, next_check_in
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.promises.service import (
@@ -88,19 +89,20 @@ def following(
 
 
 def _add(session: Session, promise: Promise, step: Step, due_at: datetime, now: datetime) -> None:
-    session.add(
-        Delivery(
-            team_id=promise.team_id,
-            key=delivery_key(promise.id, promise.deadline_version, step),
-            promise_id=promise.id,
-            step=step,
-            deadline_version=promise.deadline_version,
-            due_at=due_at,
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            uncertain=False,
-            created_at=now,
-        )
+    outbox.write(
+        session,
+        [
+            outbox.row(
+                promise.team_id,
+                step,
+                delivery_key(promise.id, promise.deadline_version, step),
+                now,
+                promise_id=promise.id,
+                deadline_version=promise.deadline_version,
+                due_at=due_at,
+            )
+        ],
+        wake=False,  # due later: the scheduler finds it when it is
     )
 
 

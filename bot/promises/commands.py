@@ -83,6 +83,21 @@ def mention(word: str) -> str | None:
     return match.group(1) if match else None
 
 
+_ANY_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# the sub-commands that make someone a new owner, supervisor or cover (or report on someone):
+# Slack is asked about the people they name before the transaction (profiles.Looked)
+_NAMING = frozenset({"handoff", "hand-off", "supervisor", "away", "report"})
+
+
+def named_people(text: str) -> list[str]:
+    """The people a command would make an owner, supervisor or cover, or report on: Slack is
+    asked about them before the command's transaction opens."""
+    word, _, rest = text.strip().partition(" ")
+    if word.lower() not in _NAMING:
+        return []
+    return list(dict.fromkeys(_ANY_MENTION.findall(rest)))
+
+
 _DAYS = re.compile(r"^(\d{1,4})\s*(?:d|days?)?$", re.I)
 CHANNEL_ACTIONS = ("show", "set", "clear", "help", "list")
 REPORT_SCOPES = ("team", "everyone", "all")
@@ -425,9 +440,7 @@ class CommandRunner:
         )
         if person is None:
             raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
-        return flows.hand_over(
-            self.session, self.who, promise_id=promise_id, new_owner_id=new_owner
-        )
+        return flows.hand_off(self.session, self.who, promise_id=promise_id, new_owner_id=new_owner)
 
     def supervisor(self, command: CommandInput, actor: Actor, rest: str) -> Reply:
         parts = rest.split()

@@ -40,8 +40,10 @@ from bot.promises.service import (
     edit_promise,
     extend_promise,
     get_promise,
-    hand_off,
     needs_confirmation,
+)
+from bot.promises.service import (
+    hand_off as change_owner,
 )
 from bot.promises.steps import Timing, timing_for_channel, timing_of
 from bot.reply import Reply
@@ -388,9 +390,9 @@ def new_date(
     return Reply(open_view=messages.new_date_done(promise, who.tz, note))
 
 
-def hand_over(session: Session, who: Acting, *, promise_id: int, new_owner_id: str) -> Reply:
+def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: str) -> Reply:
     """A new owner, who is told by DM (through the outbox)."""
-    promise, previous = hand_off(
+    promise, previous = change_owner(
         session,
         team_id=who.team_id,
         promise_id=promise_id,
@@ -416,7 +418,7 @@ def hand_over(session: Session, who: Acting, *, promise_id: int, new_owner_id: s
     return Reply(messages.promise_handed_off(promise, previous))
 
 
-def hand_over_from_form(
+def hand_off_from_form(
     session: Session, who: Acting, *, promise_id: int, new_owner_id: str | None, fetch: FetchUser
 ) -> Reply:
     """The Hand off form saved."""
@@ -426,7 +428,7 @@ def hand_over_from_form(
     if problem is not None:  # a bot, deactivated, unknown (form errors are plain text)
         plain = problem.replace(f"<@{new_owner_id}>", "that person")
         raise FieldError("owner", plain[:1].upper() + plain[1:])
-    hand_over(session, who, promise_id=promise_id, new_owner_id=new_owner_id)
+    hand_off(session, who, promise_id=promise_id, new_owner_id=new_owner_id)
     return Reply()
 
 

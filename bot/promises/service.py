@@ -13,29 +13,19 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot import outbox
+from bot.errors import InvalidInput as InvalidInput
+from bot.errors import KeptError as KeptError
+from bot.errors import NotAllowed as NotAllowed
+from bot.errors import NotFound as NotFound
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
+from bot.people.away import is_covering
 from bot.promises.steps import Timing, delivery_key, plan_steps
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
 
 MAX_DESCRIPTION = 3000
 MAX_NOTE = 2000
 MAX_COUNTERPART = 255
-
-
-class KeptError(Exception):
-    """A problem to show the user as it is: the message is written for them."""
-
-
-class NotFound(KeptError):
-    pass
-
-
-class NotAllowed(KeptError):
-    pass
-
-
-class InvalidInput(KeptError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -91,26 +81,21 @@ def _record(
 
 def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> None:
     """Plan the reminder steps for the promise's current deadline (one executemany)."""
-    session.execute(
-        insert(Delivery.__table__),
+    outbox.write(
+        session,
         [
-            {
-                "team_id": promise.team_id,
-                "key": delivery_key(promise.id, promise.deadline_version, step),
-                "promise_id": promise.id,
-                "step": step,
-                "deadline_version": promise.deadline_version,
-                "recipient_id": None,
-                "actor_id": None,
-                "about_id": None,
-                "due_at": due_at,
-                "status": DeliveryStatus.PENDING,
-                "attempts": 0,
-                "uncertain": False,
-                "created_at": now,
-            }
+            outbox.row(
+                promise.team_id,
+                step,
+                delivery_key(promise.id, promise.deadline_version, step),
+                now,
+                promise_id=promise.id,
+                deadline_version=promise.deadline_version,
+                due_at=due_at,
+            )
             for step, due_at in plan_steps(promise.deadline, timing, now)
         ],
+        wake=False,  # due later: the scheduler finds them when they are
     )
 
 
@@ -268,7 +253,6 @@ def can_change(
         return True
     if now is None:
         return False
-    from bot.people.away import is_covering
 
     return is_covering(session, promise.team_id, promise.owner_id, actor.user_id, now)
 

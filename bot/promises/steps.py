@@ -1,4 +1,5 @@
-"""When each reminder step of a promise falls due (SPEC §3). Pure functions."""
+"""When each reminder step of a promise falls due (SPEC §3): the plan and the delivery keys
+are pure functions; `timing_for_channel` reads a channel's overrides from the session."""
 
 from __future__ import annotations
 

@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.language.workdays import zone
 from bot.promises.service import count_open, open_promises, reports_of
 from bot.reports.chart import TEAM
 from bot.reports.service import Report, build_report
 from bot.settings import DigestSchedule
-from bot.store.models import Delivery, DeliveryStatus, Person, Promise, Step
+from bot.store.models import Person, Promise, Step
 
 # the overdue promises a digest lists with buttons (the rest are counted and pointed to)
 DIGEST_OVERDUE = 10
@@ -70,53 +69,38 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
             select(Person).where(Person.user_id.in_({s for _t, s in supervisors}))
         )
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    added = 0
+    rows: list[dict[str, object]] = []
     for team_id, supervisor_id in supervisors:
         if supervisor_id is None:
             continue
         tz = zones.get((team_id, supervisor_id)) or "UTC"
         week, due = digest_slot(now, tz, schedule)
-        statement = (
-            insert(Delivery)
-            .values(
-                team_id=team_id,
-                key=digest_key(supervisor_id, week),
-                promise_id=None,
-                step=Step.DIGEST,
-                deadline_version=0,
+        rows.append(
+            outbox.row(
+                team_id,
+                Step.DIGEST,
+                digest_key(supervisor_id, week),
+                now,
                 recipient_id=supervisor_id,
                 due_at=due,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-                uncertain=False,
-                created_at=now,
             )
-            .on_conflict_do_nothing(index_elements=["team_id", "key"])
-            .returning(Delivery.id)
         )
-        added += len(session.execute(statement).all())
-        # the team's kept-rate chart rides with the digest (bot.reports.chart; none is sent
-        # for a team without any promise)
-        chart = (
-            insert(Delivery)
-            .values(
-                team_id=team_id,
-                key=f"chart:{digest_key(supervisor_id, week)}",
-                promise_id=None,
-                step=Step.CHART,
-                deadline_version=0,
-                recipient_id=supervisor_id,
-                about_id=TEAM,
-                due_at=due,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-                uncertain=False,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    # the team's kept-rate chart rides with each digest (bot.reports.chart; none is sent for a
+    # team without any promise)
+    charts = [
+        outbox.row(
+            str(digest["team_id"]),
+            Step.CHART,
+            f"chart:{digest['key']}",
+            now,
+            recipient_id=str(digest["recipient_id"]),
+            about_id=TEAM,
+            due_at=digest["due_at"],  # type: ignore[arg-type]
         )
-        session.execute(chart)
+        for digest in rows
+    ]
+    added = outbox.write_new(session, rows, wake=False)
+    outbox.write_new(session, charts, wake=False)
     return added
 
 

@@ -94,6 +94,24 @@ def _ping_when_idle(engine: Engine) -> None:
 # set in a session's info by bot.outbox when the transaction writes outbox rows
 OUTBOX_WRITTEN = "kept_outbox_written"
 
+_writing = threading.local()
+
+
+def write_open() -> bool:
+    """The current thread is inside a write transaction (`Sessions.begin`): no network call
+    may be made now (bot.slack.client refuses Slack calls then, in strict mode)."""
+    return getattr(_writing, "depth", 0) > 0
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Mark the current thread as inside a write transaction for the block's duration."""
+    _writing.depth = getattr(_writing, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _writing.depth -= 1
+
 
 class WriterGate:
     """At most `slots` write transactions at once in this process; re-entrant per thread."""
@@ -143,7 +161,7 @@ class Sessions:
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
-        with self.gate(), self.factory.begin() as session:
+        with self.gate(), writing(), self.factory.begin() as session:
             yield session
 
 

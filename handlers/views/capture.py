@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.people.profiles import Looked
 from bot.promises import flows
 from bot.promises.flows import Acting
 from bot.promises.forms import FieldError, check_form, metadata, read_form
@@ -56,11 +57,10 @@ def register(app: App, runtime: Runtime) -> None:
         form = read_form((view.get("state") or {}).get("values") or {})
         meta = metadata(view)
         key = f"view:{view.get('id')}"
+        people = Looked([form.owner_id] if form.owner_id else [])
 
         def save(session: Session, who: Acting) -> Reply:
-            errors = check_form(
-                session, who.team_id, form, fetch=runtime.fetcher(who.team_id), now=who.now
-            )
+            errors = check_form(session, who.team_id, form, fetch=people, now=who.now)
             if errors:
                 raise FieldError.of(errors)
             flows.save_form(
@@ -74,7 +74,6 @@ def register(app: App, runtime: Runtime) -> None:
             )
             return Reply()
 
-        people = [form.owner_id] if form.owner_id else []
         if on_submit(runtime, pool, ack, body, view, save, people=people) is not None:
             team_id = (body.get("team") or {}).get("id") or ""
             later(

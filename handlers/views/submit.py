@@ -12,6 +12,7 @@ from slack_bolt import Ack
 from sqlalchemy.orm import Session
 
 from bot.once import run_once, view_key
+from bot.people.profiles import Looked
 from bot.promises.flows import Acting
 from bot.promises.forms import FieldError
 from bot.promises.service import KeptError
@@ -40,12 +41,14 @@ def on_submit(
     view: dict[str, Any],
     work: SubmitWork,
     *,
-    people: list[str] | None = None,
+    people: Looked | None = None,
 ) -> Reply | None:
-    """Run `work` once for this submission and answer. Returns the reply when it was saved."""
+    """Run `work` once for this submission and answer. Returns the reply when it was saved.
+    `people`: whom the form names (a new owner), looked up in Slack before the transaction;
+    `work` reads them from it."""
     team_id, user_id = ids_of(body)
     field = first_input(view)
-    if profiles_ready(runtime, pool, team_id, [user_id, *(people or [])]) is not None:
+    if profiles_ready(runtime, pool, team_id, [user_id], people, retried=True) is not None:
         ack(response_action="errors", errors={field: SLOW})
         return None
     now = runtime.now()

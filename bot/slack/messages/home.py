@@ -26,7 +26,7 @@ HOME_SECTION_BUDGET = 8000
 
 
 def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
-    """The App Home tab for one person (`data` is a bot.home.HomeData); `notice` (mrkdwn) is
+    """The App Home tab for one person (`data` is a bot.reports.home.HomeData); `notice` (mrkdwn) is
     the answer to a button pressed on the tab, shown on top."""
     view_blocks: list[Block] = []
     if notice:

@@ -258,6 +258,7 @@ def test_a_hand_over_of_120_promises_counts_them_all_and_is_accepted(
         set_supervisor(session, TEAM, SAM, BOSS)
     fake_slack.add_user(SAM, name="sam", email="sam@example.com", deleted=True)
     assert sync_people(runtime, team_id=TEAM, out=io.StringIO(), err=io.StringIO()) == 0
+    run_pass(runtime)  # the hand-over DM goes through the outbox
     [dm] = fake_slack.messages_to(BOSS)
     shown = message_text(dm)
     assert "120 open promises are now yours" in shown

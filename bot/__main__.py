@@ -506,11 +506,13 @@ def cmd_forget(args: argparse.Namespace) -> int:
         return 1
     for change in result.changes:
         print(change.line())
-    verb = "would change" if args.dry_run else "changed"
-    print(
-        f"kept: {verb} {len(result.changes)} row(s) for {result.target!r}"
-        + ("" if args.dry_run else f" (now {result.replacement})")
-    )
+    if args.dry_run:
+        print(f"kept: would change {result.rows} row(s) for {result.target!r}")
+        if result.refusal:
+            print(f"kept: the real run will refuse: {result.refusal}", file=sys.stderr)
+            return 1
+        return 0
+    print(f"kept: changed {result.rows} row(s) for {result.target!r} (now {result.replacement})")
     return 0
 
 
@@ -713,10 +715,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "erase a person or a counterpart's name everywhere",
         "  kept forget U0123ABC --dry-run\n  kept forget U0123ABC\n"
         '  kept forget "Jane Doe" --team T0123',
-        "Erase a Slack user (by id: their profile is deleted and the id replaced by a "
-        "pseudonym in promises, history and deliveries) or a counterpart's name (replaced "
-        "by [forgotten]). --dry-run lists what would change. Messages already in Slack are "
-        "not edited.",
+        "Erase a Slack user (by id: their profile and away periods are deleted, the id and "
+        "their cached name replaced by a pseudonym in every table) or a counterpart's name "
+        "(replaced by [forgotten] in every table). Whole words only, any case and accents. "
+        "--dry-run prints each value that would change, before and after (exit code 1 when "
+        "the real run would refuse). Messages already in Slack are not edited.",
     )
     fgt.add_argument("who", help="a Slack user id (U…/W…) or a counterpart's name")
     fgt.add_argument("--team", default=None, help="only in this Slack team id (default: all)")

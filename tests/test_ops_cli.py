@@ -122,7 +122,9 @@ def test_export_forget_export_leaves_the_name_nowhere(
 
     dry = kept(runtime, fake_slack, "forget", "Jane Doe", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
-    assert f"promise {first.id}: counterpart, description, closure_note" in dry.stdout
+    for column in ("counterpart", "description", "closure_note"):
+        assert f"promises {first.id} {column}: " in dry.stdout, dry.stdout
+    assert f"promises {first.id} counterpart: 'Jane Doe' -> '[forgotten]'" in dry.stdout
     assert "would change" in dry.stdout.splitlines()[-1]
     assert "Jane Doe" in _export(runtime, fake_slack, tmp_path, "jsonl")  # nothing changed
 

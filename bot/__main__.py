@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -428,9 +429,16 @@ def _date(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-01") from None
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    import csv
+def _team_id(value: str) -> str:
+    """A --team value: a Slack team id, never empty (an empty one would mean "all")."""
+    value = value.strip()
+    if not value:
+        raise argparse.ArgumentTypeError("is empty: give a Slack team id like T0123ABC")
+    return value
 
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.csv_cells import SafeWriter
     from bot.people.directory import team_of
     from bot.reports.service import build_report, csv_rows, text_table
 
@@ -446,7 +454,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with runtime.readers() as session:
         report = build_report(session, team, since=since, until=until)
     if args.csv:
-        csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(report))
+        SafeWriter(sys.stdout).writerows(csv_rows(report))
     else:
         sys.stdout.write(text_table(report))
     return 0
@@ -470,23 +478,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     runtime = _runtime()
     fmt = ExportFormat(args.format)
-    out = sys.stdout
-    handle = None
-    if args.output and args.output != "-":
-        try:
-            handle = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as error:
-            print(f"kept: can't write {args.output}: {error}", file=sys.stderr)
-            return 2
-        out = handle
+    target = args.output if args.output and args.output != "-" else "standard output"
     try:
-        with runtime.readers() as session:
-            count = write_export(
-                promises(session, team_id=args.team, since=args.since, until=args.until), out, fmt
-            )
-    finally:
-        if handle is not None:
-            handle.close()
+        if target == "standard output":
+            with runtime.readers() as session:
+                rows = promises(session, team_id=args.team, since=args.since, until=args.until)
+                count = write_export(rows, sys.stdout, fmt)
+            sys.stdout.flush()
+        else:
+            with (
+                open(args.output, "w", encoding="utf-8", newline="") as out,
+                runtime.readers() as session,
+            ):
+                rows = promises(session, team_id=args.team, since=args.since, until=args.until)
+                count = write_export(rows, out, fmt)
+    except OSError as error:  # a full disk, a closed pipe, a folder that isn't there
+        reason = error.strerror or type(error).__name__
+        print(f"kept: can't write {target}: {reason}; the export is incomplete", file=sys.stderr)
+        if target == "standard output":  # what is still buffered for it can't go anywhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     print(f"kept: exported {count} promise(s) as {fmt.value}", file=sys.stderr)
     return 0
 
@@ -608,7 +619,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "All or nothing unless --partial.",
     )
     imp.add_argument("file", help="CSV file with columns user,supervisor (UTF-8)")
-    imp.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    imp.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     imp.add_argument(
         "--partial",
         action="store_true",
@@ -621,7 +634,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "who reports to whom",
         "  kept supervisors list\n  kept supervisors list --csv > people.csv",
     )
-    lst.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    lst.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     lst.add_argument("--csv", action="store_true", help="as a user,supervisor file to import")
     lst.set_defaults(func=cmd_supervisors_list)
     syn = _sub(
@@ -630,7 +645,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "re-check people with Slack; hand deactivated people's promises on",
         "  kept supervisors sync",
     )
-    syn.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    syn.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     syn.set_defaults(func=cmd_supervisors_sync)
     chan = _sub(
         sub,
@@ -649,7 +666,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "escalate_after per channel). All or nothing.",
     )
     load.add_argument("file", help="YAML file, as printed by `kept channels dump`")
-    load.add_argument("--team", default=None, help="Slack team id (default: the file's team:)")
+    load.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: the file's team:)"
+    )
     load.add_argument(
         "--prune",
         action="store_true",
@@ -662,7 +681,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "print the channel settings as YAML",
         "  kept channels dump > channels.yml",
     )
-    dump.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    dump.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     dump.set_defaults(func=cmd_channels_dump)
     rep = _sub(
         sub,
@@ -678,7 +699,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=_date,
         help="day after the last, YYYY-MM-DD (UTC; default: now)",
     )
-    rep.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    rep.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     rep.add_argument("--csv", action="store_true", help="CSV instead of a text table")
     rep.set_defaults(func=cmd_report)
     doc = _sub(
@@ -704,7 +727,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "promise's columns repeated. Filter by team and by creation date.",
     )
     exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="default jsonl")
-    exp.add_argument("--team", default=None, help="only this Slack team id (default: all)")
+    exp.add_argument(
+        "--team", default=None, type=_team_id, help="only this Slack team id (default: all)"
+    )
     exp.add_argument("--since", type=_date, default=None, help="created on or after, YYYY-MM-DD")
     exp.add_argument("--until", type=_date, default=None, help="created before, YYYY-MM-DD")
     exp.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
@@ -722,7 +747,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "the real run would refuse). Messages already in Slack are not edited.",
     )
     fgt.add_argument("who", help="a Slack user id (U…/W…) or a counterpart's name")
-    fgt.add_argument("--team", default=None, help="only in this Slack team id (default: all)")
+    fgt.add_argument(
+        "--team", default=None, type=_team_id, help="only in this Slack team id (default: all)"
+    )
     fgt.add_argument(
         "--dry-run", action="store_true", help="list what would change, change nothing"
     )

@@ -185,6 +185,6 @@ def test_forget_refuses_an_empty_team_and_a_too_short_name(
     runtime: Runtime, fake_slack: Any, tmp_path: Path
 ) -> None:
     empty = kept(runtime, fake_slack, "forget", "Jane Doe", "--team", "", cwd=tmp_path)
-    assert empty.returncode == 1 and "--team is empty" in empty.stderr
+    assert empty.returncode == 2 and "--team: is empty" in empty.stderr
     short = kept(runtime, fake_slack, "forget", "J", cwd=tmp_path)
     assert short.returncode == 1 and "too short" in short.stderr

@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.csv_cells import SafeWriter
 from bot.people.profiles import ensure_person, get_person, recipient_problem
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
@@ -421,7 +422,7 @@ def list_supervisors(
             session.execute(select(Person.user_id, Person.name).where(Person.team_id == team)).all()
         )
     if as_csv:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SafeWriter(out)
         writer.writerow(["user", "supervisor"])
         for person in people:
             writer.writerow([person.user_id, person.supervisor_id])

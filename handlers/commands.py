@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -31,8 +32,13 @@ from handlers.answer import (
 COMMAND = "/promise"
 
 
-def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
-    """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused)."""
+def run_command(
+    runtime: Runtime,
+    request: CommandInput,
+    then: Callable[[Session, Reply], None] | None = None,
+) -> tuple[Reply, bool]:
+    """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused).
+    `then` runs in the same transaction after the command (a DM's answer owed)."""
 
     def work(session: Session, who: Acting) -> Reply:
         runner = CommandRunner(
@@ -43,7 +49,10 @@ def run_command(runtime: Runtime, request: CommandInput) -> tuple[Reply, bool]:
             timing=runtime.default_timing(),
             working_day=runtime.settings.working_day,
         )
-        return runner.run(request, who)
+        reply = runner.run(request, who)
+        if then is not None:
+            then(session, reply)
+        return reply
 
     started = time.perf_counter()
     outcome = carry_out(

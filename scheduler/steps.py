@@ -366,6 +366,22 @@ def _closed_notice(prep: Prep, target: Target) -> dict[str, Any]:
     return messages.promise_closed(prep.the_promise, prep.tz(target))
 
 
+def _dm_answer(prep: Prep, _target: Target) -> dict[str, Any] | None:
+    """Kept's answer to a DM: the reply kept with the request, in the DM's thread if any."""
+    from bot.promises.dm import answer_message, thread_of
+    from bot.store.models import HandledRequest
+
+    handled = prep.session.get(HandledRequest, (prep.delivery.team_id, prep.delivery.key))
+    message = answer_message(handled.reply if handled is not None else None)
+    if message is None:
+        return None
+    message.pop("response_type", None)
+    thread = thread_of(prep.delivery.key)
+    if thread:
+        message["thread_ts"] = thread
+    return message
+
+
 REGISTRY: dict[Step, StepKind] = {
     Step.HEADS_UP: StepKind(_to_owner_or_cover, _heads_up, reminder=True),
     Step.NUDGE: StepKind(_to_owner_or_cover, _nudge, reminder=True),
@@ -389,6 +405,7 @@ REGISTRY: dict[Step, StepKind] = {
         _nowhere, _nothing, reminder=True, quiet_hours=False, work=_next_check_in
     ),
     Step.RETURN_SUMMARY: StepKind(_to_recipient, _return_summary, needs_promise=False),
+    Step.DM_ANSWER: StepKind(_to_recipient, _dm_answer, quiet_hours=False, needs_promise=False),
 }
 
 

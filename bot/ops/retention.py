@@ -16,6 +16,7 @@ from bot.store.db import Sessions
 from bot.store.models import (
     SLACK_OAUTH_STATES,
     Delivery,
+    DeliveryStatus,
     HandledRequest,
     Promise,
     PromiseEvent,
@@ -67,15 +68,28 @@ def purge_closed(
 REQUEST_MEMORY = timedelta(hours=1)
 
 
+# a DM's answer still owed reads its text from the handled request (bot.promises.dm)
+_answer_owed = (
+    select(Delivery.id)
+    .where(
+        Delivery.team_id == HandledRequest.team_id,
+        Delivery.key == HandledRequest.key,
+        Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+    )
+    .exists()
+)
+
+
 def purge_handled_requests(sessions: Sessions, *, now: datetime) -> int:
-    """Forget requests handled more than REQUEST_MEMORY ago; returns how many."""
+    """Forget requests handled more than REQUEST_MEMORY ago (but not while a DM's answer
+    that reads them is still owed); returns how many."""
     deleted = 0
     before = now - REQUEST_MEMORY
     for _ in range(MAX_BATCHES):
         with sessions.begin() as session:
             keys = session.execute(
                 select(HandledRequest.team_id, HandledRequest.key)
-                .where(HandledRequest.created_at < before)
+                .where(HandledRequest.created_at < before, ~_answer_owed)
                 .order_by(HandledRequest.created_at)
                 .limit(BATCH * 5)
             ).all()

@@ -108,10 +108,15 @@ class Step(StrEnum):
     NEXT_CHECK_IN = "next_check_in"
     # to someone whose away period ended: what happened meanwhile (no promise; away_id)
     RETURN_SUMMARY = "return_summary"
+    # Kept's answer to a DM (read like /promise): the reply kept with the request
+    # (handled_requests, same team and key), posted in the DM, in its thread if it had one
+    DM_ANSWER = "dm_answer"
 
 
 # steps that belong to a person rather than to one promise
-PERSONAL_STEPS = frozenset({Step.DIGEST, Step.HANDOVER, Step.HOME, Step.RETURN_SUMMARY})
+PERSONAL_STEPS = frozenset(
+    {Step.DIGEST, Step.HANDOVER, Step.HOME, Step.RETURN_SUMMARY, Step.DM_ANSWER}
+)
 # follow-ups of a change: sent whatever the promise's state is now, and not in quiet hours
 # (they answer something a person just did)
 FOLLOW_UPS = frozenset(

@@ -9,7 +9,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings, SettingsError
 
@@ -171,6 +171,22 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _start_metrics(runtime: Runtime) -> Any:
+    """GET /metrics on KEPT_METRICS_ADDR, apart from the public port; None when unset."""
+    addr = runtime.settings.metrics_addr
+    if addr is None:
+        return None
+    from bot.ops.metrics_server import MetricsServer
+
+    try:
+        return MetricsServer(runtime.metrics, *addr).start()
+    except OSError as error:
+        raise _stop(
+            f"can't serve metrics on {addr[0]}:{addr[1]} ({error.strerror}): "
+            "set KEPT_METRICS_ADDR to a free host:port, or leave it empty"
+        ) from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.slack.lifecycle import catch_stop_signals
 
@@ -190,6 +206,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     health.slack = SlackProbe(runtime.sender)
     _check_token(runtime, health.slack)
     app = create_app(runtime)
+    metrics = _start_metrics(runtime)
     loop = None
     if not args.no_scheduler:
         from scheduler.loop import SchedulerLoop
@@ -209,6 +226,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             _serve_http(app, runtime, health, host=args.host, port=port, on_drained=stop_scheduler)
     finally:
         stop_scheduler()
+        if metrics is not None:
+            metrics.stop()
     log.info("Kept stopped")
     return 0
 
@@ -301,6 +320,7 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
     _migrate(runtime.engine)
 
     loop = SchedulerLoop(runtime)
+    metrics = _start_metrics(runtime)
     log.info("Kept scheduler is running (looks at least every %ss)", runtime.settings.tick_seconds)
 
     stopping = threading.Event()
@@ -316,6 +336,8 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
 
     on_stop_signals(stop)
     loop.run_forever()
+    if metrics is not None:
+        metrics.stop()
     log.info("Kept scheduler stopped")
     return 0
 
@@ -571,8 +593,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "  kept run --no-scheduler       # serve only; run `kept scheduler` elsewhere\n"
         "  kept run --host 127.0.0.1 --port 8080   # behind a TLS proxy on this machine",
         "Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP with "
-        "POST /slack/events, GET /healthz and GET /metrics (and GET /slack/install with "
-        "SLACK_CLIENT_ID/SECRET). Migrates the database first.",
+        "POST /slack/events and GET /healthz (and GET /slack/install with "
+        "SLACK_CLIENT_ID/SECRET); GET /metrics on KEPT_METRICS_ADDR only. Migrates the "
+        "database first.",
     )
     run.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler here")
     run.add_argument("--host", default="0.0.0.0", help="HTTP address to bind (default 0.0.0.0)")

@@ -55,7 +55,7 @@ class Runtime:
         engine = engine or make_engine(settings.database_url)
         metrics = Metrics()
         readers = make_reader_factory(engine)
-        metrics.watch_database(readers, clock)
+        metrics.watch_database(readers, clock, settings.metrics_cache_seconds)
         counter = [metrics.slack_handler()]
         client = make_client(settings, extra_handlers=counter)
         installations = None

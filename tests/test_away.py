@@ -151,3 +151,19 @@ def test_home_tabs_show_the_rhythm_the_away_and_who_covers_and_im_back_ends_it(
     assert "You're away" not in message_text(call[-1].params["view"])
     bot.fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == OWNER)
     assert sum(1 for t in texts(bot, OWNER) if "While you were away" in t) == 1
+
+
+def test_a_cover_cannot_hand_the_promise_to_themselves_but_the_supervisor_can(
+    bot: BotServer,
+) -> None:
+    supervise(bot.runtime)
+    bot.command("call Jane Doe back about the supervisor role by Friday 5pm")
+    promise = only_promise(bot)
+    bot.command(f"away Dec 4 <@{OTHER}>")
+    refused = message_text(bot.command(f"handoff {promise.id} <@{OTHER}|otto>", user=OTHER))
+    assert "You're covering for" in refused and "goes back to them when they return" in refused
+    assert only_promise(bot).owner_id == OWNER
+    # the cover may still pass it to someone else, as the owner could; the supervisor may
+    # give it to the cover for good
+    given = message_text(bot.command(f"handoff {promise.id} <@{OTHER}|otto>", user=LEAD))
+    assert f"<@{OTHER}>" in given and only_promise(bot).owner_id == OTHER

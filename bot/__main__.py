@@ -731,7 +731,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub,
         "doctor",
         "check the token, scopes, manifest, database and clock",
-        "  kept doctor\n  kept doctor --manifest deploy/manifest.yml",
+        "  kept doctor\n  kept doctor --manifest /etc/kept/manifest.yml   # a copy kept elsewhere",
         "Check a real install: settings (secrets masked), manifest.yml's request URLs, the "
         "database (reachable, latest migration), the Slack token (auth.test), the scopes "
         "it was granted against the manifest's, and this machine's clock against Slack's. "

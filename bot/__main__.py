@@ -110,6 +110,14 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # APScheduler logs every tick at INFO: once a second is noise, not news
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # slack_sdk logs an ERROR for every call that can't reach Slack, each retry included;
+    # Kept says it once in its own words (start-up, /healthz, a delivery's last_error)
+    logging.getLogger("slack_sdk.web.base_client").addFilter(_UnreachableSaidOnce())
+
+
+class _UnreachableSaidOnce(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to send a request to Slack API server")
 
 
 def _check_token(runtime: Runtime, probe: SlackProbe | None = None) -> None:
@@ -550,12 +558,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from bot.version import version
 
-    try:
-        return version("kept")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+    return version()
 
 
 def _sub(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,6 +42,13 @@ def digest_slot(now: datetime, tz: str, schedule: DigestSchedule) -> tuple[str, 
     return f"{year}-W{week:02d}", due
 
 
+def _week_start(now: datetime, tz: str) -> datetime:
+    """Monday 00:00 of this week in the zone `tz`, in UTC."""
+    local = now.astimezone(zone(tz))
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday, datetime.min.time(), tzinfo=zone(tz)).astimezone(UTC)
+
+
 def digest_key(supervisor_id: str, week: str) -> str:
     return f"digest:{supervisor_id}:{week}"
 
@@ -65,6 +72,14 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
             select(Person).where(Person.user_id.in_({s for _t, s in supervisors}))
         )
     }
+    # a digest tells about last week: none until Kept was in use last week (a fresh install
+    # would send an all-zero "last week"): the workspace's first promise came before this
+    # week began in the supervisor's zone
+    first_promise = dict(
+        session.execute(
+            select(Promise.team_id, func.min(Promise.created_at)).group_by(Promise.team_id)
+        ).all()
+    )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = 0
     for team_id, supervisor_id in supervisors:
@@ -72,6 +87,11 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
             continue
         tz = zones.get((team_id, supervisor_id)) or "UTC"
         week, due = digest_slot(now, tz, schedule)
+        first = first_promise.get(team_id)
+        if first is not None and first.tzinfo is None:
+            first = first.replace(tzinfo=UTC)
+        if first is None or first >= _week_start(now, tz):
+            continue
         statement = (
             insert(Delivery)
             .values(

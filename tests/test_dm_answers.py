@@ -6,15 +6,21 @@ not read as new promises. Signed events, the fake Slack, SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.models import Delivery, DeliveryStatus, Promise, Step
 from scheduler.loop import SchedulerLoop
-from tests.conftest import OWNER, TEAM, BotServer, message_text
-from tests.slackreq import event_body
+from tests.conftest import OWNER, SECRET, TEAM, BotServer, message_text
+from tests.fakeslack import FakeSlack
+from tests.procs import KeptProcesses
+from tests.slackreq import event_body, post
+from tests.test_processes import kept_env
 
 
 def send_event(bot: BotServer, event: dict[str, Any]) -> None:
@@ -117,3 +123,43 @@ def test_chat_under_kepts_messages_and_slackbot_are_not_read_as_promises(
     run_passes(bot, until=2, tries=2)
     [listed] = [a for a in answers(bot) if a.get("thread_ts") == under_kept]
     assert "send Acme the revised quote" in message_text(listed)
+
+
+@pytest.mark.slow
+def test_dms_acknowledged_before_a_kill_9_are_answered_once_after_the_restart(
+    fake_slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    env = kept_env(fake_slack, database_url)
+    # Slack rate-limits every answer for a while: they wait in the outbox
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=5, times=1000)
+    with KeptProcesses(tmp_path) as procs:
+        first = procs.start(env)
+        first.wait_healthy()
+        sent = []
+        for n in range(6):
+            event = fake_slack.user_writes_dm(OWNER, f"send Acme quote {n} by tomorrow")
+            reply = post(
+                f"{first.url}/slack/events",
+                event_body(event, team_id=TEAM),
+                secret=SECRET,
+                content_type="application/json",
+            )
+            assert reply.status == 200
+            sent.append(event["ts"])
+        first.kill()  # SIGKILL, like a crash: no answer went out
+        assert [m for m in fake_slack.messages_to(OWNER) if m.get("bot_id")] == []
+        fake_slack.clear()  # Slack takes messages again
+        second = procs.start(env)
+        second.wait_healthy()
+        until = time.monotonic() + 30
+        while time.monotonic() < until and len(answers_in(fake_slack)) < len(sent):
+            time.sleep(0.2)
+        time.sleep(1.0)
+        found = answers_in(fake_slack)
+    assert len(found) == len(sent), found
+    assert sorted(found) == sorted(f"send Acme quote {n}" for n in range(6))
+
+
+def answers_in(fake: FakeSlack) -> list[str]:
+    texts = [str(m.get("text")) for m in fake.messages_to(OWNER) if m.get("bot_id")]
+    return [re.search(r"send Acme quote \d", t).group(0) for t in texts if "send Acme quote" in t]  # type: ignore[union-attr]

@@ -533,15 +533,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    from bot.ops.forget import forget
+    from bot.ops.forget import apply, forget
     from bot.promises.service import KeptError
 
     runtime = _runtime()
     try:
-        with runtime.sessions.begin() as session:
-            result = forget(session, args.who, team_id=args.team, dry_run=args.dry_run)
-            if args.dry_run:
-                session.rollback()
+        # the scan reads (no writer held while it looks at every table); the changes it
+        # found are then written in one short transaction, each row re-read first
+        with runtime.readers() as session:
+            result = forget(session, args.who, team_id=args.team, dry_run=True)
+        if result.refusal and not args.dry_run:
+            raise KeptError(result.refusal)
+        if not args.dry_run:
+            with runtime.sessions.begin() as session:
+                apply(session, result, team_id=args.team)
     except KeptError as error:
         print(f"kept: {error}", file=sys.stderr)
         return 1

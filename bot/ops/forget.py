@@ -64,6 +64,8 @@ class ForgetResult:
     replacement: str
     changes: list[Change] = field(default_factory=list)
     refusal: str | None = None  # why the real run refuses (set on a dry run only)
+    plan: _Plan | None = None
+    planned: list[_RowPlan] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -204,66 +206,94 @@ def _rows(session: Session, table: Table, columns: list[str], team_id: str | Non
         last = tuple(batch[-1][: len(keys)])
 
 
-def _label(table: Table, row: Any) -> str:
-    keys = [str(row[i]) for i in range(len(table.primary_key.columns))]
-    return f"{table.name} {'/'.join(keys)}"
+@dataclass
+class _RowPlan:
+    """One row to change: its table and primary key, and (at plan time) what changes."""
+
+    table: Table
+    key: tuple[Any, ...]
+    changes: list[Change]
+    new: dict[str, Any] | None  # None: the row is deleted
 
 
-def _walk(session: Session, plan: _Plan, team_id: str | None, dry_run: bool) -> list[Change]:
+def _columns(table: Table, plan: _Plan) -> tuple[list[str], list[str]]:
+    spec = PERSONAL_DATA[table.name]
+    ids = [c for c, s in spec.items() if s.holds is Holds.PERSON] if plan.user_id else []
+    texts = [c for c, s in spec.items() if s.holds in (Holds.TEXT, Holds.JSON)]
+    return ids, texts
+
+
+def _row_plan(
+    session: Session, table: Table, key: tuple[Any, ...], values: dict[str, Any], plan: _Plan
+) -> _RowPlan | None:
+    """What forgetting does to one row with these values (None: nothing)."""
+    spec = PERSONAL_DATA[table.name]
+    ids, texts = _columns(table, plan)
+    label = f"{table.name} {'/'.join(str(k) for k in key)}"
+    new: dict[str, Any] = {}
     changes: list[Change] = []
+    for column in ids:
+        if values[column] != plan.user_id:
+            continue
+        action = spec[column].on_forget
+        if action is OnForget.DELETE_ROW:
+            return _RowPlan(table, key, [Change(label, None)], None)
+        new[column] = None if action is OnForget.EMPTY else plan.replacement
+        changes.append(Change(label, column, repr(values[column]), repr(new[column])))
+    for column in texts:
+        value = values[column]
+        scrubbed = _scrub(value, plan.words, plan.replacement)
+        if scrubbed == value:
+            continue
+        new[column] = scrubbed
+        before, after = _shown(value, plan.words, plan.replacement)
+        changes.append(Change(label, column, before, after))
+    if table.name == "deliveries" and new.get("recipient_id") == plan.replacement:
+        # a message still owed to someone forgotten is not sent
+        status = session.execute(select(table.c.status).where(table.c.id == key[0])).scalar()
+        if status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+            new["status"] = DeliveryStatus.SKIPPED
+            changes.append(Change(label, "status", repr(str(status)), "'skipped'"))
+    return _RowPlan(table, key, changes, new) if new else None
+
+
+def _walk(session: Session, plan: _Plan, team_id: str | None) -> list[_RowPlan]:
+    """Every row of every table that forgetting changes (reads only)."""
+    rows: list[_RowPlan] = []
     for table in _tables():
-        spec = PERSONAL_DATA[table.name]
-        ids = [c for c, s in spec.items() if s.holds is Holds.PERSON] if plan.user_id else []
-        texts = [c for c, s in spec.items() if s.holds in (Holds.TEXT, Holds.JSON)]
+        ids, texts = _columns(table, plan)
         columns = ids + texts
         if not columns:
             continue
-        keys = list(table.primary_key.columns)
-        width = len(keys)
-        for row in list(_rows(session, table, columns, team_id)):
-            label = _label(table, row)
+        width = len(table.primary_key.columns)
+        for row in _rows(session, table, columns, team_id):
             values = dict(zip(columns, row[width:], strict=True))
-            new: dict[str, Any] = {}
-            row_changes: list[Change] = []
-            drop = False
-            for column in ids:
-                if values[column] != plan.user_id:
-                    continue
-                action = spec[column].on_forget
-                if action is OnForget.DELETE_ROW:
-                    drop = True
-                    break
-                new[column] = None if action is OnForget.EMPTY else plan.replacement
-                row_changes.append(Change(label, column, repr(values[column]), repr(new[column])))
-            if drop:
-                changes.append(Change(label, None))
-                if not dry_run:
-                    where = [k == row[i] for i, k in enumerate(keys)]
-                    session.execute(delete(table).where(*where))
-                continue
-            for column in texts:
-                value = values[column]
-                scrubbed = _scrub(value, plan.words, plan.replacement)
-                if scrubbed == value:
-                    continue
-                new[column] = scrubbed
-                before, after = _shown(value, plan.words, plan.replacement)
-                row_changes.append(Change(label, column, before, after))
-            if table.name == "deliveries" and new.get("recipient_id") == plan.replacement:
-                # a message still owed to someone forgotten is not sent
-                status = session.execute(
-                    select(table.c.status).where(table.c.id == row[0])
-                ).scalar()
-                if status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
-                    new["status"] = DeliveryStatus.SKIPPED
-                    row_changes.append(Change(label, "status", repr(str(status)), "'skipped'"))
-            if not new:
-                continue
-            changes.extend(row_changes)
-            if not dry_run:
-                where = [k == row[i] for i, k in enumerate(keys)]
-                session.execute(update(table).where(*where).values(**new))
-    return changes
+            planned = _row_plan(session, table, tuple(row[:width]), values, plan)
+            if planned is not None:
+                rows.append(planned)
+    return rows
+
+
+def _apply(session: Session, plan: _Plan, rows: list[_RowPlan]) -> None:
+    """Write the planned rows, each re-read and re-planned as it is now (a row changed since
+    the plan is forgotten as it stands)."""
+    for planned in rows:
+        table = planned.table
+        keys = list(table.primary_key.columns)
+        ids, texts = _columns(table, plan)
+        where = [k == v for k, v in zip(keys, planned.key, strict=True)]
+        current = session.execute(select(*(table.c[c] for c in ids + texts)).where(*where)).first()
+        if current is None:
+            continue
+        now = _row_plan(
+            session, table, planned.key, dict(zip(ids + texts, current, strict=True)), plan
+        )
+        if now is None:
+            continue
+        if now.new is None:
+            session.execute(delete(table).where(*where))
+        else:
+            session.execute(update(table).where(*where).values(**now.new))
 
 
 # ---------------------------------------------------------------------- the two kinds
@@ -283,26 +313,53 @@ def forget(
     if len(target) < MIN_NAME or not any(c.isalnum() for c in target):
         raise KeptError(f"{target!r} is too short to forget safely: give the full name")
     result = ForgetResult(target, FORGOTTEN)
-    result.changes = _walk(session, _Plan(FORGOTTEN, Words([target])), team_id, dry_run)
+    plan = _Plan(FORGOTTEN, Words([target]))
+    _finish(session, result, plan, _walk(session, plan, team_id), dry_run)
     return result
+
+
+def _finish(
+    session: Session, result: ForgetResult, plan: _Plan, rows: list[_RowPlan], dry_run: bool
+) -> None:
+    result.changes = [change for row in rows for change in row.changes]
+    result.plan, result.planned = plan, rows
+    if not dry_run:
+        _apply(session, plan, rows)
+
+
+def apply(session: Session, result: ForgetResult, *, team_id: str | None = None) -> None:
+    """Carry out a plan made by `forget(..., dry_run=True)` in a session of its own (a short
+    write transaction: the scan ran before it, without holding a writer). A user who came to
+    own an open promise since is refused."""
+    if result.plan is None:
+        return
+    if result.plan.user_id is not None:
+        refusal = _refusal(session, result.plan.user_id, team_id)
+        if refusal is not None:
+            raise KeptError(refusal)
+    _apply(session, result.plan, result.planned)
+
+
+def _refusal(session: Session, user_id: str, team_id: str | None) -> str | None:
+    query = select(Promise.id).where(Promise.owner_id == user_id, Promise.status == Status.OPEN)
+    if team_id:
+        query = query.where(Promise.team_id == team_id)
+    still_open = list(session.scalars(query.order_by(Promise.id)))
+    if not still_open:
+        return None
+    ids = ", ".join(str(i) for i in still_open[:10])
+    return (
+        f"{user_id} still owns {len(still_open)} open promise(s) ({ids}): hand them off "
+        "first (`/promise handoff <id> @someone`), then forget them"
+    )
 
 
 def _forget_user(
     session: Session, user_id: str, *, team_id: str | None, dry_run: bool
 ) -> ForgetResult:
-    query = select(Promise.id).where(Promise.owner_id == user_id, Promise.status == Status.OPEN)
-    if team_id:
-        query = query.where(Promise.team_id == team_id)
-    still_open = list(session.scalars(query.order_by(Promise.id)))
-    refusal = None
-    if still_open:
-        ids = ", ".join(str(i) for i in still_open[:10])
-        refusal = (
-            f"{user_id} still owns {len(still_open)} open promise(s) ({ids}): hand them off "
-            "first (`/promise handoff <id> @someone`), then forget them"
-        )
-        if not dry_run:
-            raise KeptError(refusal)
+    refusal = _refusal(session, user_id, team_id)
+    if refusal is not None and not dry_run:
+        raise KeptError(refusal)
     people = Base.metadata.tables["people"]
     names_query = select(people.c.name).where(people.c.user_id == user_id)
     if team_id:
@@ -311,5 +368,5 @@ def _forget_user(
     pseudonym = f"gone-{uuid.uuid4().hex[:8]}"
     plan = _Plan(pseudonym, Words([user_id, *names]), user_id=user_id)
     result = ForgetResult(user_id, pseudonym, refusal=refusal)
-    result.changes = _walk(session, plan, team_id, dry_run)
+    _finish(session, result, plan, _walk(session, plan, team_id), dry_run)
     return result

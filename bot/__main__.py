@@ -562,6 +562,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, worked out only when asked for (it may ask git): start-up stays fast."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        print(f"kept {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
     from bot.version import version
 
@@ -593,7 +601,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog="`kept <command> --help` describes a command, with examples.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("--version", action="version", version=f"kept {_version()}")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="show the version and build, and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="<command>")
     run = _sub(
         sub,

@@ -2,7 +2,9 @@
 
 Slack disables event delivery for an app that fails more than 5% of them, so an event Kept
 does not act on is still acknowledged. The ones it acts on:
-- `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM.
+- `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM
+  through the outbox (bot.promises.dm), in its thread if it had one; chat under Kept's own
+  messages that is not a command, and Slackbot's messages, are not read.
 - `app_uninstalled` / `tokens_revoked` (the bot token): deliveries for that workspace pause
   (kept, not dropped) until a request comes from it again and Kept's token works there again
   (auth.test): Kept was installed again.

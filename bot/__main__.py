@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings, SettingsError
 
@@ -109,6 +110,14 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # APScheduler logs every tick at INFO: once a second is noise, not news
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # slack_sdk logs an ERROR for every call that can't reach Slack, each retry included;
+    # Kept says it once in its own words (start-up, /healthz, a delivery's last_error)
+    logging.getLogger("slack_sdk.web.base_client").addFilter(_UnreachableSaidOnce())
+
+
+class _UnreachableSaidOnce(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to send a request to Slack API server")
 
 
 def _check_token(runtime: Runtime, probe: SlackProbe | None = None) -> None:
@@ -170,6 +179,22 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _start_metrics(runtime: Runtime) -> Any:
+    """GET /metrics on KEPT_METRICS_ADDR, apart from the public port; None when unset."""
+    addr = runtime.settings.metrics_addr
+    if addr is None:
+        return None
+    from bot.ops.metrics_server import MetricsServer
+
+    try:
+        return MetricsServer(runtime.metrics, *addr).start()
+    except OSError as error:
+        raise _stop(
+            f"can't serve metrics on {addr[0]}:{addr[1]} ({error.strerror}): "
+            "set KEPT_METRICS_ADDR to a free host:port, or leave it empty"
+        ) from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.slack.lifecycle import catch_stop_signals
 
@@ -189,6 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     health.slack = SlackProbe(runtime.sender)
     _check_token(runtime, health.slack)
     app = create_app(runtime)
+    metrics = _start_metrics(runtime)
     loop = None
     if not args.no_scheduler:
         from scheduler.loop import SchedulerLoop
@@ -208,6 +234,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             _serve_http(app, runtime, health, host=args.host, port=port, on_drained=stop_scheduler)
     finally:
         stop_scheduler()
+        if metrics is not None:
+            metrics.stop()
     log.info("Kept stopped")
     return 0
 
@@ -300,6 +328,7 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
     _migrate(runtime.engine)
 
     loop = SchedulerLoop(runtime)
+    metrics = _start_metrics(runtime)
     log.info("Kept scheduler is running (looks at least every %ss)", runtime.settings.tick_seconds)
 
     stopping = threading.Event()
@@ -315,6 +344,8 @@ def cmd_scheduler(_args: argparse.Namespace) -> int:
 
     on_stop_signals(stop)
     loop.run_forever()
+    if metrics is not None:
+        metrics.stop()
     log.info("Kept scheduler stopped")
     return 0
 
@@ -428,9 +459,16 @@ def _date(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-01") from None
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    import csv
+def _team_id(value: str) -> str:
+    """A --team value: a Slack team id, never empty (an empty one would mean "all")."""
+    value = value.strip()
+    if not value:
+        raise argparse.ArgumentTypeError("is empty: give a Slack team id like T0123ABC")
+    return value
 
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.csv_cells import SafeWriter
     from bot.people.directory import team_of
     from bot.reports.service import build_report, csv_rows, text_table
 
@@ -446,7 +484,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with runtime.readers() as session:
         report = build_report(session, team, since=since, until=until)
     if args.csv:
-        csv.writer(sys.stdout, lineterminator="\n").writerows(csv_rows(report))
+        SafeWriter(sys.stdout).writerows(csv_rows(report))
     else:
         sys.stdout.write(text_table(report))
     return 0
@@ -470,57 +508,72 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     runtime = _runtime()
     fmt = ExportFormat(args.format)
-    out = sys.stdout
-    handle = None
-    if args.output and args.output != "-":
-        try:
-            handle = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as error:
-            print(f"kept: can't write {args.output}: {error}", file=sys.stderr)
-            return 2
-        out = handle
+    target = args.output if args.output and args.output != "-" else "standard output"
     try:
-        with runtime.readers() as session:
-            count = write_export(
-                promises(session, team_id=args.team, since=args.since, until=args.until), out, fmt
-            )
-    finally:
-        if handle is not None:
-            handle.close()
+        if target == "standard output":
+            with runtime.readers() as session:
+                rows = promises(session, team_id=args.team, since=args.since, until=args.until)
+                count = write_export(rows, sys.stdout, fmt)
+            sys.stdout.flush()
+        else:
+            with (
+                open(args.output, "w", encoding="utf-8", newline="") as out,
+                runtime.readers() as session,
+            ):
+                rows = promises(session, team_id=args.team, since=args.since, until=args.until)
+                count = write_export(rows, out, fmt)
+    except OSError as error:  # a full disk, a closed pipe, a folder that isn't there
+        reason = error.strerror or type(error).__name__
+        print(f"kept: can't write {target}: {reason}; the export is incomplete", file=sys.stderr)
+        if target == "standard output":  # what is still buffered for it can't go anywhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     print(f"kept: exported {count} promise(s) as {fmt.value}", file=sys.stderr)
     return 0
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    from bot.ops.forget import forget
+    from bot.ops.forget import apply, forget
     from bot.promises.service import KeptError
 
     runtime = _runtime()
     try:
-        with runtime.sessions.begin() as session:
-            result = forget(session, args.who, team_id=args.team, dry_run=args.dry_run)
-            if args.dry_run:
-                session.rollback()
+        # the scan reads (no writer held while it looks at every table); the changes it
+        # found are then written in one short transaction, each row re-read first
+        with runtime.readers() as session:
+            result = forget(session, args.who, team_id=args.team, dry_run=True)
+        if result.refusal and not args.dry_run:
+            raise KeptError(result.refusal)
+        if not args.dry_run:
+            with runtime.sessions.begin() as session:
+                apply(session, result, team_id=args.team)
     except KeptError as error:
         print(f"kept: {error}", file=sys.stderr)
         return 1
     for change in result.changes:
         print(change.line())
-    verb = "would change" if args.dry_run else "changed"
-    print(
-        f"kept: {verb} {len(result.changes)} row(s) for {result.target!r}"
-        + ("" if args.dry_run else f" (now {result.replacement})")
-    )
+    if args.dry_run:
+        print(f"kept: would change {result.rows} row(s) for {result.target!r}")
+        if result.refusal:
+            print(f"kept: the real run will refuse: {result.refusal}", file=sys.stderr)
+            return 1
+        return 0
+    print(f"kept: changed {result.rows} row(s) for {result.target!r} (now {result.replacement})")
     return 0
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _VersionAction(argparse.Action):
+    """`--version`, worked out only when asked for (it may ask git): start-up stays fast."""
 
-    try:
-        return version("kept")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        print(f"kept {_version()}")
+        parser.exit()
+
+
+def _version() -> str:
+    from bot.version import version
+
+    return version()
 
 
 def _sub(
@@ -548,7 +601,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog="`kept <command> --help` describes a command, with examples.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("--version", action="version", version=f"kept {_version()}")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="show the version and build, and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="<command>")
     run = _sub(
         sub,
@@ -558,8 +613,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "  kept run --no-scheduler       # serve only; run `kept scheduler` elsewhere\n"
         "  kept run --host 127.0.0.1 --port 8080   # behind a TLS proxy on this machine",
         "Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP with "
-        "POST /slack/events, GET /healthz and GET /metrics (and GET /slack/install with "
-        "SLACK_CLIENT_ID/SECRET). Migrates the database first.",
+        "POST /slack/events and GET /healthz (and GET /slack/install with "
+        "SLACK_CLIENT_ID/SECRET); GET /metrics on KEPT_METRICS_ADDR only. Migrates the "
+        "database first.",
     )
     run.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler here")
     run.add_argument("--host", default="0.0.0.0", help="HTTP address to bind (default 0.0.0.0)")
@@ -606,7 +662,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "All or nothing unless --partial.",
     )
     imp.add_argument("file", help="CSV file with columns user,supervisor (UTF-8)")
-    imp.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    imp.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     imp.add_argument(
         "--partial",
         action="store_true",
@@ -619,7 +677,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "who reports to whom",
         "  kept supervisors list\n  kept supervisors list --csv > people.csv",
     )
-    lst.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    lst.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     lst.add_argument("--csv", action="store_true", help="as a user,supervisor file to import")
     lst.set_defaults(func=cmd_supervisors_list)
     syn = _sub(
@@ -628,7 +688,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "re-check people with Slack; hand deactivated people's promises on",
         "  kept supervisors sync",
     )
-    syn.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    syn.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     syn.set_defaults(func=cmd_supervisors_sync)
     chan = _sub(
         sub,
@@ -647,7 +709,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "escalate_after per channel). All or nothing.",
     )
     load.add_argument("file", help="YAML file, as printed by `kept channels dump`")
-    load.add_argument("--team", default=None, help="Slack team id (default: the file's team:)")
+    load.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: the file's team:)"
+    )
     load.add_argument(
         "--prune",
         action="store_true",
@@ -660,7 +724,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "print the channel settings as YAML",
         "  kept channels dump > channels.yml",
     )
-    dump.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    dump.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     dump.set_defaults(func=cmd_channels_dump)
     rep = _sub(
         sub,
@@ -676,14 +742,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=_date,
         help="day after the last, YYYY-MM-DD (UTC; default: now)",
     )
-    rep.add_argument("--team", default=None, help="Slack team id (default: from auth.test)")
+    rep.add_argument(
+        "--team", default=None, type=_team_id, help="Slack team id (default: from auth.test)"
+    )
     rep.add_argument("--csv", action="store_true", help="CSV instead of a text table")
     rep.set_defaults(func=cmd_report)
     doc = _sub(
         sub,
         "doctor",
         "check the token, scopes, manifest, database and clock",
-        "  kept doctor\n  kept doctor --manifest deploy/manifest.yml",
+        "  kept doctor\n  kept doctor --manifest /etc/kept/manifest.yml   # a copy kept elsewhere",
         "Check a real install: settings (secrets masked), manifest.yml's request URLs, the "
         "database (reachable, latest migration), the Slack token (auth.test), the scopes "
         "it was granted against the manifest's, and this machine's clock against Slack's. "
@@ -702,7 +770,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "promise's columns repeated. Filter by team and by creation date.",
     )
     exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="default jsonl")
-    exp.add_argument("--team", default=None, help="only this Slack team id (default: all)")
+    exp.add_argument(
+        "--team", default=None, type=_team_id, help="only this Slack team id (default: all)"
+    )
     exp.add_argument("--since", type=_date, default=None, help="created on or after, YYYY-MM-DD")
     exp.add_argument("--until", type=_date, default=None, help="created before, YYYY-MM-DD")
     exp.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
@@ -713,13 +783,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "erase a person or a counterpart's name everywhere",
         "  kept forget U0123ABC --dry-run\n  kept forget U0123ABC\n"
         '  kept forget "Jane Doe" --team T0123',
-        "Erase a Slack user (by id: their profile is deleted and the id replaced by a "
-        "pseudonym in promises, history and deliveries) or a counterpart's name (replaced "
-        "by [forgotten]). --dry-run lists what would change. Messages already in Slack are "
-        "not edited.",
+        "Erase a Slack user (by id: their profile and away periods are deleted, the id and "
+        "their cached name replaced by a pseudonym in every table) or a counterpart's name "
+        "(replaced by [forgotten] in every table). Whole words only, any case and accents. "
+        "--dry-run prints each value that would change, before and after (exit code 1 when "
+        "the real run would refuse). Messages already in Slack are not edited.",
     )
     fgt.add_argument("who", help="a Slack user id (U…/W…) or a counterpart's name")
-    fgt.add_argument("--team", default=None, help="only in this Slack team id (default: all)")
+    fgt.add_argument(
+        "--team", default=None, type=_team_id, help="only in this Slack team id (default: all)"
+    )
     fgt.add_argument(
         "--dry-run", action="store_true", help="list what would change, change nothing"
     )

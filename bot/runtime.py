@@ -70,7 +70,7 @@ class Runtime:
         metrics = Metrics()
         readers = make_reader_factory(engine)
         sessions = make_session_factory(engine, writers=settings.db_writers)
-        metrics.watch_database(readers, clock)
+        metrics.watch_database(readers, clock, settings.metrics_cache_seconds)
         counter = [metrics.slack_handler()]
         guard = Guard(strict=settings.strict_transactions)
         client = make_client(settings, extra_handlers=counter, guard=guard)

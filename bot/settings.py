@@ -119,6 +119,9 @@ class Settings:
     log_format: LogFormat = LogFormat.TEXT
     # tests: a Slack call while a write transaction is open is refused (bot.slack.client.Guard)
     strict_transactions: bool = False
+    # KEPT_METRICS_ADDR: where GET /metrics is served, apart from the public port (None: off)
+    metrics_addr: tuple[str, int] | None = None
+    metrics_cache_seconds: float = 5.0  # database gauges are read at most this often
 
     def __repr__(self) -> str:  # never print secrets
         return (
@@ -242,6 +245,7 @@ class Settings:
                 f"KEPT_RETENTION_DAYS={retention_text!r}: use a whole number of days, e.g. 365 "
                 "(or leave it empty to keep everything)"
             )
+        metrics_addr = parse_metrics_addr(get("KEPT_METRICS_ADDR", "") or "")
         log_format_text = (get("KEPT_LOG_FORMAT", "text") or "text").lower()
         if log_format_text not in {f.value for f in LogFormat}:
             raise SettingsError(f"KEPT_LOG_FORMAT={log_format_text!r}: use text or json")
@@ -276,6 +280,7 @@ class Settings:
             slack_client_secret=client_secret,
             retention_days=int(retention_text) if retention_text else None,
             log_format=LogFormat(log_format_text),
+            metrics_addr=metrics_addr,
         )
 
 
@@ -295,6 +300,21 @@ def env_files(environ: Mapping[str, str], env_file: str | Path | None = ".env") 
             )
         files.append(path)
     return files
+
+
+def parse_metrics_addr(value: str) -> tuple[str, int] | None:
+    """KEPT_METRICS_ADDR: `host:port` (`127.0.0.1:9464`, `[::1]:9464`); empty: off."""
+    value = value.strip()
+    if not value:
+        return None
+    host, colon, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(
+            f"KEPT_METRICS_ADDR={value!r}: use host:port, e.g. 127.0.0.1:9464 "
+            "(or leave it empty: no /metrics)"
+        )
+    return host, int(port)
 
 
 def _seconds(value: str, name: str, most: float, example: str) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -33,10 +34,14 @@ COMMAND = "/promise"
 
 
 def run_command(
-    runtime: Runtime, request: CommandInput, named: Looked | None = None
+    runtime: Runtime,
+    request: CommandInput,
+    named: Looked | None = None,
+    then: Callable[[Session, Reply], None] | None = None,
 ) -> tuple[Reply, bool]:
     """Run one `/promise ...` once (by its trigger id) and commit. Returns (reply, refused).
-    `named`: what Slack said about the people it names, asked before (profiles_ready)."""
+    `named`: what Slack said about the people it names, asked before (profiles_ready).
+    `then` runs in the same transaction after the command (a DM's answer owed)."""
 
     def work(session: Session, who: Acting) -> Reply:
         runner = CommandRunner(
@@ -47,7 +52,10 @@ def run_command(
             timing=runtime.default_timing(),
             working_day=runtime.settings.working_day,
         )
-        return runner.run(request, who)
+        reply = runner.run(request, who)
+        if then is not None:
+            then(session, reply)
+        return reply
 
     started = time.perf_counter()
     outcome = carry_out(

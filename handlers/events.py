@@ -2,7 +2,9 @@
 
 Slack disables event delivery for an app that fails more than 5% of them, so an event Kept
 does not act on is still acknowledged. The ones it acts on:
-- `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM.
+- `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM
+  through the outbox (bot.promises.dm), in its thread if it had one; chat under Kept's own
+  messages that is not a command, and Slackbot's messages, are not read.
 - `app_uninstalled` / `tokens_revoked` (the bot token): deliveries for that workspace pause
   (kept, not dropped) until a request comes from it again and Kept's token works there again
   (auth.test): Kept was installed again.
@@ -21,9 +23,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
+from bot.ops.metrics import subcommand_of
 from bot.people.profiles import Looked
+from bot.promises import dm
 from bot.promises.commands import CommandInput, named_people
 from bot.reply import Reply
 from bot.runtime import Runtime
@@ -39,10 +43,6 @@ UNINSTALL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
 STALE_BUTTON = (
     "That button belongs to an older message and doesn't do anything any more. "
     "`/promise list` shows your promises as they are now."
-)
-DM_FORM = (
-    "Tell me what you promised, e.g. `call Jane Doe back by Friday 5pm`, or type `/promise` "
-    "anywhere to open the form."
 )
 STALE_FORM = (
     "This form is from an older version of Kept and can't be saved. Copy your text, close "
@@ -114,30 +114,35 @@ def on_direct_message(
     ack: Ack,
     team_id: str,
     event: dict[str, Any],
-    client: WebClient,
 ) -> None:
-    """A DM to Kept is read like `/promise <text>`: run once (by the message), committed before
-    the acknowledgement, answered in the same DM."""
+    """A DM to Kept is read like `/promise <text>`: run once (by the message), committed with
+    its answer's delivery row before the acknowledgement; the scheduler posts the answer in
+    the DM (in its thread if it had one), once, whatever Slack or Kept go through."""
     channel = str(event.get("channel") or "")
+    ts = str(event.get("ts") or "")
     request = CommandInput(
         team_id=team_id,
         user_id=str(event.get("user") or ""),
         channel_id=None,  # a DM: no channel settings apply
         text=str(event.get("text") or ""),
-        request_key=f"dm:{channel}:{event.get('ts')}",
+        request_key=dm.request_key(channel, ts, event.get("thread_ts")),
     )
+    key = request.request_key or ""
     with runtime.readers() as session:
-        repeated = session.get(HandledRequest, (team_id, request.request_key)) is not None
+        repeated = session.get(HandledRequest, (team_id, key)) is not None
     if repeated:  # Slack's retry of a DM already answered
         ack()
         return
 
-    def answer(reply: Reply) -> None:
-        message = reply.message
-        if reply.open_view is not None and message is None:
-            message = messages.text_message(DM_FORM)
-        if message is not None:
-            answer_in_dm(client, channel, message)
+    def run() -> None:
+        now = runtime.now()
+
+        def owe(session: Session, _reply: Reply) -> None:
+            dm.owe_answer(session, team_id, request.user_id, key, now)
+
+        reply, refused = run_command(runtime, request, named, then=owe)
+        if refused:  # nothing changed; the refusal is answered once all the same
+            dm.remember_refusal(runtime.sessions, team_id, request.user_id, key, reply, now)
 
     named = Looked(named_people(request.text))
     pending = profiles_ready(runtime, pool, team_id, [request.user_id], named)
@@ -146,13 +151,12 @@ def on_direct_message(
 
         def finish() -> None:
             pending.result()
-            answer(run_command(runtime, request, named)[0])
+            run()
 
         later(pool, finish, "DM to Kept")
         return
-    reply, _refused = run_command(runtime, request, named)
+    run()
     ack()
-    later(pool, lambda: answer(reply), "answering a DM")
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -197,10 +201,10 @@ def register(app: App, runtime: Runtime) -> None:
     def direct_message(
         ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient
     ) -> None:
-        if not is_person_writing_to_kept(event):
+        if not is_person_writing_to_kept(event) or is_chat_under_kepts_message(event):
             ack()
             return
-        on_direct_message(runtime, pool, ack, _team_of(body), event, client)
+        on_direct_message(runtime, pool, ack, _team_of(body), event)
 
     # every other event Slack may send: acknowledged, nothing to do (registered last)
     app.event(re.compile(".*"))(_ack)
@@ -233,20 +237,24 @@ def _ack(ack: Callable[[], None]) -> None:
 
 def is_person_writing_to_kept(event: dict[str, Any]) -> bool:
     """A new message a person typed in their DM with Kept: not an edit or a deletion (those
-    have a subtype), not from a bot (Kept's own answers included)."""
+    have a subtype), not from a bot (Kept's own answers included), not Slackbot's."""
     if event.get("channel_type") != "im":
         return False
     if event.get("subtype") or event.get("bot_id") or event.get("bot_profile"):
         return False
     user = str(event.get("user") or "")
-    return bool(user) and bool(str(event.get("text") or "").strip())
+    if not user or user == dm.SLACKBOT:
+        return False
+    return bool(str(event.get("text") or "").strip())
 
 
-def answer_in_dm(client: WebClient, channel: str, message: dict[str, Any]) -> None:
-    """Post Kept's answer in the DM it was asked in."""
-    try:
-        client.chat_postMessage(
-            channel=channel, text=message.get("text", ""), blocks=message.get("blocks")
-        )
-    except SlackApiError as error:
-        log.warning("could not answer in the DM %s: %s", channel, error.response.get("error"))
+def is_chat_under_kepts_message(event: dict[str, Any]) -> bool:
+    """A reply in the thread of one of Kept's own messages (a reminder, an answer) that is
+    not a command ("thanks!", "will do"): not read as a new promise. A thread under the
+    person's own message is read like any DM."""
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return False
+    if event.get("parent_user_id") == event.get("user"):
+        return False
+    return subcommand_of(str(event.get("text") or "")) in {"promise", "form"}

@@ -28,7 +28,8 @@ from scheduler.queue import next_due, worker_name
 
 DIGEST_EVERY = timedelta(minutes=5)
 JOB_ID = "kept-delivery-pass"
-PURGE_EVERY = timedelta(hours=1)  # KEPT_RETENTION_DAYS (bot.ops.retention)
+# KEPT_RETENTION_DAYS, handled requests, expired OAuth states (bot.ops.retention)
+PURGE_EVERY = timedelta(minutes=10)
 
 log = logging.getLogger("kept.scheduler")
 
@@ -95,17 +96,31 @@ class SchedulerLoop:
         self._digests_planned_at = now
 
     def _purge_old(self) -> None:
-        """Delete closed promises past KEPT_RETENTION_DAYS: on the first pass, then hourly."""
-        days = self.runtime.settings.retention_days
+        """Delete what Kept keeps only for a while (bot.ops.retention): on the first pass,
+        then every PURGE_EVERY."""
         now = self.runtime.now()
-        if days is None or (self._purged_at is not None and now - self._purged_at < PURGE_EVERY):
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
             return
-        from bot.ops.retention import cutoff, purge_closed
+        from bot.ops.retention import (
+            cutoff,
+            purge_closed,
+            purge_handled_requests,
+            purge_oauth_states,
+        )
 
-        deleted = purge_closed(self.runtime.sessions, before=cutoff(now, days))
+        sessions = self.runtime.sessions
+        forgotten = purge_handled_requests(sessions, now=now)
+        expired = purge_oauth_states(sessions)
+        if forgotten or expired:
+            log.info("purged %s handled request(s), %s expired OAuth state(s)", forgotten, expired)
+        days = self.runtime.settings.retention_days
+        if days is not None:
+            deleted = purge_closed(sessions, before=cutoff(now, days))
+            if deleted:
+                log.info(
+                    "retention: deleted %s closed promise(s) older than %s days", deleted, days
+                )
         self._purged_at = now
-        if deleted:
-            log.info("retention: deleted %s closed promise(s) older than %s days", deleted, days)
 
     # ------------------------------------------------------------------ when to look
 

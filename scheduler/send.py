@@ -52,21 +52,32 @@ Sent = tuple[str | None, tuple[str | None, str | None] | None]
 
 
 def find_posted(
-    client: WebClient, channel: str, key: str, since: datetime
+    client: WebClient, channel: str, key: str, since: datetime, thread_ts: str | None = None
 ) -> tuple[str, str] | None:
-    """Look for a message Kept already posted for `key` (by its metadata)."""
+    """Look for a message Kept already posted for `key` (by its metadata), in the thread
+    `thread_ts` when it went to one (a channel's history leaves thread replies out)."""
     if channel[:1] in {"U", "W"}:
         opened = client.conversations_open(users=channel)
         channel = opened["channel"]["id"]
     cursor = None
     for _page in range(5):
-        response = client.conversations_history(
-            channel=channel,
-            oldest=f"{since.timestamp() - 60:.6f}",
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
+        if thread_ts:
+            response = client.conversations_replies(
+                channel=channel,
+                ts=thread_ts,
+                oldest=f"{since.timestamp() - 60:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+        else:
+            response = client.conversations_history(
+                channel=channel,
+                oldest=f"{since.timestamp() - 60:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             if (
@@ -99,6 +110,7 @@ def _post(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None
         channel=outgoing.target.channel,
         text=outgoing.message.get("text", ""),
         blocks=outgoing.message.get("blocks"),
+        thread_ts=outgoing.message.get("thread_ts"),
         unfurl_links=False,
         metadata={"event_type": METADATA_EVENT, "event_payload": {"key": outgoing.key}},
     )
@@ -178,7 +190,13 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
         return "failed", None
     if outgoing.uncertain and outgoing.transport is Transport.POST:
         try:
-            found = find_posted(client, outgoing.target.channel, outgoing.key, outgoing.since)
+            found = find_posted(
+                client,
+                outgoing.target.channel,
+                outgoing.key,
+                outgoing.since,
+                thread_ts=outgoing.message.get("thread_ts"),
+            )
         except Exception as error:  # noqa: BLE001 - can't check: sending again is the lesser evil
             log.warning(
                 "could not check whether %s was already sent (%s); sending", outgoing.key, error

@@ -386,6 +386,22 @@ def _chart(prep: Prep, target: Target) -> dict[str, Any] | None:
     return None if chart is None else chart_message(chart)
 
 
+def _dm_answer(prep: Prep, _target: Target) -> dict[str, Any] | None:
+    """Kept's answer to a DM: the reply kept with the request, in the DM's thread if any."""
+    from bot.promises.dm import answer_message, thread_of
+    from bot.store.models import HandledRequest
+
+    handled = prep.session.get(HandledRequest, (prep.delivery.team_id, prep.delivery.key))
+    message = answer_message(handled.reply if handled is not None else None)
+    if message is None:
+        return None
+    message.pop("response_type", None)
+    thread = thread_of(prep.delivery.key)
+    if thread:
+        message["thread_ts"] = thread
+    return message
+
+
 REGISTRY: dict[Step, StepKind] = {
     Step.HEADS_UP: StepKind(_to_owner_or_cover, _heads_up, reminder=True),
     Step.NUDGE: StepKind(_to_owner_or_cover, _nudge, reminder=True),
@@ -412,6 +428,7 @@ REGISTRY: dict[Step, StepKind] = {
     Step.CHART: StepKind(
         _to_recipient, _chart, Transport.UPLOAD, quiet_hours=False, needs_promise=False
     ),
+    Step.DM_ANSWER: StepKind(_to_recipient, _dm_answer, quiet_hours=False, needs_promise=False),
 }
 
 

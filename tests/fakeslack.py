@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import urllib.parse
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -672,6 +673,34 @@ class FakeSlack:
         """The IM (or group DM) id conversations.open returns for these users."""
         with self._lock:
             return self._im_for(tuple(user_ids))
+
+    def user_writes_dm(
+        self, user_id: str, text: str, *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """A person writes in their DM with the app (in a thread of it with `thread_ts`): the
+        message is stored like Slack stores it (history, threads), and the `message.im` event
+        Slack sends for it is returned, with `parent_user_id` for a thread reply."""
+        with self._lock:
+            channel = self._im_for((user_id,))
+            ts = self._next_ts()
+            msg: dict[str, Any] = {"type": "message", "user": user_id, "text": text, "ts": ts}
+            parent = self._messages.get((channel, thread_ts)) if thread_ts else None
+            if thread_ts:
+                msg["thread_ts"] = thread_ts
+                msg["parent_user_id"] = (parent or {}).get("user", "")
+            msg["channel"] = channel
+            self._messages[(channel, ts)] = msg
+            self._channel_ts.setdefault(channel, []).append(ts)
+        event = {k: v for k, v in msg.items() if k != "channel"}
+        event.update(
+            channel=channel,
+            text=text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+            event_ts=ts,
+            channel_type="im",
+            team=self.team_id,
+            client_msg_id=uuid.uuid4().hex,
+        )
+        return event
 
     # ------------------------------------------------------------------ dispatch
 

@@ -188,3 +188,19 @@ def test_a_status_expiring_in_two_years_makes_an_away_with_no_end_and_stalls_nob
         ).all()
     assert away.source == AwaySource.SLACK_STATUS and away.ends_at is None
     assert stuck == []  # nothing sits claimed
+
+
+def test_a_cover_cannot_hand_the_promise_to_themselves_but_the_supervisor_can(
+    bot: BotServer,
+) -> None:
+    supervise(bot.runtime)
+    bot.command("call Jane Doe back about the supervisor role by Friday 5pm")
+    promise = only_promise(bot)
+    bot.command(f"away Dec 4 <@{OTHER}>")
+    refused = message_text(bot.command(f"handoff {promise.id} <@{OTHER}|otto>", user=OTHER))
+    assert "You're covering for" in refused and "goes back to them when they return" in refused
+    assert only_promise(bot).owner_id == OWNER
+    # the cover may still pass it to someone else, as the owner could; the supervisor may
+    # give it to the cover for good
+    given = message_text(bot.command(f"handoff {promise.id} <@{OTHER}|otto>", user=LEAD))
+    assert f"<@{OTHER}>" in given and only_promise(bot).owner_id == OTHER

@@ -43,10 +43,10 @@ RECOGNISED = [
         None,
         "keep Acme posted",
     ),
-    (
+    (  # a series in hours ends within 7 days at the latest (HOURLY_LIMIT)
         "update the customer every 2 hours until the outage is fixed",
         "every 2 hours",
-        None,
+        "Wed 02 Dec 10:00 PST",
         "the outage is fixed",
         "update the customer until the outage is fixed",
     ),
@@ -62,7 +62,21 @@ RECOGNISED = [
     ("check in with Sam every other day", "every 2 days", None, None, "check in with Sam"),
     ("update Acme every 3 working days", "every 3 working days", None, None, "update Acme"),
     ("keep Lee updated on Tuesdays", "every Tuesday", None, None, "keep Lee updated"),
-    ("update the customer every hour", "every hour", None, None, "update the customer"),
+    (
+        "update the customer every hour",
+        "every hour",
+        "Wed 02 Dec 10:00 PST",
+        None,
+        "update the customer",
+    ),
+    ("keep Sam posted every few days", "every 3 days", None, None, "keep Sam posted"),
+    (
+        "keep Jane posted weekly until Jane Doe signs the contract",
+        "weekly",
+        None,
+        "Jane Doe signs the contract",
+        "keep Jane posted until Jane Doe signs the contract",
+    ),
     (
         "update the customer over the next month",
         "every 3 working days",
@@ -114,6 +128,17 @@ def test_default_rhythm_is_only_for_unstated_ones() -> None:
     [
         ("update Acme every 10 minutes", CadenceProblem.TOO_OFTEN),
         ("keep Sam posted daily until Dec 1 2025", CadenceProblem.PAST_END),
+        ("keep Acme posted every 0 weeks", CadenceProblem.UNCLEAR_RHYTHM),
+        ("update the customer every 30 seconds", CadenceProblem.TOO_OFTEN),
+        ("keep Sam posted every 1.5 days", CadenceProblem.UNCLEAR_RHYTHM),
+        ("keep Sam posted every second Tuesday", CadenceProblem.UNCLEAR_RHYTHM),
+        ("keep Sam posted every other Tuesday", CadenceProblem.UNCLEAR_RHYTHM),
+        ("keep Sam posted every Friday until 2031", CadenceProblem.UNCLEAR_END),
+        ("keep Sam posted every Friday until next year", CadenceProblem.UNCLEAR_END),
+        ("stay in touch with Sam for the next 5 years", CadenceProblem.TOO_FAR),
+        ("keep Sam posted until the end of next year", CadenceProblem.TOO_FAR),
+        ("keep Sam posted every 999 working days", CadenceProblem.TOO_FAR),
+        ("update them every 2 hours until next month", CadenceProblem.HOURLY_TOO_LONG),
     ],
 )
 def test_problems_are_reported_not_guessed(text: str, problem: CadenceProblem) -> None:

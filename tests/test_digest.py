@@ -162,3 +162,30 @@ def test_digest_off(runtime: Runtime, clock: Clock, fake_slack: FakeSlack) -> No
     assert digests(fake_slack) == []
     with runtime.sessions.begin() as session:  # the function itself still plans on request
         assert plan_digests(session, clock(), DigestSchedule(0, MONDAY_0900_BERLIN.time())) == 1
+
+
+def test_no_digest_before_kept_was_in_use_for_a_week(
+    runtime: Runtime, clock: Clock, fake_slack: FakeSlack
+) -> None:
+    """A fresh install: supervisors set, a first promise this Monday morning; no all-zero
+    "last week" digest today, and next Monday's tells about this week."""
+    clock.set(MONDAY_0800_BERLIN)
+    with runtime.sessions.begin() as session:
+        set_supervisor(session, TEAM, OWNER, LEAD)
+    assert plan_weekly_digests(runtime) == 0  # no promise at all yet
+    with runtime.sessions.begin() as session:
+        create_promise(
+            session,
+            team_id=TEAM,
+            owner_id=OWNER,
+            created_by=OWNER,
+            description="send Acme the quote",
+            deadline=clock() + timedelta(days=2),
+            now=clock(),
+            timing=Timing(),
+        )
+    assert plan_weekly_digests(runtime) == 0  # Kept was not in use last week
+    run_pass(make_runtime(runtime, respect_working_hours=False))
+    assert digests(fake_slack) == []
+    clock.advance(days=7)
+    assert plan_weekly_digests(runtime) == 1

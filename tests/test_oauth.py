@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import threading
 import time
 import urllib.parse
@@ -403,3 +404,20 @@ def test_an_org_wide_install_refuses_people_of_another_workspace_as_owner_cover_
     assert "isn't a member" not in str(accepted)
     with runtime.readers() as session:
         assert session.get(Promise, promise.id).owner_id == "U0NOAH"  # type: ignore[union-attr]
+
+
+def test_a_failed_install_shows_the_reason_escaped_once_and_logs_no_code(
+    oauth_bot: OAuthBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    failed = oauth_bot.install("code-secret-4711")  # Slack never issued it: invalid_code
+    assert failed.status == 401
+    url = urllib.parse.urlsplit(oauth_bot.base)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    connection.request("GET", "/slack/oauth_redirect?error=" + urllib.parse.quote("<b>x&y</b>"))
+    page = connection.getresponse().read().decode()
+    connection.close()
+    assert "&lt;b&gt;x&amp;y&lt;/b&gt;" in page and "&amp;lt;" not in page and "<b>x" not in page
+    logged = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
+    assert "an install failed: 'invalid_code'" in logged
+    assert "code-secret-4711" not in logged

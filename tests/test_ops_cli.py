@@ -4,8 +4,13 @@ retention, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
+import re
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,7 +127,9 @@ def test_export_forget_export_leaves_the_name_nowhere(
 
     dry = kept(runtime, fake_slack, "forget", "Jane Doe", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
-    assert f"promise {first.id}: counterpart, description, closure_note" in dry.stdout
+    for column in ("counterpart", "description", "closure_note"):
+        assert f"promises {first.id} {column}: " in dry.stdout, dry.stdout
+    assert f"promises {first.id} counterpart: 'Jane Doe' -> '[forgotten]'" in dry.stdout
     assert "would change" in dry.stdout.splitlines()[-1]
     assert "Jane Doe" in _export(runtime, fake_slack, tmp_path, "jsonl")  # nothing changed
 
@@ -179,3 +186,49 @@ def test_retention_deletes_only_closed_promises_older_than_the_limit(
     assert old.id not in events and deliveries == 0
     # in small batches: each batch its own transaction, until nothing is left
     assert purge_closed(runtime.sessions, before=runtime.now(), batch=1) == 1
+
+
+def test_doctor_shows_no_character_of_a_secret(
+    runtime: Runtime, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    good_manifest(tmp_path)
+    token, secret = "xoxb-1234-5678-abcdWXYZ", "0123456789abcdef0123456789fedcba"
+    fake_slack.add_token(token, scopes=frozenset(manifest_bot_scopes()))
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KEPT_", "DATABASE_"))
+    }
+    env.update(
+        SLACK_BOT_TOKEN=token,
+        SLACK_SIGNING_SECRET=secret,
+        SLACK_API_URL=fake_slack.api_url,
+        DATABASE_URL=runtime.settings.database_url,
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    fingerprint = hashlib.sha256(token.encode()).hexdigest()[:8]
+    assert f"SLACK_BOT_TOKEN=xoxb-… (sha256 {fingerprint})" in result.stdout
+    assert "SLACK_SIGNING_SECRET=**** (sha256 " in result.stdout
+    for fragment in ("WXYZ", "1234", "0123", "dcba", "5678"):
+        assert fragment not in result.stdout + result.stderr, fragment
+
+
+def test_doctor_help_names_only_files_that_exist() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor", "--help"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    named = re.findall(r"(?<![\w/])[\w.][\w./-]*\.(?:yml|yaml|env|service)\b", result.stdout)
+    # the project's own files it names exist (an absolute path is the operator's own)
+    assert named and all((ROOT / path).exists() for path in named), named

@@ -265,6 +265,18 @@ def test_two_processes_send_each_weekly_digest_once_across_a_restart(
         for i, lead in enumerate(leads):
             fake_slack.add_user(lead, name=f"Lead {i}", tz="UTC")
             set_supervisor(session, TEAM, f"U0REP{i:02d}", lead)
+        # Kept has been in use since last week (no digest before that)
+        long_ago = datetime.now(UTC) - timedelta(days=8)
+        create_promise(
+            session,
+            team_id=TEAM,
+            owner_id="U0REP00",
+            created_by="U0REP00",
+            description="send Acme the quote",
+            deadline=long_ago + timedelta(days=1),
+            now=long_ago,
+            timing=Timing(),
+        )
     # due today at 00:00 UTC: already passed, so the first pass of either process sends it
     today = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[datetime.now(UTC).weekday()]
     env = kept_env(fake_slack, pg_schema_url, KEPT_DIGEST=f"{today} 00:00")

@@ -43,6 +43,11 @@ __all__ = [
 
 MIN_HOURS = 1  # more often than hourly is a chat, not a promise
 MAX_CHECK_INS = 500  # a bound on any plan, so a typo can't plan forever
+# a series in hours ends within this: "until the outage is fixed" (or no end) stops here at
+# the latest, and a stated end further away is refused (an incident, not a way of life)
+HOURLY_LIMIT = timedelta(days=7)
+# an end or a first check-in further away than this is refused (a typo'd year is likely)
+MAX_AHEAD = timedelta(days=366)
 NO_HOLIDAYS: frozenset[date] = frozenset()
 
 
@@ -71,7 +76,11 @@ DEFAULT_RHYTHM = Rhythm(RhythmKind.WORKING_DAYS, 3)
 
 class CadenceProblem(StrEnum):
     PAST_END = "past_end"  # "until last Monday"
-    TOO_OFTEN = "too_often"  # "every 10 minutes"
+    TOO_OFTEN = "too_often"  # "every 10 minutes", "every 30 seconds"
+    UNCLEAR_RHYTHM = "unclear_rhythm"  # "every 0 weeks", "every 1.5 days", "every second Tuesday"
+    UNCLEAR_END = "unclear_end"  # "until 2031", "until next year": a date Kept can't read
+    TOO_FAR = "too_far"  # an end, or a first check-in, more than a year away
+    HOURLY_TOO_LONG = "hourly_too_long"  # "every 2 hours until next month"
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class ParsedCadence:
     end_event: str | None  # "the outage is fixed": an open end, closed by hand
     description: str  # the text without the rhythm and end-date phrases
     problem: CadenceProblem | None = None
+    capped: bool = False  # a series in hours with no date to end: ends HOURLY_LIMIT from now
 
 
 # ------------------------------------------------------------------------------ vocabulary
@@ -98,9 +108,24 @@ _WEEKDAYS = {
 }
 _WEEKDAY = rf"(?P<wd>{WEEKDAY_RE})s?"
 _NUMBERS = {**HOUR_WORDS, "a": 1, "an": 1, "couple of": 2, "few": 3, "other": 2}
-_NUM = r"(?P<n>\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|other)"
+_NUM = r"(?P<n>\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|other|few)"
 _UNIT = (
-    r"(?P<unit>(?:working|business|work)\s+days?|days?|hours?|hrs?|h|weeks?|wks?|minutes?|mins?)"
+    r"(?P<unit>(?:working|business|work)\s+days?|days?|hours?|hrs?|h|weeks?|wks?|minutes?|mins?"
+    r"|seconds?|secs?)"
+)
+# "every" and a number or an ordinal no rhythm above reads ("every 1.5 days", "every 0
+# weeks", "every second Tuesday"): refused, never read as the default rhythm
+_EVERY_ODD = re.compile(
+    r"\bevery\s+(?:\d[\d.,/]*|second|third|fourth|fifth|other|few|several)\b", _I
+)
+# an end that looks like a date or a time, not an event ("until 2031", "until next year")
+_DATEISH = re.compile(
+    r"^(?:\d|(?:the\s+)?(?:end|middle|start|beginning)\s+of\b|next\s|this\s|mid"
+    r"|(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s|$)"
+    r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?(?:\s|$)"
+    r"|tomorrow|today|tonight|eod|eow|q[1-4]\b)",
+    _I,
 )
 
 _RHYTHMS: list[tuple[re.Pattern[str], str]] = [
@@ -117,7 +142,7 @@ _RHYTHMS: list[tuple[re.Pattern[str], str]] = [
 ]
 _SPAN_END = re.compile(
     r"\b(?:over|for|during|in)\s+the\s+(?:next|coming)\s+(?P<span>[\w\s]{0,30}?"
-    r"(?:days?|weeks?|months?|fortnight))\b",
+    r"(?:days?|weeks?|months?|years?|fortnight))\b",
     _I,
 )
 _UNTIL = re.compile(r"\b(?:until|till|til|up\s+to)\s+(?P<tail>[^.;!?\n]{1,120})", _I)
@@ -141,6 +166,10 @@ def _number(raw: str) -> int:
 
 def _from_unit(n: int, unit: str) -> Rhythm | CadenceProblem:
     unit = " ".join(unit.lower().split())
+    if unit.startswith("s"):
+        return CadenceProblem.TOO_OFTEN
+    if n < 1:
+        return CadenceProblem.UNCLEAR_RHYTHM
     if " " in unit:  # working / business days
         return Rhythm(RhythmKind.WORKING_DAYS, max(1, n))
     if unit.startswith("min"):
@@ -153,7 +182,16 @@ def _from_unit(n: int, unit: str) -> Rhythm | CadenceProblem:
 
 
 def parse_rhythm(text: str) -> tuple[Rhythm | CadenceProblem, tuple[int, int]] | None:
-    """The first rhythm phrase in `text` and where it is, or None."""
+    """The first rhythm phrase in `text` and where it is, or None. "every" with a number or
+    an ordinal that no rhythm reads is UNCLEAR_RHYTHM."""
+    found = _read_rhythm(text)
+    odd = _EVERY_ODD.search(text)
+    if odd is not None and (found is None or found[1][0] != odd.start()):
+        return CadenceProblem.UNCLEAR_RHYTHM, (odd.start(), odd.end())
+    return found
+
+
+def _read_rhythm(text: str) -> tuple[Rhythm | CadenceProblem, tuple[int, int]] | None:
     for pattern, kind in _RHYTHMS:
         m = pattern.search(text)
         if m is None:
@@ -216,6 +254,10 @@ def find_cadence(
         if parsed.deadline is not None:
             ends_at, has_end = parsed.deadline, True
             spans.append((span_end.start(), span_end.end()))
+        elif re.search(r"years?\b", span_end.group("span"), _I):
+            problem, has_end = problem or CadenceProblem.TOO_FAR, True
+        else:
+            problem, has_end = problem or CadenceProblem.UNCLEAR_END, True
     if until is not None and not has_end:
         tail = until.group("tail").strip()
         parsed = parse_deadline(f"by {tail}", now=now, tz=tz, working_day=working_day)
@@ -223,6 +265,8 @@ def find_cadence(
         if parsed.deadline is not None and len(parsed.description.strip()) <= 2:
             ends_at = parsed.deadline
             spans.append((until.start(), until.end()))
+        elif _DATEISH.match(tail):  # a date Kept could not read is not an event
+            problem = problem or CadenceProblem.UNCLEAR_END
         else:
             end_event = tail.rstrip(" ,;:")
     touch = _TOUCH.search(text) is not None
@@ -231,14 +275,26 @@ def find_cadence(
         return None
     if ends_at is not None and ends_at <= now:
         problem = problem or CadenceProblem.PAST_END
+    if ends_at is not None and ends_at - now > MAX_AHEAD:
+        problem = problem or CadenceProblem.TOO_FAR
+    chosen = rhythm or DEFAULT_RHYTHM
+    if next_check_in(chosen, now, tz, working_day) - now > MAX_AHEAD:
+        problem = problem or CadenceProblem.TOO_FAR  # "every 999 working days"
+    capped = False
+    if chosen.kind is RhythmKind.HOURS:
+        if ends_at is None:
+            ends_at, capped = now + HOURLY_LIMIT, True
+        elif ends_at - now > HOURLY_LIMIT:
+            problem = problem or CadenceProblem.HOURLY_TOO_LONG
     description = _cut(text, spans)
     return ParsedCadence(
-        rhythm=rhythm or DEFAULT_RHYTHM,
+        rhythm=chosen,
         stated=rhythm is not None,
         ends_at=ends_at,
         end_event=end_event,
         description=description or text.strip(),
         problem=problem,
+        capped=capped,
     )
 
 

@@ -9,6 +9,7 @@ against the `Date` header of Slack's answer.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,13 +48,13 @@ class Check:
 
 
 def mask(secret: str | None) -> str:
-    """`xoxb-…abcd`: enough to tell two tokens apart, never enough to use one."""
+    """`xoxb-… (sha256 1a2b3c4d)`: the kind of token and a fingerprint, enough to tell two
+    apart (compare with `printf %s "$TOKEN" | sha256sum`), with no character of the secret."""
     if not secret:
         return "(not set)"
-    if len(secret) <= 8:
-        return "****"
-    prefix = secret.split("-", 1)[0] + "-" if "-" in secret[:6] else ""
-    return f"{prefix}…{secret[-4:]}"
+    prefix = secret.split("-", 1)[0] + "-…" if secret[:5] in {"xoxb-", "xoxp-", "xapp-"} else ""
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:8]
+    return f"{prefix or '****'} (sha256 {fingerprint})"
 
 
 def settings_summary(settings: Settings) -> Check:

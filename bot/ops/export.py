@@ -7,7 +7,6 @@ with no history yet has one row with empty history columns).
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.csv_cells import SafeWriter
 from bot.store.models import Promise, PromiseEvent
 
 PROMISE_FIELDS = (
@@ -36,6 +36,11 @@ PROMISE_FIELDS = (
     "permalink",
     "created_at",
     "updated_at",
+    # a cadence promise: its rhythm and end (SPEC §2.4); empty for a single deadline
+    "rhythm_kind",
+    "rhythm_every",
+    "series_ends_at",
+    "series_end_event",
 )
 EVENT_FIELDS = ("event_at", "event_kind", "event_actor_id", "event_detail")
 BATCH = 500
@@ -103,7 +108,7 @@ def write_export(rows: Iterator[Promise], out: TextIO, fmt: ExportFormat) -> int
             out.write(json.dumps(promise_record(promise), ensure_ascii=False) + "\n")
             count += 1
         return count
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)
     writer.writerow([*PROMISE_FIELDS, *EVENT_FIELDS])
     for promise in rows:
         base = [_plain(getattr(promise, name)) for name in PROMISE_FIELDS]

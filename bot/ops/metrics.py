@@ -9,6 +9,7 @@ figures for them whichever one is asked.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,8 @@ SUBCOMMANDS = frozenset(
         "report",
         "away",
         "back",
+        "updated",
+        "watch",
     }
 )
 _LABEL = re.compile(r"[^A-Za-z0-9_.]")
@@ -111,14 +114,39 @@ class SlackErrorCounter(RetryHandler):
 
 
 class _StateCollector(Collector):
-    """Figures read from the database at scrape time."""
+    """Figures read from the database at scrape time, at most every `cache_seconds`: many
+    scrapers (or a hostile one) cost the database one read per few seconds, not one each.
+    A reading is reused only for the same moment of Kept's clock (within a second of the
+    time that passed), so a clock that jumps reads again."""
 
-    def __init__(self, readers: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        readers: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        cache_seconds: float = 0.0,
+    ) -> None:
         self.readers = readers
         self.clock = clock
+        self.cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+        self._cached: tuple[float, datetime, list[GaugeMetricFamily]] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        now = self.clock()
+        with self._lock:  # one reading at a time; the others wait for it and share it
+            now, at = self.clock(), time.monotonic()
+            cached = self._cached
+            if cached is not None:
+                read_at, read_now, families = cached
+                elapsed = at - read_at
+                if elapsed < self.cache_seconds and (
+                    abs((now - read_now).total_seconds() - elapsed) < 1.0
+                ):
+                    return iter(families)
+            families = list(self._read(now))
+            self._cached = (at, now, families) if families else None
+            return iter(families)
+
+    def _read(self, now: datetime) -> Iterator[GaugeMetricFamily]:
         due = GaugeMetricFamily(
             "kept_deliveries_due", "Deliveries due now and not yet sent (the backlog)"
         )
@@ -190,10 +218,16 @@ class Metrics:
         )
         self._state: _StateCollector | None = None
 
-    def watch_database(self, readers: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
-        """Report the backlog and the open/overdue promises from this database."""
+    def watch_database(
+        self,
+        readers: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        cache_seconds: float = 0.0,
+    ) -> None:
+        """Report the backlog and the open/overdue promises from this database (read at
+        most every `cache_seconds`)."""
         if self._state is None:
-            self._state = _StateCollector(readers, clock)
+            self._state = _StateCollector(readers, clock, cache_seconds)
             self.registry.register(self._state)
 
     def slack_error(self, method: str, error: str) -> None:

@@ -34,6 +34,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Connection, desc, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ops.oauth_pages import callback_options, keep_codes_out_of_logs
 from bot.settings import Settings
 from bot.slack.scopes import Scope
 from bot.store.db import Sessions
@@ -43,6 +44,11 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
 log = logging.getLogger("kept.oauth")
+# no OAuth code in Kept's log, nor in slack_sdk's debug lines of the oauth.v2.access call
+# (Bolt's OAuth flow logs through the app's logger, kept.bolt: bot/app.py)
+keep_codes_out_of_logs(
+    log, logging.getLogger("kept.bolt"), logging.getLogger("slack_sdk.web.base_client")
+)
 
 # The manifest's bot scopes, for installs from a packaged Kept without manifest.yml at hand;
 # tests/test_oauth.py checks that they stay the same as manifest.yml's.
@@ -140,6 +146,7 @@ class Installations:
             state_store=self.states,
             install_page_rendering_enabled=False,
             token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE,
+            callback_options=callback_options(),
             logger=log,
         )
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.csv_cells import SafeWriter
 from bot.people.profiles import ensure_person, get_person, not_a_member, recipient_problem
 from bot.runtime import Runtime
 from bot.store.models import Person, Promise, PromiseEvent, Status, Step
@@ -434,7 +435,7 @@ def list_supervisors(
             session.execute(select(Person.user_id, Person.name).where(Person.team_id == team)).all()
         )
     if as_csv:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SafeWriter(out)
         writer.writerow(["user", "supervisor"])
         for person in people:
             writer.writerow([person.user_id, person.supervisor_id])

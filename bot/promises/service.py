@@ -257,6 +257,14 @@ def can_change(
     return is_covering(session, promise.team_id, promise.owner_id, actor.user_id, now)
 
 
+def _owner_side(session: Session, promise: Promise, actor: Actor) -> bool:
+    """The owner, their supervisor or an admin: may change the promise whether or not the
+    owner is away (a cover may only while covering)."""
+    if actor.is_admin or actor.user_id == promise.owner_id:
+        return True
+    return supervisor_of(session, promise.team_id, promise.owner_id) == actor.user_id
+
+
 def can_view_owner(session: Session, team_id: str, owner_id: str, actor: Actor) -> bool:
     if actor.is_admin or actor.user_id == owner_id:
         return True
@@ -361,6 +369,15 @@ def hand_off(
     previous = promise.owner_id
     if new_owner_id == previous:
         raise InvalidInput(f"<@{new_owner_id}> already owns promise {short_id(promise.id)}.")
+    if new_owner_id == actor.user_id and not _owner_side(session, promise, actor):
+        # a cover acts for the owner while they are away; taking the promise for good is
+        # the owner's (or their supervisor's, or an admin's) decision
+        raise InvalidInput(
+            f"You're covering for <@{previous}> while they're away: reminders for promise "
+            f"{short_id(promise.id)} already come to you, and it goes back to them when they "
+            f"return. To take it over for good, ask <@{previous}>, their supervisor or an "
+            "admin to hand it to you."
+        )
     promise.owner_id = new_owner_id
     promise.updated_at = now
     _record(

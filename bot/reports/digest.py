@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -46,12 +46,20 @@ def digest_slot(now: datetime, tz: str, schedule: DigestSchedule) -> tuple[str, 
     return f"{year}-W{week:02d}", due
 
 
+def _week_start(now: datetime, tz: str) -> datetime:
+    """Monday 00:00 of this week in the zone `tz`, in UTC."""
+    local = now.astimezone(zone(tz))
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday, datetime.min.time(), tzinfo=zone(tz)).astimezone(UTC)
+
+
 def digest_key(supervisor_id: str, week: str) -> str:
     return f"digest:{supervisor_id}:{week}"
 
 
 def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> int:
-    """Make sure every supervisor has this week's digest planned; returns how many were added.
+    """Make sure every supervisor has this week's digest planned (and its chart beside it);
+    returns how many digests were added.
 
     Safe to call from several processes at once: the key is unique and a second insert of the
     same key does nothing.
@@ -69,37 +77,43 @@ def plan_digests(session: Session, now: datetime, schedule: DigestSchedule) -> i
             select(Person).where(Person.user_id.in_({s for _t, s in supervisors}))
         )
     }
-    rows: list[dict[str, object]] = []
+    # a digest tells about last week: none until Kept was in use last week (a fresh install
+    # would send an all-zero "last week"): the workspace's first promise came before this
+    # week began in the supervisor's zone
+    first_promise = dict(
+        session.execute(
+            select(Promise.team_id, func.min(Promise.created_at)).group_by(Promise.team_id)
+        ).all()
+    )
+    digests: list[dict[str, object]] = []
+    charts: list[dict[str, object]] = []
     for team_id, supervisor_id in supervisors:
         if supervisor_id is None:
             continue
         tz = zones.get((team_id, supervisor_id)) or "UTC"
         week, due = digest_slot(now, tz, schedule)
-        rows.append(
+        first = first_promise.get(team_id)
+        if first is not None and first.tzinfo is None:
+            first = first.replace(tzinfo=UTC)
+        if first is None or first >= _week_start(now, tz):
+            continue
+        key = digest_key(supervisor_id, week)
+        digests.append(
+            outbox.row(team_id, Step.DIGEST, key, now, recipient_id=supervisor_id, due_at=due)
+        )
+        # the team's kept-rate chart rides with the digest (bot.reports.chart)
+        charts.append(
             outbox.row(
                 team_id,
-                Step.DIGEST,
-                digest_key(supervisor_id, week),
+                Step.CHART,
+                f"chart:{key}",
                 now,
                 recipient_id=supervisor_id,
+                about_id=TEAM,
                 due_at=due,
             )
         )
-    # the team's kept-rate chart rides with each digest (bot.reports.chart; none is sent for a
-    # team without any promise)
-    charts = [
-        outbox.row(
-            str(digest["team_id"]),
-            Step.CHART,
-            f"chart:{digest['key']}",
-            now,
-            recipient_id=str(digest["recipient_id"]),
-            about_id=TEAM,
-            due_at=digest["due_at"],  # type: ignore[arg-type]
-        )
-        for digest in rows
-    ]
-    added = outbox.write_new(session, rows, wake=False)
+    added = outbox.write_new(session, digests, wake=False)
     outbox.write_new(session, charts, wake=False)
     return added
 

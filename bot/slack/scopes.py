@@ -36,6 +36,8 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     "conversations.open": frozenset({Scope.IM_WRITE}),
     # Kept reads only its own DMs (did a reminder already land?): im:history
     "conversations.history": frozenset({Scope.IM_HISTORY}),
+    # ... and a DM's thread (a DM answered in its thread): im:history too
+    "conversations.replies": frozenset({Scope.IM_HISTORY}),
     "chat.postMessage": frozenset({Scope.CHAT_WRITE}),
     "chat.update": frozenset({Scope.CHAT_WRITE}),
     "chat.getPermalink": frozenset(),

@@ -1,5 +1,6 @@
-"""The WSGI application served in HTTP mode: `POST /slack/events`, `GET /healthz`,
-`GET /metrics`, and with OAuth settings `GET /slack/install` and `GET /slack/oauth_redirect`."""
+"""The WSGI application served in HTTP mode: `POST /slack/events`, `GET /healthz`, and with
+OAuth settings `GET /slack/install` and `GET /slack/oauth_redirect`. (`GET /metrics` is on
+its own address: bot.ops.metrics_server.)"""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from bot.slack.server import MAX_BODY_BYTES
 from bot.store.db import ping
 
 EVENTS_PATH = "/slack/events"
-METRICS_PATH = "/metrics"
 StartResponse = Callable[..., Any]
 
 
@@ -191,8 +191,6 @@ class KeptWSGI:
                 return self.slack(environ, start_response)
             finally:
                 requests.leave()
-        if method == "GET" and path == METRICS_PATH:
-            return self.metrics(start_response)
         if method == "GET" and self.is_oauth_path(path):
             return self.slack(environ, start_response)
         if path == "/healthz" and method in {"GET", "HEAD"}:
@@ -208,16 +206,6 @@ class KeptWSGI:
             "404 Not Found",
             b"Not found. Slack posts to /slack/events; health is at /healthz.\n",
         )
-
-    def metrics(self, start_response: StartResponse) -> Iterable[bytes]:
-        """Prometheus text format (bot.ops.metrics)."""
-        from bot.ops.metrics import CONTENT_TYPE
-
-        payload = self.runtime.metrics.render()
-        start_response(
-            "200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(payload)))]
-        )
-        return [payload]
 
     def is_oauth_path(self, path: str) -> bool:
         """Bolt's install and redirect paths, when Kept is installed by OAuth."""

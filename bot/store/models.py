@@ -111,10 +111,15 @@ class Step(StrEnum):
     # a chart of the kept rate, uploaded as a PNG to a reader's DM (no promise; about_id says
     # whose: bot.reports.chart)
     CHART = "chart"
+    # Kept's answer to a DM (read like /promise): the reply kept with the request
+    # (handled_requests, same team and key), posted in the DM, in its thread if it had one
+    DM_ANSWER = "dm_answer"
 
 
 # steps that belong to a person rather than to one promise
-PERSONAL_STEPS = frozenset({Step.DIGEST, Step.HANDOVER, Step.HOME, Step.RETURN_SUMMARY, Step.CHART})
+PERSONAL_STEPS = frozenset(
+    {Step.DIGEST, Step.HANDOVER, Step.HOME, Step.RETURN_SUMMARY, Step.CHART, Step.DM_ANSWER}
+)
 # follow-ups of a change: sent whatever the promise's state is now, and not in quiet hours
 # (they answer something a person just did)
 FOLLOW_UPS = frozenset(

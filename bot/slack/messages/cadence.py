@@ -93,6 +93,10 @@ def _rhythm(promise: Promise) -> Rhythm | None:
 
 
 def _end_phrase(promise: Promise, tz: str) -> str:
+    if promise.series_ends_at is not None and promise.series_end_event:
+        # a series in hours: until the event, and at the latest HOURLY_LIMIT after it began
+        event = mrkdwn(promise.series_end_event, 200)
+        return f"until {event} (at the latest {format_deadline(promise.series_ends_at, tz)})"
     if promise.series_ends_at is not None:
         return f"until {format_deadline(promise.series_ends_at, tz)}"
     if promise.series_end_event:
@@ -144,11 +148,31 @@ def cadence_recorded(promise: Promise, tz: str, now: datetime, *, created: bool 
     }
 
 
+_CADENCE_PROBLEMS = {
+    "too_often": "Check-ins more often than every hour are a chat, not a promise.",
+    "past_end": "That end date is already in the past.",
+    "unclear_rhythm": (
+        "I couldn't tell how often: say it in whole hours, days or weeks, or a weekday "
+        "(`every 2 hours`, `every 3 working days`, `every 2 weeks`, `every Tuesday`)."
+    ),
+    "unclear_end": (
+        "I couldn't read when it ends: give a date within a year (`until Dec 18`, "
+        "`over the next two weeks`, `until the end of next month`), or an event "
+        "(`until the role is filled`)."
+    ),
+    "too_far": (
+        "That runs more than a year ahead: give an end and a rhythm within a year "
+        "(`until the end of next month`, `every 2 weeks`)."
+    ),
+    "hourly_too_long": (
+        "Check-ins every few hours can run for 7 days at most: give an end within a week "
+        "(`until Friday 5pm`, `until the outage is fixed`)."
+    ),
+}
+
+
 def cadence_problem(text: str, problem: str) -> Message:
-    if problem == "too_often":
-        why = "Check-ins more often than every hour are a chat, not a promise."
-    else:
-        why = "That end date is already in the past."
+    why = _CADENCE_PROBLEMS.get(problem, _CADENCE_PROBLEMS["past_end"])
     return text_message(
         f":warning: {why} I didn't record it.\n>{mrkdwn(text, 500)}\n"
         "Try e.g. `/promise keep Acme posted every Friday until Dec 18` or "

@@ -37,7 +37,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def updated_form(session: Session, who: Acting, promise_id: int) -> Reply:
         promise = cadence_flows.form_for(session, who, promise_id)
-        return Reply(open_view=messages.updated_form(promise, who.tz))
+        return Reply(open_view=messages.updated_form(promise, who.tz, now=who.now))
 
     def new_rhythm_form(session: Session, who: Acting, promise_id: int) -> Reply:
         return Reply(

@@ -269,7 +269,13 @@ def _rewrites(prep: Prep, _target: Target) -> dict[str, Any] | None:
     )
     return {
         "updates": [
-            (channel, ts, messages.settled(prep.promise, tz_of.get(recipient or "") or "UTC", ""))
+            (
+                channel,
+                ts,
+                messages.settled(
+                    prep.promise, tz_of.get(recipient or "") or "UTC", "", now=prep.now
+                ),
+            )
             for channel, ts, recipient in rows
         ]
     }
@@ -352,8 +358,10 @@ def _return_summary(prep: Prep, target: Target) -> dict[str, Any] | None:
         return None
     starts, ends = away_window(away)
     tz = prep.tz(target)
-    lines = return_summary_lines(prep.session, away.team_id, away.user_id, starts, ends, tz)
-    return messages.return_summary(away.user_id, starts, ends, lines, tz)
+    lines = return_summary_lines(
+        prep.session, away.team_id, away.user_id, starts, ends, tz, now=prep.now
+    )
+    return messages.return_summary(away.user_id, starts, ends, lines, tz, now=prep.now)
 
 
 def _recorded(prep: Prep, target: Target) -> dict[str, Any]:
@@ -366,7 +374,7 @@ def _new_owner(prep: Prep, target: Target) -> dict[str, Any]:
 
 
 def _closed_notice(prep: Prep, target: Target) -> dict[str, Any]:
-    return messages.promise_closed(prep.the_promise, prep.tz(target))
+    return messages.promise_closed(prep.the_promise, prep.tz(target), now=prep.now)
 
 
 def _chart(prep: Prep, target: Target) -> dict[str, Any] | None:

@@ -126,7 +126,7 @@ def builders(text: str) -> list[tuple[str, Any]]:
         for n in range(80)
     ]
     update_view = messages.new_date_done(
-        promise(("&" * 300) + " " + text, 4), TZ, ("&" * 1900) + "```"
+        promise(("&" * 300) + " " + text, 4), TZ, ("&" * 1900) + "```", now=NOW
     )
     return [
         ("promise_recorded", messages.promise_recorded(p, TZ, NOW, ignored=(text[:300],))),
@@ -136,7 +136,7 @@ def builders(text: str) -> list[tuple[str, Any]]:
         ("too_long", messages.too_long(text * 2)),
         ("help", messages.help_message()),
         ("list", messages.promise_list("Your promises", many[:20], TZ, NOW, total=150)),
-        ("closed", messages.promise_closed(closed, TZ)),
+        ("closed", messages.promise_closed(closed, TZ, now=NOW)),
         ("extended", messages.promise_extended(p, TZ, now=NOW, ignored=(text,))),
         ("handed_off", messages.promise_handed_off(p, "U0OTHER")),
         ("handoff_notice", messages.handoff_notice(p, "U0OTHER", TZ, NOW)),
@@ -147,25 +147,28 @@ def builders(text: str) -> list[tuple[str, Any]]:
         ("nobody", messages.nobody_to_escalate_to(p, admins_told=True)),
         ("undeliverable", messages.undeliverable(p, "nudge", "U0X", "user_disabled", ["C0"])),
         ("owner_reminder", messages.owner_reminder(p, "U0LEAD", TZ, NOW)),
-        ("settled", messages.settled(closed, TZ, text)),
+        ("settled", messages.settled(closed, TZ, text, now=NOW)),
         ("check_in_nudge", messages.check_in_nudge(cadence, TZ, NOW)),
         ("covering", messages.covering(messages.nudge(p, TZ, NOW), "U0OWNER")),
-        ("check_in_logged", messages.check_in_logged(cadence, TZ, CheckInOutcome.ON_TIME)),
+        ("check_in_logged", messages.check_in_logged(cadence, TZ, CheckInOutcome.ON_TIME, now=NOW)),
         ("cadence_problem", messages.cadence_problem(text, "too_often")),
-        ("return_summary", messages.return_summary("U0OWNER", NOW, NOW, summary_lines, TZ)),
-        ("report", messages.report_message(report(300), "Your team", TZ)),
+        (
+            "return_summary",
+            messages.return_summary("U0OWNER", NOW, NOW, summary_lines, TZ, now=NOW),
+        ),
+        ("report", messages.report_message(report(300), "Your team", TZ, now=NOW)),
         ("digest", messages.digest_message(digest)),
         ("channel_list", messages.channel_settings_list([setting] * 120, 2)),
         ("compact", messages.compact_message(messages.promise_recorded(p, TZ, NOW))),
         ("view:promise_form", messages.promise_form(owner_id="U1", description=text * 2)),
         ("view:edit_form", messages.edit_form(p)),
         ("view:new_date_form", messages.new_date_form(p)),
-        ("view:new_date_done", messages.new_date_done(p, TZ, text)),
+        ("view:new_date_done", messages.new_date_done(p, TZ, text, now=NOW)),
         ("view:new_date_done_amp", update_view),
         ("view:hand_off_form", messages.hand_off_form(p)),
         ("view:couldnt_keep_form", messages.couldnt_keep_form(p)),
         ("view:notice", messages.notice_view(text)),
-        ("view:updated_form", messages.updated_form(cadence, TZ)),
+        ("view:updated_form", messages.updated_form(cadence, TZ, now=NOW)),
         ("view:new_rhythm_form", messages.new_rhythm_form(cadence)),
         ("view:info", messages.info_view(text, mrkdwn(text))),
         ("view:home", messages.home_view(home, notice=mrkdwn(text, 500))),
@@ -212,7 +215,7 @@ def test_the_essentials_survive_long_and_escaped_text(kind: str) -> None:
     recorded = messages.promise_recorded(promise(text), TZ, NOW)
     every = json.dumps(recorded, ensure_ascii=False)
     assert "By: " in every and "Undo" in every
-    done = messages.new_date_done(promise(text), TZ, ("&" * 1900) + "```")
+    done = messages.new_date_done(promise(text), TZ, ("&" * 1900) + "```", now=NOW)
     for block in done["blocks"]:
         shown = block["text"]["text"]
         assert shown.count("```") % 2 == 0, shown[-40:]

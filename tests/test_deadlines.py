@@ -489,7 +489,8 @@ def test_warm_up_runs() -> None:
     ],
 )
 def test_format_deadline(deadline: datetime, tz: str, expected: str) -> None:
-    assert format_deadline(deadline, tz) == expected
+    now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)  # the year shown is the clock's, not 2027's
+    assert format_deadline(deadline, tz, now=now) == expected
 
 
 # ---------------------------------------------------------------------------- properties

@@ -203,7 +203,7 @@ def sample_messages() -> list[Any]:
         blocks.hand_off_form(promise),
         blocks.couldnt_keep_form(promise),
         blocks.check_in_nudge(promise, "UTC", now),
-        blocks.updated_form(promise, "UTC"),
+        blocks.updated_form(promise, "UTC", now=now),
         blocks.new_rhythm_form(promise),
         blocks.promise_list("Yours", [promise], "UTC", now, total=45, page=2),
     ]

@@ -176,7 +176,7 @@ def test_new_date_opens_the_form_and_saving_it_extends_and_drafts_an_update(
     shown = text_of({"blocks": answer["view"]["blocks"]})
     assert "Hi Jane" in shown  # a ready-to-send update for the counterpart
     assert "waiting for legal" in shown
-    assert format_deadline(new_deadline, "America/Los_Angeles") in shown
+    assert format_deadline(new_deadline, "America/Los_Angeles", now=clock()) in shown
     stored = current(bot, promise)
     assert stored.deadline == new_deadline and stored.deadline_version == 2
     assert action_ids(wait_updated(bot, nudge)) == []  # the old nudge is out of date now

@@ -117,7 +117,7 @@ def updated_reply(
         default_timing=default_timing,
         working_day=working_day,
     )
-    message = messages.check_in_logged(promise, who.tz, outcome)
+    message = messages.check_in_logged(promise, who.tz, outcome, now=who.now)
     message.pop("replace_original", None)
     return Reply(message)
 
@@ -140,7 +140,7 @@ def updated_from_form(
         default_timing=default_timing,
         working_day=working_day,
     )
-    text = messages.check_in_logged(promise, who.tz, outcome)["text"]
+    text = messages.check_in_logged(promise, who.tz, outcome, now=who.now)["text"]
     return Reply(open_view=messages.info_view("Updated them", text))
 
 
@@ -163,7 +163,7 @@ def skip(
         working_day=working_day,
     )
     _changed(session, who, promise)
-    return Reply(messages.check_in_logged(promise, who.tz, CheckInOutcome.SKIPPED))
+    return Reply(messages.check_in_logged(promise, who.tz, CheckInOutcome.SKIPPED, now=who.now))
 
 
 def new_rhythm(
@@ -189,7 +189,11 @@ def new_rhythm(
         working_day=working_day,
     )
     _changed(session, who, promise)
-    return Reply(open_view=messages.info_view("New rhythm", messages.rhythm_line(promise, who.tz)))
+    return Reply(
+        open_view=messages.info_view(
+            "New rhythm", messages.rhythm_line(promise, who.tz, now=who.now)
+        )
+    )
 
 
 def done(session: Session, who: Acting, *, promise_id: int) -> Reply:
@@ -198,7 +202,7 @@ def done(session: Session, who: Acting, *, promise_id: int) -> Reply:
         session, team_id=who.team_id, promise_id=promise_id, actor=who.actor, now=who.now
     )
     _changed(session, who, promise)
-    return Reply(messages.promise_closed(promise, who.tz))
+    return Reply(messages.promise_closed(promise, who.tz, now=who.now))
 
 
 def form_for(session: Session, who: Acting, promise_id: int) -> Promise:
@@ -255,7 +259,9 @@ def away(
     )
     outbox.write(session, _refresh_homes(session, who, [whose, *([cover_id] if cover_id else [])]))
     own = whose == who.user_id
-    return Reply(messages.away_set(whose, period.ends_at, period.cover_id, who.tz, own=own))
+    return Reply(
+        messages.away_set(whose, period.ends_at, period.cover_id, who.tz, own=own, now=who.now)
+    )
 
 
 def back(session: Session, who: Acting, *, user_id: str | None = None) -> Reply:

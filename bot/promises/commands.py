@@ -607,4 +607,6 @@ class CommandRunner:
         )
         about = EVERYONE if owners is None else (TEAM if scope.lower() == "team" else owners[0])
         coming = send_chart(self.session, command.team_id, actor.user_id, about, self.now)
-        return Reply(with_chart_note(blocks.report_message(report, title, tz), coming))
+        return Reply(
+            with_chart_note(blocks.report_message(report, title, tz, now=self.now), coming)
+        )

@@ -299,7 +299,7 @@ def close(
             )
         )
     _changed(session, who, promise, *extra)
-    return Reply(messages.promise_closed(promise, who.tz))
+    return Reply(messages.promise_closed(promise, who.tz, now=who.now))
 
 
 def undo(session: Session, who: Acting, *, promise_id: int) -> Reply:
@@ -361,7 +361,7 @@ def extend(
         note=note,
         default_timing=default_timing,
     )
-    return Reply(messages.promise_extended(promise, who.tz))
+    return Reply(messages.promise_extended(promise, who.tz, now=who.now))
 
 
 def new_date(
@@ -387,7 +387,7 @@ def new_date(
         note=note,
         default_timing=default_timing,
     )
-    return Reply(open_view=messages.new_date_done(promise, who.tz, note))
+    return Reply(open_view=messages.new_date_done(promise, who.tz, note, now=who.now))
 
 
 def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: str) -> Reply:

@@ -30,7 +30,14 @@ _CHECK_IN = {
 
 
 def return_summary_lines(
-    session: Session, team_id: str, user_id: str, starts: datetime, ends: datetime, tz: str
+    session: Session,
+    team_id: str,
+    user_id: str,
+    starts: datetime,
+    ends: datetime,
+    tz: str,
+    *,
+    now: datetime,
 ) -> list[tuple[str, str]]:
     """One (what, line) per thing that happened to `user_id`'s promises between `starts` and
     `ends`, oldest first: changes (by whom) and reminders that went to whoever covered. `what`
@@ -64,7 +71,7 @@ def return_summary_lines(
                 event.at,
                 what,
                 f"*{short_id(promise.id)}* {mrkdwn(promise.description, 80)} — {what}{by} "
-                f"({format_deadline(event.at, tz)}){note}",
+                f"({format_deadline(event.at, tz, now=now)}){note}",
             )
         )
     covered = session.execute(
@@ -87,7 +94,7 @@ def return_summary_lines(
                 at,
                 "reminders sent to your cover",
                 f"*{short_id(promise.id)}* {mrkdwn(promise.description, 80)} — reminder went to "
-                f"<@{delivery.recipient_id}>, covering ({format_deadline(at, tz)})",
+                f"<@{delivery.recipient_id}>, covering ({format_deadline(at, tz, now=now)})",
             )
         )
     lines.sort(key=lambda item: item[0])

@@ -108,7 +108,7 @@ def promise_line(promise: Promise, tz: str, now: datetime) -> str:
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
         parts.append(mrkdwn(promise.counterpart, 80) + (f" ({kind})" if kind else ""))
-    when = format_deadline(promise.deadline, tz)
+    when = format_deadline(promise.deadline, tz, now=now)
     if promise.is_open and promise.is_cadence:
         from bot.language.cadence import Rhythm, describe_rhythm
 
@@ -148,8 +148,8 @@ _OUTCOME_TEXT = {
 }
 
 
-def outcome_line(promise: Promise, tz: str) -> str:
-    when = format_deadline(promise.closed_at, tz) if promise.closed_at else ""
+def outcome_line(promise: Promise, tz: str, *, now: datetime) -> str:
+    when = format_deadline(promise.closed_at, tz, now=now) if promise.closed_at else ""
     line = f"{_OUTCOME_TEXT.get(promise.status, promise.status)} — closed by <@{promise.closed_by}>"
     line += f" on {when}" if when else ""
     if promise.closure_note:

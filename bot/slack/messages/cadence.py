@@ -92,26 +92,27 @@ def _rhythm(promise: Promise) -> Rhythm | None:
     return Rhythm(RhythmKind(promise.rhythm_kind), promise.rhythm_every)
 
 
-def _end_phrase(promise: Promise, tz: str) -> str:
+def _end_phrase(promise: Promise, tz: str, now: datetime) -> str:
     if promise.series_ends_at is not None and promise.series_end_event:
         # a series in hours: until the event, and at the latest HOURLY_LIMIT after it began
         event = mrkdwn(promise.series_end_event, 200)
-        return f"until {event} (at the latest {format_deadline(promise.series_ends_at, tz)})"
+        latest = format_deadline(promise.series_ends_at, tz, now=now)
+        return f"until {event} (at the latest {latest})"
     if promise.series_ends_at is not None:
-        return f"until {format_deadline(promise.series_ends_at, tz)}"
+        return f"until {format_deadline(promise.series_ends_at, tz, now=now)}"
     if promise.series_end_event:
         return f"until {mrkdwn(promise.series_end_event, 200)}"
     return "until you close it"
 
 
-def rhythm_line(promise: Promise, tz: str) -> str:
+def rhythm_line(promise: Promise, tz: str, *, now: datetime) -> str:
     """`every 3 working days until Wed 9 Dec, 10:00 PST · next check-in Mon 30 Nov, 17:00 PST`"""
     rhythm = _rhythm(promise)
     if rhythm is None:
         return ""
     return (
-        f":repeat: {describe_rhythm(rhythm)} {_end_phrase(promise, tz)} · "
-        f"next check-in {format_deadline(promise.deadline, tz)}"
+        f":repeat: {describe_rhythm(rhythm)} {_end_phrase(promise, tz, now)} · "
+        f"next check-in {format_deadline(promise.deadline, tz, now=now)}"
     )
 
 
@@ -129,7 +130,7 @@ def cadence_recorded(promise: Promise, tz: str, now: datetime, *, created: bool 
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
         lines.append(f"To: {mrkdwn(promise.counterpart, 300)}" + (f" ({kind})" if kind else ""))
-    lines.append(rhythm_line(promise, tz))
+    lines.append(rhythm_line(promise, tz, now=now))
     pid = str(promise.id)
     return {
         "response_type": "ephemeral",
@@ -196,7 +197,7 @@ def check_in_nudge(promise: Promise, tz: str, now: datetime) -> Message:
     ago = f" ({late} ago)" if late else ""
     text = (
         f":speech_balloon: Check-in time: you promised to stay in touch{_who(promise)}. "
-        f"This update was due {format_deadline(promise.deadline, tz)}{ago}."
+        f"This update was due {format_deadline(promise.deadline, tz, now=now)}{ago}."
     )
     return {
         "text": text,
@@ -205,8 +206,8 @@ def check_in_nudge(promise: Promise, tz: str, now: datetime) -> Message:
             section(f">{mrkdwn(promise.description, 2000)}"),
             context(
                 f"Promise {short_id(promise.id)} · check-in {promise.deadline_version} · "
-                f"{rhythm_line(promise, tz)} · Sent them an update? Press Updated them. Nothing "
-                "to say? A short “no news yet” still counts."
+                f"{rhythm_line(promise, tz, now=now)} · Sent them an update? Press Updated "
+                "them. Nothing to say? A short “no news yet” still counts."
             ),
             check_in_buttons(promise),
         ],
@@ -223,13 +224,12 @@ def covering(message: Message, owner_id: str) -> Message:
     }
 
 
-def check_in_draft(promise: Promise, tz: str, note: str | None = None) -> str:
+def check_in_draft(promise: Promise, tz: str, note: str | None = None, *, now: datetime) -> str:
     """A short, honest update for the counterpart the owner can copy."""
     name = promise.counterpart.split()[0] if promise.counterpart else "there"
     news = note.rstrip(".") + "." if note else "No news yet, but I haven't forgotten you."
-    return (
-        f"Hi {name}, a quick update: {news} Next update by {format_deadline(promise.deadline, tz)}."
-    )
+    when = format_deadline(promise.deadline, tz, now=now)
+    return f"Hi {name}, a quick update: {news} Next update by {when}."
 
 
 _OUTCOME_WORDS = {
@@ -240,7 +240,9 @@ _OUTCOME_WORDS = {
 }
 
 
-def check_in_logged(promise: Promise, tz: str, outcome: CheckInOutcome) -> Message:
+def check_in_logged(
+    promise: Promise, tz: str, outcome: CheckInOutcome, *, now: datetime
+) -> Message:
     if not promise.is_open:
         return text_message(
             f":white_check_mark: Update logged ({_OUTCOME_WORDS[outcome]}) — that was the last "
@@ -250,13 +252,13 @@ def check_in_logged(promise: Promise, tz: str, outcome: CheckInOutcome) -> Messa
     return text_message(
         f":white_check_mark: Update logged for promise {short_id(promise.id)} "
         f"({_OUTCOME_WORDS[outcome]}). Next check-in "
-        f"{format_deadline(promise.deadline, tz)}.\n"
-        f"Ready to send next time: “{mrkdwn(check_in_draft(promise, tz), 1500)}”",
+        f"{format_deadline(promise.deadline, tz, now=now)}.\n"
+        f"Ready to send next time: “{mrkdwn(check_in_draft(promise, tz, now=now), 1500)}”",
         replace_original=True,
     )
 
 
-def updated_form(promise: Promise, tz: str) -> dict[str, Any]:
+def updated_form(promise: Promise, tz: str, *, now: datetime) -> dict[str, Any]:
     blocks: list[Block] = [
         _what(promise),
         {
@@ -272,7 +274,8 @@ def updated_form(promise: Promise, tz: str) -> dict[str, Any]:
             },
         },
         context(
-            f"Ready to send, if you haven't yet: “{mrkdwn(check_in_draft(promise, tz), 1500)}”"
+            "Ready to send, if you haven't yet: "
+            f"“{mrkdwn(check_in_draft(promise, tz, now=now), 1500)}”"
         ),
     ]
     return _modal(UPDATED_VIEW, "Updated them", "Log it", promise.id, blocks)
@@ -322,10 +325,10 @@ def info_view(title: str, text: str) -> dict[str, Any]:
 
 
 def away_set(
-    user_id: str, until: datetime | None, cover_id: str | None, tz: str, *, own: bool
+    user_id: str, until: datetime | None, cover_id: str | None, tz: str, *, own: bool, now: datetime
 ) -> Message:
     who = "You're" if own else f"<@{user_id}> is"
-    when = f"until {format_deadline(until, tz)}" if until else "until they're back"
+    when = f"until {format_deadline(until, tz, now=now)}" if until else "until they're back"
     if own and until is None:
         when = "until you're back"
     covered = (
@@ -356,12 +359,14 @@ def return_summary(
     ended_at: datetime,
     lines: list[tuple[str, str]],
     tz: str,
+    *,
+    now: datetime,
 ) -> Message:
     """The DM after an away: one line per thing that happened, as many as fit, oldest first;
     what does not fit is counted by kind ("…and 57 more: 50 closed as kept, …")."""
     head = (
         f":wave: Welcome back, <@{user_id}>. While you were away "
-        f"({format_deadline(starts_at, tz)} – {format_deadline(ended_at, tz)}):"
+        f"({format_deadline(starts_at, tz, now=now)} – {format_deadline(ended_at, tz, now=now)}):"
     )
     shown, rest = pack_lines([f"• {line}" for _what, line in lines], budget=RETURN_SUMMARY_BUDGET)
     body: list[Block] = [section(chunk) for chunk in shown] or [

@@ -191,8 +191,8 @@ def new_date_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict
     )
 
 
-def new_date_done(promise: Promise, tz: str, note: str | None) -> dict[str, Any]:
-    update = counterpart_update(promise, tz, note)
+def new_date_done(promise: Promise, tz: str, note: str | None, *, now: datetime) -> dict[str, Any]:
+    update = counterpart_update(promise, tz, note, now=now)
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": "New date saved"},
@@ -200,7 +200,7 @@ def new_date_done(promise: Promise, tz: str, note: str | None) -> dict[str, Any]
         "blocks": [
             section(
                 f":calendar: Promise {short_id(promise.id)} now runs until "
-                f"*{format_deadline(promise.deadline, tz)}*. Reminders are re-armed."
+                f"*{format_deadline(promise.deadline, tz, now=now)}*. Reminders are re-armed."
             ),
             section("A ready-to-send update for them (copy, tweak, send):"),
             section(code_block(update, MAX_SECTION_TEXT)),

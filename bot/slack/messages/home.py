@@ -181,7 +181,11 @@ def _own_away(data: Any) -> list[Block]:
     found: list[Block] = []
     if data.away is not None:
         until, cover = data.away
-        when = f"until {format_deadline(until, data.tz)}" if until else "until you're back"
+        when = (
+            f"until {format_deadline(until, data.tz, now=data.now)}"
+            if until
+            else "until you're back"
+        )
         who = f"<@{cover}> covers" if cover else "nobody covers (no supervisor set)"
         found.append(section(f":palm_tree: You're away {when}; {who}."))
         found.append(actions(button("I'm back", BACK, "back")))
@@ -194,7 +198,11 @@ def _team_aways(data: Any) -> list[Block]:
 
     lines = []
     for user_id, until, cover in data.team_away:
-        when = f"until {format_deadline(until, data.tz)}" if until else "until they're back"
+        when = (
+            f"until {format_deadline(until, data.tz, now=data.now)}"
+            if until
+            else "until they're back"
+        )
         lines.append(f":palm_tree: <@{user_id}> is away {when} — <@{cover}> covers.")
     chunks, rest = pack_lines(lines, budget=HOME_SECTION_BUDGET // 2)
     found: list[Block] = [section(chunk) for chunk in chunks]

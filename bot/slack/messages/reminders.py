@@ -42,7 +42,7 @@ def heads_up(promise: Promise, tz: str, now: datetime) -> Message:
     left = describe_span(promise.deadline - now) if promise.deadline > now else "moments"
     text = (
         f":hourglass_flowing_sand: Heads-up: your promise{_counterpart_phrase(promise)} is due "
-        f"in {left} ({format_deadline(promise.deadline, tz)})."
+        f"in {left} ({format_deadline(promise.deadline, tz, now=now)})."
     )
     return {
         "text": text,
@@ -61,7 +61,7 @@ def heads_up(promise: Promise, tz: str, now: datetime) -> Message:
 def nudge(promise: Promise, tz: str, now: datetime) -> Message:
     late = describe_span(now - promise.deadline) if now > promise.deadline else "just now"
     who = _counterpart_phrase(promise)
-    when = format_deadline(promise.deadline, tz)
+    when = format_deadline(promise.deadline, tz, now=now)
     ago = "just now" if late == "just now" else f"{late} ago"
     text = f":wave: Friendly nudge: your promise{who} was due {when} ({ago})."
     return {
@@ -88,13 +88,13 @@ def escalation(
 ) -> Message:
     late = describe_span(now - promise.deadline)
     nudged = (
-        f"<@{promise.owner_id}> was nudged {format_deadline(nudged_at, tz)}."
+        f"<@{promise.owner_id}> was nudged {format_deadline(nudged_at, tz, now=now)}."
         if nudged_at
         else f"<@{promise.owner_id}> has not been reached yet."
     )
     text = (
         f":rotating_light: <@{promise.owner_id}>'s promise{_counterpart_phrase(promise)} is "
-        f"{late} overdue (due {format_deadline(promise.deadline, tz)}) and still open."
+        f"{late} overdue (due {format_deadline(promise.deadline, tz, now=now)}) and still open."
     )
     pid = str(promise.id)
     message_blocks = [
@@ -167,7 +167,7 @@ def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime)
     text = (
         f":wave: <@{supervisor_id}> asked me to remind you about promise "
         f"{short_id(promise.id)}{_counterpart_phrase(promise)}, due "
-        f"{format_deadline(promise.deadline, tz)}."
+        f"{format_deadline(promise.deadline, tz, now=now)}."
     )
     return {
         "text": text,
@@ -179,20 +179,20 @@ def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime)
     }
 
 
-def settled(promise: Promise, tz: str, original_text: str) -> Message:
+def settled(promise: Promise, tz: str, original_text: str, *, now: datetime) -> Message:
     """An earlier reminder, rewritten once the promise closed, moved or changed hands."""
     if promise.is_open and promise.is_cadence:
         outcome = (
             f":repeat: This check-in is behind us; the next one is "
-            f"{format_deadline(promise.deadline, tz)} (<@{promise.owner_id}>)."
+            f"{format_deadline(promise.deadline, tz, now=now)} (<@{promise.owner_id}>)."
         )
     elif promise.is_open:
         outcome = (
             f":calendar: Now owned by <@{promise.owner_id}>, due "
-            f"{format_deadline(promise.deadline, tz)}. This reminder is out of date."
+            f"{format_deadline(promise.deadline, tz, now=now)}. This reminder is out of date."
         )
     else:
-        outcome = outcome_line(promise, tz)
+        outcome = outcome_line(promise, tz, now=now)
     return {
         "text": outcome,
         "blocks": [
@@ -207,12 +207,12 @@ def settled(promise: Promise, tz: str, original_text: str) -> Message:
     }
 
 
-def counterpart_update(promise: Promise, tz: str, note: str | None) -> str:
+def counterpart_update(promise: Promise, tz: str, note: str | None, *, now: datetime) -> str:
     """A ready-to-send update for the counterpart after a new date."""
     name = promise.counterpart.split()[0] if promise.counterpart else "there"
     reason = f" {note.rstrip('.')}." if note else ""
     return (
         f"Hi {name}, a quick update on {promise.description[:300].rstrip('.')}: it's taking a "
         f"little longer than I said.{reason} You'll hear from me by "
-        f"{format_deadline(promise.deadline, tz)}. Thanks for your patience!"
+        f"{format_deadline(promise.deadline, tz, now=now)}. Thanks for your patience!"
     )

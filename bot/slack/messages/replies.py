@@ -269,10 +269,10 @@ def list_view(message: Message) -> dict[str, Any]:
     }
 
 
-def promise_closed(promise: Promise, tz: str) -> Message:
+def promise_closed(promise: Promise, tz: str, *, now: datetime) -> Message:
     return text_message(
         f"Promise {short_id(promise.id)} "
-        f"({mrkdwn(promise.description, 200)}) is closed.\n" + outcome_line(promise, tz)
+        f"({mrkdwn(promise.description, 200)}) is closed.\n" + outcome_line(promise, tz, now=now)
     )
 
 
@@ -280,15 +280,11 @@ def promise_extended(
     promise: Promise,
     tz: str,
     *,
-    now: datetime | None = None,
+    now: datetime,
     named_zone: NamedZone | None = None,
     ignored: tuple[str, ...] = (),
 ) -> Message:
-    when = (
-        deadline_line(promise.deadline, tz, now, named_zone)
-        if now is not None
-        else format_deadline(promise.deadline, tz)
-    )
+    when = deadline_line(promise.deadline, tz, now, named_zone)
     note = ignored_note(ignored)
     return text_message(
         f":calendar: Promise {short_id(promise.id)} now runs until "

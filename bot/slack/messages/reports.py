@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.language.deadlines import format_deadline
@@ -69,7 +70,7 @@ REPORT_LINES_BUDGET = 7000
 DIGEST_PEOPLE_BUDGET = 3000
 
 
-def report_message(report: Any, title: str, tz: str) -> Message:
+def report_message(report: Any, title: str, tz: str, *, now: datetime) -> Message:
     """A `/promise report` answer (`report` is a bot.reports.Report)."""
     days = round((report.until - report.since).total_seconds() / 86400)
     heading = f"{title} — last {days} day{'s' if days != 1 else ''}"
@@ -85,7 +86,8 @@ def report_message(report: Any, title: str, tz: str) -> Message:
     report_blocks: list[Block] = [
         _header(heading),
         context(
-            f"{format_deadline(report.since, tz)} – {format_deadline(report.until, tz)} · "
+            f"{format_deadline(report.since, tz, now=now)} – "
+            f"{format_deadline(report.until, tz, now=now)} · "
             f"{len(report.lines)} {'person' if len(report.lines) == 1 else 'people'}"
         ),
     ]

@@ -154,7 +154,8 @@ _DO = (
 _DO_RE = re.compile(rf"^(?:{_DO})(?:s|es|ed|ing)?$", _I)
 # Doing-words that are plans nobody is owed, whatever follows.
 _PLAN = re.compile(
-    r"^(?:be|grab|head|go|leave|work\s+from|work|take\s+(?:a|the)\s+(?:day|afternoon|morning|week)"
+    r"^(?:be|grab|head|go|leave|work\s+from|work|take\s+(?:\S+\s+){0,3}off\b"
+    r"|take\s+(?:a\s+|the\s+|some\s+)?(?:days?|afternoon|morning|week|break|leave|pto|vacation|holiday)"
     r"|clean|sleep|eat|travel|fly|drive|commute|relax|pass|admit|believe|bite|say|stop|shut"
     r"|need|want|like|love|miss|see|guess|assume|bet|think|wait|hope|wonder|try)\b",
     _I,
@@ -209,7 +210,8 @@ _AGREEMENT = re.compile(
 
 # What unmakes a commitment in its own clause.
 _QUESTION_START = re.compile(
-    r"^(?:@\S+\s+|hey\s+\S+,?\s+)?(?:can|could|would|will|should|shall|do|does|did|are|is|am"
+    r"^(?:@\S+\s+|hey\s+\S+,?\s+)?(?:will\s+(?=(?:you|we|they|he|she|it|there|this|that|the|anyone"
+    r"|someone|somebody|everyone|[A-Z])\b)|can|could|would|should|shall|do|does|did|are|is|am"
     r"|was|were|have|has|any|what|when|where|who|whom|why|how|which|want\s+me|need\s+me"
     r"|wanna|mind\s+if)\b",
     _I,
@@ -415,7 +417,7 @@ def _detect(
     if best is None:
         return _agreement_with_date(cleaned, now, tz, locale, wd)
     reading, clause, sentence = best
-    return _read(reading, clause, sentence, now, tz, locale, wd)
+    return _read(reading, clause, sentence, now, tz, locale, wd, cleaned)
 
 
 def _agreement_with_date(
@@ -432,10 +434,38 @@ def _agreement_with_date(
     if m is None or not m.group("rest").strip():
         return _NOT
     reading = _Reading(Voice.AGREEMENT, 0.5, m.group("rest"))
-    detection = _read(reading, text, text, now, tz, locale, wd)
+    detection = _read(reading, text, text, now, tz, locale, wd, text)
     if detection.has_date and len(detection.deadline.description.strip(" ,.!")) <= 3:  # type: ignore[union-attr]
         return detection
     return _NOT
+
+
+_GREETING = re.compile(
+    r"^\s*(?i:hi|hey|hello|dear|morning|good\s+(?:morning|afternoon)|thanks|thank\s+you)[,!]?\s+"
+    r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s*[,!:.\-–—]",
+)
+_SUBJECT_AHEAD = re.compile(r"[\s,;:]*(?:i|we|you|they|he|she|it|i've|we've|i’ve|we’ve)\b", _I)
+_ADDRESSED_VERB = re.compile(r"^(?:get|have|receive|see)\s+", _I)
+
+
+def _deliverable(reading: _Reading, description: str) -> str:
+    """The deliverable as a to-do for its owner ("send the numbers", not "you the numbers")."""
+    what = re.sub(r"\s+", " ", description).strip(" ,.!-–—")
+    if reading.voice is Voice.OWED:
+        what = "send " + re.split(r",\s*(?:will|i'll|i’ll|and)\b", what, maxsplit=1, flags=_I)[0]
+    elif reading.voice is Voice.ADDRESSED:
+        if re.match(r"hear\b", what, _I):
+            what = "get back to you" + what[4:]
+        else:
+            what = _ADDRESSED_VERB.sub("", what)
+        what = re.sub(r"\s*\bfrom\s+(?:me|us|our\s+team)\b", "", what, flags=_I)
+    if _DEADLINE_ONLY.match(what):
+        return ""
+    return what[:1].lower() + what[1:] if what[:2] != what[:2].upper() else what
+
+
+_NOT_ADDRESSEES = frozenset({"all", "team", "everyone", "folks", "guys", "there"})
+_DEADLINE_ONLY = re.compile(r"^(?:by|before|on|at|until|till)?\s*$", _I)
 
 
 def _read(
@@ -446,23 +476,39 @@ def _read(
     tz: str | ZoneInfo,
     locale: str | None,
     wd: WorkingDay,
+    message: str = "",
 ) -> Detection:
     rest = reading.rest.strip(" ,.!-–—")
     parsed = parse_deadline(rest, now=now, tz=tz, working_day=wd, locale=locale)
-    if parsed.deadline is None and parsed.problem is not None and parsed.phrase is None:
-        # The clause named no date; the rest of the sentence may ("…, should be by EOD").
-        whole = parse_deadline(sentence, now=now, tz=tz, working_day=wd, locale=locale)
-        if whole.deadline is not None:
+    at = sentence.find(clause)
+    after = sentence[at + len(clause) :] if at >= 0 else ""
+    # The clause named no date; what follows it may ("…, should be by EOD"), unless it is a
+    # clause of its own ("…, I've raised it today").
+    if (
+        parsed.deadline is None
+        and parsed.phrase is None
+        and after.strip(" ,.;:!-–—")
+        and not _SUBJECT_AHEAD.match(after)
+    ):
+        tail = parse_deadline(after, now=now, tz=tz, working_day=wd, locale=locale)
+        if tail.deadline is not None:
             parsed = ParsedDeadline(
-                deadline=whole.deadline,
-                phrase=whole.phrase,
+                deadline=tail.deadline,
+                phrase=tail.phrase,
                 description=parsed.description,
-                problem=None,
-                zone=whole.zone,
+                problem=tail.problem,
+                zone=tail.zone,
             )
     cadence = find_cadence(rest, now=now, tz=tz, working_day=wd)
-    what = cadence.description if cadence is not None else parsed.description
-    what = re.sub(r"\s+", " ", what).strip(" ,.!-–—") or rest
+    if (
+        cadence is not None
+        and not cadence.stated
+        and cadence.ends_at is None
+        and cadence.end_event is None
+        and parsed.deadline is not None
+    ):
+        cadence = None  # "I'll be in touch by Friday": one deadline, not a rhythm
+    what = _deliverable(reading, cadence.description if cadence is not None else parsed.description)
     confidence = reading.confidence
     dated = parsed.deadline is not None and parsed.problem is None
     if dated or cadence is not None:
@@ -471,8 +517,16 @@ def _read(
     if to_reader or _FOR_SOMEONE.search(rest) or _DELIVERABLE_NOUN.search(rest):
         confidence += 0.05
     if parsed.deadline is not None and parsed.deadline <= now:
-        confidence -= 0.3  # "today" that is already over reads forward; a past date does not
-    counterpart = find_counterpart(what)
+        confidence -= 0.3  # a date already gone is a report, not a promise
+    counterpart = find_counterpart(what) if what else Counterpart(None, None)
+    if counterpart.name is None:
+        greeting = _GREETING.match(message)
+        if greeting is not None and greeting.group("name").lower() not in {
+            "all",
+            "team",
+            "everyone",
+        }:
+            counterpart = Counterpart(greeting.group("name"), counterpart.kind)
     confidence = round(max(0.0, min(1.0, confidence)), 2)
     return Detection(
         is_promise=confidence >= THRESHOLD,

@@ -61,6 +61,7 @@ def create_app(runtime: Runtime) -> App:
         confirm_deadline,
         events,
         home,
+        noticing,
         shortcuts,
         views,
     )
@@ -96,6 +97,7 @@ def create_app(runtime: Runtime) -> App:
     confirm_deadline.register(app, runtime)
     checkins.register(app, runtime)
     away.register(app, runtime)
+    noticing.register(app, runtime)
     events.register(app, runtime)  # last: it acknowledges every event nobody else handles
     return app
 

@@ -3,6 +3,8 @@
 Slack disables event delivery for an app that fails more than 5% of them, so an event Kept
 does not act on is still acknowledged. The ones it acts on:
 - `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM.
+- `message` in a channel Kept is in (`message.channels`, `message.groups`): in a watched
+  channel, a promise is suggested to its author (handlers.noticing).
 - `app_uninstalled` / `tokens_revoked` (the bot token): deliveries for that workspace pause
   (kept, not dropped) until a request comes from it again and Kept's token works there again
   (auth.test): Kept was installed again.
@@ -29,6 +31,7 @@ from bot.runtime import Runtime
 from bot.slack import messages
 from bot.store.models import HandledRequest
 from bot.workspaces.service import is_paused, pause, resume
+from handlers import noticing
 from handlers.answer import Presser, later, profiles_ready, respond_with
 from handlers.commands import run_command
 
@@ -191,6 +194,9 @@ def register(app: App, runtime: Runtime) -> None:
     def direct_message(
         ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient
     ) -> None:
+        if noticing.is_channel_message(event):  # a watched channel? (SPEC §2.5)
+            noticing.on_channel_message(runtime, pool, ack, body, event, client)
+            return
         if not is_person_writing_to_kept(event):
             ack()
             return

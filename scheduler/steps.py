@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.noticing.service import watch_change
 from bot.promises.flows import home_tab
 from bot.runtime import Runtime
 from bot.slack import messages
+from bot.slack.messages import noticing as notice_blocks
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status, Step
 from scheduler import queue, routing
 from scheduler.plan import Action, Decision, Target, decide, still_needed
@@ -309,6 +311,13 @@ def _covered(message: dict[str, Any], target: Target) -> dict[str, Any]:
     return messages.covering(message, target.covering_for)
 
 
+def _watch_notice(prep: Prep, _target: Target) -> dict[str, Any] | None:
+    change = watch_change(prep.session, prep.delivery.watch_change_id or 0)
+    if change is None:
+        return None
+    return notice_blocks.watch_notice(change.watching, change.changed_by)
+
+
 def _heads_up(prep: Prep, target: Target) -> dict[str, Any]:
     return _covered(messages.heads_up(prep.the_promise, prep.tz(target), prep.now), target)
 
@@ -389,6 +398,7 @@ REGISTRY: dict[Step, StepKind] = {
         _nowhere, _nothing, reminder=True, quiet_hours=False, work=_next_check_in
     ),
     Step.RETURN_SUMMARY: StepKind(_to_recipient, _return_summary, needs_promise=False),
+    Step.WATCH_NOTICE: StepKind(_to_channel, _watch_notice, quiet_hours=False, needs_promise=False),
 }
 
 

@@ -62,6 +62,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.push": (),
     "views.update": (),
     "views.publish": (),
+    # noticing promises in watched channels (SPEC §2.5); see the section "channels" below
+    "conversations.join": ("channels:join",),
+    "team.info": ("team:read",),
 }
 _HISTORY_SCOPE = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
 _TRIGGER = re.compile(r"^(\d{10,13})\.\d+\.[0-9a-f]+$")

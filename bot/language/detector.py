@@ -67,6 +67,7 @@ class Detection:
     to_reader: bool = False  # "you" / "your": promised to whoever the message is addressed to
     deadline: ParsedDeadline | None = None  # the parser's reading (deadline None: no date said)
     cadence: ParsedCadence | None = None  # a rhythm: a cadence promise
+    commitment: str = ""  # the commitment from its verb on, deadline included ("send … by Fri")
 
     @property
     def has_date(self) -> bool:
@@ -538,6 +539,7 @@ def _read(
         to_reader=to_reader,
         deadline=parsed,
         cadence=cadence,
+        commitment=rest,
     )
 
 

@@ -33,7 +33,7 @@ from bot.people.profiles import (
     set_supervisor,
 )
 from bot.promises import cadence_flows, flows
-from bot.promises.flows import Acting, acting
+from bot.promises.flows import Acting, Source, acting
 from bot.promises.service import (
     Actor,
     InvalidInput,
@@ -63,6 +63,7 @@ class CommandInput:
     channel_id: str | None
     text: str
     request_key: str | None  # the request's idempotency key (bot.once.command_key)
+    source: Source | None = None  # a promise noticed in a message: its link (SPEC §2.5)
 
 
 def mention(word: str) -> str | None:
@@ -234,6 +235,7 @@ class CommandRunner:
                     default_timing=self.timing,
                     request_key=command.request_key,
                     working_day=self.working_day,
+                    source=command.source,
                 )
         return flows.record(
             self.session,
@@ -244,6 +246,7 @@ class CommandRunner:
             channel_id=command.channel_id,
             default_timing=self.timing,
             request_key=command.request_key,
+            source=command.source,
         )
 
     def updated(self, command: CommandInput, rest: str) -> Reply:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.channels.service import kind_in_channel, setting_row
-from bot.language.counterparts import find_counterpart
+from bot.language.counterparts import CounterpartKind, find_counterpart
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people.profiles import (
@@ -104,6 +104,17 @@ def _changed(session: Session, who: Acting, promise: Promise, *extra: dict[str, 
     outbox.write(session, rows)
 
 
+@dataclass(frozen=True)
+class Source:
+    """The message a promise was noticed in (SPEC §2.5): its link, and the counterpart the
+    channel says (a shared channel's other organisation) when the words name nobody."""
+
+    message_ts: str
+    permalink: str | None = None
+    counterpart: str | None = None
+    counterpart_kind: str | None = None
+
+
 def typed(
     session: Session,
     who: Acting,
@@ -111,13 +122,26 @@ def typed(
     channel_id: str | None,
     default_timing: Timing,
     request_key: str | None,
+    source: Source | None = None,
 ) -> dict[str, Any]:
     """What a promise typed in a channel is made of, besides its deadline: the owner is who
     typed it, the counterpart is read from the words, and the channel's settings give the
     reminder timing and the counterpart kind (one read of them)."""
     counterpart = find_counterpart(description)
+    if source is not None and counterpart.name is None and source.counterpart:
+        counterpart = replace(
+            counterpart,
+            name=source.counterpart,
+            kind=counterpart.kind or _kind(source.counterpart_kind),
+        )
     setting = setting_row(session, who.team_id, channel_id) if channel_id else None
+    linked = (
+        {"source_message_ts": source.message_ts, "permalink": source.permalink}
+        if source is not None
+        else {}
+    )
     return {
+        **linked,
         "team_id": who.team_id,
         "owner_id": who.user_id,
         "created_by": who.user_id,
@@ -133,6 +157,13 @@ def typed(
     }
 
 
+def _kind(value: str | None) -> CounterpartKind | None:
+    try:
+        return CounterpartKind(value) if value else None
+    except ValueError:
+        return None
+
+
 def record(
     session: Session,
     who: Acting,
@@ -143,6 +174,7 @@ def record(
     default_timing: Timing,
     request_key: str | None,
     confirmed: datetime | None = None,
+    source: Source | None = None,
 ) -> Reply:
     """`/promise <what> by <when>`: a new promise owned by whoever typed it. A deadline Kept
     is unsure of is asked about, never guessed; one more than a year away is confirmed first
@@ -172,7 +204,7 @@ def record(
     promise = create_promise(
         session,
         deadline=parsed.deadline,
-        **typed(session, who, description, channel_id, default_timing, request_key),
+        **typed(session, who, description, channel_id, default_timing, request_key, source),
     )
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(

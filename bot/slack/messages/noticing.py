@@ -1,0 +1,158 @@
+"""Messages of noticing promises where they are made (SPEC §2.5): the suggestion its author
+alone sees, the one-line announcements when watching starts or stops, and the replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.language.deadlines import format_deadline
+from bot.noticing.suggest import DEFAULT_ANSWER_LABEL, SuggestionView
+from bot.slack.messages.base import (
+    Block,
+    Message,
+    _escape,
+    _truncate,
+    actions,
+    button,
+    context,
+    section,
+    text_message,
+)
+
+TRACK_IT = "suggestion_track"
+EDIT_IT = "suggestion_edit"
+NOT_A_PROMISE = "suggestion_dismiss"
+MUTE_ME = "suggestion_mute"
+POST_UPDATE = "post_update_there"
+POST_UPDATE_VIEW = "post_update_view"
+
+WATCH_USAGE = (
+    "`/promise watch` — notice promises made in this channel (anyone here can turn it on); "
+    "`/promise watch off` — stop; `/promise watch me off` / `on` — suggestions for you alone."
+)
+
+
+def suggestion_message(view: SuggestionView, tz: str, now: datetime) -> Message:
+    """The suggestion (ephemeral, to the author alone)."""
+    what = _escape(_truncate(view.what, 400)) if view.what else "_what you agreed to above_"
+    lines = [f"*Sounds like a promise:* {what}"]
+    if view.counterpart:
+        lines.append(f"*To:* {_escape(_truncate(view.counterpart, 120))}")
+    if view.rhythm:
+        lines.append(f"*How often:* {_escape(view.rhythm)}")
+    when = format_deadline(view.deadline, tz, now=now)
+    if view.date_said:
+        lines.append(f"*By:* {when}")
+    else:
+        lines.append(f"*By:* {when} _(no date said: this channel's {DEFAULT_ANSWER_LABEL})_")
+    value = view.button_value()
+    buttons: list[Block] = []
+    if view.promise_text:
+        buttons.append(button("Track it", TRACK_IT, value, style="primary"))
+    buttons += [
+        button("Edit…", EDIT_IT, value),
+        button("Not a promise", NOT_A_PROMISE, value),
+        button("Stop suggesting to me", MUTE_ME, value),
+    ]
+    text = "Sounds like a promise. Track it with Kept?"
+    return {
+        "text": text,
+        "blocks": [
+            section("\n".join(lines)),
+            actions(*buttons, block_id="suggestion"),
+            context(
+                "Only you can see this. Kept keeps nothing of your message unless you track it."
+            ),
+        ],
+    }
+
+
+def suggestion_dismissed() -> Message:
+    return text_message("Got it, not a promise. Nothing was kept.", replace_original=True)
+
+
+def suggestions_muted() -> Message:
+    return text_message(
+        "I won't suggest promises to you any more. `/promise watch me on` turns them back on.",
+        replace_original=True,
+    )
+
+
+def already_tracked() -> Message:
+    return text_message(
+        "That message is already tracked. `/promise list` shows your promises.",
+        replace_original=True,
+    )
+
+
+def watch_notice(watching: bool, by: str) -> Message:
+    """One line in the channel when noticing starts or stops."""
+    if watching:
+        text = (
+            f":eyes: <@{by}> asked Kept to notice promises in this channel: when someone here "
+            "promises something, Kept offers them alone to track it. Nothing is stored unless "
+            "they choose to. Stop it with `/promise watch off`."
+        )
+    else:
+        text = (
+            f"<@{by}> turned off noticing promises in this channel: Kept no longer reads its "
+            "messages. `/promise watch` turns it back on."
+        )
+    return {"text": text, "blocks": [section(text)]}
+
+
+def watch_started(channel_id: str, shared_with: str | None) -> Message:
+    more = (
+        f" It's shared with *{_escape(shared_with)}*: their promises are theirs, so only your "
+        "own team's messages are read for suggestions."
+        if shared_with
+        else ""
+    )
+    return text_message(
+        f"Kept now notices promises in <#{channel_id}> and told the channel so.{more}"
+    )
+
+
+def watch_unchanged(channel_id: str, watching: bool) -> Message:
+    if watching:
+        return text_message(
+            f"Kept already notices promises in <#{channel_id}>. `/promise watch off` stops it."
+        )
+    return text_message(f"Kept isn't watching <#{channel_id}>. `/promise watch` starts it.")
+
+
+def watch_stopped(channel_id: str) -> Message:
+    return text_message(f"Kept stopped noticing promises in <#{channel_id}> and told the channel.")
+
+
+def watch_needs_invite(channel_id: str) -> Message:
+    return text_message(
+        f":wave: Kept isn't a member of <#{channel_id}>, so it can't read it. Invite it first "
+        "(`/invite @Kept`), then `/promise watch` again."
+    )
+
+
+def watch_refused(reason: str) -> Message:
+    return text_message(f":warning: {reason}")
+
+
+def me_changed(on: bool) -> Message:
+    if on:
+        return text_message(
+            "Kept will suggest tracking the promises you write in watched channels."
+        )
+    return text_message(
+        "Kept won't suggest promises to you any more, in any channel. `/promise watch me on` "
+        "turns them back on."
+    )
+
+
+def watched_lines(total: int, channels: list[tuple[str, str | None]]) -> list[str]:
+    """`/promise channel` and the Home tab: which channels are watched (the true total)."""
+    if total == 0:
+        return ["Watched channels: none (`/promise watch` in a channel starts it)"]
+    names = ", ".join(
+        f"<#{cid}>" + (f" (shared with {_escape(org)})" if org else "") for cid, org in channels
+    )
+    more = f", and {total - len(channels)} more" if total > len(channels) else ""
+    return [f"Watched channels ({total}): {names}{more}"]

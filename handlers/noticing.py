@@ -22,6 +22,7 @@ from bot.noticing import flows
 from bot.noticing.service import (
     SharedWith,
     fingerprint,
+    hold_author,
     may_suggest,
     remember_suggestion,
     settle_suggestion,
@@ -233,6 +234,7 @@ def notice(runtime: Runtime, client: WebClient, team_id: str, message: Any) -> N
         return
     try:
         with runtime.sessions.begin() as session:
+            hold_author(session, team_id, message.user_id)
             if not may_suggest(session, team_id, message.user_id, key, now):
                 return
             remember_suggestion(session, team_id, message.user_id, key, now)

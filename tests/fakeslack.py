@@ -34,6 +34,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from tests.fake_channels import Channels
+
 BOT_USER_ID = "U0KEPTBOT"
 BOT_ID = "B0KEPT"
 APP_ID = "A0KEPT"
@@ -283,7 +285,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class FakeSlack:
+class FakeSlack(Channels):
     """Fake Slack Web API; see the module docstring."""
 
     def __init__(
@@ -349,6 +351,7 @@ class FakeSlack:
         }
         self.add_user(BOT_USER_ID, name="kept", is_bot=True)
         self._init_workspaces()
+        self._init_channels()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -943,6 +946,7 @@ class FakeSlack:
                     "ts": ts,
                     "text": params.get("text") or "",
                     "blocks": params.get("blocks"),
+                    "thread_ts": params.get("thread_ts"),
                 }
             )
         return {"ok": True, "message_ts": ts}

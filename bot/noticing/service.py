@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.models import (
+    Person,
     Suggestion,
     SuggestionOptOut,
     SuggestionOutcome,
@@ -165,6 +166,17 @@ def may_suggest(session: Session, team_id: str, user_id: str, key: str, now: dat
         )
     ).scalar_one()
     return int(recent) < MAX_PER_HOUR
+
+
+def hold_author(session: Session, team_id: str, user_id: str) -> None:
+    """Take the author's row lock (their cached profile) for this transaction, so two of
+    their messages read at once cannot both slip under the hourly cap (PostgreSQL; SQLite
+    has one writer at a time anyway)."""
+    session.execute(
+        select(Person.user_id)
+        .where(Person.team_id == team_id, Person.user_id == user_id)
+        .with_for_update()
+    )
 
 
 def was_suggested(session: Session, team_id: str, key: str) -> bool:

@@ -128,11 +128,12 @@ def typed(
     typed it, the counterpart is read from the words, and the channel's settings give the
     reminder timing and the counterpart kind (one read of them)."""
     counterpart = find_counterpart(description)
-    if source is not None and counterpart.name is None and source.counterpart:
+    if source is not None and source.counterpart and counterpart.name in {None, source.counterpart}:
+        # the channel's counterpart (a shared channel's other organisation) and its kind
         counterpart = replace(
             counterpart,
             name=source.counterpart,
-            kind=counterpart.kind or _kind(source.counterpart_kind),
+            kind=_kind(source.counterpart_kind) or counterpart.kind,
         )
     setting = setting_row(session, who.team_id, channel_id) if channel_id else None
     linked = (

@@ -14,8 +14,8 @@ from sqlalchemy import select, text
 
 from bot.slack.messages import noticing as blocks
 from bot.store.models import Base, Promise, Suggestion
-from tests.conftest import OTHER, OWNER, TEAM, BotServer, Clock, message_text
-from tests.slackreq import block_action_payload, event_body
+from tests.conftest import ADMIN, OTHER, OWNER, TEAM, BotServer, Clock, message_text
+from tests.slackreq import app_home_opened_event, block_action_payload, event_body
 
 SALES = "C0SALES"
 PRIVATE = "G0HIRING"
@@ -153,15 +153,16 @@ def test_channel_command_and_home_show_watched_channels(channels: BotServer) -> 
     bot = channels
     watch(bot, SALES)
     watch(bot, SHARED)
-    from bot.noticing.service import watched_channels
-
-    with bot.runtime.readers() as session:
-        total, shown = watched_channels(session, TEAM)
-    assert total == 2
-    assert {w.channel_id for w in shown} == {SALES, SHARED}
-    assert [w.other_org for w in shown if w.channel_id == SHARED] == ["Globex Corp"]
-    lines = blocks.watched_lines(total, [(w.channel_id, w.other_org) for w in shown])
-    assert "Watched channels (2)" in lines[0] and "Globex Corp" in lines[0]
+    shown = message_text(bot.command("channel show", channel=SALES, user=ADMIN))
+    assert "Noticing promises here:* on" in shown and f"<@{OWNER}>" in shown
+    assert "Watched channels (2)" in shown and "shared with Globex Corp" in shown
+    assert "off (`/promise watch`" in message_text(
+        bot.command("channel show", channel=PRIVATE, user=ADMIN)
+    )
+    post_event(bot, app_home_opened_event(ADMIN))
+    [call] = bot.fake.wait_for("views.publish", where=lambda c: c.params.get("user_id") == ADMIN)
+    home = message_text({"blocks": call.params["view"]["blocks"]})
+    assert "Watched channels (2)" in home
 
 
 # ---------------------------------------------------------------------------- suggestions

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -216,3 +217,17 @@ def settle_suggestion(session: Session, team_id: str, key: str, outcome: Suggest
         .values(outcome=outcome)
     )
     return bool(done.rowcount)
+
+
+def with_watching(
+    session: Session, team_id: str, channel_id: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    """`/promise channel show`: the settings, and whether Kept notices promises there (and
+    which channels it watches in all)."""
+    from bot.slack.messages.noticing import watching_block
+
+    here = watch_of(session, team_id, channel_id)
+    total, shown = watched_channels(session, team_id)
+    block = watching_block(channel_id, here, total, [(w.channel_id, w.other_org) for w in shown])
+    blocks = list(message.get("blocks") or [])
+    return {**message, "blocks": [*blocks[:1], block, *blocks[1:]]}

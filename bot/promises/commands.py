@@ -24,6 +24,7 @@ from bot.channels.service import (
 from bot.language.cadence import find_cadence
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.noticing.service import with_watching
 from bot.people.profiles import (
     FetchUser,
     check_recipient,
@@ -460,7 +461,8 @@ class CommandRunner:
             )
         if action == "show":
             values = values_of(get_setting(self.session, command.team_id, target))
-            return Reply(blocks.channel_settings_shown(target, values))
+            shown = blocks.channel_settings_shown(target, values)
+            return Reply(with_watching(self.session, command.team_id, target, shown))
         if action == "set":
             if len(words) < 3:
                 raise InvalidInput(

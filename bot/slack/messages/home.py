@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.slack.messages.base import Block, _header, context, describe_span, promise_line, section
 from bot.slack.messages.cadence import check_in_buttons
+from bot.slack.messages.noticing import watched_lines
 from bot.slack.messages.reminders import nudge_buttons
 
 
@@ -75,6 +76,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
             view_blocks.append(
                 section("*Channel settings:* none; every channel uses the defaults.")
             )
+        view_blocks.append(section("\n".join(watched_lines(*data.watched))))
         view_blocks.append(
             context(
                 "Set a supervisor with `/promise supervisor @rep @lead`, or "

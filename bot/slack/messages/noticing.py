@@ -4,6 +4,7 @@ alone sees, the one-line announcements when watching starts or stops, and the re
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.language.deadlines import format_deadline
 from bot.noticing.suggest import DEFAULT_ANSWER_LABEL, SuggestionView
@@ -156,3 +157,17 @@ def watched_lines(total: int, channels: list[tuple[str, str | None]]) -> list[st
     )
     more = f", and {total - len(channels)} more" if total > len(channels) else ""
     return [f"Watched channels ({total}): {names}{more}"]
+
+
+def watching_block(
+    channel_id: str, here: Any, total: int, channels: list[tuple[str, str | None]]
+) -> Block:
+    """Whether Kept notices promises in this channel (`here`: a bot.noticing.service.Watch or
+    None), and the watched channels in all."""
+    if here is not None:
+        line = f"*Noticing promises here:* on since {here.changed_at:%d %b} (<@{here.changed_by}>)"
+        if here.shared:
+            line += f"; shared with {_escape(here.other_org or 'another organisation')}"
+    else:
+        line = "*Noticing promises here:* off (`/promise watch` turns it on)"
+    return section("\n".join([line, *watched_lines(total, channels)]))

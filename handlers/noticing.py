@@ -8,6 +8,7 @@ put in a metric label. What Kept keeps of a suggestion is a fingerprint of the m
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import Executor
 from typing import Any
@@ -45,10 +46,12 @@ from handlers.answer import (
     carry_out,
     ids_of,
     later,
+    on_press,
     open_view,
     profiles_ready,
     respond_with,
 )
+from handlers.views.submit import on_submit
 
 log = logging.getLogger("kept.noticing")
 
@@ -397,6 +400,37 @@ def _settle_press(
 
 def register(app: App, runtime: Runtime) -> None:
     pool = app.listener_runner.listener_executor
+
+    @app.action(blocks.POST_UPDATE)
+    def post_update(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        """On a nudge: the form with the drafted update (refusals answer on the nudge)."""
+        on_press(
+            runtime,
+            pool,
+            ack,
+            body,
+            respond,
+            client,
+            work=lambda s, who, pid: flows.update_form(s, who, promise_id=pid),
+            show_reply=False,
+        )
+
+    @app.view(blocks.POST_UPDATE_VIEW)
+    def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        text_value = ((values.get("update") or {}).get("value") or {}).get("value")
+        try:
+            promise_id = int(json.loads(view.get("private_metadata") or "{}")["promise_id"])
+        except (ValueError, KeyError, TypeError):
+            promise_id = 0  # not ours: refused like an id that does not exist
+        on_submit(
+            runtime,
+            pool,
+            ack,
+            body,
+            view,
+            lambda s, who: flows.post_update(s, who, promise_id=promise_id, text=text_value),
+        )
 
     @app.action(blocks.TRACK_IT)
     def track(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:

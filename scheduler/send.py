@@ -94,6 +94,7 @@ def _post(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None
         channel=outgoing.target.channel,
         text=outgoing.message.get("text", ""),
         blocks=outgoing.message.get("blocks"),
+        thread_ts=outgoing.message.get("thread_ts"),  # an update posted in its thread
         unfurl_links=False,
         metadata={"event_type": METADATA_EVENT, "event_payload": {"key": outgoing.key}},
     )

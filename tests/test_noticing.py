@@ -13,9 +13,16 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.slack.messages import noticing as blocks
-from bot.store.models import Base, Promise, Suggestion
+from bot.store.models import Base, Promise, PromiseEvent, Suggestion
+from scheduler.passes import run_pass
 from tests.conftest import ADMIN, OTHER, OWNER, TEAM, BotServer, Clock, message_text
-from tests.slackreq import app_home_opened_event, block_action_payload, event_body
+from tests.slackreq import (
+    app_home_opened_event,
+    block_action_payload,
+    event_body,
+    view_submission_payload,
+)
+from tests.test_scheduler import action_ids, key, the_message
 
 SALES = "C0SALES"
 PRIVATE = "G0HIRING"
@@ -438,3 +445,72 @@ def test_nothing_of_an_untracked_message_is_stored_or_logged(
     assert found == []
     assert not [r for r in caplog.records if secret in r.getMessage()]
     assert secret.encode() not in bot.runtime.metrics.render()
+
+
+# ---------------------------------------------------------------------------- Slack Connect
+
+
+def test_a_nudge_for_a_shared_channel_promise_posts_an_update_in_its_thread(
+    channels: BotServer, clock: Clock
+) -> None:
+    bot = channels
+    watch(bot, SHARED)
+    said = bot.fake.post_as(SHARED, OWNER, "We'll send you the security questionnaire by 3pm")
+    post_event(bot, said, shared=True)
+    [shown] = wait_suggestion(bot)
+    press(bot, shown, blocks.TRACK_IT, "t")
+    bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "t")
+    [promise] = promises(bot)
+    clock.set(promise.deadline + timedelta(minutes=5))
+    run_pass(bot.runtime)
+    nudge = the_message(bot.fake, key(promise, "nudge"))
+    assert blocks.POST_UPDATE in action_ids(nudge)
+    reply = bot.interact(
+        block_action_payload(
+            action_id=blocks.POST_UPDATE,
+            value=str(promise.id),
+            user_id=OWNER,
+            team_id=TEAM,
+            channel_id=nudge["channel"],
+            message_ts=nudge["ts"],
+            message=nudge,
+            response_url=bot.fake.response_url("pu"),
+            block_id=f"promise_{promise.id}",
+        )
+    )
+    assert reply.status == 200
+    [opened] = bot.fake.wait_for("views.open")
+    form = opened.params["view"]
+    draft = next(b for b in form["blocks"] if b.get("block_id") == "update")["element"]
+    assert "sorry" in draft["initial_value"] and "You'll have it by" in draft["initial_value"]
+    edited = "Sorry Globex, the questionnaire slipped: you'll have it Monday 10am."
+    submitted = bot.interact(
+        view_submission_payload(
+            callback_id=blocks.POST_UPDATE_VIEW,
+            values={"update": {"value": {"type": "plain_text_input", "value": edited}}},
+            user_id=OWNER,
+            team_id=TEAM,
+            private_metadata=form["private_metadata"],
+        )
+    )
+    assert submitted.status == 200 and not submitted.body
+    [posted] = bot.fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.ok and c.params.get("channel") == SHARED and c.params.get("thread_ts") == said["ts"]
+        ),
+    )
+    assert "the questionnaire slipped" in message_text(posted.params)
+    assert "— Olivia Owner" in message_text(posted.params)
+    with bot.runtime.readers() as session:
+        kinds = [
+            e.kind
+            for e in session.scalars(
+                select(PromiseEvent).where(PromiseEvent.promise_id == promise.id)
+            )
+        ]
+    assert "update_posted" in kinds
+    # closing the promise rewrites its reminders, never the update the customer read
+    bot.command(f"done {promise.id}", channel=SALES)
+    bot.settle()
+    assert not [c for c in bot.fake.calls("chat.update") if c.params.get("channel") == SHARED]

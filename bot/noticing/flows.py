@@ -4,14 +4,28 @@ and the channel's one-line announcement are written in one transaction (the outb
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.noticing.service import SharedWith, set_opted_out, set_watching, settle_suggestion
+from bot.language.deadlines import format_deadline, parse_deadline
+from bot.noticing.service import (
+    SharedWith,
+    set_opted_out,
+    set_watching,
+    settle_suggestion,
+    watch_of,
+)
 from bot.promises.flows import Acting
+from bot.promises.service import InvalidInput, changeable, clean_text
 from bot.reply import Reply
 from bot.slack.messages import noticing as blocks
-from bot.store.models import Step, SuggestionOutcome
+from bot.store.models import PromiseEvent, Step, SuggestionOutcome
+
+MAX_UPDATE = 2000
 
 
 def watch(
@@ -54,3 +68,60 @@ def muted(session: Session, who: Acting, *, key: str) -> Reply:
     settle_suggestion(session, who.team_id, key, SuggestionOutcome.DISMISSED)
     set_opted_out(session, who.team_id, who.user_id, off=True, now=who.now)
     return Reply(blocks.suggestions_muted())
+
+
+def _thread_of(session: Session, who: Acting, promise_id: int) -> tuple[Any, str, str]:
+    """The open promise (that `who` may change) and the shared channel and thread it was made
+    in; refused kindly when it was not made in a watched shared channel."""
+    promise = changeable(session, who.team_id, promise_id, who.actor, who.now)
+    channel, thread = promise.source_channel_id, promise.source_message_ts
+    watch = watch_of(session, who.team_id, channel) if channel else None
+    if not channel or not thread or watch is None or not watch.shared:
+        raise InvalidInput(
+            "This promise wasn't made in a shared channel Kept watches, so there's no thread "
+            "to post in. Tell them directly, then press New date."
+        )
+    return promise, channel, thread
+
+
+def update_form(session: Session, who: Acting, *, promise_id: int) -> Reply:
+    """Post an update there: the form with the update drafted (admit it, say sorry, give the
+    new timeline), editable."""
+    promise, channel, _thread = _thread_of(session, who, promise_id)
+    was = format_deadline(promise.deadline, who.tz, now=who.now)
+    soon = parse_deadline("within 2 working days", now=who.now, tz=who.tz)
+    next_date = soon.deadline or (who.now + timedelta(days=2))
+    draft = blocks.draft_update(
+        promise.description, f"by {was}", format_deadline(next_date, who.tz, now=who.now)
+    )
+    return Reply(open_view=blocks.post_update_form(promise.id, promise.description, draft, channel))
+
+
+def post_update(session: Session, who: Acting, *, promise_id: int, text: str | None) -> Reply:
+    """The update is posted by Kept in the thread the promise was made in, signed with the
+    owner's name (through the outbox), and kept in the promise's history."""
+    promise, channel, thread = _thread_of(session, who, promise_id)
+    words = clean_text(text)
+    if not words:
+        raise InvalidInput("Write the update first: what happened and the new timeline.")
+    if len(words) > MAX_UPDATE:
+        raise InvalidInput(f"That's over {MAX_UPDATE} characters; keep the update short.")
+    event_id = session.execute(
+        insert(PromiseEvent)
+        .values(
+            promise_id=promise.id,
+            team_id=promise.team_id,
+            actor_id=who.user_id,
+            kind="update_posted",
+            detail={"text": words, "channel": channel, "thread_ts": thread},
+            at=who.now,
+        )
+        .returning(PromiseEvent.id)
+    ).scalar_one()
+    row = outbox.follow_up(
+        who.team_id, Step.CHANNEL_UPDATE, who.now, promise_id=promise.id, recipient_id=channel
+    )
+    row["promise_event_id"] = int(event_id)
+    row["actor_id"] = who.user_id
+    outbox.write(session, [row])
+    return Reply(blocks.update_posted(channel))

@@ -110,6 +110,9 @@ class Step(StrEnum):
     RETURN_SUMMARY = "return_summary"
     # posted in a channel when noticing promises there starts or stops (watch_change_id)
     WATCH_NOTICE = "watch_notice"
+    # the owner's update posted in the shared channel's thread a promise was made in
+    # (promise_event_id: the history entry holding the text)
+    CHANNEL_UPDATE = "channel_update"
 
 
 # steps that belong to a person rather than to one promise
@@ -261,6 +264,8 @@ class Delivery(Base):
     away_id: Mapped[int | None] = mapped_column(Integer)
     # the change of a channel's watching a WATCH_NOTICE announces
     watch_change_id: Mapped[int | None] = mapped_column(Integer)
+    # the history entry a CHANNEL_UPDATE posts
+    promise_event_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime]
     status: Mapped[DeliveryStatus] = mapped_column(
         EnumText(DeliveryStatus, 16), default=DeliveryStatus.PENDING

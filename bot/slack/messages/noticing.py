@@ -3,6 +3,7 @@ alone sees, the one-line announcements when watching starts or stops, and the re
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -171,3 +172,71 @@ def watching_block(
     else:
         line = "*Noticing promises here:* off (`/promise watch` turns it on)"
     return section("\n".join([line, *watched_lines(total, channels)]))
+
+
+def with_post_update(message: Message, promise_id: int) -> Message:
+    """A nudge for a promise made in a shared channel, with **Post an update there**."""
+    out = dict(message)
+    out["blocks"] = [dict(b) for b in message.get("blocks") or []]
+    for block in reversed(out["blocks"]):
+        if block.get("type") == "actions":
+            block["elements"] = [
+                *block["elements"],
+                button("Post an update there", POST_UPDATE, str(promise_id)),
+            ]
+            break
+    return out
+
+
+def draft_update(description: str, deadline_text: str, next_text: str) -> str:
+    """The update Kept drafts: what happened, sorry, the new timeline (editable)."""
+    return (
+        f"A quick update on {description}: I said {deadline_text} and I haven't got it to you "
+        f"yet — sorry about that. You'll have it by {next_text}."
+    )
+
+
+def post_update_form(
+    promise_id: int, description: str, draft: str, channel_id: str
+) -> dict[str, Any]:
+    """The form behind **Post an update there**: the drafted update, editable."""
+    return {
+        "type": "modal",
+        "callback_id": POST_UPDATE_VIEW,
+        "title": {"type": "plain_text", "text": "Post an update"},
+        "submit": {"type": "plain_text", "text": "Post it"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"promise_id": promise_id}),
+        "blocks": [
+            section(f"*{_escape(_truncate(description, 500))}*"),
+            {
+                "type": "input",
+                "block_id": "update",
+                "label": {"type": "plain_text", "text": "Your update"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 2000,
+                    "initial_value": draft[:2000],
+                },
+            },
+            context(
+                f"Kept posts it in the thread in <#{channel_id}> where you made the promise, "
+                "signed with your name, and keeps it in the promise's history."
+            ),
+        ],
+    }
+
+
+def channel_update(text: str, owner_name: str) -> Message:
+    """The update as posted in the shared channel's thread, signed with the owner's name."""
+    signed = f"{_escape(_truncate(text, 2800))}\n— {_escape(owner_name)}"
+    return {"text": f"{text[:2800]}\n— {owner_name}", "blocks": [section(signed)]}
+
+
+def update_posted(channel_id: str) -> Message:
+    return text_message(
+        f"Your update is going to the thread in <#{channel_id}>, signed with your name. It's in "
+        "the promise's history too."
+    )

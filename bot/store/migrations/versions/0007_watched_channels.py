@@ -58,9 +58,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("team_id", "user_id"),
     )
     op.add_column("deliveries", sa.Column("watch_change_id", sa.Integer(), nullable=True))
+    op.add_column("deliveries", sa.Column("promise_event_id", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("deliveries", "promise_event_id")
     op.drop_column("deliveries", "watch_change_id")
     op.drop_table("suggestion_opt_outs")
     op.drop_index("ix_suggestions_user", table_name="suggestions")

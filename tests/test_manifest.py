@@ -206,6 +206,8 @@ def sample_messages() -> list[Any]:
         blocks.check_in_nudge(promise, "UTC", now),
         blocks.updated_form(promise, "UTC"),
         blocks.new_rhythm_form(promise),
+        notice_blocks.with_post_update(blocks.nudge(promise, "UTC", now), promise.id),
+        notice_blocks.post_update_form(promise.id, "call Sam", "A quick update", "C1"),
         notice_blocks.suggestion_message(
             SuggestionView(
                 key="k",

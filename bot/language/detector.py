@@ -239,6 +239,9 @@ _HEDGE = re.compile(
     r"\s+(?:a\s+)?(?:chance|time)|eventually|try\s+to|try\s+and|attempt\s+to|hope\s+to)\b",
     _I,
 )
+# "…if anything changes", "…if that works": a condition after the commitment (or an offer
+# awaiting an answer) leaves nothing owed yet
+_IF_LATER = re.compile(r"\b(?:if|unless|in\s+case)\b", _I)
 _CONDITION_FIRST = re.compile(
     r"^(?:\w+[,!]?\s+){0,2}(?:if|once|unless|assuming|provided|as\s+soon\s+as|when|whenever"
     r"|in\s+case|should\s+(?:they|you|he|she|it))\b",
@@ -251,6 +254,13 @@ _IDIOM = re.compile(
     r"|stop\s+there|shut\s+up|drop\s+it|say\s+(?:this|that|it)|bet|never\s+forget|be\s+damned"
     r"|keep\s+(?:that|it|this)\s+in\s+mind|think\s+about\s+it|see\s+you|catch\s+you"
     r"|talk\s+to\s+you\s+(?:later|soon)|take\s+it\s+from\s+here|play\s+devil)\b",
+    _I,
+)
+# looking into something with no deliverable: a promise only with a date ("I'll take a look
+# tomorrow"), not alone ("I'll take a look", "I'll keep an eye on it")
+_VAGUE = re.compile(
+    r"(?:take\s+a\s+(?:look|peek|stab)|have\s+a\s+look|keep\s+an\s+eye|look\s+at\s+(?:it|this|that)"
+    r"|check\s+it\s+out|think\s+about|see\s+what)\b",
     _I,
 )
 _YOU = re.compile(r"(?<![\w'’])(?:you|your|yours|ya|u)(?![\w'’])", _I)
@@ -320,7 +330,8 @@ def _commitment(clause: str) -> _Reading | None:
         return _Reading(Voice.AGREEMENT, 0.7, after)
     m = _FIRST.search(text)
     if m is not None and _doing(m.group("rest")):
-        return _Reading(Voice.FIRST_PERSON, 0.8, m.group("rest"))
+        vague = _VAGUE.match(m.group("rest").strip()) is not None
+        return _Reading(Voice.FIRST_PERSON, 0.45 if vague else 0.8, m.group("rest"))
     m = _OWED.search(text)
     if m is not None:
         return _Reading(Voice.OWED, 0.75, m.group("rest"))
@@ -362,7 +373,7 @@ def _unmade(clause: str, sentence: str, reading: _Reading) -> bool:
     before = text[: max(0, len(text) - len(reading.rest))]
     if _NEGATION.search(before) or re.match(r"\s*(?:not|never)\b", reading.rest, _I):
         return True
-    if _HEDGE.search(text):
+    if _HEDGE.search(text) or _IF_LATER.search(reading.rest):
         return True
     return bool(_CONDITION_FIRST.match(text)) or bool(_CONDITION_FIRST.match(sentence.strip()))
 

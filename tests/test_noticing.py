@@ -20,6 +20,7 @@ from tests.slackreq import (
     app_home_opened_event,
     block_action_payload,
     event_body,
+    message_im_event,
     view_submission_payload,
 )
 from tests.test_scheduler import action_ids, key, the_message
@@ -514,3 +515,24 @@ def test_a_nudge_for_a_shared_channel_promise_posts_an_update_in_its_thread(
     bot.command(f"done {promise.id}", channel=SALES)
     bot.settle()
     assert not [c for c in bot.fake.calls("chat.update") if c.params.get("channel") == SHARED]
+
+
+def test_a_thread_reply_also_sent_to_the_channel_is_read_and_watch_in_a_dm_is_explained(
+    channels: BotServer,
+) -> None:
+    bot = channels
+    watch(bot, SALES)
+    parent = bot.fake.post_as(SALES, OTHER, "Acme asked about the SOC 2 report")
+    broadcast = bot.fake.post_as(
+        SALES, OWNER, "I'll send Acme the SOC 2 report by Friday", thread_ts=parent["ts"]
+    )
+    broadcast["subtype"] = "thread_broadcast"
+    post_event(bot, broadcast)
+    [shown] = wait_suggestion(bot)
+    assert shown["thread_ts"] == parent["ts"]
+    post_event(bot, message_im_event(OWNER, "watch"))
+    [answer] = bot.fake.wait_for(
+        "chat.postMessage", where=lambda c: c.ok and c.params.get("channel") == "D0OWNER"
+    )
+    assert "in the channel itself" in message_text(answer.params)
+    assert promises(bot) == []

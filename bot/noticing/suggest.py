@@ -26,6 +26,9 @@ DEFAULT_ANSWER = "within 2 working days"
 DEFAULT_ANSWER_LABEL = "2 working days"
 MAX_TEXT = 1200  # characters of the promise text carried in a button (Slack: 2000 a value)
 SLACKBOT = "USLACKBOT"
+# subtypes that are still a person's new message: a thread reply also sent to the channel, a
+# file shared with a comment
+_PEOPLES_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def authored(event: dict[str, Any], *, team_id: str, bot_user_id: str | None) ->
         if message.get("subtype"):  # e.g. an edit of a bot message, a tombstone
             return None
         previous = str((event.get("previous_message") or {}).get("text") or "")
-    elif subtype:  # message_deleted, bot_message, channel_join, thread_broadcast, ...
+    elif subtype not in _PEOPLES_SUBTYPES:  # message_deleted, bot_message, channel_join, ...
         return None
     if message.get("bot_id") or message.get("bot_profile") or message.get("app_id"):
         return None

@@ -181,6 +181,12 @@ class CommandRunner:
             return self.updated(command, rest)
         if sub == "away" and _is_away_command(rest):
             return self.away(command, actor, tz, rest)
+        if sub == "watch":  # a DM to Kept ("/promise watch" in a channel never gets here)
+            return Reply(
+                blocks.text_message(
+                    "Kept watches channels: type `/promise watch` in the channel itself."
+                )
+            )
         if sub == "back" and (not rest or mention(rest.split()[0]) is not None):
             return cadence_flows.back(
                 self.session, self.who, user_id=mention(rest.split()[0]) if rest else None

@@ -536,3 +536,20 @@ def test_a_thread_reply_also_sent_to_the_channel_is_read_and_watch_in_a_dm_is_ex
     )
     assert "in the channel itself" in message_text(answer.params)
     assert promises(bot) == []
+
+
+def test_kept_forget_erases_a_person_from_noticing(channels: BotServer) -> None:
+    from bot.ops.forget import forget
+
+    bot = channels
+    watch(bot, SALES)
+    watch(bot, SALES, "me off", user=OTHER)
+    post_event(bot, bot.fake.post_as(SALES, OWNER, "I'll send Acme the revised quote by Friday"))
+    wait_suggestion(bot)
+    with bot.runtime.sessions.begin() as session:
+        forget(session, OWNER)
+        forget(session, OTHER)
+    with bot.runtime.readers() as session:
+        for table in ("suggestions", "suggestion_opt_outs", "watched_channels", "watch_changes"):
+            rows = session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608
+            assert not [r for r in rows if OWNER in repr(r) or OTHER in repr(r)], table

@@ -30,6 +30,10 @@ from bot.store.models import (
     Promise,
     PromiseEvent,
     Status,
+    Suggestion,
+    SuggestionOptOut,
+    WatchChange,
+    WatchedChannel,
 )
 
 FORGOTTEN = "[forgotten]"
@@ -220,6 +224,7 @@ def _forget_user(
                 away.cover_id = None  # their supervisor covers instead
             if away.set_by == user_id:
                 away.set_by = pseudonym
+    _forget_in_noticing(session, user_id, pseudonym, result, team_id=team_id, dry_run=dry_run)
     if not dry_run:
         session.execute(
             _teams(
@@ -234,6 +239,41 @@ def _forget_user(
         for setting in settings:
             setting.updated_by = pseudonym
     return result
+
+
+def _forget_in_noticing(
+    session: Session,
+    user_id: str,
+    pseudonym: str,
+    result: ForgetResult,
+    *,
+    team_id: str | None,
+    dry_run: bool,
+) -> None:
+    """Noticing (SPEC §2.5): their suggestions and opt-out go; as who turned watching on or
+    off they are the pseudonym."""
+    for model in (Suggestion, SuggestionOptOut):
+        rows = list(
+            session.scalars(
+                _teams(select(model).where(model.user_id == user_id), model.team_id, team_id)
+            )
+        )
+        for row in rows:
+            result.changes.append(Change(f"{model.__tablename__} of {user_id}", ("deleted",)))
+            if not dry_run:
+                session.delete(row)
+    for model in (WatchedChannel, WatchChange):
+        named = list(
+            session.scalars(
+                _teams(select(model).where(model.changed_by == user_id), model.team_id, team_id)
+            )
+        )
+        for row in named:
+            result.changes.append(
+                Change(f"{model.__tablename__} {row.channel_id}", ("changed_by",))
+            )
+            if not dry_run:
+                row.changed_by = pseudonym
 
 
 def _forget_name(

@@ -163,6 +163,10 @@ def _watch(runtime: Runtime, answer: Any, command: dict[str, Any], client: WebCl
         on = words[1] == "on"
         run(lambda session, who: flows.suggestions_for_me(session, who, on=on))
         return
+    if len(words) == 2 and words[0] == "answer" and channel_id[:1] in {"C", "G"}:
+        days = words[1]
+        run(lambda session, who: flows.answer_time(session, who, channel_id=channel_id, words=days))
+        return
     if words not in ([], ["on"], ["off"]):
         answer(messages.text_message(blocks.WATCH_USAGE))
         return
@@ -232,6 +236,7 @@ def notice(runtime: Runtime, client: WebClient, team_id: str, message: Any) -> N
         locale=locale,
         working_day=runtime.settings.working_day,
         other_org=(watch.other_org or "the other organisation") if watch.shared else None,
+        answer_days=watch.answer_days,
     )
     if view is None:
         return

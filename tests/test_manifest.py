@@ -219,6 +219,7 @@ def sample_messages() -> list[Any]:
                 counterpart_kind="customer",
                 deadline=now + timedelta(days=1),
                 date_said=True,
+                answer_days=2,
                 rhythm=None,
                 promise_text="send Acme the quote by 2026-11-26T17:00:00Z",
                 confidence=0.9,

@@ -553,3 +553,20 @@ def test_kept_forget_erases_a_person_from_noticing(channels: BotServer) -> None:
         for table in ("suggestions", "suggestion_opt_outs", "watched_channels", "watch_changes"):
             rows = session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608
             assert not [r for r in rows if OWNER in repr(r) or OTHER in repr(r)], table
+
+
+def test_the_default_answer_time_is_a_channel_setting_for_admins(channels: BotServer) -> None:
+    bot = channels
+    assert "isn't watching" in watch(bot, SALES, "answer 3", user=ADMIN)
+    watch(bot, SALES)
+    assert "Only workspace admins" in watch(bot, SALES, "answer 3")
+    assert "1 to 20" in watch(bot, SALES, "answer soon", user=ADMIN)
+    assert "3 working days on" in watch(bot, SALES, "answer 3", user=ADMIN)
+    assert "means 3 working days" in message_text(
+        bot.command("channel show", channel=SALES, user=ADMIN)
+    )
+    post_event(bot, bot.fake.post_as(SALES, OWNER, "I'll get back to you on the discount"))
+    [shown] = wait_suggestion(bot)
+    # Wednesday + 3 working days = Monday, end of the working day
+    assert "Mon 30 Nov, 17:00 PST" in message_text(shown)
+    assert "this channel's default, 3 working days" in message_text(shown)

@@ -13,14 +13,16 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.language.deadlines import format_deadline, parse_deadline
 from bot.noticing.service import (
+    MAX_ANSWER_DAYS,
     SharedWith,
+    set_answer_days,
     set_opted_out,
     set_watching,
     settle_suggestion,
     watch_of,
 )
 from bot.promises.flows import Acting
-from bot.promises.service import InvalidInput, changeable, clean_text
+from bot.promises.service import InvalidInput, NotAllowed, changeable, clean_text
 from bot.reply import Reply
 from bot.slack.messages import noticing as blocks
 from bot.store.models import PromiseEvent, Step, SuggestionOutcome
@@ -49,6 +51,21 @@ def watch(
     if on:
         return Reply(blocks.watch_started(channel_id, shared.other_org if shared else None))
     return Reply(blocks.watch_stopped(channel_id))
+
+
+def answer_time(session: Session, who: Acting, *, channel_id: str, words: str) -> Reply:
+    """`/promise watch answer <working days>` (admins): the channel's default answer time."""
+    if not who.actor.is_admin:
+        raise NotAllowed("Only workspace admins can change this channel's default answer time.")
+    text = words.strip().lower().removesuffix("d").strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ANSWER_DAYS:
+        raise InvalidInput(
+            f"Give the default answer time in working days, 1 to {MAX_ANSWER_DAYS}: "
+            "`/promise watch answer 3`."
+        )
+    if not set_answer_days(session, who.team_id, channel_id, int(text)):
+        raise InvalidInput("Kept isn't watching this channel. `/promise watch` starts it.")
+    return Reply(blocks.answer_days_set(channel_id, int(text)))
 
 
 def suggestions_for_me(session: Session, who: Acting, *, on: bool) -> Reply:

@@ -22,6 +22,9 @@ from bot.store.models import (
 
 # At most this many suggestions per person per hour ("a few").
 MAX_PER_HOUR = 4
+# "no date said": the channel's default answer time, in working days (and its bounds)
+DEFAULT_ANSWER_DAYS = 2
+MAX_ANSWER_DAYS = 20
 # How long Kept remembers that a message was suggested (once per message; the hourly cap).
 SUGGESTION_MEMORY = timedelta(days=1)
 
@@ -35,6 +38,7 @@ class Watch:
     changed_at: datetime
     shared: bool
     other_org: str | None
+    answer_days: int = DEFAULT_ANSWER_DAYS
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ def watch_of(session: Session, team_id: str, channel_id: str) -> Watch | None:
             WatchedChannel.changed_at,
             WatchedChannel.shared,
             WatchedChannel.other_org,
+            func.coalesce(WatchedChannel.answer_days, DEFAULT_ANSWER_DAYS),
         ).where(
             WatchedChannel.team_id == team_id,
             WatchedChannel.channel_id == channel_id,
@@ -81,6 +86,7 @@ def watched_channels(session: Session, team_id: str) -> tuple[int, list[Watch]]:
             WatchedChannel.changed_at,
             WatchedChannel.shared,
             WatchedChannel.other_org,
+            func.coalesce(WatchedChannel.answer_days, DEFAULT_ANSWER_DAYS),
         )
         .where(*where)
         .order_by(WatchedChannel.changed_at.desc(), WatchedChannel.channel_id)
@@ -126,6 +132,20 @@ def set_watching(
         .returning(WatchChange.id)
     ).scalar_one()
     return int(change)
+
+
+def set_answer_days(session: Session, team_id: str, channel_id: str, days: int) -> bool:
+    """The watched channel's default answer time; False when the channel is not watched."""
+    done = session.execute(
+        update(WatchedChannel)
+        .where(
+            WatchedChannel.team_id == team_id,
+            WatchedChannel.channel_id == channel_id,
+            WatchedChannel.watching.is_(True),
+        )
+        .values(answer_days=days)
+    )
+    return bool(done.rowcount)
 
 
 def watch_change(session: Session, change_id: int) -> WatchChange | None:

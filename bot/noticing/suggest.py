@@ -21,9 +21,15 @@ from bot.language.detector import Detection, detect_promise
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.slack.text import from_slack
 
-# "no date said": the promise is due after the channel's default answer time
-DEFAULT_ANSWER = "within 2 working days"
-DEFAULT_ANSWER_LABEL = "2 working days"
+# "no date said": the promise is due after the channel's default answer time, read as
+# /promise reads "within N working days"
+DEFAULT_ANSWER_DAYS = 2
+
+
+def answer_label(days: int) -> str:
+    return f"{days} working day{'s' if days != 1 else ''}"
+
+
 MAX_TEXT = 1200  # characters of the promise text carried in a button (Slack: 2000 a value)
 SLACKBOT = "USLACKBOT"
 # subtypes that are still a person's new message: a thread reply also sent to the channel, a
@@ -95,6 +101,7 @@ class SuggestionView:
     counterpart_kind: str | None
     deadline: datetime
     date_said: bool  # False: the channel's default answer time
+    answer_days: int  # that default, in working days
     rhythm: str | None  # a cadence promise: its rhythm, as said
     promise_text: str  # what Track it records, as `/promise <promise_text>` would
     confidence: float
@@ -159,6 +166,7 @@ def suggestion(
     locale: str | None = None,
     working_day: WorkingDay = DEFAULT_WORKING_DAY,
     other_org: str | None = None,
+    answer_days: int = DEFAULT_ANSWER_DAYS,
 ) -> SuggestionView | None:
     """The suggestion for a message, or None when it is not a promise (or an edit that adds
     none: the text before the edit already read as one)."""
@@ -176,7 +184,11 @@ def suggestion(
         deadline = parsed.deadline
     else:
         default = parse_deadline(
-            DEFAULT_ANSWER, now=now, tz=tz, working_day=working_day, locale=locale
+            f"within {answer_days} working days",
+            now=now,
+            tz=tz,
+            working_day=working_day,
+            locale=locale,
         )
         if default.deadline is None:
             return None
@@ -204,6 +216,7 @@ def suggestion(
         counterpart_kind=kind,
         deadline=deadline,
         date_said=deadline_said,
+        answer_days=answer_days,
         rhythm=rhythm,
         promise_text=promise_text,
         confidence=found.confidence,

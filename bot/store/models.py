@@ -326,6 +326,8 @@ class WatchedChannel(Base):
     shared: Mapped[bool] = mapped_column(default=False)
     other_team_id: Mapped[str | None] = mapped_column(String(32))
     other_org: Mapped[str | None] = mapped_column(String(255))
+    # "no date said": a noticed promise is due this many working days on (None: 2)
+    answer_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class WatchChange(Base):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.language.deadlines import format_deadline
-from bot.noticing.suggest import DEFAULT_ANSWER_LABEL, SuggestionView
+from bot.noticing.suggest import SuggestionView, answer_label
 from bot.slack.messages.base import (
     Block,
     Message,
@@ -30,7 +30,8 @@ POST_UPDATE_VIEW = "post_update_view"
 
 WATCH_USAGE = (
     "`/promise watch` — notice promises made in this channel (anyone here can turn it on); "
-    "`/promise watch off` — stop; `/promise watch me off` / `on` — suggestions for you alone."
+    "`/promise watch off` — stop; `/promise watch me off` / `on` — suggestions for you alone; "
+    "`/promise watch answer 3` — admins: a promise with no date said is due 3 working days on."
 )
 
 
@@ -46,7 +47,8 @@ def suggestion_message(view: SuggestionView, tz: str, now: datetime) -> Message:
     if view.date_said:
         lines.append(f"*By:* {when}")
     else:
-        lines.append(f"*By:* {when} _(no date said: this channel's {DEFAULT_ANSWER_LABEL})_")
+        default = answer_label(view.answer_days)
+        lines.append(f"*By:* {when} _(no date said: this channel's default, {default})_")
     value = view.button_value()
     buttons: list[Block] = []
     if view.promise_text:
@@ -169,6 +171,10 @@ def watching_block(
         line = f"*Noticing promises here:* on since {here.changed_at:%d %b} (<@{here.changed_by}>)"
         if here.shared:
             line += f"; shared with {_escape(here.other_org or 'another organisation')}"
+        line += (
+            f"\n*No date said* means {answer_label(here.answer_days)} "
+            "(`/promise watch answer <working days>` changes it, admins)"
+        )
     else:
         line = "*Noticing promises here:* off (`/promise watch` turns it on)"
     return section("\n".join([line, *watched_lines(total, channels)]))
@@ -239,4 +245,10 @@ def update_posted(channel_id: str) -> Message:
     return text_message(
         f"Your update is going to the thread in <#{channel_id}>, signed with your name. It's in "
         "the promise's history too."
+    )
+
+
+def answer_days_set(channel_id: str, days: int) -> Message:
+    return text_message(
+        f"In <#{channel_id}>, a promise with no date said is now due {answer_label(days)} on."
     )

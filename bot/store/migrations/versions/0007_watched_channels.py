@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("shared", sa.Boolean(), nullable=False),
         sa.Column("other_team_id", sa.String(length=32), nullable=True),
         sa.Column("other_org", sa.String(length=255), nullable=True),
+        sa.Column("answer_days", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("team_id", "channel_id"),
     )
     op.create_table(

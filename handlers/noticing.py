@@ -27,6 +27,7 @@ from bot.noticing.service import (
     may_suggest,
     remember_suggestion,
     settle_suggestion,
+    suggestion_outcome,
     watch_of,
 )
 from bot.noticing.suggest import Pressed, authored, pressed, suggestion
@@ -394,9 +395,11 @@ def _settle_press(
     def work(session: Session, who: Acting) -> Reply:
         return flow(session, who, key=found.key)
 
+    with runtime.readers() as session:
+        first = suggestion_outcome(session, team_id, found.key) is SuggestionOutcome.SHOWN
     result = carry_out(runtime, team_id, user_id, key, work, str(action.get("action_id")))
     ack()
-    if not result.refused:
+    if not result.refused and first:
         runtime.metrics.suggestion(team_id, outcome)
     if result.reply.message is not None:
         message = result.reply.message

@@ -570,3 +570,18 @@ def test_the_default_answer_time_is_a_channel_setting_for_admins(channels: BotSe
     # Wednesday + 3 working days = Monday, end of the working day
     assert "Mon 30 Nov, 17:00 PST" in message_text(shown)
     assert "this channel's default, 3 working days" in message_text(shown)
+
+
+def test_not_a_promise_after_track_it_keeps_the_promise(channels: BotServer) -> None:
+    bot = channels
+    watch(bot, SALES)
+    post_event(bot, bot.fake.post_as(SALES, OWNER, "I'll send Acme the revised quote by Friday"))
+    [shown] = wait_suggestion(bot)
+    press(bot, shown, blocks.TRACK_IT, "t")
+    bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "t")
+    press(bot, shown, blocks.NOT_A_PROMISE, "n")
+    [answer] = bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "n")
+    assert "already tracked" in message_text(answer.params)
+    assert len(promises(bot)) == 1
+    dismissed = bot.runtime.metrics.suggestions.labels(team=TEAM, outcome="dismissed")
+    assert dismissed._value.get() == 0

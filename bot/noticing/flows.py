@@ -19,6 +19,7 @@ from bot.noticing.service import (
     set_opted_out,
     set_watching,
     settle_suggestion,
+    suggestion_outcome,
     watch_of,
 )
 from bot.promises.flows import Acting
@@ -75,8 +76,10 @@ def suggestions_for_me(session: Session, who: Acting, *, on: bool) -> Reply:
 
 
 def dismissed(session: Session, who: Acting, *, key: str) -> Reply:
-    """Not a promise: counted, nothing kept."""
-    settle_suggestion(session, who.team_id, key, SuggestionOutcome.DISMISSED)
+    """Not a promise: counted, nothing kept (one already tracked stays tracked)."""
+    settled = settle_suggestion(session, who.team_id, key, SuggestionOutcome.DISMISSED)
+    if not settled and suggestion_outcome(session, who.team_id, key) is SuggestionOutcome.TRACKED:
+        return Reply(blocks.already_tracked())
     return Reply(blocks.suggestion_dismissed())
 
 

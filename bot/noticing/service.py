@@ -224,6 +224,11 @@ def remember_suggestion(
     )
 
 
+def suggestion_outcome(session: Session, team_id: str, key: str) -> SuggestionOutcome | None:
+    row = session.get(Suggestion, (team_id, key))
+    return row.outcome if row is not None else None
+
+
 def settle_suggestion(session: Session, team_id: str, key: str, outcome: SuggestionOutcome) -> bool:
     """Record what the author did with a suggestion. Returns False when it was already
     settled (a second press)."""

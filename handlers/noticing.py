@@ -30,15 +30,16 @@ from bot.noticing.service import (
     suggestion_outcome,
     watch_of,
 )
-from bot.noticing.suggest import Pressed, authored, pressed, suggestion
+from bot.noticing.suggest import Authored, Pressed, authored, pressed, suggestion
 from bot.once import action_key, command_key
-from bot.people.profiles import locale_of
+from bot.people.profiles import find_person, locale_of
 from bot.promises.commands import CommandInput
 from bot.promises.flows import Acting, Source
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
 from bot.slack.messages import noticing as blocks
+from bot.slack.text import user_ids_in
 from bot.store.models import SuggestionOutcome
 from handlers.answer import (
     WORKING_ON_IT,
@@ -55,6 +56,7 @@ from handlers.answer import (
 from handlers.views.submit import on_submit
 
 log = logging.getLogger("kept.noticing")
+MAX_NAMED = 5  # people mentioned in a message whose names are looked up
 
 WATCH = "watch"
 NOT_A_CHANNEL = "Kept can watch channels only: type `/promise watch` in the channel itself."
@@ -214,11 +216,15 @@ def on_channel_message(
     message = authored(event, team_id=team_id, bot_user_id=bot_user_id)
     if message is None:
         return
-    later(pool, lambda: notice(runtime, client, team_id, message), "noticing a promise")
+    shared = bool(body.get("is_ext_shared_channel"))
+    later(pool, lambda: notice(runtime, client, team_id, message, shared), "noticing a promise")
 
 
-def notice(runtime: Runtime, client: WebClient, team_id: str, message: Any) -> None:
-    """Decide whether the message is a promise; if so, suggest it to its author once."""
+def notice(
+    runtime: Runtime, client: WebClient, team_id: str, message: Authored, shared: bool
+) -> None:
+    """Decide whether the message is a promise; if so, suggest it to its author once.
+    `shared`: Slack says the channel is shared with another organisation (Slack Connect)."""
     now = runtime.now()
     key = fingerprint(team_id, message.channel_id, message.ts)
     with runtime.readers() as session:
@@ -226,9 +232,16 @@ def notice(runtime: Runtime, client: WebClient, team_id: str, message: Any) -> N
         if watch is None or not may_suggest(session, team_id, message.user_id, key, now):
             return
     runtime.warm_person(team_id, message.user_id)  # tz and locale (a network call, if stale)
+    for mentioned in user_ids_in(message.text)[:MAX_NAMED]:  # "@Dana", not "@U0DANA"
+        runtime.warm_person(team_id, mentioned)
     with runtime.readers() as session:
         _actor, tz = runtime.actor(session, team_id, message.user_id)
         locale = locale_of(session, team_id, message.user_id)
+        names = {
+            uid: person.name
+            for uid in user_ids_in(message.text)[:MAX_NAMED]
+            if (person := find_person(session, team_id, uid)) is not None and person.name
+        }
     view = suggestion(
         message,
         key=key,
@@ -236,7 +249,10 @@ def notice(runtime: Runtime, client: WebClient, team_id: str, message: Any) -> N
         tz=tz,
         locale=locale,
         working_day=runtime.settings.working_day,
-        other_org=(watch.other_org or "the other organisation") if watch.shared else None,
+        other_org=(
+            (watch.other_org or "the other organisation") if watch.shared or shared else None
+        ),
+        name_of=names.get,
         answer_days=watch.answer_days,
     )
     if view is None:

@@ -281,4 +281,7 @@ class Channels:
 
 
 def _slack_escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """As Slack escapes message text: `&`, `<`, `>` escaped, its own references kept."""
+    from tests.slackreq import slack_escaped
+
+    return slack_escaped(text)

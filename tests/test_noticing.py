@@ -585,3 +585,25 @@ def test_not_a_promise_after_track_it_keeps_the_promise(channels: BotServer) -> 
     assert len(promises(bot)) == 1
     dismissed = bot.runtime.metrics.suggestions.labels(team=TEAM, outcome="dismissed")
     assert dismissed._value.get() == 0
+
+
+def test_mentions_read_as_names_and_slack_connect_known_from_the_event(
+    channels: BotServer,
+) -> None:
+    bot = channels
+    # a private shared channel Kept was invited to: Slack's envelope says it is shared
+    bot.fake.add_channel(
+        "G0AGENCY", private=True, members=(OWNER,), kept_member=True, shared_with=GLOBEX
+    )
+    watch(bot, "G0AGENCY")
+    said = bot.fake.post_as(
+        "G0AGENCY", OWNER, f"<@{OTHER}> and I will send you the shortlist by Friday"
+    )
+    post_event(bot, said, shared=True)
+    [shown] = wait_suggestion(bot)
+    words = message_text(shown)
+    assert "the other organisation" in words
+    watch(bot, SALES)
+    post_event(bot, bot.fake.post_as(SALES, OWNER, f"I'll send <@{OTHER}> the deck by Friday"))
+    [_, second] = wait_suggestion(bot, 2)
+    assert "send @Otto Other the deck" in message_text(second)

@@ -19,7 +19,7 @@ from bot.language.cadence import describe_rhythm
 from bot.language.deadlines import parse_deadline
 from bot.language.detector import Detection, detect_promise
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
-from bot.slack.text import from_slack
+from bot.slack.text import NameOf, from_slack
 
 # "no date said": the promise is due after the channel's default answer time, read as
 # /promise reads "within N working days"
@@ -167,10 +167,11 @@ def suggestion(
     working_day: WorkingDay = DEFAULT_WORKING_DAY,
     other_org: str | None = None,
     answer_days: int = DEFAULT_ANSWER_DAYS,
+    name_of: NameOf | None = None,
 ) -> SuggestionView | None:
     """The suggestion for a message, or None when it is not a promise (or an edit that adds
     none: the text before the edit already read as one)."""
-    text = from_slack(message.text)
+    text = from_slack(message.text, name_of=name_of)
     found = _promise_in(text, now, tz, locale, working_day)
     if found is None:
         return None

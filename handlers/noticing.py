@@ -453,7 +453,14 @@ def register(app: App, runtime: Runtime) -> None:
             ack,
             body,
             view,
-            lambda s, who: flows.post_update(s, who, promise_id=promise_id, text=text_value),
+            lambda s, who: flows.post_update(
+                s,
+                who,
+                promise_id=promise_id,
+                text=text_value,
+                default_timing=runtime.default_timing(),
+                working_day=runtime.settings.working_day,
+            ),
         )
 
     @app.action(blocks.TRACK_IT)

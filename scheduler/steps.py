@@ -327,9 +327,10 @@ def _watch_notice(prep: Prep, _target: Target) -> dict[str, Any] | None:
 
 def _channel_update(prep: Prep, _target: Target) -> dict[str, Any] | None:
     event = prep.session.get(PromiseEvent, prep.delivery.promise_event_id or 0)
-    if event is None:
+    promise = prep.session.get(Promise, event.promise_id) if event is not None else None
+    if event is None or promise is None:
         return None
-    owner = prep.session.get(Person, (prep.delivery.team_id, prep.the_promise.owner_id))
+    owner = prep.session.get(Person, (prep.delivery.team_id, promise.owner_id))
     name = (owner.name if owner is not None else None) or "the owner"
     message = notice_blocks.channel_update(str(event.detail.get("text") or ""), name)
     return {**message, "thread_ts": event.detail.get("thread_ts")}
@@ -429,7 +430,9 @@ REGISTRY: dict[Step, StepKind] = {
         _nowhere, _nothing, reminder=True, quiet_hours=False, work=_next_check_in
     ),
     Step.RETURN_SUMMARY: StepKind(_to_recipient, _return_summary, needs_promise=False),
-    Step.CHANNEL_UPDATE: StepKind(_to_channel, _channel_update, quiet_hours=False),
+    Step.CHANNEL_UPDATE: StepKind(
+        _to_channel, _channel_update, quiet_hours=False, needs_promise=False
+    ),
     Step.WATCH_NOTICE: StepKind(_to_channel, _watch_notice, quiet_hours=False, needs_promise=False),
 }
 

@@ -607,3 +607,45 @@ def test_mentions_read_as_names_and_slack_connect_known_from_the_event(
     post_event(bot, bot.fake.post_as(SALES, OWNER, f"I'll send <@{OTHER}> the deck by Friday"))
     [_, second] = wait_suggestion(bot, 2)
     assert "send @Otto Other the deck" in message_text(second)
+
+
+def test_an_update_posted_for_a_cadence_promise_is_its_check_in(
+    channels: BotServer, clock: Clock
+) -> None:
+    bot = channels
+    watch(bot, SHARED)
+    said = bot.fake.post_as(SHARED, OWNER, "I'll keep you posted every Friday until go-live")
+    post_event(bot, said, shared=True)
+    [shown] = wait_suggestion(bot)
+    assert "every Friday" in message_text(shown)
+    press(bot, shown, blocks.TRACK_IT, "t")
+    bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "t")
+    [promise] = promises(bot)
+    assert promise.is_cadence and promise.counterpart == "Globex Corp"
+    clock.set(promise.deadline + timedelta(minutes=5))
+    run_pass(bot.runtime)
+    nudge = the_message(bot.fake, key(promise, "nudge"))
+    assert blocks.POST_UPDATE in action_ids(nudge)
+    form_meta = json.dumps({"promise_id": promise.id})
+    reply = bot.interact(
+        view_submission_payload(
+            callback_id=blocks.POST_UPDATE_VIEW,
+            values={"update": {"value": {"type": "plain_text_input", "value": "On track."}}},
+            user_id=OWNER,
+            team_id=TEAM,
+            private_metadata=form_meta,
+        )
+    )
+    assert reply.status == 200 and not reply.body, reply.body
+    bot.fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.ok and c.params.get("channel") == SHARED and c.params.get("thread_ts") == said["ts"]
+        ),
+    )
+    with bot.runtime.readers() as session:
+        history = select(PromiseEvent.kind).where(PromiseEvent.promise_id == promise.id)
+        kinds = list(session.scalars(history))
+        again = session.get(Promise, promise.id)
+    assert "update_posted" in kinds and len(kinds) >= 3  # created, posted, the check-in
+    assert again is not None and again.deadline_version == 2  # the next check-in is planned

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.language.deadlines import format_deadline, parse_deadline
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.noticing.service import (
     MAX_ANSWER_DAYS,
     SharedWith,
@@ -22,8 +23,10 @@ from bot.noticing.service import (
     suggestion_outcome,
     watch_of,
 )
+from bot.promises import cadence_flows
 from bot.promises.flows import Acting
 from bot.promises.service import InvalidInput, NotAllowed, changeable, clean_text
+from bot.promises.steps import Timing
 from bot.reply import Reply
 from bot.slack.messages import noticing as blocks
 from bot.store.models import PromiseEvent, Step, SuggestionOutcome
@@ -117,9 +120,18 @@ def update_form(session: Session, who: Acting, *, promise_id: int) -> Reply:
     return Reply(open_view=blocks.post_update_form(promise.id, promise.description, draft, channel))
 
 
-def post_update(session: Session, who: Acting, *, promise_id: int, text: str | None) -> Reply:
+def post_update(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    text: str | None,
+    default_timing: Timing,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
+) -> Reply:
     """The update is posted by Kept in the thread the promise was made in, signed with the
-    owner's name (through the outbox), and kept in the promise's history."""
+    owner's name (through the outbox), and kept in the promise's history. For a cadence
+    promise it is the update of its check-in (it counts in reports)."""
     promise, channel, thread = _thread_of(session, who, promise_id)
     words = clean_text(text)
     if not words:
@@ -138,10 +150,19 @@ def post_update(session: Session, who: Acting, *, promise_id: int, text: str | N
         )
         .returning(PromiseEvent.id)
     ).scalar_one()
-    row = outbox.follow_up(
-        who.team_id, Step.CHANNEL_UPDATE, who.now, promise_id=promise.id, recipient_id=channel
-    )
+    # not tied to the promise's deliveries: closing or extending it right after (which skips
+    # its pending reminders) must not drop the update the customer is owed
+    row = outbox.follow_up(who.team_id, Step.CHANNEL_UPDATE, who.now, recipient_id=channel)
     row["promise_event_id"] = int(event_id)
     row["actor_id"] = who.user_id
     outbox.write(session, [row])
+    if promise.is_cadence:
+        cadence_flows.updated(
+            session,
+            who,
+            promise_id=promise.id,
+            note="update posted in the channel",
+            default_timing=default_timing,
+            working_day=working_day,
+        )
     return Reply(blocks.update_posted(channel))

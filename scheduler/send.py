@@ -47,21 +47,32 @@ Sent = tuple[str | None, tuple[str | None, str | None] | None]
 
 
 def find_posted(
-    client: WebClient, channel: str, key: str, since: datetime
+    client: WebClient, channel: str, key: str, since: datetime, thread_ts: str | None = None
 ) -> tuple[str, str] | None:
-    """Look for a message Kept already posted for `key` (by its metadata)."""
+    """Look for a message Kept already posted for `key` (by its metadata); a reply in a
+    thread is looked for among the thread's replies (the history has only its parent)."""
     if channel[:1] in {"U", "W"}:
         opened = client.conversations_open(users=channel)
         channel = opened["channel"]["id"]
     cursor = None
     for _page in range(5):
-        response = client.conversations_history(
-            channel=channel,
-            oldest=f"{since.timestamp() - 60:.6f}",
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
+        if thread_ts:
+            response = client.conversations_replies(
+                channel=channel,
+                ts=thread_ts,
+                oldest=f"{since.timestamp() - 60:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+        else:
+            response = client.conversations_history(
+                channel=channel,
+                oldest=f"{since.timestamp() - 60:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             if (
@@ -146,7 +157,13 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
         return "failed", None
     if outgoing.uncertain and outgoing.transport is Transport.POST:
         try:
-            found = find_posted(client, outgoing.target.channel, outgoing.key, outgoing.since)
+            found = find_posted(
+                client,
+                outgoing.target.channel,
+                outgoing.key,
+                outgoing.since,
+                outgoing.message.get("thread_ts"),
+            )
         except Exception as error:  # noqa: BLE001 - can't check: sending again is the lesser evil
             log.warning(
                 "could not check whether %s was already sent (%s); sending", outgoing.key, error

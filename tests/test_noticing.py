@@ -649,3 +649,52 @@ def test_an_update_posted_for_a_cadence_promise_is_its_check_in(
         again = session.get(Promise, promise.id)
     assert "update_posted" in kinds and len(kinds) >= 3  # created, posted, the check-in
     assert again is not None and again.deadline_version == 2  # the next check-in is planned
+
+
+def test_an_update_slack_was_slow_to_confirm_is_found_in_the_thread_not_posted_twice(
+    channels: BotServer, clock: Clock
+) -> None:
+    from bot.store.models import Delivery, Step
+
+    bot = channels
+    watch(bot, SHARED)
+    said = bot.fake.post_as(SHARED, OWNER, "We'll send you the pilot data by 3pm")
+    post_event(bot, said, shared=True)
+    [shown] = wait_suggestion(bot)
+    press(bot, shown, blocks.TRACK_IT, "t")
+    bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "t")
+    [promise] = promises(bot)
+    bot.settle()
+    # Slack posts it but answers after the bot gave up waiting (3 s)
+    bot.fake.fail_next("chat.postMessage", status=200, delay=3.6)
+    reply = bot.interact(
+        view_submission_payload(
+            callback_id=blocks.POST_UPDATE_VIEW,
+            values={"update": {"value": {"type": "plain_text_input", "value": "Friday now."}}},
+            user_id=OWNER,
+            team_id=TEAM,
+            private_metadata=json.dumps({"promise_id": promise.id}),
+        )
+    )
+    assert reply.status == 200 and not reply.body, reply.body
+    stored = None
+    for _ in range(100):
+        with bot.runtime.readers() as session:
+            stored = session.scalars(
+                select(Delivery).where(Delivery.step == Step.CHANNEL_UPDATE)
+            ).first()
+        if stored is not None and stored.uncertain:
+            break
+        time.sleep(0.1)
+    assert stored is not None and stored.uncertain
+    clock.set(stored.due_at)
+    run_pass(bot.runtime)
+    in_thread = [
+        c
+        for c in bot.fake.calls("chat.postMessage")
+        if c.params.get("channel") == SHARED and c.params.get("thread_ts") == said["ts"]
+    ]
+    assert len(in_thread) == 1  # the slow one, found again by its metadata
+    assert bot.fake.calls("conversations.replies")
+    with bot.runtime.readers() as session:
+        assert session.get(Delivery, stored.id).status == "sent"  # type: ignore[union-attr]

@@ -40,6 +40,8 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     # its own DMs (did a reminder already land?): im:history; `/promise watch` in a private
     # channel: is Kept a member there? (groups:history)
     "conversations.history": frozenset({Scope.IM_HISTORY, Scope.GROUPS_HISTORY}),
+    # an update posted in a shared channel's thread: after an uncertain send, was it posted?
+    "conversations.replies": frozenset({Scope.CHANNELS_HISTORY, Scope.GROUPS_HISTORY}),
     # `/promise watch` in a public channel: Kept joins it to receive its messages
     "conversations.join": frozenset({Scope.CHANNELS_JOIN}),
     # a watched Slack Connect channel: the other organisation's name (the counterpart)

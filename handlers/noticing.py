@@ -30,7 +30,14 @@ from bot.noticing.service import (
     suggestion_outcome,
     watch_of,
 )
-from bot.noticing.suggest import Authored, Pressed, authored, pressed, suggestion
+from bot.noticing.suggest import (
+    Authored,
+    Pressed,
+    SuggestionView,
+    authored,
+    pressed,
+    suggestion,
+)
 from bot.once import action_key, command_key
 from bot.people.profiles import find_person, locale_of
 from bot.promises.commands import CommandInput
@@ -231,6 +238,23 @@ def notice(
         watch = watch_of(session, team_id, message.channel_id)
         if watch is None or not may_suggest(session, team_id, message.user_id, key, now):
             return
+    other_org = (watch.other_org or "the other organisation") if watch.shared or shared else None
+
+    def read(tz: str, locale: str | None, names: dict[str, str]) -> SuggestionView | None:
+        return suggestion(
+            message,
+            key=key,
+            now=now,
+            tz=tz,
+            locale=locale,
+            working_day=runtime.settings.working_day,
+            other_org=other_org,
+            name_of=names.get,
+            answer_days=watch.answer_days,
+        )
+
+    if read("UTC", None, {}) is None:
+        return  # most messages end here: no look-up, nothing over the network
     runtime.warm_person(team_id, message.user_id)  # tz and locale (a network call, if stale)
     for mentioned in user_ids_in(message.text)[:MAX_NAMED]:  # "@Dana", not "@U0DANA"
         runtime.warm_person(team_id, mentioned)
@@ -242,19 +266,7 @@ def notice(
             for uid in user_ids_in(message.text)[:MAX_NAMED]
             if (person := find_person(session, team_id, uid)) is not None and person.name
         }
-    view = suggestion(
-        message,
-        key=key,
-        now=now,
-        tz=tz,
-        locale=locale,
-        working_day=runtime.settings.working_day,
-        other_org=(
-            (watch.other_org or "the other organisation") if watch.shared or shared else None
-        ),
-        name_of=names.get,
-        answer_days=watch.answer_days,
-    )
+    view = read(tz, locale, names)
     if view is None:
         return
     try:

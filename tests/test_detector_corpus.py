@@ -86,11 +86,11 @@ def test_corpus_is_big_enough_and_balanced() -> None:
     for half in (heldout, tuning):
         promises = sum(e.promise for e in half)
         assert 0.3 < promises / len(half) < 0.7
-    texts = [e.text for e in heldout + tuning]
+    texts = [e.text for e in heldout + tuning + load("probe.tsv")]
     assert len(texts) == len(set(texts)), "a message appears twice"
 
 
-@pytest.mark.parametrize("name", ["heldout.tsv", "tuning.tsv"])
+@pytest.mark.parametrize("name", ["heldout.tsv", "tuning.tsv", "probe.tsv"])
 def test_detector_meets_its_targets(name: str) -> None:
     s = score(load(name))
     print("\n" + report(name, s))

@@ -28,6 +28,7 @@ from bot.noticing.service import (
     remember_suggestion,
     settle_suggestion,
     suggestion_outcome,
+    tracked_from,
     watch_of,
 )
 from bot.noticing.suggest import (
@@ -47,7 +48,7 @@ from bot.runtime import Runtime
 from bot.slack import messages
 from bot.slack.messages import noticing as blocks
 from bot.slack.text import user_ids_in
-from bot.store.models import SuggestionOutcome
+from bot.store.models import HandledRequest, SuggestionOutcome
 from handlers.answer import (
     WORKING_ON_IT,
     ack_message,
@@ -310,6 +311,12 @@ def _read_press(body: dict[str, Any], respond: Respond) -> Pressed | None:
     return found
 
 
+def _same_press_again(runtime: Runtime, team_id: str, key: str) -> bool:
+    """Track it was pressed before for this message: its stored answer is given again."""
+    with runtime.readers() as session:
+        return session.get(HandledRequest, (team_id, f"track:{key}")) is not None
+
+
 def on_track(
     runtime: Runtime,
     pool: Executor,
@@ -328,6 +335,12 @@ def on_track(
         respond_with(respond, messages.error_message("That suggestion can't be read any more."))
         return
     chosen = found
+    with runtime.readers() as session:
+        done = tracked_from(session, team_id, found.channel_id, found.message_ts)
+    if done is not None and not _same_press_again(runtime, team_id, found.key):
+        ack()  # tracked through Edit… already: once per message
+        later(pool, lambda: respond_with(respond, blocks.already_tracked()), "Track it")
+        return
 
     def run() -> Reply:
         request = CommandInput(
@@ -382,10 +395,14 @@ def on_edit(
 ) -> None:
     """Edit…: the New promise form, prefilled from the suggestion and linked to the message."""
     ack()
-    _team_id, user_id = ids_of(body)
+    team_id, user_id = ids_of(body)
     found = _read_press(body, respond)
     if found is None:
         return
+    with runtime.readers() as session:
+        if tracked_from(session, team_id, found.channel_id, found.message_ts) is not None:
+            respond_with(respond, blocks.already_tracked())
+            return
     view = messages.promise_form(
         owner_id=user_id,
         description=found.what,

@@ -698,3 +698,30 @@ def test_an_update_slack_was_slow_to_confirm_is_found_in_the_thread_not_posted_t
     assert bot.fake.calls("conversations.replies")
     with bot.runtime.readers() as session:
         assert session.get(Delivery, stored.id).status == "sent"  # type: ignore[union-attr]
+
+
+def test_edit_saved_then_track_it_is_still_one_promise(channels: BotServer) -> None:
+    from tests.test_capture import form_values, future, submit
+
+    bot = channels
+    watch(bot, SALES)
+    said = bot.fake.post_as(SALES, OWNER, "I'll send Acme the revised quote by Friday")
+    post_event(bot, said)
+    [shown] = wait_suggestion(bot)
+    press(bot, shown, blocks.EDIT_IT, "e")
+    [opened] = bot.fake.wait_for("views.open")
+    meta = json.loads(opened.params["view"]["private_metadata"])
+    submit(
+        bot,
+        form_values(description="send Acme the revised quote (v2)", deadline=future(bot)),
+        metadata=meta,
+    )
+    [promise] = promises(bot)
+    assert promise.source_message_ts == said["ts"] and promise.permalink
+    press(bot, shown, blocks.TRACK_IT, "t")
+    [answer] = bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "t")
+    assert "already tracked" in message_text(answer.params)
+    press(bot, shown, blocks.EDIT_IT, "e2")
+    [again] = bot.fake.wait_for("response_url", where=lambda c: c.params.get("_key") == "e2")
+    assert "already tracked" in message_text(again.params)
+    assert len(promises(bot)) == 1

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.models import (
     Person,
+    Promise,
     Suggestion,
     SuggestionOptOut,
     SuggestionOutcome,
@@ -256,3 +257,16 @@ def with_watching(
     block = watching_block(channel_id, here, total, [(w.channel_id, w.other_org) for w in shown])
     blocks = list(message.get("blocks") or [])
     return {**message, "blocks": [*blocks[:1], block, *blocks[1:]]}
+
+
+def tracked_from(session: Session, team_id: str, channel_id: str, message_ts: str) -> int | None:
+    """The promise already tracked from this message (Track it, or Edit… saved), if any."""
+    return session.scalar(
+        select(Promise.id)
+        .where(
+            Promise.team_id == team_id,
+            Promise.source_channel_id == channel_id,
+            Promise.source_message_ts == message_ts,
+        )
+        .limit(1)
+    )

@@ -78,6 +78,7 @@ def create_app(runtime: Runtime) -> App:
         confirm_deadline,
         events,
         home,
+        noticing,
         shortcuts,
         views,
         workflow_steps,
@@ -116,6 +117,7 @@ def create_app(runtime: Runtime) -> App:
     checkins.register(app, runtime)
     away.register(app, runtime)
     workflow_steps.register(app, runtime)  # Workflow Builder steps (function_executed)
+    noticing.register(app, runtime)
     events.register(app, runtime)  # last: it acknowledges every event nobody else handles
     return app
 

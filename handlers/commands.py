@@ -29,6 +29,7 @@ from handlers.answer import (
     profiles_ready,
     respond_with,
 )
+from handlers.noticing import is_watch_command, on_watch
 
 COMMAND = "/promise"
 
@@ -82,6 +83,9 @@ def on_command(
     client: WebClient,
 ) -> None:
     trigger_id = command.get("trigger_id")
+    if is_watch_command(str(command.get("text") or "")):  # SPEC §2.5
+        on_watch(runtime, pool, ack, command, respond, client)
+        return
     request = CommandInput(
         team_id=command.get("team_id") or "",
         user_id=command.get("user_id") or "",

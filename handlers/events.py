@@ -5,6 +5,8 @@ does not act on is still acknowledged. The ones it acts on:
 - `message` in a DM with Kept (`message.im`): read like `/promise <text>`, answered in the DM
   through the outbox (bot.promises.dm), in its thread if it had one; chat under Kept's own
   messages that is not a command, and Slackbot's messages, are not read.
+- `message` in a channel Kept is in (`message.channels`, `message.groups`): in a watched
+  channel, a promise is suggested to its author (handlers.noticing).
 - `app_uninstalled` / `tokens_revoked` (the bot token): deliveries for that workspace pause
   (kept, not dropped) until a request comes from it again and Kept's token works there again
   (auth.test): Kept was installed again.
@@ -34,6 +36,7 @@ from bot.runtime import Runtime
 from bot.slack import messages
 from bot.store.models import HandledRequest
 from bot.workspaces.service import is_paused, pause, resume
+from handlers import noticing
 from handlers.answer import Presser, later, profiles_ready, respond_with
 from handlers.commands import run_command
 
@@ -201,6 +204,9 @@ def register(app: App, runtime: Runtime) -> None:
     def direct_message(
         ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient
     ) -> None:
+        if noticing.is_channel_message(event):  # a watched channel? (SPEC §2.5)
+            noticing.on_channel_message(runtime, pool, ack, body, event, client)
+            return
         if not is_person_writing_to_kept(event) or is_chat_under_kepts_message(event):
             ack()
             return

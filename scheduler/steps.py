@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.noticing.service import watch_change, watch_of
 from bot.promises.flows import home_tab
 from bot.runtime import Runtime
 from bot.slack import messages
+from bot.slack.messages import noticing as notice_blocks
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status, Step
 from scheduler import queue, routing
 from scheduler.plan import Action, Decision, Target, decide, still_needed
@@ -238,7 +240,14 @@ def _owner_reminder(prep: Prep, target: Target) -> dict[str, Any] | None:
 
 
 # follow-ups that do not rewrite: the rewrite leaves them (and itself) alone
-_NOT_REWRITTEN = (Step.REWRITE, Step.HOME, Step.SAVED_FOR, Step.DIGEST, Step.HANDOVER)
+_NOT_REWRITTEN = (
+    Step.REWRITE,
+    Step.HOME,
+    Step.SAVED_FOR,
+    Step.DIGEST,
+    Step.HANDOVER,
+    Step.CHANNEL_UPDATE,  # the owner's own words, where the customer reads them
+)
 
 
 def _rewrites(prep: Prep, _target: Target) -> dict[str, Any] | None:
@@ -318,11 +327,43 @@ def _covered(message: dict[str, Any], target: Target) -> dict[str, Any]:
     return messages.covering(message, target.covering_for)
 
 
+def _watch_notice(prep: Prep, _target: Target) -> dict[str, Any] | None:
+    change = watch_change(prep.session, prep.delivery.watch_change_id or 0)
+    if change is None:
+        return None
+    return notice_blocks.watch_notice(change.watching, change.changed_by)
+
+
+def _channel_update(prep: Prep, _target: Target) -> dict[str, Any] | None:
+    event = prep.session.get(PromiseEvent, prep.delivery.promise_event_id or 0)
+    promise = prep.session.get(Promise, event.promise_id) if event is not None else None
+    if event is None or promise is None:
+        return None
+    owner = prep.session.get(Person, (prep.delivery.team_id, promise.owner_id))
+    name = (owner.name if owner is not None else None) or "the owner"
+    message = notice_blocks.channel_update(str(event.detail.get("text") or ""), name)
+    return {**message, "thread_ts": event.detail.get("thread_ts")}
+
+
 def _heads_up(prep: Prep, target: Target) -> dict[str, Any]:
     return _covered(messages.heads_up(prep.the_promise, prep.tz(target), prep.now), target)
 
 
 def _nudge(prep: Prep, target: Target) -> dict[str, Any]:
+    return _shared(prep, _plain_nudge(prep, target))
+
+
+def _shared(prep: Prep, message: dict[str, Any]) -> dict[str, Any]:
+    """A promise made in a watched shared channel: its nudge can post an update there."""
+    promise = prep.the_promise
+    if promise.source_channel_id and promise.source_message_ts:
+        watch = watch_of(prep.session, promise.team_id, promise.source_channel_id)
+        if watch is not None and watch.shared:
+            return notice_blocks.with_post_update(message, promise.id)
+    return message
+
+
+def _plain_nudge(prep: Prep, target: Target) -> dict[str, Any]:
     promise = prep.the_promise
     if promise.is_cadence:  # a check-in passed with no update: its own buttons
         return _covered(messages.check_in_nudge(promise, prep.tz(target), prep.now), target)
@@ -437,6 +478,10 @@ REGISTRY: dict[Step, StepKind] = {
         _to_recipient, _chart, Transport.UPLOAD, quiet_hours=False, needs_promise=False
     ),
     Step.DM_ANSWER: StepKind(_to_recipient, _dm_answer, quiet_hours=False, needs_promise=False),
+    Step.CHANNEL_UPDATE: StepKind(
+        _to_channel, _channel_update, quiet_hours=False, needs_promise=False
+    ),
+    Step.WATCH_NOTICE: StepKind(_to_channel, _watch_notice, quiet_hours=False, needs_promise=False),
 }
 
 

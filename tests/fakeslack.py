@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from tests import blockkit
+from tests.fake_channels import Channels
 
 BOT_USER_ID = "U0KEPTBOT"
 BOT_ID = "B0KEPT"
@@ -65,6 +66,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.push": (),
     "views.update": (),
     "views.publish": (),
+    # noticing promises in watched channels (SPEC §2.5); see the section "channels" below
+    "conversations.join": ("channels:join",),
+    "team.info": ("team:read",),
 }
 _HISTORY_SCOPE = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
 _TRIGGER = re.compile(r"^(\d{10,13})\.\d+\.[0-9a-f]+$")
@@ -298,7 +302,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class FakeSlack:
+class FakeSlack(Channels):
     """Fake Slack Web API; see the module docstring."""
 
     def __init__(
@@ -366,6 +370,7 @@ class FakeSlack:
         self._init_workspaces()
         self._init_workflow_steps()
         self._init_files()
+        self._init_channels()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1001,6 +1006,7 @@ class FakeSlack:
                     "ts": ts,
                     "text": params.get("text") or "",
                     "blocks": params.get("blocks"),
+                    "thread_ts": params.get("thread_ts"),
                 }
             )
         return {"ok": True, "message_ts": ts}

@@ -9,10 +9,12 @@ from typing import Any
 import yaml
 
 from bot.app import create_app
+from bot.noticing.suggest import SuggestionView
 from bot.reports.home import HomeData
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack import messages as blocks
+from bot.slack.messages import noticing as notice_blocks
 from bot.store.models import ChannelSetting, Promise
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
@@ -78,6 +80,8 @@ EVENT_SCOPES = {
     "app_uninstalled": None,
     "tokens_revoked": None,
     "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
     "app_mention": "app_mentions:read",
     "user_change": "users:read",
     "function_executed": None,  # sent for the app's own functions (workflow steps)
@@ -94,6 +98,8 @@ KNOWN_SCOPES = {
     "channels:history",
     "groups:history",
     "channels:read",
+    "channels:join",
+    "team:read",
     "app_mentions:read",
     "files:write",
 }
@@ -206,6 +212,27 @@ def sample_messages() -> list[Any]:
         blocks.updated_form(promise, "UTC", now=now),
         blocks.new_rhythm_form(promise),
         blocks.promise_list("Yours", [promise], "UTC", now, total=45, page=2),
+        notice_blocks.with_post_update(blocks.nudge(promise, "UTC", now), promise.id),
+        notice_blocks.post_update_form(promise.id, "call Sam", "A quick update", "C1"),
+        notice_blocks.suggestion_message(
+            SuggestionView(
+                key="k",
+                channel_id="C1",
+                message_ts="1.2",
+                thread_ts=None,
+                what="send Acme the quote",
+                counterpart="Acme",
+                counterpart_kind="customer",
+                deadline=now + timedelta(days=1),
+                date_said=True,
+                answer_days=2,
+                rhythm=None,
+                promise_text="send Acme the quote by 2026-11-26T17:00:00Z",
+                confidence=0.9,
+            ),
+            "UTC",
+            now,
+        ),
     ]
 
 

@@ -216,6 +216,13 @@ class Metrics:
             ["method", "error"],
             registry=self.registry,
         )
+        self.suggestions = Counter(
+            "kept_suggestions",
+            "Promises noticed in watched channels, by workspace and what became of the "
+            "suggestion (shown, tracked, dismissed)",
+            ["team", "outcome"],
+            registry=self.registry,
+        )
         self._state: _StateCollector | None = None
 
     def watch_database(
@@ -266,6 +273,10 @@ class Metrics:
             if count:
                 self.deliveries.labels(kind=_label(kind), outcome=_label(outcome)).inc(count)
         self.pass_seconds.observe(seconds)
+
+    def suggestion(self, team_id: str, outcome: str) -> None:
+        """A suggestion shown, tracked or dismissed (never anything of the message)."""
+        self.suggestions.labels(team=_label(team_id), outcome=_label(outcome)).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -145,6 +145,7 @@ def create_cadence_promise(
     source_channel_id: str | None = None,
     permalink: str | None = None,
     request_key: str | None = None,
+    source_message_ts: str | None = None,
 ) -> Promise:
     """Store a cadence promise and plan its first check-in."""
     if series.ends_at is not None and series.ends_at <= now:
@@ -164,6 +165,7 @@ def create_cadence_promise(
         counterpart=counterpart,
         counterpart_kind=counterpart_kind,
         source_channel_id=source_channel_id,
+        source_message_ts=source_message_ts,
         permalink=permalink,
         request_key=request_key,
     )

@@ -26,7 +26,7 @@ from bot.promises.cadence import (
     log_update,
     skip_check_in,
 )
-from bot.promises.flows import Acting, _changed, _refresh_homes, typed
+from bot.promises.flows import Acting, Source, _changed, _refresh_homes, typed
 from bot.promises.forms import FieldError
 from bot.promises.service import (
     MAX_DESCRIPTION,
@@ -58,6 +58,7 @@ def record(
     default_timing: Timing,
     request_key: str | None,
     working_day: WorkingDay = DEFAULT_WORKING_DAY,
+    source: Source | None = None,
 ) -> Reply:
     """`/promise stay in touch with Sam over the next two weeks`: a series of check-ins."""
     if cadence.problem is not None:
@@ -69,7 +70,7 @@ def record(
         series=Series(cadence.rhythm, cadence.ends_at, cadence.end_event),
         tz=who.tz,
         working_day=working_day,
-        **typed(session, who, cadence.description, channel_id, default_timing, request_key),
+        **typed(session, who, cadence.description, channel_id, default_timing, request_key, source),
     )
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(messages.cadence_recorded(promise, who.tz, who.now))

@@ -25,6 +25,7 @@ from bot.channels.service import (
 from bot.language.cadence import find_cadence
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.noticing.service import with_watching
 from bot.people.profiles import (
     FetchUser,
     check_recipient,
@@ -34,7 +35,7 @@ from bot.people.profiles import (
     set_supervisor,
 )
 from bot.promises import cadence_flows, flows
-from bot.promises.flows import Acting, acting
+from bot.promises.flows import Acting, Source, acting
 from bot.promises.service import (
     Actor,
     InvalidInput,
@@ -75,6 +76,7 @@ class CommandInput:
     channel_id: str | None
     text: str
     request_key: str | None  # the request's idempotency key (bot.once.command_key)
+    source: Source | None = None  # a promise noticed in a message: its link (SPEC §2.5)
 
 
 def mention(word: str) -> str | None:
@@ -206,6 +208,12 @@ class CommandRunner:
             return self.updated(command, rest)
         if sub == "away" and _is_away_command(rest):
             return self.away(command, actor, tz, rest)
+        if sub == "watch":  # a DM to Kept ("/promise watch" in a channel never gets here)
+            return Reply(
+                blocks.text_message(
+                    "Kept watches channels: type `/promise watch` in the channel itself."
+                )
+            )
         if sub == "back" and (not rest or mention(rest.split()[0]) is not None):
             return cadence_flows.back(
                 self.session, self.who, user_id=mention(rest.split()[0]) if rest else None
@@ -261,6 +269,7 @@ class CommandRunner:
                     default_timing=self.timing,
                     request_key=command.request_key,
                     working_day=self.working_day,
+                    source=command.source,
                 )
         return flows.record(
             self.session,
@@ -271,6 +280,7 @@ class CommandRunner:
             channel_id=command.channel_id,
             default_timing=self.timing,
             request_key=command.request_key,
+            source=command.source,
         )
 
     def updated(self, command: CommandInput, rest: str) -> Reply:
@@ -502,7 +512,8 @@ class CommandRunner:
             )
         if action == "show":
             values = values_of(get_setting(self.session, command.team_id, target))
-            return Reply(blocks.channel_settings_shown(target, values))
+            shown = blocks.channel_settings_shown(target, values)
+            return Reply(with_watching(self.session, command.team_id, target, shown))
         if action == "set":
             if len(words) < 3:
                 raise InvalidInput(

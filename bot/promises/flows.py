@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.channels.service import kind_in_channel, setting_row
-from bot.language.counterparts import find_counterpart
+from bot.language.counterparts import CounterpartKind, find_counterpart
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people.profiles import (
@@ -106,6 +106,17 @@ def _changed(session: Session, who: Acting, promise: Promise, *extra: dict[str, 
     outbox.write(session, rows)
 
 
+@dataclass(frozen=True)
+class Source:
+    """The message a promise was noticed in (SPEC §2.5): its link, and the counterpart the
+    channel says (a shared channel's other organisation) when the words name nobody."""
+
+    message_ts: str
+    permalink: str | None = None
+    counterpart: str | None = None
+    counterpart_kind: str | None = None
+
+
 def typed(
     session: Session,
     who: Acting,
@@ -113,13 +124,27 @@ def typed(
     channel_id: str | None,
     default_timing: Timing,
     request_key: str | None,
+    source: Source | None = None,
 ) -> dict[str, Any]:
     """What a promise typed in a channel is made of, besides its deadline: the owner is who
     typed it, the counterpart is read from the words, and the channel's settings give the
     reminder timing and the counterpart kind (one read of them)."""
     counterpart = find_counterpart(description)
+    if source is not None and source.counterpart and counterpart.name in {None, source.counterpart}:
+        # the channel's counterpart (a shared channel's other organisation) and its kind
+        counterpart = replace(
+            counterpart,
+            name=source.counterpart,
+            kind=_kind(source.counterpart_kind) or counterpart.kind,
+        )
     setting = setting_row(session, who.team_id, channel_id) if channel_id else None
+    linked = (
+        {"source_message_ts": source.message_ts, "permalink": source.permalink}
+        if source is not None
+        else {}
+    )
     return {
+        **linked,
         "team_id": who.team_id,
         "owner_id": who.user_id,
         "created_by": who.user_id,
@@ -151,6 +176,13 @@ def _form_with(who: Acting, text: str, channel_id: str | None) -> dict[str, Any]
     )
 
 
+def _kind(value: str | None) -> CounterpartKind | None:
+    try:
+        return CounterpartKind(value) if value else None
+    except ValueError:
+        return None
+
+
 def record(
     session: Session,
     who: Acting,
@@ -161,6 +193,7 @@ def record(
     default_timing: Timing,
     request_key: str | None,
     confirmed: datetime | None = None,
+    source: Source | None = None,
 ) -> Reply:
     """`/promise <what> by <when>`: a new promise owned by whoever typed it. A deadline Kept
     is unsure of is asked about, never guessed; one more than a year away is confirmed first
@@ -192,7 +225,7 @@ def record(
     promise = create_promise(
         session,
         deadline=parsed.deadline,
-        **typed(session, who, description, channel_id, default_timing, request_key),
+        **typed(session, who, description, channel_id, default_timing, request_key, source),
     )
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(

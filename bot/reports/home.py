@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.channels.service import team_settings
+from bot.noticing.service import watched_channels
 from bot.people.directory import supervisor_pairs
 from bot.promises.service import count_open, open_promises, reports_of
 from bot.store.models import ChannelSetting, Promise, Status
@@ -47,6 +48,9 @@ class HomeData:
     is_admin: bool = False
     supervisors: list[tuple[str, str]] = field(default_factory=list)
     channels: list[ChannelSetting] = field(default_factory=list)
+    # admins: the watched channels (SPEC §2.5): how many in all, and (id, other org) of the
+    # most recent
+    watched: tuple[int, list[tuple[str, str | None]]] = (0, [])
     # (until, cover) while this person is away; the away people of their team (with covers)
     away: tuple[datetime | None, str | None] | None = None
     team_away: list[tuple[str, datetime | None, str | None]] = field(default_factory=list)
@@ -123,4 +127,6 @@ def home_data(
             (p.user_id, p.supervisor_id or "") for p in supervisor_pairs(session, team_id)
         ]
         data.channels = team_settings(session, team_id)
+        total, watches = watched_channels(session, team_id)
+        data.watched = (total, [(w.channel_id, w.other_org) for w in watches])
     return data

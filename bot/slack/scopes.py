@@ -21,6 +21,10 @@ class Scope(StrEnum):
     IM_WRITE = "im:write"
     IM_HISTORY = "im:history"
     FILES_WRITE = "files:write"
+    CHANNELS_HISTORY = "channels:history"
+    GROUPS_HISTORY = "groups:history"
+    CHANNELS_JOIN = "channels:join"
+    TEAM_READ = "team:read"
 
 
 # Web API method -> the scopes Kept's token needs for Kept's use of it
@@ -34,11 +38,21 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     "users.profile.get": frozenset({Scope.USERS_PROFILE_READ}),
     # open the DM with a user before reading it back (Slack accepts im:write for 1:1 DMs)
     "conversations.open": frozenset({Scope.IM_WRITE}),
-    # Kept reads only its own DMs (did a reminder already land?): im:history
-    "conversations.history": frozenset({Scope.IM_HISTORY}),
-    # ... and a DM's thread (a DM answered in its thread): im:history too
-    "conversations.replies": frozenset({Scope.IM_HISTORY}),
+    # its own DMs (did a reminder already land?): im:history; `/promise watch` in a private
+    # channel: is Kept a member there? (groups:history)
+    "conversations.history": frozenset({Scope.IM_HISTORY, Scope.GROUPS_HISTORY}),
+    # a DM's thread (a DM answered in its thread: im:history), and an update posted in a
+    # shared channel's thread (after an uncertain send, was it posted?)
+    "conversations.replies": frozenset(
+        {Scope.IM_HISTORY, Scope.CHANNELS_HISTORY, Scope.GROUPS_HISTORY}
+    ),
+    # `/promise watch` in a public channel: Kept joins it to receive its messages
+    "conversations.join": frozenset({Scope.CHANNELS_JOIN}),
+    # a watched Slack Connect channel: the other organisation's name (the counterpart)
+    "team.info": frozenset({Scope.TEAM_READ}),
     "chat.postMessage": frozenset({Scope.CHAT_WRITE}),
+    # a promise noticed in a watched channel, suggested to its author alone
+    "chat.postEphemeral": frozenset({Scope.CHAT_WRITE}),
     "chat.update": frozenset({Scope.CHAT_WRITE}),
     "chat.getPermalink": frozenset(),
     "views.open": frozenset(),
@@ -57,6 +71,8 @@ FEATURE_SCOPES: dict[Scope, str] = {
     Scope.CHAT_WRITE_PUBLIC: "escalations posted to a channel Kept was not invited to",
     Scope.USERS_READ_EMAIL: "profile.email in users.info (admins listed by e-mail)",
     Scope.IM_HISTORY: "the message.im event: DMs to Kept",
+    Scope.CHANNELS_HISTORY: "the message.channels event: promises noticed in watched channels",
+    Scope.GROUPS_HISTORY: "the message.groups event: the same in private channels",
 }
 
 

@@ -114,6 +114,11 @@ class Step(StrEnum):
     # Kept's answer to a DM (read like /promise): the reply kept with the request
     # (handled_requests, same team and key), posted in the DM, in its thread if it had one
     DM_ANSWER = "dm_answer"
+    # posted in a channel when noticing promises there starts or stops (watch_change_id)
+    WATCH_NOTICE = "watch_notice"
+    # the owner's update posted in the shared channel's thread a promise was made in
+    # (promise_event_id: the history entry holding the text)
+    CHANNEL_UPDATE = "channel_update"
 
 
 # steps that belong to a person rather than to one promise
@@ -265,6 +270,10 @@ class Delivery(Base):
     about_id: Mapped[str | None] = mapped_column(String(32))
     # the away period a RETURN_SUMMARY is about
     away_id: Mapped[int | None] = mapped_column(Integer)
+    # the change of a channel's watching a WATCH_NOTICE announces
+    watch_change_id: Mapped[int | None] = mapped_column(Integer)
+    # the history entry a CHANNEL_UPDATE posts
+    promise_event_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime]
     status: Mapped[DeliveryStatus] = mapped_column(
         EnumText(DeliveryStatus, 16), default=DeliveryStatus.PENDING
@@ -308,6 +317,73 @@ class ChannelSetting(Base):
     escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime | None]
+
+
+class WatchedChannel(Base):
+    """A channel where Kept notices promises as they are made (SPEC §2.5). `watching` False:
+    it was watched and was turned off (the row keeps who did it). A shared channel (Slack
+    Connect) names the other organisation, read from Slack when watching started."""
+
+    __tablename__ = "watched_channels"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    watching: Mapped[bool] = mapped_column(default=True)
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime]
+    shared: Mapped[bool] = mapped_column(default=False)
+    other_team_id: Mapped[str | None] = mapped_column(String(32))
+    other_org: Mapped[str | None] = mapped_column(String(255))
+    # "no date said": a noticed promise is due this many working days on (None: 2)
+    answer_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class WatchChange(Base):
+    """Watching a channel turned on or off: who, when (announced in the channel once)."""
+
+    __tablename__ = "watch_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    watching: Mapped[bool]
+    changed_by: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+
+
+class SuggestionOutcome(StrEnum):
+    SHOWN = "shown"
+    TRACKED = "tracked"
+    DISMISSED = "dismissed"  # Not a promise
+
+
+class Suggestion(Base):
+    """A suggestion shown to a message's author: at most one per message, a few per person per
+    hour. Nothing of the message is kept: `fingerprint` is a one-way hash of the workspace,
+    channel and message ts (to recognise the same message again), and rows are deleted after
+    a day (SUGGESTION_MEMORY)."""
+
+    __tablename__ = "suggestions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    shown_at: Mapped[datetime]
+    outcome: Mapped[SuggestionOutcome] = mapped_column(
+        EnumText(SuggestionOutcome, 16), default=SuggestionOutcome.SHOWN
+    )
+
+    __table_args__ = (Index("ix_suggestions_user", "team_id", "user_id", "shown_at"),)
+
+
+class SuggestionOptOut(Base):
+    """Someone who turned suggestions off for themselves (`/promise watch me off`)."""
+
+    __tablename__ = "suggestion_opt_outs"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime]
 
 
 class AwayPeriod(Base):

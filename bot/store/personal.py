@@ -117,6 +117,29 @@ PERSONAL_DATA: dict[str, dict[str, Column]] = {
         "set_by": person(),
         "source": ENUM,
     },
+    # noticing promises where they are made (SPEC §2.5): nothing of a message is kept
+    "watched_channels": {
+        "team_id": WORKSPACE,
+        "channel_id": CHANNEL,
+        "changed_by": person(),
+        "other_team_id": WORKSPACE,
+        "other_org": TEXT,  # the other organisation's name: a counterpart's name
+    },
+    "watch_changes": {
+        "team_id": WORKSPACE,
+        "channel_id": CHANNEL,
+        "changed_by": person(),
+    },
+    "suggestions": {
+        "team_id": WORKSPACE,
+        "fingerprint": nothing("a one-way hash of a message's workspace, channel and ts"),
+        "user_id": person(OnForget.DELETE_ROW),
+        "outcome": ENUM,
+    },
+    "suggestion_opt_outs": {
+        "team_id": WORKSPACE,
+        "user_id": person(OnForget.DELETE_ROW),
+    },
     "workspaces": {
         "team_id": WORKSPACE,
         "state": ENUM,

@@ -19,6 +19,7 @@ from bot.slack.messages.base import (
 )
 from bot.slack.messages.cadence import check_in_buttons
 from bot.slack.messages.ids import SHOW_ALL
+from bot.slack.messages.noticing import watched_lines
 from bot.slack.messages.reminders import nudge_buttons
 
 # the text one part of the Home tab (team, supervisors, channel settings) may take
@@ -116,6 +117,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
             view_blocks.append(
                 section("*Channel settings:* none; every channel uses the defaults.")
             )
+        view_blocks.append(section("\n".join(watched_lines(*data.watched))))
         view_blocks.append(
             context(
                 "Set a supervisor with `/promise supervisor @rep @lead`, or "

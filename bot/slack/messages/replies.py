@@ -199,6 +199,8 @@ def help_message() -> Message:
             "(supervisors, admins)",
             "• `/promise channel [#channel] show|set|clear` — channel settings (admins; "
             "`/promise channel help`)",
+            "• `/promise watch [off]` — notice promises made in this channel and offer their "
+            "authors to track them; `/promise watch me off` — not for you",
             "• `/promise` on its own opens the form.",
         ]
     )

@@ -1,0 +1,1 @@
+"""Noticing promises where they are made (SPEC §2.5): watched channels and suggestions."""

@@ -1,0 +1,168 @@
+"""One function per thing a person does with noticing (SPEC §2.5): watch a channel or stop,
+turn suggestions off or on for themselves, record what became of a suggestion. Each change
+and the channel's one-line announcement are written in one transaction (the outbox)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.language.deadlines import format_deadline, parse_deadline
+from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.noticing.service import (
+    MAX_ANSWER_DAYS,
+    SharedWith,
+    set_answer_days,
+    set_opted_out,
+    set_watching,
+    settle_suggestion,
+    suggestion_outcome,
+    watch_of,
+)
+from bot.promises import cadence_flows
+from bot.promises.flows import Acting
+from bot.promises.service import InvalidInput, NotAllowed, changeable, clean_text
+from bot.promises.steps import Timing
+from bot.reply import Reply
+from bot.slack.messages import noticing as blocks
+from bot.store.models import PromiseEvent, Step, SuggestionOutcome
+
+MAX_UPDATE = 2000
+
+
+def watch(
+    session: Session,
+    who: Acting,
+    *,
+    channel_id: str,
+    on: bool,
+    shared: SharedWith | None = None,
+) -> Reply:
+    """`/promise watch` / `/promise watch off`: anyone in the channel. The channel is told."""
+    change = set_watching(
+        session, who.team_id, channel_id, watching=on, by=who.user_id, now=who.now, shared=shared
+    )
+    if change is None:
+        return Reply(blocks.watch_unchanged(channel_id, on))
+    notice = outbox.follow_up(who.team_id, Step.WATCH_NOTICE, who.now, recipient_id=channel_id)
+    notice["watch_change_id"] = change
+    notice["actor_id"] = who.user_id
+    outbox.write(session, [notice])
+    if on:
+        return Reply(blocks.watch_started(channel_id, shared.other_org if shared else None))
+    return Reply(blocks.watch_stopped(channel_id))
+
+
+def answer_time(session: Session, who: Acting, *, channel_id: str, words: str) -> Reply:
+    """`/promise watch answer <working days>` (admins): the channel's default answer time."""
+    if not who.actor.is_admin:
+        raise NotAllowed("Only workspace admins can change this channel's default answer time.")
+    text = words.strip().lower().removesuffix("d").strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ANSWER_DAYS:
+        raise InvalidInput(
+            f"Give the default answer time in working days, 1 to {MAX_ANSWER_DAYS}: "
+            "`/promise watch answer 3`."
+        )
+    if not set_answer_days(session, who.team_id, channel_id, int(text)):
+        raise InvalidInput("Kept isn't watching this channel. `/promise watch` starts it.")
+    return Reply(blocks.answer_days_set(channel_id, int(text)))
+
+
+def suggestions_for_me(session: Session, who: Acting, *, on: bool) -> Reply:
+    """`/promise watch me off` / `on`: suggestions for this person alone."""
+    set_opted_out(session, who.team_id, who.user_id, off=not on, now=who.now)
+    return Reply(blocks.me_changed(on))
+
+
+def dismissed(session: Session, who: Acting, *, key: str) -> Reply:
+    """Not a promise: counted, nothing kept (one already tracked stays tracked)."""
+    settled = settle_suggestion(session, who.team_id, key, SuggestionOutcome.DISMISSED)
+    if not settled and suggestion_outcome(session, who.team_id, key) is SuggestionOutcome.TRACKED:
+        return Reply(blocks.already_tracked())
+    return Reply(blocks.suggestion_dismissed())
+
+
+def muted(session: Session, who: Acting, *, key: str) -> Reply:
+    """Stop suggesting to me (from the suggestion itself)."""
+    settle_suggestion(session, who.team_id, key, SuggestionOutcome.DISMISSED)
+    set_opted_out(session, who.team_id, who.user_id, off=True, now=who.now)
+    return Reply(blocks.suggestions_muted())
+
+
+def _thread_of(session: Session, who: Acting, promise_id: int) -> tuple[Any, str, str]:
+    """The open promise (that `who` may change) and the shared channel and thread it was made
+    in; refused kindly when it was not made in a watched shared channel."""
+    promise = changeable(session, who.team_id, promise_id, who.actor, who.now)
+    channel, thread = promise.source_channel_id, promise.source_message_ts
+    watch = watch_of(session, who.team_id, channel) if channel else None
+    if not channel or not thread or watch is None or not watch.shared:
+        raise InvalidInput(
+            "This promise wasn't made in a shared channel Kept watches, so there's no thread "
+            "to post in. Tell them directly, then press New date."
+        )
+    return promise, channel, thread
+
+
+def update_form(session: Session, who: Acting, *, promise_id: int) -> Reply:
+    """Post an update there: the form with the update drafted (admit it, say sorry, give the
+    new timeline), editable."""
+    promise, channel, _thread = _thread_of(session, who, promise_id)
+    was = format_deadline(promise.deadline, who.tz, now=who.now)
+    soon = parse_deadline("within 2 working days", now=who.now, tz=who.tz)
+    next_date = soon.deadline or (who.now + timedelta(days=2))
+    draft = blocks.draft_update(
+        promise.description, f"by {was}", format_deadline(next_date, who.tz, now=who.now)
+    )
+    return Reply(open_view=blocks.post_update_form(promise.id, promise.description, draft, channel))
+
+
+def post_update(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    text: str | None,
+    default_timing: Timing,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
+) -> Reply:
+    """The update is posted by Kept in the thread the promise was made in, signed with the
+    owner's name (through the outbox), and kept in the promise's history. For a cadence
+    promise it is the update of its check-in (it counts in reports)."""
+    promise, channel, thread = _thread_of(session, who, promise_id)
+    words = clean_text(text)
+    if not words:
+        raise InvalidInput("Write the update first: what happened and the new timeline.")
+    if len(words) > MAX_UPDATE:
+        raise InvalidInput(f"That's over {MAX_UPDATE} characters; keep the update short.")
+    event_id = session.execute(
+        insert(PromiseEvent)
+        .values(
+            promise_id=promise.id,
+            team_id=promise.team_id,
+            actor_id=who.user_id,
+            kind="update_posted",
+            detail={"text": words, "channel": channel, "thread_ts": thread},
+            at=who.now,
+        )
+        .returning(PromiseEvent.id)
+    ).scalar_one()
+    # not tied to the promise's deliveries: closing or extending it right after (which skips
+    # its pending reminders) must not drop the update the customer is owed
+    row = outbox.follow_up(who.team_id, Step.CHANNEL_UPDATE, who.now, recipient_id=channel)
+    row["promise_event_id"] = int(event_id)
+    row["actor_id"] = who.user_id
+    outbox.write(session, [row])
+    if promise.is_cadence:
+        cadence_flows.updated(
+            session,
+            who,
+            promise_id=promise.id,
+            note="update posted in the channel",
+            default_timing=default_timing,
+            working_day=working_day,
+        )
+    return Reply(blocks.update_posted(channel))

@@ -111,6 +111,7 @@ def builders(text: str) -> list[tuple[str, Any]]:
         is_admin=True,
         supervisors=[(f"U{n:08d}", "U0LEAD") for n in range(200)],
         channels=[setting] * 50,
+        watched=(60, [(f"C{n:08d}", (text * 3)[:255]) for n in range(25)]),
     )
     digest = SimpleNamespace(
         supervisor_id="U0LEAD",

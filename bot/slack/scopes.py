@@ -57,6 +57,7 @@ METHOD_SCOPES: dict[str, frozenset[Scope]] = {
     "chat.getPermalink": frozenset(),
     "views.open": frozenset(),
     "views.publish": frozenset(),
+    "views.update": frozenset(),  # the Show all view pages in place
     # Workflow Builder steps end with these (no scope; the execution's own token)
     "functions.completeSuccess": frozenset(),
     "functions.completeError": frozenset(),

@@ -12,14 +12,13 @@ from bot.noticing.suggest import SuggestionView, answer_label
 from bot.slack.messages.base import (
     Block,
     Message,
-    _escape,
-    _truncate,
     actions,
     button,
     context,
     section,
     text_message,
 )
+from bot.slack.text import mrkdwn
 
 TRACK_IT = "suggestion_track"
 EDIT_IT = "suggestion_edit"
@@ -37,12 +36,12 @@ WATCH_USAGE = (
 
 def suggestion_message(view: SuggestionView, tz: str, now: datetime) -> Message:
     """The suggestion (ephemeral, to the author alone)."""
-    what = _escape(_truncate(view.what, 400)) if view.what else "_what you agreed to above_"
+    what = mrkdwn(view.what, 400) if view.what else "_what you agreed to above_"
     lines = [f"*Sounds like a promise:* {what}"]
     if view.counterpart:
-        lines.append(f"*To:* {_escape(_truncate(view.counterpart, 120))}")
+        lines.append(f"*To:* {mrkdwn(view.counterpart, 120)}")
     if view.rhythm:
-        lines.append(f"*How often:* {_escape(view.rhythm)}")
+        lines.append(f"*How often:* {mrkdwn(view.rhythm)}")
     when = format_deadline(view.deadline, tz, now=now)
     if view.date_said:
         lines.append(f"*By:* {when}")
@@ -107,7 +106,7 @@ def watch_notice(watching: bool, by: str) -> Message:
 
 def watch_started(channel_id: str, shared_with: str | None) -> Message:
     more = (
-        f" It's shared with *{_escape(shared_with)}*: their promises are theirs, so only your "
+        f" It's shared with *{mrkdwn(shared_with)}*: their promises are theirs, so only your "
         "own team's messages are read for suggestions."
         if shared_with
         else ""
@@ -156,7 +155,7 @@ def watched_lines(total: int, channels: list[tuple[str, str | None]]) -> list[st
     if total == 0:
         return ["Watched channels: none (`/promise watch` in a channel starts it)"]
     names = ", ".join(
-        f"<#{cid}>" + (f" (shared with {_escape(org)})" if org else "") for cid, org in channels
+        f"<#{cid}>" + (f" (shared with {mrkdwn(org, 60)})" if org else "") for cid, org in channels
     )
     more = f", and {total - len(channels)} more" if total > len(channels) else ""
     return [f"Watched channels ({total}): {names}{more}"]
@@ -170,7 +169,7 @@ def watching_block(
     if here is not None:
         line = f"*Noticing promises here:* on since {here.changed_at:%d %b} (<@{here.changed_by}>)"
         if here.shared:
-            line += f"; shared with {_escape(here.other_org or 'another organisation')}"
+            line += f"; shared with {mrkdwn(here.other_org or 'another organisation')}"
         line += (
             f"\n*No date said* means {answer_label(here.answer_days)} "
             "(`/promise watch answer <working days>` changes it, admins)"
@@ -214,7 +213,7 @@ def post_update_form(
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"promise_id": promise_id}),
         "blocks": [
-            section(f"*{_escape(_truncate(description, 500))}*"),
+            section(f"*{mrkdwn(description, 500)}*"),
             {
                 "type": "input",
                 "block_id": "update",
@@ -237,7 +236,7 @@ def post_update_form(
 
 def channel_update(text: str, owner_name: str) -> Message:
     """The update as posted in the shared channel's thread, signed with the owner's name."""
-    signed = f"{_escape(_truncate(text, 2800))}\n— {_escape(owner_name)}"
+    signed = f"{mrkdwn(text, 2800)}\n— {mrkdwn(owner_name)}"
     return {"text": f"{text[:2800]}\n— {owner_name}", "blocks": [section(signed)]}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.language.deadlines.model import Candidate, DeadlineProblem, ParsedDeadline
@@ -67,7 +68,10 @@ def ignored_fragments(
     others: list[Scored],
     unused_zones: list[ZoneMention],
     used: tuple[int, int] | None,
+    shown: Callable[[int, int], str] | None = None,
 ) -> tuple[str, ...]:
+    """Up to three date-, time- or zone-looking fragments that were not used, as written
+    (``shown`` gives the owner's own words for a span of ``window``)."""
     spans: list[tuple[int, int]] = []
     for strength, cand, start in others:
         if cand.span and strength < 2:
@@ -85,7 +89,7 @@ def ignored_fragments(
     spans.sort()
     out: list[str] = []
     for start, end in spans:
-        fragment = quote_fragment(window[start:end])
+        fragment = quote_fragment(shown(start, end) if shown else window[start:end])
         if fragment and fragment not in out:
             out.append(fragment)
     return tuple(out[:3])

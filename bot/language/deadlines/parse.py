@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,8 +24,10 @@ from bot.language.deadlines.model import (
     WINDOW,
     DateOrder,
     DeadlineProblem,
+    Issue,
     ParsedDeadline,
 )
+from bot.language.deadlines.spelling import Ambiguity, normalize
 from bot.language.deadlines.zoned import zoned_candidates
 from bot.language.workdays import (
     DEFAULT_WORKING_DAY,
@@ -65,17 +68,27 @@ def parse_text(
     now_utc = aware_utc(now)
     ctx = Context(now=now_utc, tz=z, local=now_utc.astimezone(z), wd=wd, order=order)
     offset = max(0, len(text) - WINDOW)
-    window = text[offset:]
+    written = text[offset:]
+    norm = normalize(written)
+    window = norm.text
+
+    def shown(start: int, end: int) -> str:
+        return written[norm.start_in_original(start) : norm.end_in_original(end)]
 
     cands, unused_zones = zoned_candidates(window, ctx, z.key)
     chosen = choose(window, cands)
     if chosen is None:
-        return missing_result(text, ignored_fragments(window, [], unused_zones, None))
+        if norm.ambiguities:
+            return ambiguous_result(text, offset, norm.ambiguities[0])
+        return missing_result(text, ignored_fragments(window, [], unused_zones, None, shown))
     cand, phrase_start, others = chosen
-    ignored = ignored_fragments(window, others, unused_zones, (phrase_start, cand.end))
-    start, end = offset + phrase_start, offset + cand.end
+    ignored = ignored_fragments(window, others, unused_zones, (phrase_start, cand.end), shown)
+    start = offset + norm.start_in_original(phrase_start)
+    end = offset + norm.end_in_original(cand.end)
     phrase = text[start:end]
     description = remove_phrase(text, start, end)
+    if norm.ambiguities:
+        cand = replace(cand, issue=ambiguity_issue(norm.ambiguities[0]))
 
     def result(
         deadline: datetime | None, problem: DeadlineProblem | None, detail: str | None = None
@@ -101,6 +114,23 @@ def parse_text(
         )
         return result(None, DeadlineProblem.TOO_FAR, detail)
     return result(deadline, None)
+
+
+def ambiguity_issue(ambiguity: Ambiguity) -> Issue:
+    options = " or ".join(o.capitalize() for o in ambiguity.options)
+    return Issue(
+        DeadlineProblem.UNCLEAR,
+        f"“{quote_fragment(ambiguity.written)}” could be {options}: which one did you mean?",
+    )
+
+
+def ambiguous_result(text: str, offset: int, ambiguity: Ambiguity) -> ParsedDeadline:
+    """A day word Kept can't settle and nothing else to read: ask about it."""
+    start, end = offset + ambiguity.start, offset + ambiguity.end
+    issue = ambiguity_issue(ambiguity)
+    return ParsedDeadline(
+        None, text[start:end], remove_phrase(text, start, end), issue.problem, issue.detail
+    )
 
 
 def warm_up(working_day: WorkingDay = DEFAULT_WORKING_DAY) -> None:

@@ -24,6 +24,7 @@ from bot.language.deadlines.model import (
     OutOfRange,
     outcome_cand,
 )
+from bot.language.deadlines.offsets import offset_candidates
 from bot.language.deadlines.resolvers import (
     weekday_index,
 )
@@ -42,7 +43,10 @@ def extend_day(
     clock: Clock | None = None
     trail = TRAIL.match(window, end)
     if trail is not None:
-        if trail.group("eod"):
+        if trail.group("tsame"):
+            clock = exact_clock(ctx.clock_now)
+            end = trail.end()
+        elif trail.group("eod"):
             end = trail.end()
         elif trail.group("part"):
             clock = exact_clock(part_of_day(trail.group("part"), ctx.wd))
@@ -57,6 +61,9 @@ def extend_day(
         if lead is not None:
             if lead["first"]:
                 clock = exact_clock(ctx.wd.start)
+                start = lead.start()
+            elif lead["same"]:
+                clock = exact_clock(ctx.clock_now)
                 start = lead.start()
             else:
                 has_clock = any(
@@ -100,7 +107,7 @@ def regex_candidates(window: str, ctx: Context) -> list[Candidate]:
                 and OR_GAP.fullmatch(window, a.end, b.start)
             ):
                 merged.append(either(ctx, a, b))
-    return cands + merged
+    return cands + merged + offset_candidates(window, ctx, cands + merged)
 
 
 def weekday_and_date(ctx: Context, a: Candidate, b: Candidate) -> Candidate:

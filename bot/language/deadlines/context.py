@@ -23,6 +23,11 @@ class Context:
     order: DateOrder | None
 
     @property
+    def clock_now(self) -> time:
+        """The owner's time of day now, to the minute ("same time tomorrow")."""
+        return time(self.local.hour, self.local.minute)
+
+    @property
     def today(self) -> date:
         return self.local.date()
 

@@ -49,11 +49,13 @@ from bot.language.deadlines.vocabulary import (
     MONTHS,
     NEXT_MONTH,
     NEXT_WEEK,
+    NEXT_WORKING_DAY,
     NUMERIC_DATE,
     ORDINAL,
     PART_OF_WEEK,
     PAST_REF,
     RELDAY,
+    SAME_TIME_NEXT_WEEK,
     SPAN,
     THIS_MONTH,
     THIS_WEEK,
@@ -65,7 +67,11 @@ from bot.language.deadlines.vocabulary import (
     WITHIN_HOUR,
     count_of,
 )
-from bot.language.workdays import last_working_day_of_month, last_working_day_of_week
+from bot.language.workdays import (
+    last_working_day_of_month,
+    last_working_day_of_week,
+    next_working_day,
+)
 
 Match = re.Match[str]
 DayMade = tuple[DayResolver, bool] | None  # the resolver, and whether it is weak
@@ -147,6 +153,14 @@ def past_day(m: Match, ctx: Context) -> DayMade:
     return past_resolver(ctx, m), False
 
 
+def same_day_next_week(_m: Match, ctx: Context) -> DayMade:
+    return date_resolver(ctx, ctx.today + timedelta(days=7)), False
+
+
+def next_working(_m: Match, ctx: Context) -> DayMade:
+    return date_resolver(ctx, next_working_day(ctx.today, ctx.wd)), False
+
+
 # --------------------------------------------------------------------------- moment makers
 
 
@@ -223,6 +237,8 @@ ROWS: tuple[DayRow | MomentRow, ...] = (
     DayRow(WEEKDAY_WEEK, weekday_week),
     DayRow(RELDAY, relative_day),
     DayRow(PAST_REF, past_day),
+    DayRow(SAME_TIME_NEXT_WEEK, same_day_next_week),
+    DayRow(NEXT_WORKING_DAY, next_working),
     MomentRow(EOD_WORDS, end_of_day),
     MomentRow(THIS_WEEK, this_week),
     MomentRow(NEXT_WEEK, lambda _m, ctx: week_end(ctx, 7)),

@@ -99,6 +99,7 @@ TRAIL = re.compile(
     rf"|\s*,?\s*(?:(?:at|by|before|around|until|@)\s*)?{TIME_RE}"
     r"|\s*,?\s*(?:at|@|by|before|until|around)\s*(?P<bare>\d{1,2})(?=\s*(?:[.,;:!?)\]]|\Z))"
     rf"|\s*,?\s*(?P<eod>{EOD_RE})(?!\w)"
+    r"|\s*,?\s*(?:at\s+|by\s+|around\s+)?(?P<tsame>(?:this|the\s+same|same)\s+time)(?!\w)"
     r"|\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|arvo|evening|night|lunchtime"
     r"|first\s+thing(?:\s+in\s+the\s+morning)?)(?!\w)",
     CI,
@@ -106,6 +107,7 @@ TRAIL = re.compile(
 LEAD = re.compile(
     rf"(?:(?<![\w:./-]){TIME_RE}\s*,?\s*(?:on\s+)?"
     r"|(?<!\w)(?:by|at|before|@)\s*(?P<lbare>\d{1,2})\s*,?\s*(?:on\s+)?"
+    r"|(?<!\w)(?P<same>(?:this|the\s+same|same)\s+time)\s*,?\s*(?:on\s+)?"
     r"|(?<!\w)(?P<first>first\s+thing(?:\s+in\s+the\s+morning)?)\s*,?\s*(?:on\s+)?"
     rf"|(?<!\w)(?:{EOD_RE}|end\s+of(?:\s+the)?(?:\s+day)?)\s*,?\s*(?:on\s+)?)\Z",
     CI,
@@ -259,3 +261,14 @@ def count_of(raw: str | None) -> float:
         if word in raw:
             return NUMBER_WORDS[word]
     return NUMBER_WORDS.get(raw, 1)
+
+
+# "same time next week": the same weekday next week (not the end of next week)
+SAME_TIME_NEXT_WEEK = re.compile(
+    r"(?<=time\s)next\s+week(?!\w)"
+    r"|(?<!\w)next\s+week(?=\s*,?\s*(?:at\s+)?(?:this|the\s+same|same)\s+time(?!\w))",
+    CI,
+)
+NEXT_WORKING_DAY = re.compile(
+    r"(?<!\w)(?:the\s+)?(?:next|following)\s+(?:business|working|work)\s+day(?!\w)", CI
+)

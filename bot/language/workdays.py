@@ -43,7 +43,7 @@ class WorkingDay:
     end: time = time(17, 0)
     weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     holidays: Holidays = Holidays()
-    fiscal_year_start: int = 1  # the month the workspace's fiscal year starts (1 = calendar)
+    fiscal_year_start: int | None = None  # the month the fiscal year starts; None: calendar
 
 
 DEFAULT_WORKING_DAY = WorkingDay()

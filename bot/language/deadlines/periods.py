@@ -103,7 +103,13 @@ def weekend_deadline(ctx: Context, prep: str) -> datetime:
     return ctx.at(day, ctx.wd.start)
 
 
+_QUARTER_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
 def end_of_period(ctx: Context, m: re.Match[str]) -> Outcome:
+    """End of a month, quarter or year: 17:00 on its last working day.  Quarters are the
+    calendar ones unless the workspace sets the month its fiscal year starts; "the year" is the
+    calendar year, "the fiscal year" the workspace's (a question when it is not set)."""
     today = ctx.today
     if m["emon"]:
         month = MONTHS[m["emon"][:3].lower()]
@@ -112,25 +118,47 @@ def end_of_period(ctx: Context, m: re.Match[str]) -> Outcome:
             if result > ctx.now:
                 return result
         return None
-    what = (m["eper"] or m["enext"] or m["eabbr"][-1]).lower()
-    upcoming = not m["enext"]
-    if what.startswith("q"):
-        month = ((today.month - 1) // 3 + 1) * 3
-        year = today.year
-        ends = []
-        for _ in range(3):
-            ends.append(ctx.at(last_working_day_of_month(year, month, ctx.wd)))
-            year, month = (year + 1, 3) if month == 12 else (year, month + 3)
+    fiscal = ctx.wd.fiscal_year_start
+    start = fiscal or 1
+    if (m["fisc"] or m["fisc2"] or m["fye"]) and fiscal is None:
+        return Issue(
+            DeadlineProblem.UNCLEAR,
+            "when does your fiscal year end? Write the date (e.g. “by 31 March”); an admin can "
+            "set the month it starts (KEPT_FISCAL_YEAR_START)",
+        )
+    quarter = m["qn"] or m["qn2"] or m["qord"]
+    if quarter:
+        number = int(quarter[0]) if quarter[0].isdigit() else _QUARTER_ORDINALS[quarter.lower()]
+        ends = _month_ends(ctx, {(start - 1 + 3 * number - 1) % 12 + 1})
+        return next(e for e in ends if e > ctx.now)
+    if m["fisc"] or m["fisc2"] or m["fye"]:
+        what = "year"
     else:
-        ends = [
-            ctx.at(last_working_day_of_month(y, 12, ctx.wd))
-            for y in (today.year, today.year + 1, today.year + 2)
-        ]
+        what = (m["eper"] or m["eper2"] or m["enext"] or m["eabbr"][-1]).lower()
+    if what.startswith("q"):
+        months = {(start - 1 + 3 * k + 2) % 12 + 1 for k in range(4)}
+    elif m["fisc"] or m["fisc2"] or m["fye"]:
+        months = {(start - 2) % 12 + 1}
+    else:
+        months = {12}  # "end of the year" is the calendar year's
+    ends = _month_ends(ctx, months)
     future = [e for e in ends if e > ctx.now]
-    if upcoming:
+    if not m["enext"]:
         return future[0]
     # "end of next quarter/year": the period after the current one
-    return ends[1] if ends[0] > ctx.now else future[1]
+    return future[1]
+
+
+def _month_ends(ctx: Context, months: set[int]) -> list[datetime]:
+    """17:00 on the last working day of each of these months, from this month on (3 years)."""
+    today = ctx.today
+    ends: list[datetime] = []
+    for offset in range(37):
+        total = today.month - 1 + offset
+        year, month = today.year + total // 12, total % 12 + 1
+        if month in months:
+            ends.append(ctx.at(last_working_day_of_month(year, month, ctx.wd)))
+    return ends
 
 
 def iso_instant(m: re.Match[str], ctx: Context) -> Outcome:

@@ -210,7 +210,14 @@ THIS_MONTH = re.compile(
 NEXT_MONTH = re.compile(r"(?<!\w)(?:(?:the\s+)?end\s+of\s+)?next\s+month(?!\w)", CI)
 END_OF_PERIOD = re.compile(
     r"(?<!\w)(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eper>quarter|year)"
+    r"|(?:the\s+|this\s+)?(?P<eper2>quarter|year)[-\s]end"
     r"|(?P<eabbr>eoq|eoy)|(?:the\s+)?end\s+of\s+next\s+(?P<enext>quarter|year)"
+    r"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<fisc>fiscal|financial)\s+year"
+    r"|(?:the\s+)?(?P<fisc2>fiscal|financial)\s+year[-\s]end|(?P<fye>fye|eofy)"
+    r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:fiscal\s+|fy\s*)?q(?P<qn>[1-4])"
+    r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<qord>first|second|third|fourth|1st|2nd|3rd|4th)"
+    r"\s+(?:fiscal\s+)?quarter"
+    r"|(?:the\s+)?q(?P<qn2>[1-4])[-\s]end"
     rf"|(?:the\s+)?end\s+of\s+(?P<emon>{MONTH_RE}))(?!\w)",
     CI,
 )

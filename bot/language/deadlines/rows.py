@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from bot.language.deadlines.clock import Clock, bare_clock, clock_from, exact_clock
 from bot.language.deadlines.context import Context
 from bot.language.deadlines.model import DayResolver, Outcome
+from bot.language.deadlines.named_days import NAMED_DAY, named_day
 from bot.language.deadlines.periods import (
     end_of_period,
     iso_instant,
@@ -239,6 +240,7 @@ ROWS: tuple[DayRow | MomentRow, ...] = (
     DayRow(PAST_REF, past_day),
     DayRow(SAME_TIME_NEXT_WEEK, same_day_next_week),
     DayRow(NEXT_WORKING_DAY, next_working),
+    DayRow(NAMED_DAY, named_day),
     MomentRow(EOD_WORDS, end_of_day),
     MomentRow(THIS_WEEK, this_week),
     MomentRow(NEXT_WEEK, lambda _m, ctx: week_end(ctx, 7)),

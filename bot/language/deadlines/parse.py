@@ -17,6 +17,8 @@ from bot.language.deadlines.choose import (
 )
 from bot.language.deadlines.clock import show_day
 from bot.language.deadlines.context import Context
+from bot.language.deadlines.display import format_deadline
+from bot.language.deadlines.leftovers import leftover
 from bot.language.deadlines.locales import date_order
 from bot.language.deadlines.model import (
     FAR_AHEAD,
@@ -89,6 +91,16 @@ def parse_text(
     description = remove_phrase(text, start, end)
     if norm.ambiguities:
         cand = replace(cand, issue=ambiguity_issue(norm.ambiguities[0]))
+    elif cand.issue is None and cand.deadline is not None:
+        beside = leftover(window, phrase_start, cand.end)
+        if beside is not None:
+            word = shown(*beside)
+            detail = (
+                f"I read “{quote_fragment(phrase)}” as "
+                f"{format_deadline(cand.deadline, ctx.tz, now=now_utc)}, but not “{word}” "
+                "next to it: what's the deadline?"
+            )
+            cand = replace(cand, issue=Issue(DeadlineProblem.UNCLEAR, detail))
 
     def result(
         deadline: datetime | None, problem: DeadlineProblem | None, detail: str | None = None

@@ -12,28 +12,76 @@ from __future__ import annotations
 
 import re
 
-from bot.language.deadlines.spelling import near_miss
-from bot.language.deadlines.vocabulary import CI, MONTH_RE, NUM_RE, UNIT_RE, WEEKDAY_RE
+from bot.language.deadlines.spelling import looks_like_a_day
+from bot.language.deadlines.vocabulary import (
+    CI,
+    FULL_WEEKDAYS,
+    MONTH_NAMES,
+    MONTH_RE,
+    NUM_RE,
+    UNIT_RE,
+    WEEKDAY_RE,
+)
 
-_STOP = re.compile(r"[.;!?\n]|(?<!\w)(?:and|then|so|but|because|if|when|once|or)(?!\w)", CI)
+_STOP = re.compile(r"\.(?=\s|\Z)|[;!?\n]|(?<!\w)(?:and|then|so|but|because|if|when|once)(?!\w)", CI)
 _TOKEN = re.compile(r"[\w'’+:./-]+")
 _DAY_WORDS = (
     rf"(?:{WEEKDAY_RE}|{MONTH_RE})\.?|mo|tu|we|th|fr|sa|su|sept|weds|thur|thurs|thrs"
     r"|today|tonight|tomorrow|yesterday|tmrw|tmr|tdy|eod|cob|eow|eom|eoq|eoy|noon|midday"
-    r"|midnight|morning|afternoon|evening|night|lunch|lunchtime|arvo"
+    r"|midnight|morning|afternoon|evening|night|lunch|lunchtime|arvo|first\s+thing"
 )
+# every unit written short: the first one to three letters of its name ("3 d", "2 wk", "1 mo")
+_UNIT_STEMS = ("minute", "hour", "day", "week", "month", "year", "fortnight", "business")
+_SHORT_UNITS = sorted(
+    {stem[:n] + s for stem in _UNIT_STEMS for n in (1, 2, 3) for s in ("", "s")}, key=len
+)[::-1]
 _DANGER = re.compile(
-    rf"(?<![\w'])(?:(?P<amount>(?:{NUM_RE})\s*(?:{UNIT_RE}))"
+    rf"(?<![\w'])(?:(?P<amount>(?:{NUM_RE})\s*(?:{UNIT_RE}|{'|'.join(_SHORT_UNITS)})\.?)"
     r"|(?P<rel>from|following|plus|\+|past|since|prior\s+to|ahead\s+of|on\s+top\s+of|after"
     r"|before|earlier\s+than|later\s+than|sooner\s+than)"
-    rf"|(?P<day>{_DAY_WORDS})"
+    rf"|(?P<day>{_DAY_WORDS}|\d{{1,2}}(?:st|nd|rd|th))"
     r"|(?P<clock>\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?|h|hrs|hours|o['’]?clock)"
-    r"|\d{1,2}[:h]\d{2}|(?:half|quarter)\s+(?:past|to|after)\s+\w+)"
-    r"|(?P<same>(?:this|the\s+same|same)\s+time))(?![\w'])",
+    r"|\d{1,2}[:h]\d{2}|(?:half|quarter)\s+(?:past|to|after)\s+\w+"
+    r"|(?:at|@|around|about|by)\s*\d{1,2}(?::\d{2})?(?![\w/]))"
+    r"|(?P<same>(?:this|the\s+same|same)\s+time)"
+    r"|(?P<part>early|mid|late|middle|end\s+of|beginning))(?![\w'])",
     CI,
 )
 # words that look like a day word but are plain English next to a deadline
-_PLAIN = frozenset({"we", "sat", "sun", "may", "mar", "mon", "wed", "jun", "th", "su", "sa"})
+_PLAIN = frozenset({"we", "may"})
+
+
+_NAMES = tuple(n.lower() for n in (*FULL_WEEKDAYS, *MONTH_NAMES))
+# prefixes of day and month names that are everyday words when written plain
+_PLAIN_PREFIXES = frozenset({"we", "may", "no", "so"})
+_BARE_UNIT = re.compile(
+    r"(?:minutes?|hours?|days?|weeks?|fortnights?|months?|years?|mins|hrs|wks|yrs)\.?", CI
+)
+_DAY_WORD = re.compile(rf"(?:{_DAY_WORDS})", CI)
+
+
+def _abbreviation_dot(text: str, stop: re.Match[str]) -> bool:
+    """A dot ending a short token ("Thurs.", "Ja.", "1a.m.", "Mr.") does not end the sentence."""
+    if stop.group(0) != ".":
+        return False
+    word = re.search(r"[\w.]+\Z", text[: stop.start()])
+    return word is not None and (
+        len(word.group(0)) <= 5 or bool(_DAY_WORD.fullmatch(word.group(0)))
+    )
+
+
+def _name_prefix(word: str) -> bool:
+    """Two to five letters starting a weekday or month name ("Ja", "Sept", "Thur"), and not
+    a first name ("Jane", "Marc")."""
+    word = word.lower()
+    return (
+        2 <= len(word) <= 5
+        and word not in _FIRST_NAMES
+        and any(name.startswith(word) for name in _NAMES)
+    )
+
+
+_FIRST_NAMES = frozenset({"jane", "janu", "marc", "mart", "augu", "octo", "dece", "satu"})
 
 
 def _side(window: str, start: int, end: int, leftwards: bool) -> tuple[int, int]:
@@ -41,25 +89,31 @@ def _side(window: str, start: int, end: int, leftwards: bool) -> tuple[int, int]
     if leftwards:
         text = window[max(0, start - 60) : start]
         base = max(0, start - 60)
-        stops = list(_STOP.finditer(text))
+        stops = [m for m in _STOP.finditer(text) if not _abbreviation_dot(text, m)]
         if stops:
             base += stops[-1].end()
             text = window[base:start]
         tokens = list(_TOKEN.finditer(text))[-3:]
         return (base + tokens[0].start(), start) if tokens else (start, start)
     text = window[end : end + 60]
-    stop = _STOP.search(text)
+    stop = next((m for m in _STOP.finditer(text) if not _abbreviation_dot(text, m)), None)
     if stop is not None:
         text = text[: stop.start()]
     tokens = list(_TOKEN.finditer(text))[:3]
     return (end, end + tokens[-1].end()) if tokens else (end, end)
 
 
-def leftover(window: str, start: int, end: int) -> tuple[int, int] | None:
+def leftover(
+    window: str, start: int, end: int, others: tuple[tuple[int, int], ...] = ()
+) -> tuple[int, int] | None:
     """The first word (span in ``window``) beside the phrase [start, end) that could change the
-    deadline, or None."""
+    deadline, or None.  ``others`` are the spans of every other phrase the parser recognised:
+    one of them beside the deadline is a leftover too."""
     for leftwards in (True, False):
         lo, hi = _side(window, start, end, leftwards)
+        for o_start, o_end in others:
+            if o_start < hi and o_end > lo and (o_end <= start or o_start >= end):
+                return max(o_start, lo), min(o_end, hi)
         for m in _DANGER.finditer(window, lo, hi):
             day = m["day"]
             if (
@@ -68,11 +122,26 @@ def leftover(window: str, start: int, end: int) -> tuple[int, int] | None:
                 and not (day[0].isupper() and day.lower() not in ("we", "may"))
             ):
                 continue
-            if m["rel"] is not None and leftwards and m.end() < hi - 1:
-                continue  # "from Acme by Friday": a relation must touch the phrase on the left
+            if m["rel"] is not None and leftwards and len(window[m.end() : hi].split()) > 1:
+                continue  # "from Acme by Friday": a relation must be one of the two words left
             return m.start(), m.end()
-        for m in _TOKEN.finditer(window, lo, hi):
-            word = m.group(0).strip(".,").lower()
-            if word.isalpha() and near_miss(word):
+        tokens = list(_TOKEN.finditer(window, lo, hi))
+        nearest = tokens[-2:] if leftwards else tokens[:2]
+        for m in nearest:
+            if _BARE_UNIT.fullmatch(m.group(0)):
+                return m.start(), m.end()
+        touching = tokens[-1:] if leftwards else tokens[:1]
+        for m in touching:
+            if re.fullmatch(r"\d{1,2}[.,]?", m.group(0)):
+                return m.start(), m.end()  # "at 3 tomorrow" with the "at" apart: a clock?
+        for m in tokens:
+            raw = m.group(0).rstrip(",")
+            word = raw.rstrip(".")
+            if not word.isalpha():
+                continue
+            if looks_like_a_day(word):
+                return m.start(), m.end()
+            marked = raw.endswith(".") or word[0].isupper()
+            if _name_prefix(word) and (marked or word.lower() not in _PLAIN_PREFIXES):
                 return m.start(), m.end()
     return None

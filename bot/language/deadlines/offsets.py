@@ -27,7 +27,10 @@ RELATION = re.compile(
 ARTICLE = re.compile(r"(?:the|on|at)\s+", CI)
 # "the day before Friday", "the week after Dec 3"
 UNIT_OFFSET = re.compile(r"(?<!\w)(?:the|a)\s+(?P<unit>day|week)(?!\w)", CI)
-EVENT = re.compile(r"(?:[\w'’-]+)(?:\s+(?!by\b|and\b|then\b|on\b|at\b)[\w'’-]+){0,2}", CI)
+EVENT = re.compile(
+    r"(?!(?:by|on|at|before|until|till|in|within|and|then|or|to)(?!\w))(?:[\w'’-]+)(?:\s+(?!by\b|and\b|then\b|on\b|at\b)[\w'’-]+){0,2}",
+    CI,
+)
 _BACKWARDS = ("before", "prior", "ahead", "in advance", "preceding")
 
 
@@ -73,7 +76,9 @@ def offset_candidates(window: str, ctx: Context, cands: list[Candidate]) -> list
         if any(c.start <= start and c.end >= rel.end() for c in cands):
             continue  # "the day after tomorrow" is a phrase of its own
         event = EVENT.match(window, rel.end())
-        stop = event.end() if event is not None else rel.end()
+        if event is None:
+            continue  # "2 days from by Friday": the leftover check asks about it
+        stop = event.end()
         said = " ".join(window[start:stop].split())
         what = " ".join(window[rel.end() : stop].split()) or "what"
         detail = (

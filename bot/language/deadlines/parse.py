@@ -92,7 +92,10 @@ def parse_text(
     if norm.ambiguities:
         cand = replace(cand, issue=ambiguity_issue(norm.ambiguities[0]))
     elif cand.issue is None and cand.deadline is not None:
-        beside = leftover(window, phrase_start, cand.end)
+        spans = tuple((c.start, c.end) for c in cands) + tuple(
+            (z.start, z.end) for z in unused_zones
+        )
+        beside = leftover(window, phrase_start, cand.end, spans)
         if beside is not None:
             word = shown(*beside)
             detail = (

@@ -90,7 +90,7 @@ _NOT_MISSPELT = frozenset(
     {"sundae", "sundays", "mondays", "tuesdays", "fridays", "saturdays", "thursdays"}
     | {"wednesdays", "monday's", "friday's", "business", "working", "worming", "morning"}
     | {"tonights", "tonight's", "tomorrows", "tomorrow's", "august", "augusta", "octobers"}
-    | {"sundry", "fridge", "mondo"}
+    | {"sundry", "fridge", "mondo", "jane", "julie", "jules", "julia", "julio", "match", "marsh"}
 )
 
 _TOKENS = re.compile(
@@ -166,6 +166,29 @@ def near_miss(word: str) -> tuple[str, ...]:
         elif d == best:
             found.append(target)
     return tuple(found)
+
+
+_ALL_NAMES: tuple[str, ...] = (
+    *FULL_WEEKDAYS,
+    *(m.lower() for m in MONTH_NAMES if len(m) >= 4),
+    "tomorrow",
+    "tonight",
+    "today",
+)
+
+
+@lru_cache(maxsize=4096)
+def looks_like_a_day(word: str) -> bool:
+    """Close to a weekday, month or today/tomorrow word (one slip; two in long words): not
+    enough to read it, enough to ask about it when it sits beside a deadline."""
+    word = word.lower()
+    if len(word) < 4 or not word.isalpha() or word in _NOT_MISSPELT:
+        return False
+    for name in _ALL_NAMES:
+        limit = 1 if len(name) <= 6 else 2
+        if word[0] == name[0] and _distance(word, name, limit) <= limit:
+            return True
+    return False
 
 
 def _replacement(text: str, m: re.Match[str]) -> str | None:

@@ -41,6 +41,7 @@ _DANGER = re.compile(
     r"|before|earlier\s+than|later\s+than|sooner\s+than)"
     rf"|(?P<day>{_DAY_WORDS}|\d{{1,2}}(?:st|nd|rd|th))"
     r"|(?P<clock>\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?|h|hrs|hours|o['’]?clock)"
+    r"|\d{1,2}(?::\d{2})?\s*-?ish|[ap]\.?m\.?"
     r"|\d{1,2}[:h]\d{2}|(?:half|quarter)\s+(?:past|to|after)\s+\w+"
     r"|(?:at|@|around|about|by)\s*\d{1,2}(?::\d{2})?(?![\w/]))"
     r"|(?P<same>(?:this|the\s+same|same)\s+time)"
@@ -49,6 +50,8 @@ _DANGER = re.compile(
 )
 # words that look like a day word but are plain English next to a deadline
 _PLAIN = frozenset({"we", "may"})
+# months that are also first names: a leftover only with a day number after them
+_NAME_MONTHS = frozenset({"jan", "june", "april", "august", "may"})
 
 
 _NAMES = tuple(n.lower() for n in (*FULL_WEEKDAYS, *MONTH_NAMES))
@@ -85,7 +88,7 @@ _FIRST_NAMES = frozenset({"jane", "janu", "marc", "mart", "augu", "octo", "dece"
 
 
 def _side(window: str, start: int, end: int, leftwards: bool) -> tuple[int, int]:
-    """The span of up to three words beside the phrase, within its sentence."""
+    """The span of the words beside the phrase (three before, four after), within its sentence."""
     if leftwards:
         text = window[max(0, start - 60) : start]
         base = max(0, start - 60)
@@ -99,7 +102,7 @@ def _side(window: str, start: int, end: int, leftwards: bool) -> tuple[int, int]
     stop = next((m for m in _STOP.finditer(text) if not _abbreviation_dot(text, m)), None)
     if stop is not None:
         text = text[: stop.start()]
-    tokens = list(_TOKEN.finditer(text))[:3]
+    tokens = list(_TOKEN.finditer(text))[:4]
     return (end, end + tokens[-1].end()) if tokens else (end, end)
 
 
@@ -122,6 +125,12 @@ def leftover(
                 and not (day[0].isupper() and day.lower() not in ("we", "may"))
             ):
                 continue
+            if (
+                day is not None
+                and day.lower() in _NAME_MONTHS
+                and not re.match(r"\s*\d", window[m.end() : m.end() + 4])
+            ):
+                continue  # "call Jan by Thursday": a person; "Jan 8" would be a date
             if m["rel"] is not None and leftwards and len(window[m.end() : hi].split()) > 1:
                 continue  # "from Acme by Friday": a relation must be one of the two words left
             return m.start(), m.end()
@@ -142,6 +151,8 @@ def leftover(
             if looks_like_a_day(word):
                 return m.start(), m.end()
             marked = raw.endswith(".") or word[0].isupper()
+            if word.lower() in _NAME_MONTHS and not raw.endswith("."):
+                continue  # a person's name; with a day number it was a date above
             if _name_prefix(word) and (marked or word.lower() not in _PLAIN_PREFIXES):
                 return m.start(), m.end()
     return None

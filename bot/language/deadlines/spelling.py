@@ -227,7 +227,6 @@ def _replacement(text: str, m: re.Match[str]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=512)
 def normalize(text: str) -> Normalized:
     pieces: list[str] = []
     starts: list[int] = []

@@ -55,9 +55,13 @@ def grade(case: Case, result: ParsedDeadline) -> str:
 
 
 def test_corpus_is_big_enough_and_distinct() -> None:
-    keys = [(c.text, c.tz, c.locale, c.holidays) for c in CORPUS]
-    assert len(CORPUS) >= 150
+    keys = [(c.text, c.tz, c.locale, c.holidays) for c in [*CORPUS, *HELDOUT]]
+    assert len(keys) >= 400
     assert len(set(keys)) == len(keys)
+    assert all(c.shape for c in [*CORPUS, *HELDOUT]), "every phrase is tagged with its shape"
+    # issue 19: at least a fifth of the phrases added for it are held out
+    added = [c for c in CORPUS[226:]]
+    assert len(HELDOUT) * 4 >= len(added)
 
 
 def score(cases: list[Case]) -> dict[str, list[str]]:

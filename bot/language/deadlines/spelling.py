@@ -245,7 +245,10 @@ def normalize(text: str) -> Normalized:
         starts.extend(range(last, m.start()))
         pieces.append(new)
         s, e = m.start(), m.end()
-        starts.extend([s] * (len(new) - 1) + [e - 1] if new else [])
+        if new.endswith(" ") and text[e - 1] == ".":  # "Thurs." -> "thursday ": the dot apart
+            starts.extend([s] * (len(new) - 2) + [e - 2, e - 1])
+        else:
+            starts.extend([s] * (len(new) - 1) + [e - 1])
         last = e
     if not pieces:
         return Normalized(text, tuple(range(len(text) + 1)), tuple(ambiguities))

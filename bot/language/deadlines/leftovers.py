@@ -60,6 +60,9 @@ _PLAIN_PREFIXES = frozenset({"we", "may", "no", "so"})
 _BARE_UNIT = re.compile(
     r"(?:minutes?|hours?|days?|weeks?|fortnights?|months?|years?|mins|hrs|wks|yrs)\.?", CI
 )
+_INTRO_START = re.compile(
+    r"(?:due|by|before|on|until|till|til|within|in|no\s+later\s+than|latest\s+by)(?!\w)", CI
+)
 _DAY_WORD = re.compile(rf"(?:{_DAY_WORDS})", CI)
 
 
@@ -140,9 +143,12 @@ def leftover(
             if _BARE_UNIT.fullmatch(m.group(0)):
                 return m.start(), m.end()
         touching = tokens[-1:] if leftwards else tokens[:1]
-        for m in touching:
-            if re.fullmatch(r"\d{1,2}[.,]?", m.group(0)):
-                return m.start(), m.end()  # "at 3 tomorrow" with the "at" apart: a clock?
+        # "at 3 tomorrow" with the "at" apart: a clock?  ("ticket 9 by tomorrow" is a label: the
+        # deadline starts with its own intro word)
+        if not (leftwards and _INTRO_START.match(window, start)):
+            for m in touching:
+                if re.fullmatch(r"\d{1,2}[.,]?", m.group(0)):
+                    return m.start(), m.end()
         for m in tokens:
             raw = m.group(0).rstrip(",")
             word = raw.rstrip(".")

@@ -16,6 +16,7 @@ from bot.language.deadlines.spelling import looks_like_a_day
 from bot.language.deadlines.vocabulary import (
     CI,
     FULL_WEEKDAYS,
+    HOUR_WORDS,
     MONTH_NAMES,
     MONTH_RE,
     NUM_RE,
@@ -23,7 +24,7 @@ from bot.language.deadlines.vocabulary import (
     WEEKDAY_RE,
 )
 
-_STOP = re.compile(r"\.(?=\s|\Z)|[;!?\n]|(?<!\w)(?:and|then|so|but|because|if|when|once)(?!\w)", CI)
+_STOP = re.compile(r"\.(?=\s|\Z)|[;!?\n]|(?<!\w)(?:then|so|but|because|if|when|once)(?!\w)", CI)
 _TOKEN = re.compile(r"[\w'’+:./-]+")
 _DAY_WORDS = (
     rf"(?:{WEEKDAY_RE}|{MONTH_RE})\.?|mo|tu|we|th|fr|sa|su|sept|weds|thur|thurs|thrs"
@@ -33,18 +34,21 @@ _DAY_WORDS = (
 # every unit written short: the first one to three letters of its name ("3 d", "2 wk", "1 mo")
 _UNIT_STEMS = ("minute", "hour", "day", "week", "month", "year", "fortnight", "business")
 _SHORT_UNITS = sorted(
-    {stem[:n] + s for stem in _UNIT_STEMS for n in (1, 2, 3) for s in ("", "s")}, key=len
+    {stem[:n] + s for stem in _UNIT_STEMS for n in (1, 2, 3) for s in ("", "s")}
+    - {"for", "fors", "fo", "fos", "we", "bu", "bus", "b", "bs"},  # "2 for 1", "1 we..."
+    key=len,
 )[::-1]
 _DANGER = re.compile(
-    rf"(?<![\w'])(?:(?P<amount>(?:{NUM_RE})\s*(?:{UNIT_RE}|{'|'.join(_SHORT_UNITS)})\.?)"
-    r"|(?P<rel>from|following|plus|\+|past|since|prior\s+to|ahead\s+of|on\s+top\s+of|after"
+    rf"(?<![\w'])(?:(?P<amount>(?:\d{{1,4}}\s*|(?:{NUM_RE})\s+)"
+    rf"(?:{UNIT_RE}|{'|'.join(_SHORT_UNITS)})\.?)"
+    r"|(?P<rel>from|following|between|plus|\+|past|since|prior\s+to|ahead\s+of|on\s+top\s+of|after"
     r"|before|earlier\s+than|later\s+than|sooner\s+than)"
     rf"|(?P<day>{_DAY_WORDS}|\d{{1,2}}(?:st|nd|rd|th))"
     r"|(?P<clock>\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?|h|hrs|hours|o['’]?clock)"
     r"|\d{1,2}(?::\d{2})?\s*-?ish|[ap]\.?m\.?"
     r"|\d{1,2}[:h]\d{2}|(?:half|quarter)\s+(?:past|to|after)\s+\w+"
     r"|(?:at|@|around|about|by)\s*\d{1,2}(?::\d{2})?(?![\w/]))"
-    r"|(?P<same>(?:this|the\s+same|same)\s+time)"
+    r"|(?P<same>(?:this|the\s+same|same)\s+time|same)"
     r"|(?P<part>early|mid|late|middle|end\s+of|beginning))(?![\w'])",
     CI,
 )
@@ -60,6 +64,7 @@ _PLAIN_PREFIXES = frozenset({"we", "may", "no", "so"})
 _BARE_UNIT = re.compile(
     r"(?:minutes?|hours?|days?|weeks?|fortnights?|months?|years?|mins|hrs|wks|yrs)\.?", CI
 )
+HOURS = "|".join(HOUR_WORDS)
 _INTRO_START = re.compile(
     r"(?:due|by|before|on|until|till|til|within|in|no\s+later\s+than|latest\s+by)(?!\w)", CI
 )
@@ -87,11 +92,16 @@ def _name_prefix(word: str) -> bool:
     )
 
 
-_FIRST_NAMES = frozenset({"jane", "janu", "marc", "mart", "augu", "octo", "dece", "satu"})
+# "on time", "in time": no clock or zone
+_PLAIN_TIMES = frozenset(
+    {"on", "in", "of", "full", "part", "first", "last", "any", "some", "no", "lead", "the"}
+    | {"spare", "free", "a", "one", "real", "enough", "more", "less", "much", "ample", "good"}
+)
+_FIRST_NAMES = frozenset({"jane", "marc", "mart"})
 
 
 def _side(window: str, start: int, end: int, leftwards: bool) -> tuple[int, int]:
-    """The span of the words beside the phrase (three before, four after), within its sentence."""
+    """The span of the words beside the phrase (four before, five after), within its sentence."""
     if leftwards:
         text = window[max(0, start - 60) : start]
         base = max(0, start - 60)
@@ -99,13 +109,13 @@ def _side(window: str, start: int, end: int, leftwards: bool) -> tuple[int, int]
         if stops:
             base += stops[-1].end()
             text = window[base:start]
-        tokens = list(_TOKEN.finditer(text))[-3:]
+        tokens = list(_TOKEN.finditer(text))[-4:]
         return (base + tokens[0].start(), start) if tokens else (start, start)
     text = window[end : end + 60]
     stop = next((m for m in _STOP.finditer(text) if not _abbreviation_dot(text, m)), None)
     if stop is not None:
         text = text[: stop.start()]
-    tokens = list(_TOKEN.finditer(text))[:4]
+    tokens = list(_TOKEN.finditer(text))[:5]
     return (end, end + tokens[-1].end()) if tokens else (end, end)
 
 
@@ -120,7 +130,9 @@ def leftover(
         for o_start, o_end in others:
             if o_start < hi and o_end > lo and (o_end <= start or o_start >= end):
                 return max(o_start, lo), min(o_end, hi)
-        for m in _DANGER.finditer(window, lo, hi):
+        for m in _DANGER.finditer(window, lo, min(len(window), hi + 20)):
+            if m.start() >= hi:
+                break  # a danger may run past the side ("at the same | time"), not start past it
             day = m["day"]
             if (
                 day is not None
@@ -131,6 +143,7 @@ def leftover(
             if (
                 day is not None
                 and day.lower() in _NAME_MONTHS
+                and day[0].isupper()
                 and not re.match(r"\s*\d", window[m.end() : m.end() + 4])
             ):
                 continue  # "call Jan by Thursday": a person; "Jan 8" would be a date
@@ -147,9 +160,13 @@ def leftover(
         # deadline starts with its own intro word)
         if not (leftwards and _INTRO_START.match(window, start)):
             for m in touching:
-                if re.fullmatch(r"\d{1,2}[.,]?", m.group(0)):
+                if re.fullmatch(rf"\d{{1,2}}(?:[.,]|\.\d{{2}})?|{HOURS}", m.group(0), re.I):
                     return m.start(), m.end()
-        for m in tokens:
+        for before, m in zip([None, *tokens], tokens, strict=False):
+            if m.group(0).lower() == "time" and (
+                before is None or before.group(0).lower() not in _PLAIN_TIMES
+            ):
+                return m.start(), m.end()  # "same ... time", "Sydney ... time"
             raw = m.group(0).rstrip(",")
             word = raw.rstrip(".")
             if not word.isalpha():
@@ -157,7 +174,7 @@ def leftover(
             if looks_like_a_day(word):
                 return m.start(), m.end()
             marked = raw.endswith(".") or word[0].isupper()
-            if word.lower() in _NAME_MONTHS and not raw.endswith("."):
+            if word.lower() in _NAME_MONTHS and word[0].isupper() and not raw.endswith("."):
                 continue  # a person's name; with a day number it was a date above
             if _name_prefix(word) and (marked or word.lower() not in _PLAIN_PREFIXES):
                 return m.start(), m.end()

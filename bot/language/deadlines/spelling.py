@@ -182,7 +182,7 @@ def looks_like_a_day(word: str) -> bool:
     """Close to a weekday, month or today/tomorrow word (one slip; two in long words): not
     enough to read it, enough to ask about it when it sits beside a deadline."""
     word = word.lower()
-    if len(word) < 4 or not word.isalpha() or word in _NOT_MISSPELT:
+    if len(word) < 3 or not word.isalpha() or word in _NOT_MISSPELT:
         return False
     for name in _ALL_NAMES:
         limit = 1 if len(name) <= 6 else 2

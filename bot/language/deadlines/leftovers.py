@@ -59,6 +59,7 @@ _NAME_MONTHS = frozenset({"jan", "june", "april", "august", "may"})
 
 
 _NAMES = tuple(n.lower() for n in (*FULL_WEEKDAYS, *MONTH_NAMES))
+_NAME_PREFIXES = frozenset(name[:n] for name in _NAMES for n in range(2, 6))
 # prefixes of day and month names that are everyday words when written plain
 _PLAIN_PREFIXES = frozenset({"we", "may", "no", "so"})
 _BARE_UNIT = re.compile(
@@ -85,11 +86,7 @@ def _name_prefix(word: str) -> bool:
     """Two to five letters starting a weekday or month name ("Ja", "Sept", "Thur"), and not
     a first name ("Jane", "Marc")."""
     word = word.lower()
-    return (
-        2 <= len(word) <= 5
-        and word not in _FIRST_NAMES
-        and any(name.startswith(word) for name in _NAMES)
-    )
+    return word in _NAME_PREFIXES and word not in _FIRST_NAMES
 
 
 # "on time", "in time": no clock or zone

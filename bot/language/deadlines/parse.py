@@ -160,5 +160,6 @@ def warm_up(working_day: WorkingDay = DEFAULT_WORKING_DAY) -> None:
         "by 2pm ET on 4/11",
         "half past three Thursday week, 1600 in 5 business days",
         "last Monday first thing within the hour end of next quarter",
+        "EOD Thurs, 2 days after Firday, same time tmrw, 3 bus. days before Christmas at 17h30",
     ):
         parse_deadline(phrase, now=now, tz="UTC", working_day=working_day, locale="en-US")

@@ -123,8 +123,7 @@ def end_of_period(ctx: Context, m: re.Match[str]) -> Outcome:
     if (m["fisc"] or m["fisc2"] or m["fye"]) and fiscal is None:
         return Issue(
             DeadlineProblem.UNCLEAR,
-            "when does your fiscal year end? Write the date (e.g. “by 31 March”); an admin can "
-            "set the month it starts (KEPT_FISCAL_YEAR_START)",
+            "when does your fiscal year end? Write the date, e.g. “by 31 March”",
         )
     quarter = m["qn"] or m["qn2"] or m["qord"]
     if quarter:

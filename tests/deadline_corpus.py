@@ -839,6 +839,26 @@ CORPUS: list[Case] = [
     C("send the report by Friday Thurs", UNCLEAR, shape="leftover"),
     C("send the quote by tomorrow 3ish pm", UNCLEAR, shape="leftover"),
     C("reply to Acme by Monday since Thursday", UNCLEAR, shape="leftover"),
+    # found while checking phrases nobody wrote down (after the held-out set was scored)
+    C("get the shortlist to the client sometime next week", at("2026-12-04 17:00"), shape="period"),
+    C("send the offer in 2 days time", span(days=2), shape="span"),
+    C("send the contract tomorrow week", at("2026-12-02 17:00"), shape="weekday-week"),
+    C("finish the onboarding by end of next wk", at("2026-12-04 17:00"), shape="period"),
+    C("call the customer back in 1.5 hours", span(hours=1.5), shape="span"),
+    C(
+        "ring the client by 4.30 tomorrow",
+        at("2026-11-25 16:30"),
+        shape="clock-continental",
+        tz=LONDON,
+        locale="en-GB",
+    ),
+    C(
+        "send the rota by 08.15 Friday",
+        at("2026-11-27 08:15"),
+        shape="clock-continental",
+        tz=LONDON,
+        locale="en-GB",
+    ),
     # plain words beside a deadline are not leftovers
     C(
         "send the candidate the contract by Friday, we may need a second round",

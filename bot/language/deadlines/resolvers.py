@@ -223,8 +223,11 @@ def weekday_week_resolver(ctx: Context, m: re.Match[str]) -> DayResolver:
     """ "Thursday week", "a week on Thursday", "Thursday next week", "Monday this week"."""
     today = ctx.today
     monday = today - timedelta(days=today.weekday())
-    if m["wa"] and m["wa"].lower() in ("today", "tomorrow"):
-        day = today + timedelta(days=7 if m["wa"].lower() == "today" else 8)
+    relative = m["wr"] or (
+        m["wa"] if m["wa"] and m["wa"].lower() in ("today", "tomorrow") else None
+    )
+    if relative:  # "a week today", "tomorrow week"
+        day = today + timedelta(days=7 if relative.lower() == "today" else 8)
     elif m["wa"] or m["wb"]:
         index = weekday_index(m["wa"] or m["wb"])
         day = today + timedelta(days=(index - today.weekday()) % 7 + 7)

@@ -51,6 +51,8 @@ TEXTING: dict[str, str] = {
     ),
     **dict.fromkeys(["tdy", "tday", "2day", "todai"], "today"),
     **dict.fromkeys(["2nite", "2night", "tonite", "tonit"], "tonight"),
+    "wk": "week",
+    "wks": "weeks",
 }
 # Weekday abbreviations that are no other English word: read as the weekday.
 _WEEKDAY_ABBR: dict[str, str] = {
@@ -208,7 +210,7 @@ def _replacement(text: str, m: re.Match[str]) -> str | None:
     if m["dh"] is not None:
         if not _CLOCK_CALLERS.search(text, 0, m.start()):
             return None  # "2.50" is a number more often than a time
-        return f"{int(m['dh']):02d}:{m['dm']}"
+        return f"{m['dh']}:{m['dm']}"  # "4.30" may be either half past four; "08.15" is not
     word = m["word"].lower()
     dot = m["dot"] or ""
     if word in TEXTING:

@@ -165,7 +165,8 @@ WEEKDAY_WEEK = re.compile(
     rf"|(?P<wb>{WEEKDAY_RE})\s+(?:week|after\s+next)"
     rf"|(?:the\s+)?(?P<wc>{WEEKDAY_RE})\s+(?:of\s+|in\s+)?next\s+week"
     rf"|next\s+week(?:\s+on|,)?\s+(?P<wn>{WEEKDAY_RE})"
-    rf"|(?P<wt>{WEEKDAY_RE})\s+(?:of\s+)?this\s+week)(?!\w)",
+    rf"|(?P<wt>{WEEKDAY_RE})\s+(?:of\s+)?this\s+week"
+    r"|(?P<wr>today|tomorrow)\s+week)(?!\w)",
     CI,
 )
 RELDAY = re.compile(
@@ -233,7 +234,7 @@ BARE_HOUR = re.compile(
     CI,
 )
 NUM_RE = (
-    r"\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"\d{1,3}[.,]\d{1,2}(?=\s*[a-z])|\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
     r"|a\s+couple\s+of|couple\s+of|a\s+couple|a\s+few|few|half\s+an?|an?"
 )
 UNIT_RE = (
@@ -242,7 +243,7 @@ UNIT_RE = (
 )
 SPAN = re.compile(
     rf"(?<![\w.])(?:(?P<next>(?:the\s+)?next)\s+(?:(?P<n1>{NUM_RE})\s*)?|(?P<n2>{NUM_RE})\s*)"
-    rf"(?P<unit>{UNIT_RE})(?!\w)(?:['’]s?\s+time)?(?P<fromnow>\s+from\s+(?:now|today))?",
+    rf"(?P<unit>{UNIT_RE})(?!\w)(?:['’]?s?\s+time(?!\w))?(?P<fromnow>\s+from\s+(?:now|today))?",
     CI,
 )
 LOOSE_MONTH = re.compile(
@@ -262,6 +263,8 @@ def count_of(raw: str | None) -> float:
     raw = " ".join(raw.lower().split())
     if raw.isdigit():
         return int(raw)
+    if raw[:1].isdigit():
+        return float(raw.replace(",", "."))  # "1.5 hours", "2,5 Stunden"
     if raw.startswith("half"):
         return 0.5
     for word in ("couple", "few"):
@@ -272,7 +275,7 @@ def count_of(raw: str | None) -> float:
 
 # "same time next week": the same weekday next week (not the end of next week)
 SAME_TIME_NEXT_WEEK = re.compile(
-    r"(?<=time\s)next\s+week(?!\w)"
+    r"(?:(?<=same\stime\s)|(?<=this\stime\s))next\s+week(?!\w)"
     r"|(?<!\w)next\s+week(?=\s*,?\s*(?:at\s+)?(?:this|the\s+same|same)\s+time(?!\w))",
     CI,
 )

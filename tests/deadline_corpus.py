@@ -859,6 +859,8 @@ CORPUS: list[Case] = [
         tz=LONDON,
         locale="en-GB",
     ),
+    C("sign the NDA within 5 days of signing the offer", UNCLEAR, shape="offset-event"),
+    C("call the candidate by 3p Thurs", at("2026-11-26 15:00"), shape="clock"),
     # plain words beside a deadline are not leftovers
     C(
         "send the candidate the contract by Friday, we may need a second round",

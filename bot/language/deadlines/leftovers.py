@@ -29,7 +29,7 @@ _TOKEN = re.compile(r"[\w'’+:./-]+")
 _DAY_WORDS = (
     rf"(?:{WEEKDAY_RE}|{MONTH_RE})\.?|mo|tu|we|th|fr|sa|su|sept|weds|thur|thurs|thrs"
     r"|today|tonight|tomorrow|yesterday|tmrw|tmr|tdy|eod|cob|eow|eom|eoq|eoy|noon|midday"
-    r"|midnight|morning|afternoon|evening|night|lunch|lunchtime|arvo|first\s+thing"
+    r"|midnight|morning|afternoon|evening|night|lunch|lunchtime|arvo|first\s+thing|eve"
 )
 # every unit written short: the first one to three letters of its name ("3 d", "2 wk", "1 mo")
 _UNIT_STEMS = ("minute", "hour", "day", "week", "month", "year", "fortnight", "business")
@@ -157,7 +157,7 @@ def leftover(
         # deadline starts with its own intro word)
         if not (leftwards and _INTRO_START.match(window, start)):
             for m in touching:
-                if re.fullmatch(rf"\d{{1,2}}(?:[.,]|\.\d{{2}})?|{HOURS}", m.group(0), re.I):
+                if re.fullmatch(rf"\d{{1,2}}(?:[.,]|\.\d{{2}}|[ap])?|{HOURS}", m.group(0), re.I):
                     return m.start(), m.end()
         for before, m in zip([None, *tokens], tokens, strict=False):
             if m.group(0).lower() == "time" and (

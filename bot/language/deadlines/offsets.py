@@ -20,7 +20,7 @@ from bot.language.workdays import next_working_day, previous_working_day
 
 RELATION = re.compile(
     r"\s+(?P<rel>after|from|before|prior\s+to|ahead\s+of|in\s+advance\s+of|preceding"
-    r"|following|past|post|on\s+top\s+of|counting\s+from|starting\s+from|since)"
+    r"|following|past|post|on\s+top\s+of|counting\s+from|starting\s+from|since|of)"
     r"\s+",
     CI,
 )
@@ -65,6 +65,18 @@ def offset_candidates(window: str, ctx: Context, cands: list[Candidate]) -> list
         if rel is None:
             continue
         backwards = rel["rel"].lower().startswith(_BACKWARDS)
+        if rel["rel"].lower() == "of":
+            # "within 5 days of signing / of Friday": before it, after it, around it? Ask.
+            event = EVENT.match(window, rel.end())
+            stop = max(rel.end(), event.end() if event is not None else rel.end())
+            for cand in anchors.get(rel.end(), []):
+                stop = max(stop, cand.end)
+            said = " ".join(window[start:stop].split())
+            detail = f"“{said}”: from when, and before or after it? Write the date"
+            merged.append(
+                Candidate(start, stop, None, issue=Issue(DeadlineProblem.UNCLEAR, detail))
+            )
+            continue
         options = anchors.get(rel.end(), [])
         article = ARTICLE.match(window, rel.end())
         if not options and article is not None:

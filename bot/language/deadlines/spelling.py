@@ -74,6 +74,7 @@ _DAY_CALLERS = re.compile(
     r"|of\s+day|of\s+business|of\s+play)|@)\s*\Z",
     CI,
 )
+_DAY_STARTS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "tod", "tom", "tmr", "2mo")
 _CLOCK_CALLERS = re.compile(
     r"(?:\b(?:at|by|before|until|till|til|from|around|to|@|à|um|vor|bis)|\b(?:"
     + "|".join(FULL_WEEKDAYS)
@@ -102,6 +103,7 @@ _TOKENS = re.compile(
     r"|(?<=\d\s)(?:b\.?d\.?|w\.?d\.?|w/d)s?(?!\w))"
     r"|(?<![\w:.,/])(?P<ch>[01]?\d|2[0-3])h(?P<cm>[0-5]\d)?(?!\w)"
     r"|(?<![\w:.,/$£€])(?P<dh>[01]?\d|2[0-3])\.(?P<dm>[0-5]\d)(?![\d.,%]|\s*(?:[kKmM]\b|per|%))"
+    r"|(?<![\w:.,/$£€])(?P<sh>1[0-2]|0?[1-9])(?::(?P<sm>[0-5]\d))?\s?(?P<sap>[ap])(?![\w.])"
     r"|(?<![\w'])(?P<word>[a-z0-9][a-z0-9']{1,12})(?P<dot>\.)?(?![\w'])",
     CI,
 )
@@ -207,6 +209,11 @@ def _replacement(text: str, m: re.Match[str]) -> str | None:
         if m["cm"] is None and not _CLOCK_CALLERS.search(text, 0, m.start()):
             return None  # "in 2h" is two hours
         return f"{hour:02d}:{m['cm'] or '00'}"
+    if m["sh"] is not None:  # "3p", "10:30a": a clock only where one is expected
+        after = text[m.end() : m.end() + 12].lower().lstrip()
+        if _CLOCK_CALLERS.search(text, 0, m.start()) or after.startswith(_DAY_STARTS):
+            return f"{m['sh']}{':' + m['sm'] if m['sm'] else ''}{m['sap'].lower()}m"
+        return None
     if m["dh"] is not None:
         if not _CLOCK_CALLERS.search(text, 0, m.start()):
             return None  # "2.50" is a number more often than a time

@@ -861,6 +861,28 @@ CORPUS: list[Case] = [
     ),
     C("sign the NDA within 5 days of signing the offer", UNCLEAR, shape="offset-event"),
     C("call the candidate by 3p Thurs", at("2026-11-26 15:00"), shape="clock"),
+    C(
+        "ring the supplier Friday fortnight",
+        at("2026-12-11 17:00"),
+        shape="weekday-week",
+        tz=LONDON,
+        locale="en-GB",
+    ),
+    C(
+        "send the rota by Thurs 9.30",
+        at("2026-11-26 09:30"),
+        shape="clock-continental",
+        tz=LONDON,
+        locale="en-GB",
+    ),
+    C(
+        "refund 2.50 to Mr. Khan by Friday",
+        at("2026-11-27 17:00"),
+        shape="no-leftover",
+        tz=LONDON,
+        locale="en-GB",
+    ),
+    C("pay the courier at 9.99 usd", MISSING, shape="missing"),
     # plain words beside a deadline are not leftovers
     C(
         "send the candidate the contract by Friday, we may need a second round",

@@ -228,6 +228,9 @@ def weekday_week_resolver(ctx: Context, m: re.Match[str]) -> DayResolver:
     )
     if relative:  # "a week today", "tomorrow week"
         day = today + timedelta(days=7 if relative.lower() == "today" else 8)
+    elif m["wf"] or m["wf2"]:  # "Friday fortnight": the Friday two weeks after this one
+        index = weekday_index(m["wf"] or m["wf2"])
+        day = today + timedelta(days=(index - today.weekday()) % 7 + 14)
     elif m["wa"] or m["wb"]:
         index = weekday_index(m["wa"] or m["wb"])
         day = today + timedelta(days=(index - today.weekday()) % 7 + 7)

@@ -78,7 +78,7 @@ _DAY_STARTS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "tod", "tom", "t
 _CLOCK_CALLERS = re.compile(
     r"(?:\b(?:at|by|before|until|till|til|from|around|to|@|à|um|vor|bis)|\b(?:"
     + "|".join(FULL_WEEKDAYS)
-    + r"|today|tomorrow|tonight))\s*,?\s*\Z",
+    + r"|tues?|weds|thu|thur|thurs|fri|today|tomorrow|tonight|tmrw))\.?\s*,?\s*\Z",
     CI,
 )
 # near-miss targets: long enough that one or two slips leave them recognisable
@@ -102,7 +102,7 @@ _TOKENS = re.compile(
     r"|(?<=\d)\s*(?:b\.?d\.?|w\.?d\.?|w/d)s?(?!\w)"
     r"|(?<=\d\s)(?:b\.?d\.?|w\.?d\.?|w/d)s?(?!\w))"
     r"|(?<![\w:.,/])(?P<ch>[01]?\d|2[0-3])h(?P<cm>[0-5]\d)?(?!\w)"
-    r"|(?<![\w:.,/$£€])(?P<dh>[01]?\d|2[0-3])\.(?P<dm>[0-5]\d)(?![\d.,%]|\s*(?:[kKmM]\b|per|%))"
+    r"|(?<![\w:.,/$£€])(?P<dh>[01]?\d|2[0-3])\.(?P<dm>[0-5]\d)(?![\d.,%]|\s*(?:[kKmM]\b|per|%|pounds?|dollars?|euros?|quid|bucks|usd|eur|gbp))"
     r"|(?<![\w:.,/$£€])(?P<sh>1[0-2]|0?[1-9])(?::(?P<sm>[0-5]\d))?\s?(?P<sap>[ap])(?![\w.])"
     r"|(?<![\w'])(?P<word>[a-z0-9][a-z0-9']{1,12})(?P<dot>\.)?(?![\w'])",
     CI,

@@ -97,7 +97,7 @@ TRAIL = re.compile(
     r"\s*,?\s*(?:between|from)\s+[\w:.]+(?:\s*[ap]\.?m\.?)?\s+(?:and|to|-)\s+"
     r"(?P<btw>\d{1,2})(?::(?P<btwm>[0-5]\d))?(?:\s*(?P<btwap>[ap])\.?m\.?)?(?!\w)"
     rf"|\s*,?\s*(?:(?:at|by|before|around|until|@)\s*)?{TIME_RE}"
-    r"|\s*,?\s*(?:at|@|by|before|until|around)\s*(?P<bare>\d{1,2})(?=\s*(?:[.,;:!?)\]]|\Z))"
+    r"|\s*,?\s*(?:at|@|by|before|until|around)\s*(?P<bare>\d{1,2})(?=\s*(?:[.,;:!?)\]](?!\d)|\Z))"
     rf"|\s*,?\s*(?P<eod>{EOD_RE})(?!\w)"
     r"|\s*,?\s*(?:at\s+|by\s+|around\s+)?(?P<tsame>(?:this|the\s+same|same)\s+time)(?!\w)"
     r"|\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|arvo|evening|night|lunchtime"
@@ -166,7 +166,8 @@ WEEKDAY_WEEK = re.compile(
     rf"|(?:the\s+)?(?P<wc>{WEEKDAY_RE})\s+(?:of\s+|in\s+)?next\s+week"
     rf"|next\s+week(?:\s+on|,)?\s+(?P<wn>{WEEKDAY_RE})"
     rf"|(?P<wt>{WEEKDAY_RE})\s+(?:of\s+)?this\s+week"
-    r"|(?P<wr>today|tomorrow)\s+week)(?!\w)",
+    r"|(?P<wr>today|tomorrow)\s+week"
+    rf"|(?P<wf>{WEEKDAY_RE})\s+fortnight|(?:a\s+)?fortnight\s+(?:on\s+)?(?P<wf2>{WEEKDAY_RE}))(?!\w)",
     CI,
 )
 RELDAY = re.compile(
@@ -230,7 +231,7 @@ FIRST_THING = re.compile(
 WITHIN_HOUR = re.compile(r"(?<!\w)within\s+the\s+(?:next\s+)?(?P<wu>hour|day)(?!\w)", CI)
 BARE_HOUR = re.compile(
     r"(?<!\w)(?:by|at|before|until|till|@)\s*(?P<bh>\d{1,2})(?::(?P<bm>[0-5]\d))?"
-    r"(?=\s*(?:[.,;:!?)\]]|\Z|(?:and|then|please|pls|latest)(?!\w)))",
+    r"(?=\s*(?:[.,;:!?)\]](?!\d)|\Z|(?:and|then|please|pls|latest)(?!\w)))",
     CI,
 )
 NUM_RE = (

@@ -134,7 +134,7 @@ def leftover(
             if (
                 day is not None
                 and day.lower().rstrip(".") in _PLAIN
-                and not (day[0].isupper() and day.lower() not in ("we", "may"))
+                and not (day[0].isupper() and day.lower() != "we")
             ):
                 continue
             if (

@@ -13,11 +13,14 @@ to show; date-, time- or zone-looking fragments that were not used are listed in
 The function never raises: any failure degrades to "no deadline found".
 
 The package, in reading order: ``model`` (results and problems), ``vocabulary`` (the words and
-patterns), ``clock`` (times of day), ``context`` (the owner's now, zone and working day),
-``resolvers`` (a day phrase -> a moment), ``periods`` (spans, weeks, months, quarters),
-``candidates`` (the table of patterns and what each one makes), ``zoned`` (phrases naming a
-zone), ``choose`` (picking one candidate, tidying the rest), ``parse`` (the entry point) and
-``display`` (how a deadline is shown).
+patterns), ``spelling`` (texting forms, abbreviations, near misses, read as those words, mapped
+back to the owner's), ``clock`` (times of day), ``context`` (the owner's now, zone and working
+day), ``resolvers`` (a day phrase -> a moment), ``periods`` (spans, weeks, months, quarters),
+``named_days`` (holidays), ``rows`` (the table of patterns and what each one makes),
+``candidates`` (running the table, merging "Friday 12/4" and "Mon or Tue"), ``offsets`` ("2 days
+after Friday"), ``zoned`` (phrases naming a zone), ``choose`` (picking one candidate, tidying the
+rest), ``leftovers`` (nothing beside the deadline dropped silently), ``parse`` (the entry point)
+and ``display`` (how a deadline is shown).
 """
 
 from bot.language.deadlines.display import format_as_written, format_deadline

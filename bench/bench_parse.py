@@ -1,4 +1,5 @@
-"""Benchmark parse_deadline over the SPEC §2.3 examples and the phrase corpus of issue 10.
+"""Benchmark parse_deadline over the SPEC §2.3 examples and the phrase corpus (issues 10 and 19,
+held-out phrases included).
 
 Usage: python bench/bench_parse.py [--rounds N]
 
@@ -25,7 +26,7 @@ if str(ROOT) not in sys.path:
 from bot.language.deadlines import parse_deadline, warm_up  # noqa: E402
 from bot.language.holidays import Holidays  # noqa: E402
 from bot.language.workdays import WorkingDay  # noqa: E402
-from tests.deadline_corpus import CORPUS  # noqa: E402
+from tests.deadline_corpus import CORPUS, HELDOUT  # noqa: E402
 
 ZONES = ["America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata"]
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
@@ -78,6 +79,7 @@ EXAMPLES = [
     "send the revised quote to Acme by Friday 12/4",
     "reply to Initech in 100 years",
     *(case.text for case in CORPUS),
+    *(case.text for case in HELDOUT),  # issue 19's held-out phrases
 ]
 WORKING_DAY = WorkingDay(holidays=Holidays(("US",)))
 

@@ -57,6 +57,32 @@ def _dates(code: str, year: int) -> frozenset[date]:
     return frozenset(calendar.keys())
 
 
+@lru_cache(maxsize=256)
+def _names(code: str, year: int) -> tuple[tuple[date, str], ...]:
+    """(date, English name) of each public holiday of ``code`` in ``year``, by date; days that
+    only observe another ("(observed)") are left out: their name is the other day's."""
+    import holidays
+
+    country, _, subdiv = code.partition("-")
+    if not 1 <= year <= 9999:
+        return ()
+    try:
+        try:
+            calendar = holidays.country_holidays(
+                country, subdiv=subdiv or None, years=year, language="en_US"
+            )
+        except (NotImplementedError, ValueError, KeyError):
+            calendar = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
+    except (NotImplementedError, KeyError, ValueError):
+        return ()
+    named: list[tuple[date, str]] = []
+    for day, names in sorted(calendar.items()):
+        for name in str(names).split("; "):
+            if "observed" not in name.lower():
+                named.append((day, name))
+    return tuple(named)
+
+
 @dataclass(frozen=True)
 class Holidays:
     codes: tuple[str, ...] = ()
@@ -69,6 +95,13 @@ class Holidays:
         if not isinstance(day, date) or not self.codes:
             return False
         return any(day in _dates(code, day.year) for code in self.codes)
+
+    def named(self, year: int) -> tuple[tuple[date, str], ...]:
+        """Every holiday of the workspace's countries in ``year``: (date, English name)."""
+        found: list[tuple[date, str]] = []
+        for code in self.codes:
+            found.extend(_names(code, year))
+        return tuple(sorted(set(found)))
 
     def __bool__(self) -> bool:
         return bool(self.codes)

@@ -25,6 +25,7 @@ __all__ = [
     "local_moment",
     "next_working_day",
     "next_working_start",
+    "previous_working_day",
     "start_of_working_day",
     "zone",
 ]
@@ -42,6 +43,7 @@ class WorkingDay:
     end: time = time(17, 0)
     weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     holidays: Holidays = Holidays()
+    fiscal_year_start: int | None = None  # the month the fiscal year starts; None: calendar
 
 
 DEFAULT_WORKING_DAY = WorkingDay()
@@ -109,6 +111,15 @@ def end_of_working_day(
 ) -> datetime:
     """Aware UTC instant of ``wd.end`` on local date ``day``."""
     return _local_to_utc(day, wd.end, zone(tz))
+
+
+def previous_working_day(day: date, wd: WorkingDay = DEFAULT_WORKING_DAY) -> date:
+    """The last working day strictly before ``day``."""
+    for back in range(1, 41):
+        candidate = day - timedelta(days=back)
+        if is_working_day(candidate, wd):
+            return candidate
+    return day - timedelta(days=1)
 
 
 def next_working_day(day: date, wd: WorkingDay = DEFAULT_WORKING_DAY) -> date:

@@ -90,7 +90,7 @@ ABSOLUTE_CASES = [
 def test_table_absolute(tz: str, text: str, expected: tuple[int, int, int, int]) -> None:
     result = parse(text, tz)
     deadline = assert_utc(result)
-    assert deadline == wall(tz, 2026, *expected), format_deadline(deadline, tz)
+    assert deadline == wall(tz, 2026, *expected), format_deadline(deadline, tz, now=deadline)
     assert result.problem is None
     assert result.phrase == text
     assert result.description == ""
@@ -616,7 +616,9 @@ WORDS_CASES = [
 def test_table_words_and_weeks(tz: str, text: str, expected: tuple[int, int, int, int]) -> None:
     result = parse_deadline(text, now=now_in(tz), tz=tz, locale="en-US")
     assert result.problem is None, result
-    assert result.deadline == wall(tz, 2026, *expected), format_deadline(result.deadline, tz)
+    assert result.deadline == wall(tz, 2026, *expected), format_deadline(
+        result.deadline, tz, now=result.deadline
+    )
     assert result.phrase == text
 
 

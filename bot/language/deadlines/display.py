@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.language.deadlines.choose import aware_utc
@@ -39,11 +39,12 @@ def in_zone(deadline: datetime, tz: str | tzinfo) -> datetime:
         return moment
 
 
-def format_deadline(deadline: datetime, tz: str | tzinfo, *, now: datetime | None = None) -> str:
+def format_deadline(deadline: datetime, tz: str | tzinfo, *, now: datetime) -> str:
     """Human form in the viewer's zone, e.g. "Fri 27 Nov, 17:00 PST" (locale-independent);
-    the year is added when it is not the current one ("Mon 3 Jan 2028, 17:00 PST")."""
+    the year is added when it is not the year of `now` — the moment the text is shown, from
+    the caller's clock, never the wall clock ("Mon 3 Jan 2028, 17:00 PST")."""
     local = in_zone(deadline, tz)
-    current = in_zone(now if now is not None else datetime.now(UTC), tz).year
+    current = in_zone(now, tz).year
     year = f" {local.year}" if local.year != current else ""
     abbr = local.tzname() or ""
     if abbr.startswith(("+", "-")):
@@ -56,7 +57,7 @@ def format_deadline(deadline: datetime, tz: str | tzinfo, *, now: datetime | Non
 
 
 def format_as_written(
-    deadline: datetime, named: NamedZone, owner_tz: str | tzinfo, *, now: datetime | None = None
+    deadline: datetime, named: NamedZone, owner_tz: str | tzinfo, *, now: datetime
 ) -> str:
     """The deadline in the zone the owner named, labelled as they wrote it: "14:00 ET", with
     the day when it differs from the owner's ("Thu 26 Nov, 01:00 JST")."""

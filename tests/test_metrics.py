@@ -124,7 +124,9 @@ def test_slack_errors_are_counted_by_method_and_error(bot: BotServer, metrics_ur
     assert samples[("kept_deliveries_total", (("kind", "nudge"), ("outcome", "failed")))] == 1
 
 
-def test_a_crash_is_counted_as_an_error_and_a_refusal_as_refused(bot: BotServer) -> None:
+def test_a_crash_is_counted_as_an_error_and_a_refusal_as_refused(
+    bot: BotServer, metrics_url: str
+) -> None:
     from sqlalchemy import text
 
     bot.command("done 999")  # no such promise: Kept says no
@@ -132,7 +134,7 @@ def test_a_crash_is_counted_as_an_error_and_a_refusal_as_refused(bot: BotServer)
         connection.execute(text("DROP TABLE promise_events"))
     answer = bot.command("call Jane Doe back by Friday")
     assert "Something went wrong on my side" in str(answer)
-    samples = scrape(bot)
+    samples = scrape(metrics_url)
 
     def counted(subcommand: str, outcome: str) -> float:
         labels = (("outcome", outcome), ("subcommand", subcommand))

@@ -312,6 +312,17 @@ def test_a_digest_refused_in_its_compact_form_too_is_marked_failed_at_once(
 ) -> None:
     with runtime.sessions.begin() as session:
         set_supervisor(session, TEAM, OWNER, LEAD)
+    with runtime.sessions.begin() as session:  # a digest needs a week of Kept in use behind it
+        create_promise(
+            session,
+            team_id=TEAM,
+            owner_id=OWNER,
+            created_by=OWNER,
+            description="send Acme the quote",
+            deadline=MONDAY_0900_BERLIN + timedelta(days=60),  # nothing else falls due
+            now=MONDAY_0900_BERLIN - timedelta(days=14),
+            timing=Timing(),
+        )
     clock.set(MONDAY_0900_BERLIN)
     plan_weekly_digests(runtime)
     fake_slack.fail_next("chat.postMessage", status=200, error="invalid_blocks", times=2)

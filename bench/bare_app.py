@@ -1,5 +1,5 @@
 """The baseline for bench_http.py: a Bolt app whose `/promise` only acks, served by waitress
-with the same settings `kept run` uses (bot/__main__.py cmd_run).
+with the same settings `kept run` uses (bot/cli/run.py cmd_run).
 
     python bench/bare_app.py --port P     (env: SLACK_SIGNING_SECRET, SLACK_API_URL,
                                           SLACK_BOT_TOKEN, KEPT_HTTP_THREADS)

@@ -425,7 +425,7 @@ def test_nothing_of_an_untracked_message_is_stored_or_logged(
     bot = channels
     secret = "Zanzibar-quote-7781"
     caplog.set_level(logging.DEBUG)
-    # as `kept run` sets it (bot.__main__): slack_sdk's own DEBUG lines print request bodies
+    # as `kept run` sets it (bot.cli.logs): slack_sdk's own DEBUG lines print request bodies
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     watch(bot, SALES)
     post_event(bot, bot.fake.post_as(SALES, OWNER, f"I'll send Acme the {secret} by Friday"))

@@ -20,7 +20,6 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot import outbox
 from bot.language.cadence import Rhythm, RhythmKind, describe_rhythm, next_check_in
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.promises.service import (
@@ -34,8 +33,9 @@ from bot.promises.service import (
     create_promise,
     get_promise,
     short_id,
+    write_steps,
 )
-from bot.promises.steps import Timing, delivery_key
+from bot.promises.steps import Timing
 from bot.reports.service import CHECK_IN_EVENT
 from bot.store.models import (
     CheckInOutcome,
@@ -88,24 +88,6 @@ def following(
     return moment
 
 
-def _add(session: Session, promise: Promise, step: Step, due_at: datetime, now: datetime) -> None:
-    outbox.write(
-        session,
-        [
-            outbox.row(
-                promise.team_id,
-                step,
-                delivery_key(promise.id, promise.deadline_version, step),
-                now,
-                promise_id=promise.id,
-                deadline_version=promise.deadline_version,
-                due_at=due_at,
-            )
-        ],
-        wake=False,  # due later: the scheduler finds it when it is
-    )
-
-
 def plan_check_in(
     session: Session,
     promise: Promise,
@@ -122,10 +104,9 @@ def plan_check_in(
     escalate = timing.escalate_after
     if after is not None and due + escalate >= after:
         escalate = (after - due) / 2
-    _add(session, promise, Step.NUDGE, due, now)
-    _add(session, promise, Step.ESCALATION, due + escalate, now)
+    write_steps(session, promise, [(Step.NUDGE, due), (Step.ESCALATION, due + escalate)], now)
     if after is not None:
-        _add(session, promise, Step.NEXT_CHECK_IN, after, now)
+        write_steps(session, promise, [(Step.NEXT_CHECK_IN, after)], now)
 
 
 def create_cadence_promise(

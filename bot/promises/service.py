@@ -6,6 +6,7 @@ Plain functions of a database session and plain values: no Slack in here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from bot.errors import NotFound as NotFound
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
 from bot.people.away import is_covering
 from bot.promises.steps import Timing, delivery_key, plan_steps
-from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status
+from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status, Step
 
 MAX_DESCRIPTION = 3000
 MAX_NOTE = 2000
@@ -80,7 +81,15 @@ def _record(
 
 
 def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> None:
-    """Plan the reminder steps for the promise's current deadline (one executemany)."""
+    """Plan the reminder steps for the promise's current deadline."""
+    write_steps(session, promise, plan_steps(promise.deadline, timing, now), now)
+
+
+def write_steps(
+    session: Session, promise: Promise, steps: Iterable[tuple[Step, datetime]], now: datetime
+) -> None:
+    """The promise's delivery rows for its current deadline version, each due at its moment
+    (one executemany)."""
     outbox.write(
         session,
         [
@@ -93,7 +102,7 @@ def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> 
                 deadline_version=promise.deadline_version,
                 due_at=due_at,
             )
-            for step, due_at in plan_steps(promise.deadline, timing, now)
+            for step, due_at in steps
         ],
         wake=False,  # due later: the scheduler finds them when they are
     )

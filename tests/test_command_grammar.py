@@ -324,3 +324,12 @@ def test_unclear_answers_name_the_usage() -> None:
         assert "`/promise" in message or "days" in message, problem
     escaped = unclear_message(Unclear(Problem.BAD_ID, "u", word="<!channel>&"))
     assert "&lt;!channel&gt;&amp;" in escaped and "<!channel>" not in escaped
+
+
+def test_every_intent_has_one_handler() -> None:
+    """The runner's table answers every intent the grammar can read (and nothing else)."""
+    import typing
+
+    from bot.promises.commands import HANDLERS
+
+    assert set(typing.get_args(g.Command)) == set(HANDLERS)

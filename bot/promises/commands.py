@@ -117,7 +117,7 @@ def run_promise_command(
     typing; `fetch` answers for the people the command names (asked before the transaction)."""
     context = Context(session, command, who, fetch, timing, working_day)
     intent = grammar.parse_command(command.text)
-    handler: Callable[[Context, Any], Reply] = _HANDLERS[type(intent)]
+    handler: Callable[[Context, Any], Reply] = HANDLERS[type(intent)]
     return handler(context, intent)
 
 
@@ -267,12 +267,6 @@ def _close(context: Context, intent: grammar.Close) -> Reply:
 def _extend(context: Context, intent: grammar.Extend) -> Reply:
     when = context.plain(intent.when)
     promise_id = intent.promise_id
-    if not when.strip():  # nothing left once Slack's text is read
-        raise InvalidInput(
-            unclear_message(
-                grammar.Unclear(Problem.NO_WHEN, grammar.EXTEND_USAGE, promise_id=promise_id)
-            )
-        )
     parsed = context.deadline_in(when)
     if parsed.problem is DeadlineProblem.PAST:
         raise InvalidInput("That new deadline is already in the past. Pick a moment ahead.")
@@ -578,7 +572,7 @@ def _report(context: Context, intent: grammar.Report) -> Reply:
     )
 
 
-_HANDLERS: dict[type, Callable[[Context, Any], Reply]] = {
+HANDLERS: dict[type, Callable[[Context, Any], Reply]] = {
     grammar.Unclear: _unclear,
     grammar.OpenForm: _open_form,
     grammar.TooLong: _too_long,

@@ -11,10 +11,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.language.commands import named_people
 from bot.once import command_key
 from bot.ops.metrics import Outcome as MetricOutcome
 from bot.people.profiles import Looked
-from bot.promises.commands import CommandInput, CommandRunner, named_people
+from bot.promises.commands import CommandInput, run_promise_command
 from bot.promises.flows import Acting
 from bot.reply import Reply
 from bot.runtime import Runtime
@@ -45,15 +46,14 @@ def run_command(
     `then` runs in the same transaction after the command (a DM's answer owed)."""
 
     def work(session: Session, who: Acting) -> Reply:
-        runner = CommandRunner(
+        reply = run_promise_command(
             session,
+            request,
+            who,
             fetch=named if named is not None else Looked(),
-            admins=runtime.settings.admins,
-            now=runtime.now(),
             timing=runtime.default_timing(),
             working_day=runtime.settings.working_day,
         )
-        reply = runner.run(request, who)
         if then is not None:
             then(session, reply)
         return reply

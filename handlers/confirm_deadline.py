@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot.promises.commands import CommandInput, CommandRunner
+from bot.promises.commands import CommandInput, confirm_promise
 from bot.promises.flows import Acting
 from bot.promises.service import InvalidInput
 from bot.reply import Reply
@@ -45,7 +45,7 @@ def register(app: App, runtime: Runtime) -> None:
         # the button pressed twice (or the click delivered twice) records one promise
         key = "confirm:" + hashlib.sha256(f"{team_id}|{user_id}|{value}".encode()).hexdigest()[:40]
 
-        def work(session: Session, _who: Acting) -> Reply:
+        def work(session: Session, who: Acting) -> Reply:
             text, deadline, channel = _confirmed(value)
             request = CommandInput(
                 team_id=team_id,
@@ -54,15 +54,14 @@ def register(app: App, runtime: Runtime) -> None:
                 text=text,
                 request_key=key,
             )
-            runner = CommandRunner(
+            return confirm_promise(
                 session,
-                fetch=None,  # the owner's profile was warmed before; nobody else is named
-                admins=runtime.settings.admins,
-                now=runtime.now(),
+                request,
+                who,
+                deadline,
                 timing=runtime.default_timing(),
                 working_day=runtime.settings.working_day,
             )
-            return runner.confirm(request, deadline)
 
         outcome = carry_out(runtime, team_id, user_id, key, work, "confirm deadline")
         ack()

@@ -27,10 +27,11 @@ from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.language.commands import named_people
 from bot.ops.metrics import subcommand_of
 from bot.people.profiles import Looked
 from bot.promises import dm
-from bot.promises.commands import CommandInput, named_people
+from bot.promises.commands import CommandInput
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages

@@ -146,6 +146,11 @@ def test_bad_input_gets_a_friendly_answer_and_stores_nothing(bot: BotServer) -> 
         "handoff 1 bob": "To whom?",
         "list nobody": "Usage",
         "supervisor": "Usage",
+        "done <!channel>": "`&lt;!channel&gt;` isn't a promise id",
+        "handoff soon <@U0OTHER>": "isn't a promise id",
+        "away <@U0OTHER>": "Until when?",
+        "report 400": "Pick a number of days from 1 to 366",
+        "list page ²": "Usage",  # a superscript is no page number (it crashed before)
     }
     for text, expected in cases.items():
         reply = message_text(bot.command(text))

@@ -31,6 +31,8 @@ import yaml
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.language.commands import channel_ref as channel_ref
+from bot.language.commands import is_channel_id as is_channel_id
 from bot.language.counterparts import CounterpartKind
 from bot.promises.service import InvalidInput
 from bot.settings import SettingsError, parse_duration
@@ -47,8 +49,6 @@ _COLUMN = {
     "remind_before": "remind_before_seconds",
     "escalate_after": "escalate_after_seconds",
 }
-_CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 _KEY_ALIASES = {
     "escalation": "escalation",
     "escalation_channel": "escalation",
@@ -58,19 +58,6 @@ _KEY_ALIASES = {
     "heads_up": "remind_before",
     "escalate_after": "escalate_after",
 }
-
-
-def is_channel_id(value: str) -> bool:
-    return bool(_CHANNEL_ID.match(value))
-
-
-def channel_ref(word: str) -> str | None:
-    """`<#C123|sales>` (how Slack sends `#sales`) or a bare `C123` -> `C123`; else None."""
-    word = word.strip()
-    match = _CHANNEL_REF.match(word)
-    if match:
-        return match.group(1)
-    return word if is_channel_id(word) else None
 
 
 def key_name(word: str) -> str:

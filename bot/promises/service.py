@@ -5,7 +5,6 @@ Plain functions of a database session and plain values: no Slack in here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from bot.errors import InvalidInput as InvalidInput
 from bot.errors import KeptError as KeptError
 from bot.errors import NotAllowed as NotAllowed
 from bot.errors import NotFound as NotFound
+from bot.language.commands import parse_promise_id as parse_promise_id
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
 from bot.people.away import is_covering
 from bot.promises.steps import Timing, delivery_key, plan_steps
@@ -33,18 +33,6 @@ MAX_COUNTERPART = 255
 class Actor:
     user_id: str
     is_admin: bool = False
-
-
-_ID = re.compile(r"^\s*(?:#|p-?)?(\d{1,12})\s*$", re.I)
-
-
-def parse_promise_id(text: str) -> int | None:
-    """`42`, `#42`, `P42` or `p-42` -> 42; anything else -> None."""
-    match = _ID.match(text or "")
-    if not match:
-        return None
-    value = int(match.group(1))
-    return value if 0 < value < 2**31 else None
 
 
 def short_id(promise_id: int) -> str:

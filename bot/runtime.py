@@ -15,6 +15,7 @@ from bot.ops.metrics import Metrics
 from bot.promises.steps import Timing, timing_for_channel
 from bot.settings import Settings
 from bot.slack.client import fetch_user, make_client
+from bot.slack.pacing import Pacer
 from bot.store.db import Sessions, make_engine, make_reader_factory, make_session_factory
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class Runtime:
     _fresh: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
     # (team, user) -> when this process last read their Slack status (away detection)
     status_checked: dict[tuple[str, str], datetime] = field(default_factory=dict, repr=False)
+    # paces the scheduler's Slack calls per workspace and method (shared by its threads)
+    pacer: Pacer = field(default_factory=Pacer, repr=False)
 
     @classmethod
     def build(
@@ -73,6 +76,12 @@ class Runtime:
             clock=clock,
             metrics=metrics,
             installations=installations,
+            pacer=Pacer(
+                enabled=settings.slack_pacing,
+                posts_per_minute=settings.slack_posts_per_minute,
+                scale=settings.slack_rate_scale,
+                clock=lambda: clock().timestamp(),
+            ),
         )
 
     def now(self) -> datetime:

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
+from bot.slack.pacing import method_of, postpone_until
 from bot.store.models import Delivery, Person, Promise, Step
 from scheduler import queue
 from scheduler.send import send
-from scheduler.steps import Outgoing, prepare
+from scheduler.steps import REGISTRY, Outgoing, prepare
 
 log = logging.getLogger("kept.scheduler")
 
@@ -194,6 +195,11 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
             client = runtime.client_for(team_id)
         except Exception:  # noqa: BLE001 - not installed there (any more): nothing to read
             continue
+        slot = runtime.pacer.take(team_id, "users.profile.get")
+        if not slot.taken:  # Slack's Tier 4 is spent: read it in a later wave, not now
+            runtime.pacer.skipped_reads += 1
+            continue
+        runtime.pacer.sleep_until(slot.start)
         profile = fetch_profile(client, owner_id)
         if len(runtime.status_checked) > 50_000:
             runtime.status_checked.clear()
@@ -219,9 +225,27 @@ def run_pass(
     result = PassResult()
     started = time.perf_counter()
 
+    # a due row whose workspace is at Slack's rate is postponed to its turn at the claim, so
+    # it holds no sender thread and other workspaces' rows are claimed beside it
+    starts: dict[int, float] = {}  # delivery id -> its workspace's turn (bot.slack.pacing)
+    postponed = [0]
+
+    def pace(delivery_id: int, team_id: str, step: Step) -> datetime | None:
+        kind = REGISTRY.get(step)
+        if kind is None or kind.work is not None:
+            return None  # a silent step sends nothing: no turn needed
+        now = runtime.now()
+        slot = runtime.pacer.take(team_id, method_of(kind.transport.value))
+        if slot.taken:
+            starts[delivery_id] = slot.start
+            return None
+        postponed[0] += 1
+        return postpone_until(now, slot)
+
     def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple | None]:
         try:
-            return (outgoing, *send(runtime, outgoing, worker))
+            start = starts.pop(outgoing.delivery_id, None)
+            return (outgoing, *send(runtime, outgoing, worker, start))
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
             log.exception("delivery %s failed", outgoing.key)
             result.note_error(f"{outgoing.delivery_id}: {type(error).__name__}")
@@ -246,6 +270,7 @@ def run_pass(
         for _ in range(max_batches):
             if stop is not None and stop.is_set():
                 break
+            waited = postponed[0]
             with runtime.sessions.begin() as session:
                 claimed = queue.claim(
                     session,
@@ -253,8 +278,10 @@ def run_pass(
                     worker=worker,
                     limit=batch,
                     lease=runtime.settings.claim_lease,
+                    pace=pace,
                 )
-            if not claimed:
+            result.deferred += postponed[0] - waited
+            if not claimed and postponed[0] == waited:
                 break
             result.claimed += len(claimed)
             first = [i for i, step in claimed if step != Step.ESCALATION]

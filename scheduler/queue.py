@@ -44,12 +44,24 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+# given (delivery id, team, step) of a due row: None to claim it, or when to look at it again
+Pace = Callable[[int, str, Step], datetime | None]
+
+
 def claim(
-    session: Session, *, now: datetime, worker: str, limit: int, lease: timedelta
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    pace: Pace | None = None,
 ) -> list[tuple[int, Step]]:
-    """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first."""
+    """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first.
+    `pace` may postpone a row instead (its workspace is at Slack's rate limit): it stays
+    pending, due when its turn comes, and leaves room for other workspaces' rows."""
     query = (
-        select(Delivery.id, Delivery.step)
+        select(Delivery.id, Delivery.step, Delivery.team_id)
         .where(DUE, Delivery.due_at <= now)
         # a workspace that uninstalled Kept keeps its rows pending until it is back
         .where(Delivery.team_id.not_in(paused_teams()))
@@ -58,7 +70,20 @@ def claim(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = [(row[0], row[1]) for row in session.execute(query)]
+    rows: list[tuple[int, Step]] = []
+    postponed: list[dict[str, object]] = []
+    for delivery_id, step, team_id in session.execute(query):
+        until = pace(delivery_id, team_id, step) if pace is not None else None
+        if until is None:
+            rows.append((delivery_id, step))
+        else:
+            postponed.append({"b_id": delivery_id, "b_due": until})
+    if postponed:
+        table = Delivery.__table__
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(due_at=bindparam("b_due")),
+            postponed,
+        )
     ids = [row[0] for row in rows]
     if ids:
         session.execute(
@@ -230,3 +255,25 @@ def mark_sent(delivery: Delivery, now: datetime, why: str | None = None) -> None
     delivery.sent_at = now
     delivery.claim_expires_at = None
     delivery.last_error = why
+
+
+def postpone(sessions: Sessions, delivery_id: int, worker: str, until: datetime) -> bool:
+    """A claimed row whose Slack call must wait for its turn (rate limits): back to pending,
+    due then, the attempt not counted. False if the row is not ours any more."""
+    with sessions.begin() as session:
+        done = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.claimed_by == worker,
+                Delivery.status == DeliveryStatus.SENDING,
+            )
+            .values(
+                status=DeliveryStatus.PENDING,
+                due_at=until,
+                claim_expires_at=None,
+                attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return bool(done)

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
+from bot.slack.pacing import method_of, postpone_until
 from bot.store.models import Delivery
 from scheduler import queue, routing
 from scheduler.steps import Outgoing, Transport
@@ -123,9 +124,29 @@ def _publish(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | N
 _TRANSPORTS = {Transport.POST: _post, Transport.UPDATE: _update, Transport.PUBLISH: _publish}
 
 
-def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
+def _paced(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None) -> bool:
+    """Wait for this call's turn (bot.slack.pacing): the workspace's slot taken at the claim
+    (`start`; None: not taken yet) and, for a post, the channel's. False: the turn is too far
+    off to hold a thread for it, and the row was postponed to it."""
+    pacer = runtime.pacer
+    method = method_of(outgoing.transport.value)
+    channel = outgoing.target.channel if outgoing.transport is Transport.POST else None
+    now = runtime.now()
+    if start is not None and channel is None:
+        pacer.sleep_until(start)
+        return True
+    slot = pacer.take(outgoing.team_id, method, channel=channel, workspace=start is None)
+    if not slot.taken:
+        queue.postpone(runtime.sessions, outgoing.delivery_id, worker, postpone_until(now, slot))
+        return False
+    pacer.sleep_until(max(slot.start, start or 0.0))
+    return True
+
+
+def send(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None = None) -> Sent:
     """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
-    outcome None: the row is not ours any more."""
+    outcome None: the row is not ours any more. `start`: the turn its workspace gave it at
+    the claim (bot.slack.pacing)."""
     from bot.ops.oauth import NotInstalled
 
     try:  # each workspace's own token in OAuth mode
@@ -153,6 +174,8 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
             found = None
         if found is not None:
             return "recovered", found
+    if not _paced(runtime, outgoing, worker, start):
+        return "deferred", None
     if not _still_ours(runtime, outgoing, worker):
         return None, None  # the claim ran out: whoever holds it now sends
     try:
@@ -160,9 +183,11 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
     except SlackApiError as error:
         code = str(error.response.get("error") or error.response.status_code)
         retry_after = None
+        now = runtime.now()
         if error.response.status_code == 429:
             retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
-        now = runtime.now()
+            # the whole workspace waits, not just this row
+            runtime.pacer.hold(outgoing.team_id, method_of(outgoing.transport.value), retry_after)
 
         def elsewhere(session: Session, failed: Delivery) -> None:
             if code in routing.RECIPIENT_ERRORS:  # this recipient can't receive it

@@ -154,6 +154,9 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
         respect_working_hours=False,
         slack_timeout=3.0,
         claim_lease=timedelta(seconds=10),
+        # the fake enforces no rate limits unless a test switches them on (test_pacing.py);
+        # Kept's pacing is off with them, so a frozen clock can still send a wave at once
+        slack_pacing=False,
     )
 
 

@@ -1417,7 +1417,7 @@ class RateLimits:
     refills: None means the fake's own clock (`fake.now`, the test clock: a test that freezes
     it sees a bucket refill only when it moves the clock); pass `time.monotonic` for a
     real-time bucket (bursts against a live scheduler, the benchmark). `scale` multiplies every
-    rate (a faster Slack for a shorter benchmark: the figures divide back by it)."""
+    rate, not the bucket sizes (a faster Slack for a shorter benchmark: times multiply back)."""
 
     channel_per_second: float = 1.0
     channel_burst: int = 4
@@ -1430,8 +1430,8 @@ class RateLimits:
 
     def tier_rate(self, tier: int) -> tuple[float, float]:
         """(calls per second, bucket size) for a tier."""
-        per_minute = (self.tier_per_minute or TIER_PER_MINUTE)[tier] * self.scale
-        return per_minute / 60.0, max(2.0, per_minute / 60.0 * self.tier_burst_seconds)
+        per_minute = (self.tier_per_minute or TIER_PER_MINUTE)[tier]
+        return per_minute * self.scale / 60.0, max(2.0, per_minute / 60.0 * self.tier_burst_seconds)
 
 
 class _Bucket:

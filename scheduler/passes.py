@@ -106,7 +106,12 @@ def prepare_wave(
     with each row in its own savepoint, so one bad row leaves the others alone (it stays
     claimed and is retried when its lease runs out)."""
     _warm_recipients(runtime, ids)
-    _sync_away_statuses(runtime, ids)
+    unread = _sync_away_statuses(runtime, ids)
+    if unread:  # their owner's status could not be read yet (rate limit): wait for it
+        for delivery_id, until in unread.items():
+            if queue.postpone(runtime.sessions, delivery_id, worker, until):
+                result.add("deferred")
+        ids = [i for i in ids if i not in unread]
     try:
         return _prepare(runtime, ids, worker, result, guarded=False)
     except _RowFailed:
@@ -169,24 +174,29 @@ def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
 
 
 STATUS_FRESH_FOR = timedelta(minutes=5)
+STATUS_READS_WAIT = 0.25  # seconds a wave may wait for its owners' status reads
 
 
-def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
+def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> dict[int, datetime]:
     """Read the Slack status of the owners about to get a heads-up or nudge (users.profile.get,
     no transaction open meanwhile): an out-of-office status makes them away until it expires,
-    so the reminder goes to whoever covers. Read at most every few minutes per person."""
+    so the reminder goes to whoever covers. Read at most every few minutes per person.
+    Returns the rows whose owner's status could not be read now (Slack's Tier 4 for
+    users.profile.get is spent) with when to try them again: they wait, rather than go out
+    unchecked or hold the wave."""
     from bot.people.away import sync_status
     from bot.slack.client import fetch_profile
 
     with runtime.readers() as session:
-        owners = set(
-            session.execute(
-                select(Promise.team_id, Promise.owner_id)
-                .join(Delivery, Delivery.promise_id == Promise.id)
-                .where(Delivery.id.in_(ids), Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]))
-            ).all()
-        )
+        rows = session.execute(
+            select(Delivery.id, Promise.team_id, Promise.owner_id)
+            .join(Delivery, Delivery.promise_id == Promise.id)
+            .where(Delivery.id.in_(ids), Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]))
+        ).all()
+    owners = {(team_id, owner_id) for _, team_id, owner_id in rows}
+    unread: dict[tuple[str, str], datetime] = {}
     now = runtime.now()
+    reads_until = time.monotonic() + STATUS_READS_WAIT
     for team_id, owner_id in sorted(owners):
         checked = runtime.status_checked.get((team_id, owner_id))
         if checked is not None and abs(now - checked) < STATUS_FRESH_FOR:
@@ -195,9 +205,12 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
             client = runtime.client_for(team_id)
         except Exception:  # noqa: BLE001 - not installed there (any more): nothing to read
             continue
-        slot = runtime.pacer.take(team_id, "users.profile.get")
-        if not slot.taken:  # Slack's Tier 4 is spent: read it in a later wave, not now
-            runtime.pacer.skipped_reads += 1
+        # the wave waits for status reads a moment at most
+        slot = runtime.pacer.take(
+            team_id, "users.profile.get", max_wait=max(0.0, reads_until - time.monotonic())
+        )
+        if not slot.taken:  # Slack's Tier 4 is spent: read it when its turn comes
+            unread[(team_id, owner_id)] = postpone_until(now, slot)
             continue
         runtime.pacer.sleep_until(slot.start)
         profile = fetch_profile(client, owner_id)
@@ -208,6 +221,11 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
             continue
         with runtime.sessions.begin() as session:
             sync_status(session, team_id, owner_id, profile, now)
+    return {
+        delivery_id: unread[(team_id, owner_id)]
+        for delivery_id, team_id, owner_id in rows
+        if (team_id, owner_id) in unread
+    }
 
 
 def run_pass(

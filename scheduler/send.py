@@ -124,6 +124,9 @@ def _publish(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | N
 _TRANSPORTS = {Transport.POST: _post, Transport.UPDATE: _update, Transport.PUBLISH: _publish}
 
 
+STALE_TURN = 0.25  # seconds: a turn taken at the claim and not used by then is given up
+
+
 def _paced(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None) -> bool:
     """Wait for this call's turn (bot.slack.pacing): the workspace's slot taken at the claim
     (`start`; None: not taken yet) and, for a post, the channel's. False: the turn is too far
@@ -132,6 +135,8 @@ def _paced(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | Non
     method = method_of(outgoing.transport.value)
     channel = outgoing.target.channel if outgoing.transport is Transport.POST else None
     now = runtime.now()
+    if start is not None and pacer.clock() - start > STALE_TURN:
+        start = None  # preparing took long: that turn is gone, take a new one
     if start is not None and channel is None:
         pacer.sleep_until(start)
         return True

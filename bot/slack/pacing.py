@@ -152,7 +152,7 @@ class Pacer:
             if hold <= 0 and held is not None:
                 del self._holds[(team_id, method)]
             start = max([t, *(k.tat - k.rate.tolerance for k in keys)])
-            if hold <= 0 and start - t <= limit:
+            if hold <= 0 and start - t <= limit + 1e-6:
                 for k in keys:
                     k.tat = max(k.tat, start) + k.rate.interval
                 return Slot(True, start=start)

@@ -151,12 +151,6 @@ def test_a_burst_goes_out_at_slacks_pace_once_each_and_another_workspace_is_not_
 
     calls = fake_slack.calls()
     limited = [c for c in calls if c.status == 429]
-    import json
-
-    json.dump(
-        [[c.method, c.status, c.at, str(c.params.get("channel")), c.token] for c in calls],
-        open("/tmp/pacing_calls.json", "w"),
-    )
     assert len(limited) / len(calls) < 0.01, Counter(c.method for c in limited)
     # every nudge delivered exactly once
     for token, count in (("xoxb-" + BUSY, 300), ("xoxb-" + QUIET, 20)):

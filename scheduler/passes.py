@@ -174,6 +174,9 @@ def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
 
 
 STATUS_FRESH_FOR = timedelta(minutes=5)
+# a row is claimed when its workspace's turn is this close (seconds), else postponed to it:
+# a wave then never waits long for its sends, and other workspaces' rows come up soon
+CLAIM_AHEAD = 0.5
 STATUS_READS_WAIT = 0.25  # seconds a wave may wait for its owners' status reads
 
 
@@ -253,7 +256,7 @@ def run_pass(
         if kind is None or kind.work is not None:
             return None  # a silent step sends nothing: no turn needed
         now = runtime.now()
-        slot = runtime.pacer.take(team_id, method_of(kind.transport.value))
+        slot = runtime.pacer.take(team_id, method_of(kind.transport.value), max_wait=CLAIM_AHEAD)
         if slot.taken:
             starts[delivery_id] = slot.start
             return None

@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.slack.pacing import method_of, postpone_until
 from bot.store.models import Delivery, Person, Promise, Step
 from scheduler import queue
+from scheduler.dispatch import Dispatcher
 from scheduler.send import send
 from scheduler.steps import REGISTRY, Outgoing, prepare
 
@@ -177,6 +178,7 @@ STATUS_FRESH_FOR = timedelta(minutes=5)
 # a row is claimed when its workspace's turn is this close (seconds), else postponed to it:
 # a wave then never waits long for its sends, and other workspaces' rows come up soon
 CLAIM_AHEAD = 0.5
+PREPARE_LEAD = 0.3  # seconds from the claim to the send (preparing the wave): turns start then
 STATUS_READS_WAIT = 0.25  # seconds a wave may wait for its owners' status reads
 
 
@@ -208,12 +210,20 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> dict[int, datetime]
             client = runtime.client_for(team_id)
         except Exception:  # noqa: BLE001 - not installed there (any more): nothing to read
             continue
+        booked = runtime.pacer.read_turns.get((team_id, owner_id))
+        if booked is not None and booked > now:  # already waiting for its turn
+            unread[(team_id, owner_id)] = booked
+            continue
         # the wave waits for status reads a moment at most
         slot = runtime.pacer.take(
             team_id, "users.profile.get", max_wait=max(0.0, reads_until - time.monotonic())
         )
         if not slot.taken:  # Slack's Tier 4 is spent: read it when its turn comes
-            unread[(team_id, owner_id)] = postpone_until(now, slot)
+            until = postpone_until(now, slot)
+            if len(runtime.pacer.read_turns) > 50_000:
+                runtime.pacer.read_turns.clear()
+            runtime.pacer.read_turns[(team_id, owner_id)] = until
+            unread[(team_id, owner_id)] = until
             continue
         runtime.pacer.sleep_until(slot.start)
         profile = fetch_profile(client, owner_id)
@@ -256,17 +266,22 @@ def run_pass(
         if kind is None or kind.work is not None:
             return None  # a silent step sends nothing: no turn needed
         now = runtime.now()
-        slot = runtime.pacer.take(team_id, method_of(kind.transport.value), max_wait=CLAIM_AHEAD)
+        slot = runtime.pacer.take(
+            team_id,
+            method_of(kind.transport.value),
+            max_wait=PREPARE_LEAD + CLAIM_AHEAD,
+            lead=PREPARE_LEAD,
+        )
         if slot.taken:
             starts[delivery_id] = slot.start
             return None
         postponed[0] += 1
-        return postpone_until(now, slot)
+        return postpone_until(now, slot, early=CLAIM_AHEAD / 2)
 
     def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple | None]:
         try:
             start = starts.pop(outgoing.delivery_id, None)
-            return (outgoing, *send(runtime, outgoing, worker, start))
+            return (outgoing, *send(runtime, outgoing, worker, start, dispatched=True))
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
             log.exception("delivery %s failed", outgoing.key)
             result.note_error(f"{outgoing.delivery_id}: {type(error).__name__}")
@@ -287,7 +302,14 @@ def run_pass(
     # database round trips overlap Slack's); escalations wait until every nudge before them
     # is recorded, so each finds its nudge sent.
     flying: list[Future[tuple[Outgoing, str | None, tuple | None]]] = []
+
+    def turn(outgoing: Outgoing) -> float:
+        """Seconds until the send's turn (taken at the claim) comes."""
+        start = starts.get(outgoing.delivery_id)
+        return 0.0 if start is None else start - runtime.pacer.clock()
+
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
+        dispatcher = Dispatcher(pool, deliver)  # hands each send to a thread at its turn
         for _ in range(max_batches):
             if stop is not None and stop.is_set():
                 break
@@ -308,15 +330,16 @@ def run_pass(
             first = [i for i, step in claimed if step != Step.ESCALATION]
             later = [i for i, step in claimed if step == Step.ESCALATION]
             ready = prepare_wave(runtime, first, worker, result) if first else []
-            sending = [pool.submit(deliver, outgoing) for outgoing in ready]
+            sending = [dispatcher.submit(turn(outgoing), outgoing) for outgoing in ready]
             record(flying)
             flying = sending
             if later:
                 record(flying)
                 flying = []
                 escalations = prepare_wave(runtime, later, worker, result)
-                record([pool.submit(deliver, outgoing) for outgoing in escalations])
+                record([dispatcher.submit(turn(o), o) for o in escalations])
         record(flying)
+        dispatcher.close()
     runtime.metrics.observe_pass(result.by_step, time.perf_counter() - started)
     return result
 

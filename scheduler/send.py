@@ -124,10 +124,15 @@ def _publish(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | N
 _TRANSPORTS = {Transport.POST: _post, Transport.UPDATE: _update, Transport.PUBLISH: _publish}
 
 
-STALE_TURN = 0.25  # seconds: a turn taken at the claim and not used by then is given up
+# seconds: a turn taken at the claim and not used by then is given up (calls that went late
+# would bunch up past Slack's burst), and a new one taken
+STALE_TURN = 0.1
+THREAD_WAIT = 0.25  # seconds a sender thread may wait for a turn taken at the send
 
 
-def _paced(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None) -> bool:
+def _paced(
+    runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None, dispatched: bool
+) -> bool:
     """Wait for this call's turn (bot.slack.pacing): the workspace's slot taken at the claim
     (`start`; None: not taken yet) and, for a post, the channel's. False: the turn is too far
     off to hold a thread for it, and the row was postponed to it."""
@@ -138,20 +143,35 @@ def _paced(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | Non
     if start is not None and pacer.clock() - start > STALE_TURN:
         start = None  # preparing took long: that turn is gone, take a new one
     if start is not None and channel is None:
-        pacer.sleep_until(start)
+        if not dispatched:
+            pacer.sleep_until(start)
         return True
-    slot = pacer.take(outgoing.team_id, method, channel=channel, workspace=start is None)
+    # a sender thread waits for a turn a moment at most, else the row waits in the queue
+    slot = pacer.take(
+        outgoing.team_id,
+        method,
+        channel=channel,
+        workspace=start is None,
+        max_wait=THREAD_WAIT if dispatched else None,
+    )
     if not slot.taken:
         queue.postpone(runtime.sessions, outgoing.delivery_id, worker, postpone_until(now, slot))
         return False
-    pacer.sleep_until(max(slot.start, start or 0.0))
+    pacer.sleep_until(slot.start if dispatched else max(slot.start, start or 0.0))
     return True
 
 
-def send(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None = None) -> Sent:
+def send(
+    runtime: Runtime,
+    outgoing: Outgoing,
+    worker: str,
+    start: float | None = None,
+    *,
+    dispatched: bool = False,
+) -> Sent:
     """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
     outcome None: the row is not ours any more. `start`: the turn its workspace gave it at
-    the claim (bot.slack.pacing)."""
+    the claim (bot.slack.pacing); `dispatched`: handed over at that turn already."""
     from bot.ops.oauth import NotInstalled
 
     try:  # each workspace's own token in OAuth mode
@@ -179,7 +199,7 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None 
             found = None
         if found is not None:
             return "recovered", found
-    if not _paced(runtime, outgoing, worker, start):
+    if not _paced(runtime, outgoing, worker, start, dispatched):
         return "deferred", None
     if not _still_ours(runtime, outgoing, worker):
         return None, None  # the claim ran out: whoever holds it now sends

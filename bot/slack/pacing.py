@@ -102,7 +102,8 @@ class Pacer:
         self._holds: dict[tuple[str, str], float] = {}
         self.postponed = 0  # rows sent back to the queue to wait for their slot
         self.held = 0  # 429s that held a workspace's method
-        self.skipped_reads = 0  # status reads left for a later wave (their tier was spent)
+        # (team, user) -> the turn booked for reading their status (scheduler.passes)
+        self.read_turns: dict[tuple[str, str], datetime] = {}
 
     def rate(self, method: str, channel: bool = False) -> Rate:
         if channel:
@@ -133,10 +134,13 @@ class Pacer:
         channel: str | None = None,
         workspace: bool = True,
         max_wait: float | None = None,
+        lead: float = 0.0,
     ) -> Slot:
         """The next slot for one call: the workspace's method bucket (unless `workspace` is
         False: already taken, e.g. when the row was claimed) and, given a channel, that
-        channel's bucket. Taken only if it starts within `max_wait` s and no hold is on."""
+        channel's bucket. Taken only if it starts within `max_wait` s and no hold is on.
+        `lead`: the turn starts no sooner than that (s): the time the row needs to be
+        prepared, so a turn taken at the claim is not already past when the call is made."""
         limit = self.max_wait if max_wait is None else max_wait
         if not self.enabled:
             return Slot(True, start=self.clock())
@@ -151,7 +155,7 @@ class Pacer:
             hold = held - t if held is not None else 0.0
             if hold <= 0 and held is not None:
                 del self._holds[(team_id, method)]
-            start = max([t, *(k.tat - k.rate.tolerance for k in keys)])
+            start = max([t + lead, *(k.tat - k.rate.tolerance for k in keys)])
             if hold <= 0 and start - t <= limit + 1e-6:
                 for k in keys:
                     k.tat = max(k.tat, start) + k.rate.interval
@@ -185,5 +189,7 @@ def method_of(transport: str) -> str:
     return {"post": POST, "update": "chat.update", "publish": "views.publish"}[transport]
 
 
-def postpone_until(now: datetime, slot: Slot) -> datetime:
-    return now + timedelta(seconds=max(slot.delay, 0.001))
+def postpone_until(now: datetime, slot: Slot, early: float = 0.0) -> datetime:
+    """When a postponed row is due again: at its turn, or `early` seconds before it (rows that
+    may be claimed a little ahead of their turn come back together, not one by one)."""
+    return now + timedelta(seconds=max(slot.delay - early, 0.001))

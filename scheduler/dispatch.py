@@ -28,8 +28,7 @@ class Dispatcher(Generic[T, R]):
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="kept-dispatch", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None  # started with the first delayed item
 
     def submit(self, delay: float, item: T) -> Future[R]:
         """Run `item` in `delay` seconds (at once if not positive)."""
@@ -39,6 +38,9 @@ class Dispatcher(Generic[T, R]):
         with self._cond:
             heapq.heappush(self._heap, (self.clock() + delay, next(self._order), item, future))
             self._cond.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kept-dispatch", daemon=True)
+                self._thread.start()
         return future
 
     def _run(self) -> None:
@@ -67,4 +69,6 @@ class Dispatcher(Generic[T, R]):
         with self._cond:
             self._closed = True
             self._cond.notify()
-        self._thread.join(timeout=5)
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)

@@ -194,3 +194,26 @@ def test_turns_follow_the_rate_after_a_short_burst() -> None:
     # one channel: a burst of 2, then one a second
     channel = [pacer.take(QUIET, "chat.postMessage", channel="D2", max_wait=60) for _ in range(4)]
     assert [round(s.start, 3) for s in channel] == [0.0, 0.0, 1.0, 2.0]
+
+
+def test_the_dispatcher_hands_each_send_over_at_its_turn_in_order() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scheduler.dispatch import Dispatcher
+
+    ran: list[tuple[str, float]] = []
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        dispatcher: Dispatcher[str, str] = Dispatcher(
+            pool, lambda item: ran.append((item, time.monotonic() - began)) or item
+        )
+        futures = [
+            dispatcher.submit(0.3, "late"),
+            dispatcher.submit(0.0, "now"),
+            dispatcher.submit(0.1, "soon"),
+        ]
+        assert [f.result(timeout=5) for f in futures] == ["late", "now", "soon"]
+        dispatcher.close()
+    assert [item for item, _ in ran] == ["now", "soon", "late"]
+    at = dict(ran)
+    assert at["now"] < 0.1 <= at["soon"] < 0.3 <= at["late"] < 1.0, at

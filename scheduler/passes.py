@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
-from bot.slack.pacing import method_of, postpone_until
+from bot.slack.pacing import POST, method_of, postpone_until
 from bot.store.models import Delivery, Person, Promise, Step
 from scheduler import queue
 from scheduler.dispatch import Dispatcher
@@ -101,7 +102,11 @@ def _coalesce_homes(deliveries: dict[int, Delivery], now: datetime, result: Pass
 
 
 def prepare_wave(
-    runtime: Runtime, ids: list[int], worker: str, result: PassResult
+    runtime: Runtime,
+    ids: list[int],
+    worker: str,
+    result: PassResult,
+    put_back: Callable[[int], None] | None = None,
 ) -> list[Outgoing]:
     """Prepare claimed rows in one transaction. Should a row fail, the wave is prepared again
     with each row in its own savepoint, so one bad row leaves the others alone (it stays
@@ -112,6 +117,8 @@ def prepare_wave(
         for delivery_id, until in unread.items():
             if queue.postpone(runtime.sessions, delivery_id, worker, until):
                 result.add("deferred")
+            if put_back is not None:
+                put_back(delivery_id)
         ids = [i for i in ids if i not in unread]
     try:
         return _prepare(runtime, ids, worker, result, guarded=False)
@@ -178,6 +185,7 @@ STATUS_FRESH_FOR = timedelta(minutes=5)
 # a row is claimed when its workspace's turn is this close (seconds), else postponed to it:
 # a wave then never waits long for its sends, and other workspaces' rows come up soon
 CLAIM_AHEAD = 0.5
+MAX_PASS_SECONDS = 10.0  # a pass draining a long paced backlog hands over to the next
 PREPARE_LEAD = 0.3  # seconds from the claim to the send (preparing the wave): turns start then
 STATUS_READS_WAIT = 0.25  # seconds a wave may wait for its owners' status reads
 
@@ -256,31 +264,36 @@ def run_pass(
     result = PassResult()
     started = time.perf_counter()
 
-    # a due row whose workspace is at Slack's rate is postponed to its turn at the claim, so
-    # it holds no sender thread and other workspaces' rows are claimed beside it
-    starts: dict[int, float] = {}  # delivery id -> its workspace's turn (bot.slack.pacing)
-    postponed = [0]
+    # A due row is claimed only when its workspace's turn (bot.slack.pacing) is near; else it
+    # stays due as it is, and a workspace with no turn near is not even looked at: its backlog
+    # holds no sender thread, and other workspaces' rows are claimed beside it (fairness).
+    starts: dict[int, tuple[str, str, float]] = {}  # delivery id -> (team, method, its turn)
+    left = [0]  # rows left due for their workspace's turn
 
-    def pace(delivery_id: int, team_id: str, step: Step) -> datetime | None:
+    def pace(delivery_id: int, team_id: str, step: Step) -> bool:
         kind = REGISTRY.get(step)
         if kind is None or kind.work is not None:
-            return None  # a silent step sends nothing: no turn needed
-        now = runtime.now()
+            return True  # a silent step sends nothing: no turn needed
+        method = method_of(kind.transport.value)
         slot = runtime.pacer.take(
-            team_id,
-            method_of(kind.transport.value),
-            max_wait=PREPARE_LEAD + CLAIM_AHEAD,
-            lead=PREPARE_LEAD,
+            team_id, method, max_wait=PREPARE_LEAD + CLAIM_AHEAD, lead=PREPARE_LEAD, book=False
         )
         if slot.taken:
-            starts[delivery_id] = slot.start
-            return None
-        postponed[0] += 1
-        return postpone_until(now, slot, early=CLAIM_AHEAD / 2)
+            starts[delivery_id] = (team_id, method, slot.start)
+            return True
+        left[0] += 1
+        return False
+
+    def refund(delivery_id: int) -> None:
+        """A claimed row put back before its send (its owner's status is still to be read)."""
+        taken = starts.pop(delivery_id, None)
+        if taken is not None:
+            runtime.pacer.refund(*taken)
 
     def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple | None]:
         try:
-            start = starts.pop(outgoing.delivery_id, None)
+            taken = starts.pop(outgoing.delivery_id, None)
+            start = taken[2] if taken is not None else None
             return (outgoing, *send(runtime, outgoing, worker, start, dispatched=True))
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
             log.exception("delivery %s failed", outgoing.key)
@@ -305,15 +318,18 @@ def run_pass(
 
     def turn(outgoing: Outgoing) -> float:
         """Seconds until the send's turn (taken at the claim) comes."""
-        start = starts.get(outgoing.delivery_id)
-        return 0.0 if start is None else start - runtime.pacer.clock()
+        taken = starts.get(outgoing.delivery_id)
+        return 0.0 if taken is None else taken[2] - runtime.pacer.clock()
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
         dispatcher = Dispatcher(pool, deliver)  # hands each send to a thread at its turn
         for _ in range(max_batches):
             if stop is not None and stop.is_set():
                 break
-            waited = postponed[0]
+            if time.perf_counter() - started > MAX_PASS_SECONDS:
+                break  # the loop starts the next pass at once (and /healthz sees this one end)
+            full, wait = runtime.pacer.full(POST, PREPARE_LEAD + CLAIM_AHEAD)
+            before = left[0]
             with runtime.sessions.begin() as session:
                 claimed = queue.claim(
                     session,
@@ -322,21 +338,30 @@ def run_pass(
                     limit=batch,
                     lease=runtime.settings.claim_lease,
                     pace=pace,
+                    skip_teams=full,
                 )
-            result.deferred += postponed[0] - waited
-            if not claimed and postponed[0] == waited:
-                break
+            if not claimed:
+                if left[0] == before:
+                    with runtime.readers() as session:
+                        if not queue.any_due(session, runtime.now(), full):
+                            break  # nothing due, or only in paused workspaces
+                # what is due waits for its workspace's next turn
+                before_sleep = runtime.pacer.clock()
+                time.sleep(min(max(wait, 0.02), 0.5))
+                if runtime.pacer.clock() == before_sleep:
+                    break  # a clock that does not move (a test's): turns come when it moves
+                continue
             result.claimed += len(claimed)
             first = [i for i, step in claimed if step != Step.ESCALATION]
             later = [i for i, step in claimed if step == Step.ESCALATION]
-            ready = prepare_wave(runtime, first, worker, result) if first else []
+            ready = prepare_wave(runtime, first, worker, result, refund) if first else []
             sending = [dispatcher.submit(turn(outgoing), outgoing) for outgoing in ready]
             record(flying)
             flying = sending
             if later:
                 record(flying)
                 flying = []
-                escalations = prepare_wave(runtime, later, worker, result)
+                escalations = prepare_wave(runtime, later, worker, result, refund)
                 record([dispatcher.submit(turn(o), o) for o in escalations])
         record(flying)
         dispatcher.close()

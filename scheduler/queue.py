@@ -20,7 +20,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, text, update
@@ -44,8 +44,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-# given (delivery id, team, step) of a due row: None to claim it, or when to look at it again
-Pace = Callable[[int, str, Step], datetime | None]
+CLAIM_READS = 4  # reads per claim at most, each past the workspaces found at their rate
+# given (delivery id, team, step) of a due row: claim it now? (False: it stays due, untouched)
+Pace = Callable[[int, str, Step], bool]
 
 
 def claim(
@@ -56,34 +57,37 @@ def claim(
     limit: int,
     lease: timedelta,
     pace: Pace | None = None,
+    skip_teams: Collection[str] = (),
 ) -> list[tuple[int, Step]]:
     """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first.
-    `pace` may postpone a row instead (its workspace is at Slack's rate limit): it stays
-    pending, due when its turn comes, and leaves room for other workspaces' rows."""
-    query = (
-        select(Delivery.id, Delivery.step, Delivery.team_id)
-        .where(DUE, Delivery.due_at <= now)
-        # a workspace that uninstalled Kept keeps its rows pending until it is back
-        .where(Delivery.team_id.not_in(paused_teams()))
-        .order_by(Delivery.due_at, Delivery.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    Rows of `skip_teams` are not looked at, and `pace` may leave a row due as it is (its
+    workspace is at Slack's rate limit): other workspaces' rows are claimed meanwhile."""
     rows: list[tuple[int, Step]] = []
-    postponed: list[dict[str, object]] = []
-    for delivery_id, step, team_id in session.execute(query):
-        until = pace(delivery_id, team_id, step) if pace is not None else None
-        if until is None:
-            rows.append((delivery_id, step))
-        else:
-            postponed.append({"b_id": delivery_id, "b_due": until})
-    if postponed:
-        table = Delivery.__table__
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(due_at=bindparam("b_due")),
-            postponed,
+    skip = set(skip_teams)
+    for _ in range(CLAIM_READS):
+        query = (
+            select(Delivery.id, Delivery.step, Delivery.team_id)
+            .where(DUE, Delivery.due_at <= now)
+            # a workspace that uninstalled Kept keeps its rows pending until it is back
+            .where(Delivery.team_id.not_in(paused_teams()))
+            .order_by(Delivery.due_at, Delivery.id)
+            .limit(limit - len(rows))
         )
+        if skip:
+            query = query.where(Delivery.team_id.not_in(sorted(skip)))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        full: set[str] = set()  # workspaces at their rate: the next read looks past them
+        for delivery_id, step, team_id in session.execute(query):
+            if team_id in full:
+                continue
+            if pace is None or pace(delivery_id, team_id, step):
+                rows.append((delivery_id, step))
+            else:
+                full.add(team_id)
+        if not full or len(rows) >= limit:
+            break
+        skip |= full
     ids = [row[0] for row in rows]
     if ids:
         session.execute(
@@ -103,6 +107,20 @@ def claim(
             .execution_options(synchronize_session=False)
         )
     return rows
+
+
+def any_due(session: Session, now: datetime, teams: Collection[str]) -> bool:
+    """Whether any of these workspaces has a row due now."""
+    if not teams:
+        return False
+    return (
+        session.scalar(
+            select(Delivery.id)
+            .where(DUE, Delivery.due_at <= now, Delivery.team_id.in_(list(teams)))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def next_due(session: Session) -> datetime | None:

@@ -99,6 +99,7 @@ class Pacer:
         self.clock = clock
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, str, str], _Key] = {}
+        self._workspace_keys: dict[tuple[str, str], _Key] = {}  # the keys without a channel
         self._holds: dict[tuple[str, str], float] = {}
         self.postponed = 0  # rows sent back to the queue to wait for their slot
         self.held = 0  # 429s that held a workspace's method
@@ -121,9 +122,12 @@ class Pacer:
             if len(self._keys) > 100_000:  # idle keys are full buckets: forgetting them is free
                 now = self.clock()
                 self._keys = {k: v for k, v in self._keys.items() if v.tat > now}
+                self._workspace_keys = {(k[0], k[1]): v for k, v in self._keys.items() if not k[2]}
             found = self._keys[(team_id, method, channel)] = _Key(
                 self.rate(method, channel=bool(channel))
             )
+            if not channel:
+                self._workspace_keys[(team_id, method)] = found
         return found
 
     def take(
@@ -135,12 +139,15 @@ class Pacer:
         workspace: bool = True,
         max_wait: float | None = None,
         lead: float = 0.0,
+        book: bool = True,
     ) -> Slot:
         """The next slot for one call: the workspace's method bucket (unless `workspace` is
         False: already taken, e.g. when the row was claimed) and, given a channel, that
         channel's bucket. Taken only if it starts within `max_wait` s and no hold is on.
         `lead`: the turn starts no sooner than that (s): the time the row needs to be
-        prepared, so a turn taken at the claim is not already past when the call is made."""
+        prepared, so a turn taken at the claim is not already past when the call is made.
+        `book`: when not taken, book the turn the row is to come back at (False: the row
+        stays due as it is and asks again; nothing is booked)."""
         limit = self.max_wait if max_wait is None else max_wait
         if not self.enabled:
             return Slot(True, start=self.clock())
@@ -160,12 +167,47 @@ class Pacer:
                 for k in keys:
                     k.tat = max(k.tat, start) + k.rate.interval
                 return Slot(True, start=start)
+            if not book:
+                return Slot(False, delay=max(t + hold, start) - t)
             # postponed: book the next free turn after those already booked
             turn = max([t + hold, start, *(k.booked + k.rate.interval for k in keys)])
             for k in keys:
                 k.booked = turn
             self.postponed += 1
             return Slot(False, delay=turn - t)
+
+    def full(self, method: str, within: float) -> tuple[set[str], float]:
+        """The workspaces with no turn for `method` within `within` s (or held), and the
+        seconds until the first of them has one again."""
+        if not self.enabled:
+            return set(), 0.0
+        with self._lock:
+            t = self.clock()
+            teams: set[str] = set()
+            soonest = float("inf")
+            for (team_id, key_method), key in self._workspace_keys.items():
+                if key_method != method:
+                    continue
+                wait = key.tat - key.rate.tolerance - t
+                if wait > within:
+                    teams.add(team_id)
+                    soonest = min(soonest, wait - within)
+            for (team_id, key_method), until in self._holds.items():
+                if key_method == method and until > t:
+                    teams.add(team_id)
+                    soonest = min(soonest, until - t)
+        return teams, (soonest if teams else 0.0)
+
+    def refund(self, team_id: str, method: str, start: float) -> None:
+        """A turn taken for a call that will not be made (the row was put back): free it,
+        if it has not come yet."""
+        if not self.enabled:
+            return
+        with self._lock:
+            key = self._keys.get((team_id, method, ""))
+            t = self.clock()
+            if key is not None and start > t:
+                key.tat = max(t, key.tat - key.rate.interval)
 
     def hold(self, team_id: str, method: str, seconds: float) -> None:
         """Slack said 429: nobody calls `method` in this workspace for `seconds`."""

@@ -217,3 +217,32 @@ def test_the_dispatcher_hands_each_send_over_at_its_turn_in_order() -> None:
     assert [item for item, _ in ran] == ["now", "soon", "late"]
     at = dict(ran)
     assert at["now"] < 0.1 <= at["soon"] < 0.3 <= at["late"] < 1.0, at
+
+
+def test_a_429_holds_the_whole_workspace_not_just_the_row_that_got_it(
+    paced: Runtime, fake_slack: FakeSlack
+) -> None:
+    people = owners(BUSY, 40)
+    for user in people:
+        fake_slack.add_user(user, team_id=BUSY)
+        paced.warm_person(BUSY, user)
+    expected = due_nudges(paced, BUSY, people, 1)
+    fake_slack.limit_rates(
+        RateLimits(workspace_posts_per_minute=POSTS_PER_MINUTE, scale=SCALE, clock=time.monotonic)
+    )
+    fake_slack.clear()
+    time.sleep(1.0)
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=2)
+    drain(paced, expected, timeout=60)
+
+    posts = fake_slack.calls("chat.postMessage")
+    refused = [c for c in posts if c.status == 429]
+    assert len(refused) == 1  # the injected one; the pacing itself ran into none
+    held_at = refused[0].at
+    # what was already handed over may still arrive; after that nothing until Retry-After
+    during = [c for c in posts if held_at + 1.0 < c.at < held_at + 1.9]
+    assert during == [], [round(c.at - held_at, 2) for c in during]
+    after = [c for c in posts if c.at >= held_at + 1.9]
+    assert after, "the workspace went on after Retry-After"
+    delivered = [k for k, _ in nudge_arrivals(fake_slack, "xoxb-" + BUSY)]
+    assert sorted(delivered) == sorted(set(delivered)) and len(delivered) == expected

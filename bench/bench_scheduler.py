@@ -339,6 +339,9 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
         database_url=url,
         slack_api_url=api_url,
         respect_working_hours=False,
+        # the pass's own throughput, against a fake that never says no (the paced burst
+        # against a rate-limiting fake is --burst)
+        slack_pacing=False,
     )
     runtime = Runtime.build(settings)
     engine = runtime.engine

@@ -182,8 +182,8 @@ def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
 
 
 STATUS_FRESH_FOR = timedelta(minutes=5)
-# a row is claimed when its workspace's turn is this close (seconds), else postponed to it:
-# a wave then never waits long for its sends, and other workspaces' rows come up soon
+# a row is claimed when its workspace's turn is this close (seconds), else it stays due:
+# a wave then never waits long for its sends, and other workspaces' rows come up meanwhile
 CLAIM_AHEAD = 0.5
 MAX_PASS_SECONDS = 10.0  # a pass draining a long paced backlog hands over to the next
 PREPARE_LEAD = 0.3  # seconds from the claim to the send (preparing the wave): turns start then

@@ -112,12 +112,13 @@ def prepare_wave(
     with each row in its own savepoint, so one bad row leaves the others alone (it stays
     claimed and is retried when its lease runs out)."""
     _warm_recipients(runtime, ids)
-    unread = _sync_away_statuses(runtime, ids)
+    unread, owners = _sync_away_statuses(runtime, ids)
     if unread:  # their owner's status could not be read yet (rate limit): wait for it
-        for delivery_id, until in unread.items():
-            if queue.postpone(runtime.sessions, delivery_id, worker, until):
-                result.add("deferred")
-            if put_back is not None:
+        waiting = queue.wait_for_reads(runtime.sessions, worker, unread, owners)
+        for _ in range(waiting):
+            result.add("deferred")
+        if put_back is not None:
+            for delivery_id in unread:
                 put_back(delivery_id)
         ids = [i for i in ids if i not in unread]
     try:
@@ -190,13 +191,15 @@ PREPARE_LEAD = 0.3  # seconds from the claim to the send (preparing the wave): t
 STATUS_READS_WAIT = 0.25  # seconds a wave may wait for its owners' status reads
 
 
-def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> dict[int, datetime]:
+def _sync_away_statuses(
+    runtime: Runtime, ids: list[int]
+) -> tuple[dict[int, datetime], dict[tuple[str, str], datetime]]:
     """Read the Slack status of the owners about to get a heads-up or nudge (users.profile.get,
     no transaction open meanwhile): an out-of-office status makes them away until it expires,
     so the reminder goes to whoever covers. Read at most every few minutes per person.
     Returns the rows whose owner's status could not be read now (Slack's Tier 4 for
-    users.profile.get is spent) with when to try them again: they wait, rather than go out
-    unchecked or hold the wave."""
+    users.profile.get is spent) with when to try them again, and those owners with the
+    turn of their read: they wait, rather than go out unchecked or hold the wave."""
     from bot.people.away import sync_status
     from bot.slack.client import fetch_profile
 
@@ -242,11 +245,12 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> dict[int, datetime]
             continue
         with runtime.sessions.begin() as session:
             sync_status(session, team_id, owner_id, profile, now)
-    return {
+    waiting = {
         delivery_id: unread[(team_id, owner_id)]
         for delivery_id, team_id, owner_id in rows
         if (team_id, owner_id) in unread
     }
+    return waiting, unread
 
 
 def run_pass(

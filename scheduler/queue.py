@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.store.db import Sessions
-from bot.store.models import Delivery, DeliveryStatus, Step
+from bot.store.models import Delivery, DeliveryStatus, Promise, Step
 from bot.workspaces.service import paused_teams
 
 log = logging.getLogger("kept.scheduler")
@@ -295,3 +295,51 @@ def postpone(sessions: Sessions, delivery_id: int, worker: str, until: datetime)
             .execution_options(synchronize_session=False)
         ).rowcount
     return bool(done)
+
+
+def wait_for_reads(
+    sessions: Sessions,
+    worker: str,
+    claimed: dict[int, datetime],
+    owners: dict[tuple[str, str], datetime],
+) -> int:
+    """Rows that must wait until their owner's Slack status can be read (rate limits), in one
+    transaction: the claimed ones back to pending, due then (the attempt not counted), and
+    the owners' other heads-ups and nudges due before then wait with them, so the claim does
+    not pick them up one by one meanwhile. Returns how many claimed rows were put back."""
+    put_back = 0
+    with sessions.begin() as session:
+        for delivery_id, until in claimed.items():
+            put_back += session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.claimed_by == worker,
+                    Delivery.status == DeliveryStatus.SENDING,
+                )
+                .values(
+                    status=DeliveryStatus.PENDING,
+                    due_at=until,
+                    claim_expires_at=None,
+                    attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        for (team_id, owner_id), until in owners.items():
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.team_id == team_id,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]),
+                    Delivery.due_at < until,
+                    Delivery.promise_id.in_(
+                        select(Promise.id).where(
+                            Promise.team_id == team_id, Promise.owner_id == owner_id
+                        )
+                    ),
+                )
+                .values(due_at=until)
+                .execution_options(synchronize_session=False)
+            )
+    return put_back

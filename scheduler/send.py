@@ -128,6 +128,7 @@ _TRANSPORTS = {Transport.POST: _post, Transport.UPDATE: _update, Transport.PUBLI
 # would bunch up past Slack's burst), and a new one taken
 STALE_TURN = 0.1
 THREAD_WAIT = 0.25  # seconds a sender thread may wait for a turn taken at the send
+LOOKUP_WAIT = 30.0  # seconds a sender thread may wait to look for an earlier send
 
 
 def _paced(
@@ -161,6 +162,18 @@ def _paced(
     return True
 
 
+def _wait_for_lookup(runtime: Runtime, outgoing: Outgoing) -> None:
+    """Turns for the calls that look for an earlier send (Tier 3 each): rare, so the thread
+    waits for them."""
+    methods = ["conversations.history"]
+    if outgoing.target.channel[:1] in {"U", "W"}:
+        methods.insert(0, "conversations.open")
+    for method in methods:
+        slot = runtime.pacer.take(outgoing.team_id, method, max_wait=LOOKUP_WAIT)
+        if slot.taken:
+            runtime.pacer.sleep_until(slot.start)
+
+
 def send(
     runtime: Runtime,
     outgoing: Outgoing,
@@ -191,7 +204,29 @@ def send(
         return "failed", None
     if outgoing.uncertain and outgoing.transport is Transport.POST:
         try:
+            _wait_for_lookup(runtime, outgoing)
             found = find_posted(client, outgoing.target.channel, outgoing.key, outgoing.since)
+        except SlackApiError as error:
+            if error.response.status_code != 429:
+                log.warning(
+                    "could not check whether %s was already sent (%s); sending",
+                    outgoing.key,
+                    error,
+                )
+                found = None
+            else:  # Slack said wait: look again then, rather than risk a second copy
+                queue.record_failure(
+                    runtime.sessions,
+                    outgoing.delivery_id,
+                    worker,
+                    runtime.now(),
+                    "slack: ratelimited (looking for an earlier send)",
+                    retry_after=float(error.response.headers.get("Retry-After", "1") or 1),
+                    uncertain=True,
+                    permanent=False,
+                    lease=runtime.settings.claim_lease,
+                )
+                return "failed", None
         except Exception as error:  # noqa: BLE001 - can't check: sending again is the lesser evil
             log.warning(
                 "could not check whether %s was already sent (%s); sending", outgoing.key, error

@@ -221,7 +221,7 @@ class Pacer:
             self.held += 1
 
     def sleep_until(self, start: float) -> None:
-        wait = min(start - self.clock(), self.max_wait)
+        wait = start - self.clock()
         if wait > 0:
             time.sleep(wait)
 

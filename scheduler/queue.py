@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, select, text, update
+from sqlalchemy import bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.store.db import Sessions
@@ -75,11 +75,14 @@ def claim(
         )
         if skip:
             query = query.where(Delivery.team_id.not_in(sorted(skip)))
+        if rows:  # taken by an earlier read of this claim (not marked yet): not again
+            query = query.where(Delivery.id.not_in([row[0] for row in rows]))
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         full: set[str] = set()  # workspaces at their rate: the next read looks past them
+        taken = {row[0] for row in rows}
         for delivery_id, step, team_id in session.execute(query):
-            if team_id in full:
+            if team_id in full or delivery_id in taken:
                 continue
             if pace is None or pace(delivery_id, team_id, step):
                 rows.append((delivery_id, step))
@@ -325,21 +328,27 @@ def wait_for_reads(
                 )
                 .execution_options(synchronize_session=False)
             ).rowcount
-        for (team_id, owner_id), until in owners.items():
-            session.execute(
-                update(Delivery)
+        if owners:  # one statement, executed for each owner (executemany)
+            table = Delivery.__table__
+            session.connection().execute(
+                update(table)
                 .where(
-                    Delivery.team_id == team_id,
-                    Delivery.status == DeliveryStatus.PENDING,
-                    Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]),
-                    Delivery.due_at < until,
-                    Delivery.promise_id.in_(
+                    table.c.team_id == bindparam("b_team"),
+                    table.c.status == DeliveryStatus.PENDING,
+                    # (no IN list: expanding parameters can't be used with executemany)
+                    or_(table.c.step == Step.HEADS_UP, table.c.step == Step.NUDGE),
+                    table.c.due_at < bindparam("b_until"),
+                    table.c.promise_id.in_(
                         select(Promise.id).where(
-                            Promise.team_id == team_id, Promise.owner_id == owner_id
+                            Promise.team_id == bindparam("b_team"),
+                            Promise.owner_id == bindparam("b_owner"),
                         )
                     ),
                 )
-                .values(due_at=until)
-                .execution_options(synchronize_session=False)
+                .values(due_at=bindparam("b_until")),
+                [
+                    {"b_team": team_id, "b_owner": owner_id, "b_until": until}
+                    for (team_id, owner_id), until in owners.items()
+                ],
             )
     return put_back

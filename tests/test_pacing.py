@@ -247,3 +247,45 @@ def test_a_429_holds_the_whole_workspace_not_just_the_row_that_got_it(
     assert after, "the workspace went on after Retry-After"
     delivered = [k for k, _ in nudge_arrivals(fake_slack, "xoxb-" + BUSY)]
     assert sorted(delivered) == sorted(set(delivered)) and len(delivered) == expected
+
+
+def test_a_claim_reads_past_a_workspace_at_its_rate_and_takes_each_row_once(
+    runtime: Runtime,
+) -> None:
+    from scheduler.queue import claim
+
+    now = runtime.now()
+    order = [("T0B", "U0B1"), ("T0A", "U0A1"), ("T0A", "U0A2"), ("T0B", "U0B2")]
+    with runtime.sessions.begin() as session:
+        for team_id, owner in order:
+            create_promise(
+                session,
+                team_id=team_id,
+                owner_id=owner,
+                created_by=owner,
+                description="call them back",
+                deadline=now,
+                now=now - timedelta(hours=1),
+                timing=Timing(remind_before=timedelta(0), escalate_after=timedelta(days=1)),
+            )
+    asked: list[str] = []
+
+    def pace(delivery_id: int, team_id: str, step: Step) -> bool:
+        asked.append(team_id)
+        return team_id == "T0B" or asked.count("T0A") == 1  # room for one row of T0A
+
+    with runtime.sessions.begin() as session:
+        claimed = claim(
+            session, now=now, worker="w", limit=4, lease=timedelta(seconds=10), pace=pace
+        )
+    ids = [delivery_id for delivery_id, _ in claimed]
+    assert len(ids) == len(set(ids)) == 3, claimed
+    with runtime.readers() as session:
+        teams = sorted(session.scalars(select(Delivery.team_id).where(Delivery.id.in_(ids))).all())
+        left = session.scalars(
+            select(Delivery.status).where(
+                Delivery.team_id == "T0A", Delivery.step == Step.NUDGE, Delivery.id.not_in(ids)
+            )
+        ).all()
+    assert teams == ["T0A", "T0B", "T0B"]
+    assert left == [DeliveryStatus.PENDING]  # the row with no turn stays due, untouched

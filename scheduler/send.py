@@ -156,6 +156,8 @@ def _paced(
         max_wait=THREAD_WAIT if dispatched else None,
     )
     if not slot.taken:
+        if start is not None:  # the workspace's turn taken at the claim goes back unused
+            pacer.refund(outgoing.team_id, method, start)
         queue.postpone(runtime.sessions, outgoing.delivery_id, worker, postpone_until(now, slot))
         return False
     pacer.sleep_until(slot.start if dispatched else max(slot.start, start or 0.0))

@@ -44,7 +44,7 @@ METHOD_TIERS: dict[str, int] = {
 TIER_PER_MINUTE: dict[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
 # Kept stays a little inside Slack's bursts: a call's arrival at Slack jitters around its slot
 CHANNEL_PER_SECOND = 1.0
-CHANNEL_BURST = 2
+CHANNEL_BURST = 3
 BURST_SECONDS = 2.0  # a workspace or tier bucket holds this many seconds of its rate
 MAX_WAIT = 2.0  # seconds a sender thread may sleep for its slot before the row is postponed
 

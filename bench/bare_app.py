@@ -1,8 +1,12 @@
-"""The baseline for bench_http.py: a Bolt app whose `/promise` only acks, served by waitress
-with the same settings `kept run` uses (bot/cli/run.py cmd_run).
+"""The baselines for bench_http.py: a Bolt app whose `/promise` only acks, or (`--durable`)
+does the least a durable answer must — one INSERT and a commit (SQLite in WAL with
+synchronous=NORMAL and BEGIN IMMEDIATE, or PostgreSQL: Kept's own engine settings,
+bot.store.db.make_engine) — and answers in the ack with the text it stored. Served by
+waitress with the same settings `kept run` uses (bot/cli/run.py cmd_run).
 
-    python bench/bare_app.py --port P     (env: SLACK_SIGNING_SECRET, SLACK_API_URL,
-                                          SLACK_BOT_TOKEN, KEPT_HTTP_THREADS)
+    python bench/bare_app.py --port P [--durable]
+        (env: SLACK_SIGNING_SECRET, SLACK_API_URL, SLACK_BOT_TOKEN, KEPT_HTTP_THREADS;
+         --durable: DATABASE_URL)
 """
 
 from __future__ import annotations
@@ -10,17 +14,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import waitress
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--durable", action="store_true", help="INSERT + commit, then answer")
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -35,9 +46,19 @@ def main() -> int:
         ),
     )
 
-    @app.command("/promise")
-    def promise(ack: Ack) -> None:
-        ack()
+    if args.durable:
+        store = _durable_store(os.environ["DATABASE_URL"])
+
+        @app.command("/promise")
+        def promise_durable(ack: Ack, command: dict[str, Any]) -> None:
+            stored = store(command)
+            ack(text=f"Got it: {stored}", response_type="ephemeral")
+
+    else:
+
+        @app.command("/promise")
+        def promise(ack: Ack) -> None:
+            ack()
 
     waitress.serve(
         SlackRequestHandler(app, path="/slack/events"),
@@ -49,6 +70,40 @@ def main() -> int:
         connection_limit=1000,
     )
     return 0
+
+
+def _durable_store(url: str) -> Callable[[dict[str, Any]], str]:
+    """One INSERT and a commit per command; returns the text as stored."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
+
+    from bot.store.db import make_engine
+
+    engine = make_engine(url)
+    table = Table(
+        "bare_commands",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("trigger_id", String(255), unique=True),
+        Column("user_id", String(32)),
+        Column("text", Text),
+    )
+    table.create(engine, checkfirst=True)
+    statement = insert(table).returning(table.c.text)
+
+    def store(command: dict[str, Any]) -> str:
+        with engine.begin() as conn:
+            return str(
+                conn.execute(
+                    statement,
+                    {
+                        "trigger_id": command.get("trigger_id"),
+                        "user_id": command.get("user_id"),
+                        "text": command.get("text"),
+                    },
+                ).scalar_one()
+            )
+
+    return store
 
 
 if __name__ == "__main__":

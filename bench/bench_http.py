@@ -1,17 +1,20 @@
-"""`/promise` end to end over HTTP: Kept (`kept run`, waitress + KeptWSGI) vs a bare Bolt app
-that only acks (bench/bare_app.py), on SQLite and PostgreSQL, at concurrency 1 and 20.
+"""`/promise` end to end over HTTP: Kept (`kept run`, waitress + KeptWSGI) vs two bare Bolt
+apps (bench/bare_app.py): one that only acks, and one that does the least a durable answer
+must — one INSERT and a commit, then the stored text in the ack — on SQLite and PostgreSQL, at
+concurrency 1 and 20, all in the same run.
 
     .venv/bin/python bench/bench_http.py [--requests 400] [--warmup 60] [--only sqlite|postgresql]
 
-Three processes besides this one: the Kept server, the bare server and the fake Slack
+Four processes besides this one: the Kept server, the two bare servers and the fake Slack
 (bench/fake_server.py), so the load generator (threads with keep-alive http.client
 connections, here) shares the GIL with none of them. Every request is a real slash command
 signed with a fresh timestamp. Kept commits the promise, then answers in the acknowledgement
 itself (an ephemeral message in the HTTP response); only when Slack is slow to tell who the
 user is does it ack "working on it" and answer on the response_url. The table measures the
 user-visible answer: the ack when it carries the reply, else the response_url post. The bare
-app's ack is its answer. After each database, the script checks that every
-request Kept acked stored exactly one promise (request_key = "command:<trigger_id>").
+apps' ack is their answer. After each database, the script checks that every
+request Kept acked stored exactly one promise (request_key = "command:<trigger_id>"), and
+that the durable bare app stored one row per ack.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -68,6 +72,8 @@ TEXTS = [
     "share the pricing deck with Globex by tomorrow noon",
 ]
 CHANNEL = "C0BENCH"
+ACK_ONLY = "bare Bolt, ack only"
+DURABLE = "bare Bolt, INSERT + commit + answer"
 
 
 @dataclass
@@ -284,9 +290,18 @@ def stored_promises(url: str) -> dict[str, int]:
     return {str(k): int(n) for k, n in rows}
 
 
+def stored_rows(url: str, table_name: str) -> int:
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        count = conn.execute(text(f"SELECT count(*) FROM {table_name}")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
 def bench_database(
     db: str, url: str, fake: FakeProcess, bare: Server, args: argparse.Namespace, logs: Path
 ) -> tuple[list[Cell], list[str]]:
+    bare_url = f"sqlite:///{logs}/bare-durable.db" if url.startswith("sqlite") else url
     env = dict(
         os.environ,
         SLACK_BOT_TOKEN=TOKEN,
@@ -302,22 +317,39 @@ def bench_database(
         logs / f"kept-{db}.log",
         "/healthz",
     )
+    durable = Server(
+        f"bare durable ({db})",
+        [PYTHON, str(BENCH / "bare_app.py"), "--durable", "--host", "127.0.0.1"],
+        dict(env, DATABASE_URL=bare_url),
+        logs / f"bare-durable-{db}.log",
+        "/",
+    )
     notes: list[str] = []
     cells: list[Cell] = []
     kept_triggers: list[str] = []
+    durable_acks = 0
+    durable_answers = 0
+    servers = ((kept, True, "Kept"), (bare, False, ACK_ONLY), (durable, False, DURABLE))
     try:
-        for server, is_kept in ((kept, True), (bare, False)):
+        for server, is_kept, name in servers:
             warm = run_cell(db, server, fake, args.warmup, 4, is_kept)
             if is_kept:
                 kept_triggers += [s.trigger_id for s in warm.sent if s.status == 200]
+            if name == DURABLE:
+                durable_acks += sum(1 for s in warm.sent if s.status == 200)
         for concurrency in (1, 20):
-            for server, is_kept in ((kept, True), (bare, False)):
+            for server, is_kept, name in servers:
                 print(f"  {db}: {server.name} c={concurrency} (load {loadavg()})", flush=True)
                 cell = run_cell(db, server, fake, args.requests, concurrency, is_kept)
-                cell.server = "Kept" if is_kept else "bare Bolt"
+                cell.server = name
                 cells.append(cell)
                 if is_kept:
                     kept_triggers += [s.trigger_id for s in cell.sent if s.status == 200]
+                if name == DURABLE:
+                    durable_acks += sum(1 for s in cell.sent if s.status == 200)
+                    durable_answers += sum(
+                        1 for s in cell.sent if _answer_text(s.body).startswith("Got it")
+                    )
                 print(
                     f"    {cell.rps:.1f} req/s, ack p50 {median(cell.acks) * 1000:.1f} ms "
                     f"p99 {percentile(cell.acks, 99) * 1000:.1f} ms, non-200 {cell.non200}"
@@ -352,6 +384,11 @@ def bench_database(
                 else " — MISMATCH"
             )
         )
+        durable_rows = stored_rows(bare_url, "bare_commands")
+        notes.append(
+            f"{db}: the durable bare app acked {durable_acks} commands with 200 and stored "
+            f"{durable_rows} rows; {durable_answers} of its measured acks carried the stored text"
+        )
         warnings = kept.warnings()
         queue_warnings = [w for w in warnings if "Task queue depth" in w]
         others = [w for w in warnings if "Task queue depth" not in w]
@@ -369,6 +406,7 @@ def bench_database(
             )
     finally:
         kept.stop()
+        durable.stop()
     return cells, notes
 
 
@@ -421,54 +459,51 @@ def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, starte
         ),
         "",
         "Answer = from sending the command to the user-visible answer: Kept's ack body (or, "
-        "after a 'working on it' ack, the response_url post); the bare app answers nothing but "
-        "its ack. req/s counts answered commands. Server CPU = user+system "
+        "after a 'working on it' ack, the response_url post); the ack-only bare app answers "
+        "nothing but its ack, the durable one answers in its ack with the text it stored. "
+        "req/s counts answered commands. Server CPU = user+system "
         "time of the server process from the cell's start until its last answer was posted, "
         "per request. Load avg = the machine's 1-minute load average when the cell started (other "
         "people's test runs share the 2 cores).",
         "",
-        "Targets (Kept vs bare Bolt, same DB and concurrency):",
+        "Ratios (Kept vs each bare Bolt app, same run, DB and concurrency; the targets of "
+        "issue 20 are against the durable one):",
         "",
     ]
     target_rows = []
     for db in dict.fromkeys(c.db for c in cells):
         for conc in (1, 20):
-            k = next(
-                (c for c in cells if c.db == db and c.concurrency == conc and c.server == "Kept"),
-                None,
-            )
-            b = next(
-                (
-                    c
-                    for c in cells
-                    if c.db == db and c.concurrency == conc and c.server == "bare Bolt"
-                ),
-                None,
-            )
-            if k is None or b is None:
+            found = {c.server: c for c in cells if c.db == db and c.concurrency == conc}
+            k = found.get("Kept")
+            if k is None:
                 continue
-            ratio = k.rps / b.rps
-            # what the user feels: Kept's answer (in its ack) against the bare app's ack
-            p99 = percentile(k.roundtrips or k.acks, 99) / percentile(b.acks, 99)
-            target_rows.append(
-                [
-                    db,
-                    conc,
-                    f"{ratio:.2f}",
-                    "met" if ratio >= 2 / 3 else "NOT met",
-                    f"{p99:.2f}",
-                    "met" if p99 <= 1.5 else "NOT met",
-                ]
-            )
+            row: list[Any] = [db, conc]
+            # what the user feels: Kept's answer (in its ack) against each bare app's ack
+            kept_p99 = percentile(k.roundtrips or k.acks, 99)
+            for name in (ACK_ONLY, DURABLE):
+                b = found.get(name)
+                if b is None:
+                    row += ["—", "—"]
+                    continue
+                ratio = k.rps / b.rps
+                p99 = kept_p99 / percentile(b.acks, 99)
+                if name == DURABLE:
+                    row += [
+                        f"{ratio:.2f} ({'met' if ratio >= 2 / 3 else 'NOT met'})",
+                        f"{p99:.2f} ({'met' if p99 <= 1.5 else 'NOT met'})",
+                    ]
+                else:
+                    row += [f"{ratio:.2f}", f"{p99:.2f}"]
+            target_rows.append(row)
     out.append(
         table(
             [
                 "DB",
                 "conc.",
-                "answered/s Kept/bare (≥ 0.67)",
-                "",
-                "answer p99 Kept / bare ack p99 (≤ 1.5)",
-                "",
+                "answered/s Kept / ack-only",
+                "answer p99 Kept / ack-only p99",
+                "answered/s Kept / durable (≥ 0.67)",
+                "answer p99 Kept / durable p99 (≤ 1.5)",
             ],
             target_rows,
         )

@@ -41,6 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import burst  # noqa: E402
 from common import (  # noqa: E402
     BENCH,
     PYTHON,
@@ -338,6 +339,9 @@ def run(url: str, api_url: str, promises: int, due: int) -> dict[str, Any]:
         database_url=url,
         slack_api_url=api_url,
         respect_working_hours=False,
+        # the pass's own throughput, against a fake that never says no (the paced burst
+        # against a rate-limiting fake is --burst)
+        slack_pacing=False,
     )
     runtime = Runtime.build(settings)
     engine = runtime.engine
@@ -690,7 +694,16 @@ def main() -> int:
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--burst", action="store_true", help="the rate-limited burst only")
+    parser.add_argument("--quiet", type=int, default=100, help="--burst: the other workspace")
+    parser.add_argument("--scale", type=float, default=10.0, help="--burst: Slack's rates times")
+    parser.add_argument("--burst-run", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.burst_run:
+        print(json.dumps(burst.run(args.burst_run, args.api_url, args.due, args.quiet, args.scale)))
+        return 0
+    if args.burst:
+        return main_burst(args)
     if args.load:
         print(json.dumps(load(args.load, args.promises)))
         return 0
@@ -770,6 +783,66 @@ def main() -> int:
     print()
     print(report)
     Path(args.out).write_text(report)
+    return 0
+
+
+def main_burst(args: argparse.Namespace) -> int:
+    """The rate-limited burst (bench/burst.py) on each database, into results-burst.md."""
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    work = Path(tempfile.mkdtemp(prefix="kept-bench-burst-"))
+    fake = FakeProcess()
+    for team_id, count in ((burst.BUSY, args.due), (burst.QUIET, args.quiet)):
+        fake.add_workspace(team_id, burst.token(team_id))
+        fake.add_users([(u, "America/New_York", team_id) for u in burst.owners(team_id, count)])
+    results, notes = [], [f"{started}, {machine()}"]
+
+    def one(url: str, name: str) -> None:
+        fake.reset()
+        fake.limit_rates(burst.fake_limits(args.scale))
+        before = loadavg()
+        proc = subprocess.run(
+            [PYTHON, str(Path(__file__).resolve()), "--burst-run", url, "--api-url", fake.api_url]
+            + ["--due", str(args.due), "--quiet", str(args.quiet), "--scale", str(args.scale)],
+            capture_output=True,
+            text=True,
+            cwd=str(work),
+            env=dict(os.environ),
+            timeout=3600,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"burst run failed:\n{proc.stderr[-3000:]}")
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = burst.analyse(
+            data, fake.dump("chat.postMessage"), fake.tally(), args.due, args.quiet, args.scale
+        )
+        results.append(r)
+        busy, calm = r[burst.BUSY], r[burst.QUIET]
+        notes.append(
+            f"{name}: load average {before} before, {loadavg()} after (shared machine); "
+            f"{data['sent_in_db']:,} nudges marked sent in the database "
+            f"(nudge rows by status: {data['statuses']}); busy workspace first post after "
+            f"{busy['first_s']:.1f} s; the quiet workspace's first after {calm['first_s']:.1f} s, "
+            f"last after {calm['drain_s']:.1f} s; rows postponed to their turn "
+            f"{data['postponed']:,}; 429s that held a workspace {data['held']}; calls by method "
+            f"{r['by_method']}; 429s by method {r['limited'] or 'none'}; scheduler CPU "
+            f"{data['cpu']:.0f} s; loading took {data['load_s']:.0f} s; the busy workspace's "
+            f"posts in each second from the start: {r['busy_per_second']}"
+        )
+        print(notes[-1], flush=True)
+
+    try:
+        if args.only in (None, "postgresql"):
+            with pg_schema("kept_bench_burst") as url:
+                one(url, "PostgreSQL")
+        if args.only in (None, "sqlite"):
+            path = work / "kept.db"
+            one(f"sqlite:///{path}", "SQLite")
+    finally:
+        fake.close()
+    report = burst.render(results, args.due, args.quiet, args.scale, notes)
+    print()
+    print(report)
+    (BENCH / "results-burst.md").write_text(report)
     return 0
 
 

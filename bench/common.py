@@ -55,8 +55,23 @@ class FakeProcess:
     def response_url(self, key: str) -> str:
         return f"{self.base_url}/response/{quote(key, safe='')}"
 
-    def add_users(self, users: Sequence[tuple[str, str]]) -> None:
+    def add_users(self, users: Sequence[tuple[str, ...]]) -> None:
         self._ask("users " + json.dumps([list(u) for u in users]))
+
+    def add_workspace(self, team_id: str, token: str) -> None:
+        self._ask(f"workspace {team_id} {token}")
+
+    def limit_rates(self, fields: dict[str, Any] | None) -> None:
+        """tests.fakeslack.RateLimits fields (real-time buckets); None: no limits."""
+        self._ask("limits " + json.dumps(fields))
+
+    def tally(self) -> list[tuple[str, int, str, int]]:
+        """(method, status, token, calls) over every call received."""
+        path = self.dir / f"tally-{uuid.uuid4().hex[:6]}.json"
+        self._ask(f"tally {path}")
+        rows = json.loads(path.read_text())
+        path.unlink()
+        return [(m, status, token, n) for (m, status, token), n in rows]
 
     def count(self, method: str) -> int:
         return int(self._ask(f"count {method}"))

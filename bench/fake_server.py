@@ -4,7 +4,11 @@ The benchmarks keep the fake Slack out of the process they measure, so it shares
 with neither the bot nor the load generator. One JSON line is printed at start
 (``{"api_url": ..., "base_url": ...}``), then one line per command read from stdin:
 
-    users <json [[user_id, tz], ...]>   add users (answers "ok")
+    users <json [[user_id, tz(, team_id)], ...]>   add users (answers "ok")
+    workspace <team_id> <token>         another workspace, its bot token (OAuth installs)
+    limits <json>                       enforce rate limits: tests.fakeslack.RateLimits fields
+                                        (real-time buckets); "null" switches them off
+    tally <path>                        write [[method, status, token], count] of every call
     count <method>                      how many calls of method arrived ("ok N")
     dump <method> <path>                write those calls as JSON ("ok N")
     reset                               forget calls and messages ("ok")
@@ -25,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakeslack import Call, FakeSlack  # noqa: E402
+from tests.fakeslack import Call, FakeSlack, RateLimits  # noqa: E402
 
 
 def _key(call: Call) -> str:
@@ -44,9 +48,28 @@ def main() -> int:
     for line in sys.stdin:
         word, _, rest = line.strip().partition(" ")
         if word == "users":
-            for user_id, tz in json.loads(rest):
-                fake.add_user(user_id, tz=tz)
+            for user_id, tz, *team in json.loads(rest):
+                fake.add_user(user_id, tz=tz, team_id=team[0] if team else None)
             print("ok", flush=True)
+        elif word == "workspace":
+            team_id, _, workspace_token = rest.partition(" ")
+            fake.add_workspace(team_id, token=workspace_token, name=team_id)
+            print("ok", flush=True)
+        elif word == "limits":
+            fields = json.loads(rest)
+            if fields is None:
+                fake.unlimit_rates()
+            else:
+                fake.limit_rates(RateLimits(**fields, clock=time.monotonic))
+            print("ok", flush=True)
+        elif word == "tally":
+            counts: dict[tuple[str, int, str], int] = {}
+            for c in fake.calls():
+                counts[(c.method, c.status, c.token or "")] = (
+                    counts.get((c.method, c.status, c.token or ""), 0) + 1
+                )
+            Path(rest).write_text(json.dumps([[list(k), n] for k, n in counts.items()]))
+            print(f"ok {len(counts)}", flush=True)
         elif word == "count":
             print(f"ok {len(fake.calls(rest))}", flush=True)
         elif word == "dump":
@@ -58,6 +81,7 @@ def main() -> int:
                     "wall": c.at + offset,
                     "ok": c.ok,
                     "text": str(c.params.get("text") or "")[:120],
+                    "token": c.token,
                 }
                 for c in fake.calls(method)
             ]

@@ -18,6 +18,7 @@ from bot.ops.metrics import Metrics
 from bot.promises.steps import Timing, timing_for_channel
 from bot.settings import Settings
 from bot.slack.client import Guard, client_like, fetch_user, make_client
+from bot.slack.pacing import Pacer
 from bot.store.db import Sessions, make_engine, make_reader_factory, make_session_factory
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Runtime:
         default_factory=dict, repr=False
     )
     _late_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # paces the scheduler's Slack calls per workspace and method (shared by its threads)
+    pacer: Pacer = field(default_factory=Pacer, repr=False)
 
     @classmethod
     def build(
@@ -90,6 +93,12 @@ class Runtime:
             metrics=metrics,
             installations=installations,
             guard=guard,
+            pacer=Pacer(
+                enabled=settings.slack_pacing,
+                posts_per_minute=settings.slack_posts_per_minute,
+                scale=settings.slack_rate_scale,
+                clock=lambda: clock().timestamp(),
+            ),
         )
 
     def now(self) -> datetime:

@@ -122,6 +122,10 @@ class Settings:
     # KEPT_METRICS_ADDR: where GET /metrics is served, apart from the public port (None: off)
     metrics_addr: tuple[str, int] | None = None
     metrics_cache_seconds: float = 5.0  # database gauges are read at most this often
+    # pacing Slack (bot/slack/pacing.py): chat.postMessage per workspace, per process
+    slack_pacing: bool = True  # KEPT_SLACK_PACING=false: send as fast as Slack answers
+    slack_posts_per_minute: float = 600.0
+    slack_rate_scale: float = 1.0  # every Slack rate times this (a faster fake; raised limits)
 
     def __repr__(self) -> str:  # never print secrets
         return (
@@ -249,6 +253,12 @@ class Settings:
         log_format_text = (get("KEPT_LOG_FORMAT", "text") or "text").lower()
         if log_format_text not in {f.value for f in LogFormat}:
             raise SettingsError(f"KEPT_LOG_FORMAT={log_format_text!r}: use text or json")
+        posts_per_minute = _positive(
+            get("KEPT_SLACK_POSTS_PER_MINUTE", "600") or "600", "KEPT_SLACK_POSTS_PER_MINUTE", "600"
+        )
+        rate_scale = _positive(
+            get("KEPT_SLACK_RATE_SCALE", "1") or "1", "KEPT_SLACK_RATE_SCALE", "1"
+        )
         return cls(
             slack_bot_token=token or "",
             slack_signing_secret=secret,
@@ -281,6 +291,11 @@ class Settings:
             retention_days=int(retention_text) if retention_text else None,
             log_format=LogFormat(log_format_text),
             metrics_addr=metrics_addr,
+            slack_pacing=parse_bool(
+                get("KEPT_SLACK_PACING", "true") or "true", "KEPT_SLACK_PACING"
+            ),
+            slack_posts_per_minute=posts_per_minute,
+            slack_rate_scale=rate_scale,
         )
 
 
@@ -315,6 +330,16 @@ def parse_metrics_addr(value: str) -> tuple[str, int] | None:
             "(or leave it empty: no /metrics)"
         )
     return host, int(port)
+
+
+def _positive(value: str, name: str, example: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 0 < number < 1e9:
+        raise SettingsError(f"{name}={value!r}: use a number more than 0, e.g. {example}")
+    return number
 
 
 def _seconds(value: str, name: str, most: float, example: str) -> float:

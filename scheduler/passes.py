@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,10 +21,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
+from bot.slack.pacing import POST, method_of, postpone_until
 from bot.store.models import AwayPeriod, Delivery, Person, Promise, Step
 from scheduler import queue
+from scheduler.dispatch import Dispatcher
 from scheduler.send import send
-from scheduler.steps import Outgoing, prepare
+from scheduler.steps import REGISTRY, Outgoing, prepare
 
 log = logging.getLogger("kept.scheduler")
 
@@ -102,12 +105,25 @@ def _coalesce_homes(deliveries: dict[int, Delivery], now: datetime, result: Pass
 
 
 def prepare_wave(
-    runtime: Runtime, ids: list[int], worker: str, result: PassResult
+    runtime: Runtime,
+    ids: list[int],
+    worker: str,
+    result: PassResult,
+    put_back: Callable[[int], None] | None = None,
 ) -> list[Outgoing]:
     """Prepare claimed rows in one transaction. Should a row fail, the wave is prepared again
     with each row in its own savepoint, so one bad row leaves the others alone (it stays
     claimed and is retried when its lease runs out)."""
-    _sync_away_statuses(runtime, ids)  # first: a status may make someone's cover the recipient
+    # first: a status may make someone's cover the recipient
+    unread, owners = _sync_away_statuses(runtime, ids)
+    if unread:  # their owner's status could not be read yet (rate limit): wait for it
+        waiting = queue.wait_for_reads(runtime.sessions, worker, unread, owners)
+        for _ in range(waiting):
+            result.add("deferred")
+        if put_back is not None:
+            for delivery_id in unread:
+                put_back(delivery_id)
+        ids = [i for i in ids if i not in unread]
     _warm_recipients(runtime, ids)
     try:
         return _prepare(runtime, ids, worker, result, guarded=False)
@@ -206,25 +222,37 @@ def _warm_recipients(runtime: Runtime, ids: list[int]) -> None:
 
 STATUS_FRESH_FOR = timedelta(minutes=5)
 WARM_AT_ONCE = 8  # profiles refreshed in parallel before a wave
+# a row is claimed when its workspace's turn is this close (seconds), else it stays due:
+# a wave then never waits long for its sends, and other workspaces' rows come up meanwhile
+CLAIM_AHEAD = 0.5
+MAX_PASS_SECONDS = 10.0  # a pass draining a long paced backlog hands over to the next
+PREPARE_LEAD = 0.3  # seconds from the claim to the send (preparing the wave): turns start then
+STATUS_READS_WAIT = 0.25  # seconds a wave may wait for its owners' status reads
 
 
-def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
+def _sync_away_statuses(
+    runtime: Runtime, ids: list[int]
+) -> tuple[dict[int, datetime], dict[tuple[str, str], datetime]]:
     """Read the Slack status of the owners about to get a heads-up or nudge (users.profile.get,
     no transaction open meanwhile): an out-of-office status makes them away until it expires,
     so the reminder goes to whoever covers. Read at most every few minutes per person; one
-    person's odd status is logged and never holds anyone else's reminders."""
+    person's odd status is logged and never holds anyone else's reminders.
+    Returns the rows whose owner's status could not be read now (Slack's Tier 4 for
+    users.profile.get is spent) with when to try them again, and those owners with the
+    turn of their read: they wait, rather than go out unchecked or hold the wave."""
     from bot.people.away import sync_status
     from bot.slack.client import fetch_profile
 
     with runtime.readers() as session:
-        owners = set(
-            session.execute(
-                select(Promise.team_id, Promise.owner_id)
-                .join(Delivery, Delivery.promise_id == Promise.id)
-                .where(Delivery.id.in_(ids), Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]))
-            ).all()
-        )
+        rows = session.execute(
+            select(Delivery.id, Promise.team_id, Promise.owner_id)
+            .join(Delivery, Delivery.promise_id == Promise.id)
+            .where(Delivery.id.in_(ids), Delivery.step.in_([Step.HEADS_UP, Step.NUDGE]))
+        ).all()
+    owners = {(team_id, owner_id) for _, team_id, owner_id in rows}
+    unread: dict[tuple[str, str], datetime] = {}
     now = runtime.now()
+    reads_until = time.monotonic() + STATUS_READS_WAIT
     for team_id, owner_id in sorted(owners):
         checked = runtime.status_checked.get((team_id, owner_id))
         if checked is not None and abs(now - checked) < STATUS_FRESH_FOR:
@@ -233,6 +261,22 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
             client = runtime.client_for(team_id)
         except Exception:  # noqa: BLE001 - not installed there (any more): nothing to read
             continue
+        booked = runtime.pacer.read_turns.get((team_id, owner_id))
+        if booked is not None and booked > now:  # already waiting for its turn
+            unread[(team_id, owner_id)] = booked
+            continue
+        # the wave waits for status reads a moment at most
+        slot = runtime.pacer.take(
+            team_id, "users.profile.get", max_wait=max(0.0, reads_until - time.monotonic())
+        )
+        if not slot.taken:  # Slack's Tier 4 is spent: read it when its turn comes
+            until = postpone_until(now, slot)
+            if len(runtime.pacer.read_turns) > 50_000:
+                runtime.pacer.read_turns.clear()
+            runtime.pacer.read_turns[(team_id, owner_id)] = until
+            unread[(team_id, owner_id)] = until
+            continue
+        runtime.pacer.sleep_until(slot.start)
         profile = fetch_profile(client, owner_id)
         if len(runtime.status_checked) > 50_000:
             runtime.status_checked.clear()
@@ -244,6 +288,12 @@ def _sync_away_statuses(runtime: Runtime, ids: list[int]) -> None:
                 sync_status(session, team_id, owner_id, profile, now)
         except Exception:  # noqa: BLE001 - one person's status must not hold the others
             log.exception("could not follow %s's Slack status", owner_id)
+    waiting = {
+        delivery_id: unread[(team_id, owner_id)]
+        for delivery_id, team_id, owner_id in rows
+        if (team_id, owner_id) in unread
+    }
+    return waiting, unread
 
 
 def run_pass(
@@ -261,9 +311,37 @@ def run_pass(
     result = PassResult()
     started = time.perf_counter()
 
+    # A due row is claimed only when its workspace's turn (bot.slack.pacing) is near; else it
+    # stays due as it is, and a workspace with no turn near is not even looked at: its backlog
+    # holds no sender thread, and other workspaces' rows are claimed beside it (fairness).
+    starts: dict[int, tuple[str, str, float]] = {}  # delivery id -> (team, method, its turn)
+    left = [0]  # rows left due for their workspace's turn
+
+    def pace(delivery_id: int, team_id: str, step: Step) -> bool:
+        kind = REGISTRY.get(step)
+        if kind is None or kind.work is not None:
+            return True  # a silent step sends nothing: no turn needed
+        method = method_of(kind.transport.value)
+        slot = runtime.pacer.take(
+            team_id, method, max_wait=PREPARE_LEAD + CLAIM_AHEAD, lead=PREPARE_LEAD, book=False
+        )
+        if slot.taken:
+            starts[delivery_id] = (team_id, method, slot.start)
+            return True
+        left[0] += 1
+        return False
+
+    def refund(delivery_id: int) -> None:
+        """A claimed row put back before its send (its owner's status is still to be read)."""
+        taken = starts.pop(delivery_id, None)
+        if taken is not None:
+            runtime.pacer.refund(*taken)
+
     def deliver(outgoing: Outgoing) -> tuple[Outgoing, str | None, tuple | None]:
         try:
-            return (outgoing, *send(runtime, outgoing, worker))
+            taken = starts.pop(outgoing.delivery_id, None)
+            start = taken[2] if taken is not None else None
+            return (outgoing, *send(runtime, outgoing, worker, start, dispatched=True))
         except Exception as error:  # noqa: BLE001 - one bad row must not stop the rest
             log.exception("delivery %s failed", outgoing.key)
             result.note_error(f"{outgoing.delivery_id}: {type(error).__name__}")
@@ -287,10 +365,21 @@ def run_pass(
     # database round trips overlap Slack's); escalations wait until every nudge before them
     # is recorded, so each finds its nudge sent.
     flying: list[Future[tuple[Outgoing, str | None, tuple | None]]] = []
+
+    def turn(outgoing: Outgoing) -> float:
+        """Seconds until the send's turn (taken at the claim) comes."""
+        taken = starts.get(outgoing.delivery_id)
+        return 0.0 if taken is None else taken[2] - runtime.pacer.clock()
+
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kept-send") as pool:
+        dispatcher = Dispatcher(pool, deliver)  # hands each send to a thread at its turn
         for _ in range(max_batches):
             if stop is not None and stop.is_set():
                 break
+            if time.perf_counter() - started > MAX_PASS_SECONDS:
+                break  # the loop starts the next pass at once (and /healthz sees this one end)
+            full, wait = runtime.pacer.full(POST, PREPARE_LEAD + CLAIM_AHEAD)
+            before = left[0]
             with runtime.sessions.begin() as session:
                 claimed = queue.claim(
                     session,
@@ -298,22 +387,34 @@ def run_pass(
                     worker=worker,
                     limit=batch,
                     lease=runtime.settings.claim_lease,
+                    pace=pace,
+                    skip_teams=full,
                 )
             if not claimed:
-                break
+                if left[0] == before:
+                    with runtime.readers() as session:
+                        if not queue.any_due(session, runtime.now(), full):
+                            break  # nothing due, or only in paused workspaces
+                # what is due waits for its workspace's next turn
+                before_sleep = runtime.pacer.clock()
+                time.sleep(min(max(wait, 0.02), 0.5))
+                if runtime.pacer.clock() == before_sleep:
+                    break  # a clock that does not move (a test's): turns come when it moves
+                continue
             result.claimed += len(claimed)
             first = [i for i, step in claimed if step != Step.ESCALATION]
             later = [i for i, step in claimed if step == Step.ESCALATION]
-            ready = prepare_wave(runtime, first, worker, result) if first else []
-            sending = [pool.submit(deliver, outgoing) for outgoing in ready]
+            ready = prepare_wave(runtime, first, worker, result, refund) if first else []
+            sending = [dispatcher.submit(turn(outgoing), outgoing) for outgoing in ready]
             record(flying)
             flying = sending
             if later:
                 record(flying)
                 flying = []
-                escalations = prepare_wave(runtime, later, worker, result)
-                record([pool.submit(deliver, outgoing) for outgoing in escalations])
+                escalations = prepare_wave(runtime, later, worker, result, refund)
+                record([dispatcher.submit(turn(o), o) for o in escalations])
         record(flying)
+        dispatcher.close()
     runtime.metrics.observe_pass(result.by_step, time.perf_counter() - started)
     return result
 

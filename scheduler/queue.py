@@ -20,14 +20,14 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, select, text, update
+from sqlalchemy import bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.store.db import Sessions
-from bot.store.models import Delivery, DeliveryStatus, Step
+from bot.store.models import Delivery, DeliveryStatus, Promise, Step
 from bot.workspaces.service import paused_teams
 
 log = logging.getLogger("kept.scheduler")
@@ -44,21 +44,53 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+CLAIM_READS = 4  # reads per claim at most, each past the workspaces found at their rate
+# given (delivery id, team, step) of a due row: claim it now? (False: it stays due, untouched)
+Pace = Callable[[int, str, Step], bool]
+
+
 def claim(
-    session: Session, *, now: datetime, worker: str, limit: int, lease: timedelta
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    pace: Pace | None = None,
+    skip_teams: Collection[str] = (),
 ) -> list[tuple[int, Step]]:
-    """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first."""
-    query = (
-        select(Delivery.id, Delivery.step)
-        .where(DUE, Delivery.due_at <= now)
-        # a workspace that uninstalled Kept keeps its rows pending until it is back
-        .where(Delivery.team_id.not_in(paused_teams()))
-        .order_by(Delivery.due_at, Delivery.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = [(row[0], row[1]) for row in session.execute(query)]
+    """Claim up to `limit` due rows for `worker`; returns their (id, step), oldest first.
+    Rows of `skip_teams` are not looked at, and `pace` may leave a row due as it is (its
+    workspace is at Slack's rate limit): other workspaces' rows are claimed meanwhile."""
+    rows: list[tuple[int, Step]] = []
+    skip = set(skip_teams)
+    for _ in range(CLAIM_READS):
+        query = (
+            select(Delivery.id, Delivery.step, Delivery.team_id)
+            .where(DUE, Delivery.due_at <= now)
+            # a workspace that uninstalled Kept keeps its rows pending until it is back
+            .where(Delivery.team_id.not_in(paused_teams()))
+            .order_by(Delivery.due_at, Delivery.id)
+            .limit(limit - len(rows))
+        )
+        if skip:
+            query = query.where(Delivery.team_id.not_in(sorted(skip)))
+        if rows:  # taken by an earlier read of this claim (not marked yet): not again
+            query = query.where(Delivery.id.not_in([row[0] for row in rows]))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        full: set[str] = set()  # workspaces at their rate: the next read looks past them
+        taken = {row[0] for row in rows}
+        for delivery_id, step, team_id in session.execute(query):
+            if team_id in full or delivery_id in taken:
+                continue
+            if pace is None or pace(delivery_id, team_id, step):
+                rows.append((delivery_id, step))
+            else:
+                full.add(team_id)
+        if not full or len(rows) >= limit:
+            break
+        skip |= full
     ids = [row[0] for row in rows]
     if ids:
         session.execute(
@@ -78,6 +110,20 @@ def claim(
             .execution_options(synchronize_session=False)
         )
     return rows
+
+
+def any_due(session: Session, now: datetime, teams: Collection[str]) -> bool:
+    """Whether any of these workspaces has a row due now."""
+    if not teams:
+        return False
+    return (
+        session.scalar(
+            select(Delivery.id)
+            .where(DUE, Delivery.due_at <= now, Delivery.team_id.in_(list(teams)))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def next_due(session: Session) -> datetime | None:
@@ -241,3 +287,79 @@ def mark_sent(delivery: Delivery, now: datetime, why: str | None = None) -> None
     delivery.sent_at = now
     delivery.claim_expires_at = None
     delivery.last_error = why
+
+
+def postpone(sessions: Sessions, delivery_id: int, worker: str, until: datetime) -> bool:
+    """A claimed row whose Slack call must wait for its turn (rate limits): back to pending,
+    due then, the attempt not counted. False if the row is not ours any more."""
+    with sessions.begin() as session:
+        done = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.claimed_by == worker,
+                Delivery.status == DeliveryStatus.SENDING,
+            )
+            .values(
+                status=DeliveryStatus.PENDING,
+                due_at=until,
+                claim_expires_at=None,
+                attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return bool(done)
+
+
+def wait_for_reads(
+    sessions: Sessions,
+    worker: str,
+    claimed: dict[int, datetime],
+    owners: dict[tuple[str, str], datetime],
+) -> int:
+    """Rows that must wait until their owner's Slack status can be read (rate limits), in one
+    transaction: the claimed ones back to pending, due then (the attempt not counted), and
+    the owners' other heads-ups and nudges due before then wait with them, so the claim does
+    not pick them up one by one meanwhile. Returns how many claimed rows were put back."""
+    put_back = 0
+    with sessions.begin() as session:
+        for delivery_id, until in claimed.items():
+            put_back += session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.claimed_by == worker,
+                    Delivery.status == DeliveryStatus.SENDING,
+                )
+                .values(
+                    status=DeliveryStatus.PENDING,
+                    due_at=until,
+                    claim_expires_at=None,
+                    attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if owners:  # one statement, executed for each owner (executemany)
+            table = Delivery.__table__
+            session.connection().execute(
+                update(table)
+                .where(
+                    table.c.team_id == bindparam("b_team"),
+                    table.c.status == DeliveryStatus.PENDING,
+                    # (no IN list: expanding parameters can't be used with executemany)
+                    or_(table.c.step == Step.HEADS_UP, table.c.step == Step.NUDGE),
+                    table.c.due_at < bindparam("b_until"),
+                    table.c.promise_id.in_(
+                        select(Promise.id).where(
+                            Promise.team_id == bindparam("b_team"),
+                            Promise.owner_id == bindparam("b_owner"),
+                        )
+                    ),
+                )
+                .values(due_at=bindparam("b_until")),
+                [
+                    {"b_team": team_id, "b_owner": owner_id, "b_until": until}
+                    for (team_id, owner_id), until in owners.items()
+                ],
+            )
+    return put_back

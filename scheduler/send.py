@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.runtime import Runtime
 from bot.slack import messages
+from bot.slack.pacing import method_of, postpone_until
 from bot.store.models import Delivery
 from scheduler import queue, routing
 from scheduler.steps import Outgoing, Transport
@@ -168,9 +169,69 @@ _TRANSPORTS = {
 }
 
 
-def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
+# seconds: a turn taken at the claim and not used by then is given up (calls that went late
+# would bunch up past Slack's burst), and a new one taken
+STALE_TURN = 0.1
+THREAD_WAIT = 0.25  # seconds a sender thread may wait for a turn taken at the send
+LOOKUP_WAIT = 30.0  # seconds a sender thread may wait to look for an earlier send
+
+
+def _paced(
+    runtime: Runtime, outgoing: Outgoing, worker: str, start: float | None, dispatched: bool
+) -> bool:
+    """Wait for this call's turn (bot.slack.pacing): the workspace's slot taken at the claim
+    (`start`; None: not taken yet) and, for a post, the channel's. False: the turn is too far
+    off to hold a thread for it, and the row was postponed to it."""
+    pacer = runtime.pacer
+    method = method_of(outgoing.transport.value)
+    channel = outgoing.target.channel if outgoing.transport is Transport.POST else None
+    now = runtime.now()
+    if start is not None and pacer.clock() - start > STALE_TURN:
+        start = None  # preparing took long: that turn is gone, take a new one
+    if start is not None and channel is None:
+        if not dispatched:
+            pacer.sleep_until(start)
+        return True
+    # a sender thread waits for a turn a moment at most, else the row waits in the queue
+    slot = pacer.take(
+        outgoing.team_id,
+        method,
+        channel=channel,
+        workspace=start is None,
+        max_wait=THREAD_WAIT if dispatched else None,
+    )
+    if not slot.taken:
+        if start is not None:  # the workspace's turn taken at the claim goes back unused
+            pacer.refund(outgoing.team_id, method, start)
+        queue.postpone(runtime.sessions, outgoing.delivery_id, worker, postpone_until(now, slot))
+        return False
+    pacer.sleep_until(slot.start if dispatched else max(slot.start, start or 0.0))
+    return True
+
+
+def _wait_for_lookup(runtime: Runtime, outgoing: Outgoing) -> None:
+    """Turns for the calls that look for an earlier send (Tier 3 each): rare, so the thread
+    waits for them."""
+    methods = ["conversations.history"]
+    if outgoing.target.channel[:1] in {"U", "W"}:
+        methods.insert(0, "conversations.open")
+    for method in methods:
+        slot = runtime.pacer.take(outgoing.team_id, method, max_wait=LOOKUP_WAIT)
+        if slot.taken:
+            runtime.pacer.sleep_until(slot.start)
+
+
+def send(
+    runtime: Runtime,
+    outgoing: Outgoing,
+    worker: str,
+    start: float | None = None,
+    *,
+    dispatched: bool = False,
+) -> Sent:
     """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
-    outcome None: the row is not ours any more."""
+    outcome None: the row is not ours any more. `start`: the turn its workspace gave it at
+    the claim (bot.slack.pacing); `dispatched`: handed over at that turn already."""
     from bot.ops.oauth import NotInstalled
 
     try:  # each workspace's own token in OAuth mode
@@ -190,6 +251,7 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
         return "failed", None
     if outgoing.uncertain and outgoing.transport is Transport.POST:
         try:
+            _wait_for_lookup(runtime, outgoing)
             found = find_posted(
                 client,
                 outgoing.target.channel,
@@ -197,6 +259,27 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
                 outgoing.since,
                 thread_ts=outgoing.message.get("thread_ts"),
             )
+        except SlackApiError as error:
+            if error.response.status_code != 429:
+                log.warning(
+                    "could not check whether %s was already sent (%s); sending",
+                    outgoing.key,
+                    error,
+                )
+                found = None
+            else:  # Slack said wait: look again then, rather than risk a second copy
+                queue.record_failure(
+                    runtime.sessions,
+                    outgoing.delivery_id,
+                    worker,
+                    runtime.now(),
+                    "slack: ratelimited (looking for an earlier send)",
+                    retry_after=float(error.response.headers.get("Retry-After", "1") or 1),
+                    uncertain=True,
+                    permanent=False,
+                    lease=runtime.settings.claim_lease,
+                )
+                return "failed", None
         except Exception as error:  # noqa: BLE001 - can't check: sending again is the lesser evil
             log.warning(
                 "could not check whether %s was already sent (%s); sending", outgoing.key, error
@@ -204,6 +287,8 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
             found = None
         if found is not None:
             return "recovered", found
+    if not _paced(runtime, outgoing, worker, start, dispatched):
+        return "deferred", None
     if not _still_ours(runtime, outgoing, worker):
         return None, None  # the claim ran out: whoever holds it now sends
     try:
@@ -226,9 +311,11 @@ def send(runtime: Runtime, outgoing: Outgoing, worker: str) -> Sent:
     except SlackApiError as error:
         code = str(error.response.get("error") or error.response.status_code)
         retry_after = None
+        now = runtime.now()
         if error.response.status_code == 429:
             retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
-        now = runtime.now()
+            # the whole workspace waits, not just this row
+            runtime.pacer.hold(outgoing.team_id, method_of(outgoing.transport.value), retry_after)
 
         def elsewhere(session: Session, failed: Delivery) -> None:
             if code in routing.RECIPIENT_ERRORS:  # this recipient can't receive it

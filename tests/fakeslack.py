@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import re
 import socket
 import threading
@@ -545,6 +546,20 @@ class FakeSlack(Channels):
         with server.sockets_lock:
             return len(server.open_sockets)
 
+    def limit_rates(self, limits: RateLimits | None = None) -> None:
+        """Enforce Slack's rate limits from now on (see RateLimits; default: its defaults)."""
+        _limit_rates(self, limits if limits is not None else RateLimits())
+
+    def unlimit_rates(self) -> None:
+        """Stop enforcing rate limits."""
+        _limit_rates(self, None)
+
+    @property
+    def rate_limited(self) -> int:
+        """How many calls the rate limits answered 429 (injected faults not counted)."""
+        limiter = getattr(self, "_rate_limiter", None)
+        return limiter.limited if limiter is not None else 0
+
     def set_delay(self, method: str, seconds: float) -> None:
         """Delay every call of ``method`` by ``seconds`` (0 removes the delay)."""
         with self._lock:
@@ -745,6 +760,8 @@ class FakeSlack(Channels):
             response = {"ok": False, "error": "not_allowed_token_type"}
         elif "_invalid_json" in params:
             response = {"ok": False, "error": "invalid_json"}
+        elif limited := _rate_limited(self, method, params, token):
+            status, response, headers = limited
         elif missing := self._missing_scope(method, params, granted):
             headers["x-oauth-scopes"] = ",".join(sorted(granted))
             headers["x-accepted-oauth-scopes"] = missing
@@ -1777,3 +1794,149 @@ def _multipart_file(body: bytes) -> bytes:
         if b"filename=" in head:
             return content.removesuffix(b"\r\n")
     return b""
+
+
+# ---------------------------------------------------------------------------- rate limits
+# Slack's Web API limits (docs.slack.dev/apis/web-api/rate-limits): each method has a tier,
+# counted per method per workspace (per token here: a token is one workspace's install) —
+# Tier 1 1+/min, Tier 2 20+/min, Tier 3 50+/min, Tier 4 100+/min, each "with bursts".
+# chat.postMessage is "special": about one message per second per channel with short bursts,
+# plus a workspace-wide allowance (Slack publishes no figure for it). Over a limit Slack answers
+# HTTP 429 with `Retry-After: <seconds>` and {"ok": false, "error": "ratelimited"}.
+# Tiers of the methods the fake serves, from each method's reference page ("Rate limits").
+METHOD_TIERS: dict[str, int] = {
+    "auth.test": 4,  # special (thousands per hour): taken as Tier 4
+    "users.info": 4,
+    "users.lookupByEmail": 3,
+    "users.profile.get": 4,
+    "conversations.open": 3,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "chat.postEphemeral": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.getPermalink": 4,  # special: taken as Tier 4
+    "views.open": 4,
+    "views.push": 4,
+    "views.update": 4,
+    "views.publish": 4,
+}
+TIER_PER_MINUTE: dict[int, float] = {1: 1.0, 2: 20.0, 3: 50.0, 4: 100.0}
+
+
+@dataclass
+class RateLimits:
+    """What the fake allows once a test calls `FakeSlack.limit_rates(...)`.
+
+    Buckets hold `burst` calls and refill at the rate; a call that finds a bucket empty is
+    answered 429 (and takes nothing from the other buckets). `clock` (seconds) drives the
+    refills: None means the fake's own clock (`fake.now`, the test clock: a test that freezes
+    it sees a bucket refill only when it moves the clock); pass `time.monotonic` for a
+    real-time bucket (bursts against a live scheduler, the benchmark). `scale` multiplies every
+    rate, not the bucket sizes (a faster Slack for a shorter benchmark: times multiply back)."""
+
+    channel_per_second: float = 1.0
+    channel_burst: int = 4
+    workspace_posts_per_minute: float = 600.0
+    workspace_posts_burst: int = 30
+    tier_per_minute: dict[int, float] | None = None  # default TIER_PER_MINUTE
+    tier_burst_seconds: float = 6.0  # a tier's bucket holds this many seconds of its rate
+    scale: float = 1.0
+    clock: Callable[[], float] | None = None
+
+    def tier_rate(self, tier: int) -> tuple[float, float]:
+        """(calls per second, bucket size) for a tier."""
+        per_minute = (self.tier_per_minute or TIER_PER_MINUTE)[tier]
+        return per_minute * self.scale / 60.0, max(2.0, per_minute / 60.0 * self.tier_burst_seconds)
+
+
+class _Bucket:
+    __slots__ = ("rate", "size", "tokens", "at")
+
+    def __init__(self, rate: float, size: float, now: float) -> None:
+        self.rate, self.size, self.tokens, self.at = rate, size, size, now
+
+    def refill(self, now: float) -> None:
+        if now > self.at:
+            self.tokens = min(self.size, self.tokens + (now - self.at) * self.rate)
+        self.at = max(self.at, now)
+
+    def wait(self) -> float:
+        """Seconds until a whole token is there (0: one is)."""
+        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+
+
+class _RateLimiter:
+    """The buckets of one FakeSlack (guarded by its own lock)."""
+
+    def __init__(self, limits: RateLimits, clock: Callable[[], float]) -> None:
+        self.limits = limits
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.buckets: dict[tuple[str, ...], _Bucket] = {}
+        self.limited = 0  # calls answered 429 by these limits
+
+    def _bucket(self, key: tuple[str, ...], rate: float, size: float, now: float) -> _Bucket:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = _Bucket(rate, size, now)
+        bucket.refill(now)
+        return bucket
+
+    def check(self, method: str, token: str, channel: str | None) -> int | None:
+        """Take this call from its buckets; None when allowed, else Retry-After (s)."""
+        limits = self.limits
+        with self.lock:
+            now = self.clock()
+            if method == "chat.postMessage":
+                buckets = [
+                    self._bucket(
+                        (token, method),
+                        limits.workspace_posts_per_minute * limits.scale / 60.0,
+                        float(limits.workspace_posts_burst),
+                        now,
+                    )
+                ]
+                if channel:
+                    buckets.append(
+                        self._bucket(
+                            (token, method, channel),
+                            limits.channel_per_second * limits.scale,
+                            float(limits.channel_burst),
+                            now,
+                        )
+                    )
+            elif method in METHOD_TIERS:
+                rate, size = limits.tier_rate(METHOD_TIERS[method])
+                buckets = [self._bucket((token, method), rate, size, now)]
+            else:
+                return None
+            wait = max(bucket.wait() for bucket in buckets)
+            if wait > 0:
+                self.limited += 1
+                return max(1, math.ceil(wait))  # Slack's Retry-After is whole seconds
+            for bucket in buckets:
+                bucket.tokens -= 1.0
+            return None
+
+
+def _limit_rates(fake: FakeSlack, limits: RateLimits | None) -> None:
+    clock = (limits.clock or fake.now) if limits is not None else fake.now
+    fake._rate_limiter = _RateLimiter(limits, clock) if limits is not None else None
+
+
+def _rate_limited(
+    fake: FakeSlack, method: str, params: Params, token: str | None
+) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    """Slack's 429 when this call is over a limit (only once a test switched limits on)."""
+    limiter: _RateLimiter | None = getattr(fake, "_rate_limiter", None)
+    if limiter is None or not token:
+        return None
+    channel = None
+    if method == "chat.postMessage":
+        with fake._lock:
+            channel = fake._channel_for(str(params.get("channel") or ""))
+    retry_after = limiter.check(method, token, channel)
+    if retry_after is None:
+        return None
+    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}

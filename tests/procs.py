@@ -43,6 +43,9 @@ def base_env(**settings: str) -> dict[str, str]:
     }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
+    # the fake enforces no rate limits unless a test switches them on: pacing off with them
+    # (as conftest's settings; tests/test_pacing.py tests pacing)
+    env["KEPT_SLACK_PACING"] = "false"
     env.update(settings)
     return env
 

@@ -12,6 +12,11 @@ from tests.conftest import LEAD, OTHER, OWNER, Clock
 from tests.fakeslack import FakeSlack, RateLimits
 
 
+@pytest.fixture(autouse=True)
+def fake_on_the_test_clock(fake_slack: FakeSlack, clock: Clock) -> None:
+    fake_slack.now = lambda: clock().timestamp()  # buckets refill as the test moves time
+
+
 def client(fake: FakeSlack, token: str = "xoxb-test") -> WebClient:
     return WebClient(token=token, base_url=fake.api_url)  # no retry handlers: we see the 429
 

@@ -95,6 +95,15 @@ def run_step(runtime: Runtime, team_id: str, execution_id: str, work: Any) -> St
     return StepResult.of(reply)
 
 
+def _execution_of(event: dict[str, Any]) -> str | None:
+    """The step run's id; None (logged) for an event without one."""
+    execution_id = str(event.get("function_execution_id") or "")
+    if not execution_id:
+        log.warning("function_executed without a function_execution_id: ignored")
+        return None
+    return execution_id
+
+
 def on_record(
     runtime: Runtime,
     pool: Executor,
@@ -102,10 +111,8 @@ def on_record(
     event: dict[str, Any],
     client: WebClient,
 ) -> None:
-    team_id = _team_of(body)
-    execution_id = str(event.get("function_execution_id") or "")
-    if not execution_id:
-        log.warning("function_executed without a function_execution_id: ignored")
+    team_id, execution_id = _team_of(body), _execution_of(event)
+    if execution_id is None:
         return
     inputs = steps.RecordInputs.from_event(event.get("inputs") or {})
     owner = look_up_owner(runtime, pool, team_id, inputs.owner_id)
@@ -135,10 +142,8 @@ def on_close(
     event: dict[str, Any],
     client: WebClient,
 ) -> None:
-    team_id = _team_of(body)
-    execution_id = str(event.get("function_execution_id") or "")
-    if not execution_id:
-        log.warning("function_executed without a function_execution_id: ignored")
+    team_id, execution_id = _team_of(body), _execution_of(event)
+    if execution_id is None:
         return
     inputs = steps.CloseInputs.from_event(event.get("inputs") or {})
     if inputs.closed_by:  # their admin flag, fresh, outside the transaction (within budget)

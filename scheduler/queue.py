@@ -289,26 +289,30 @@ def mark_sent(delivery: Delivery, now: datetime, why: str | None = None) -> None
     delivery.last_error = why
 
 
+def _put_back(session: Session, delivery_id: int, worker: str, until: datetime) -> int:
+    """A row this worker claimed back to pending, due `until`, the attempt not counted."""
+    return session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.claimed_by == worker,
+            Delivery.status == DeliveryStatus.SENDING,
+        )
+        .values(
+            status=DeliveryStatus.PENDING,
+            due_at=until,
+            claim_expires_at=None,
+            attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def postpone(sessions: Sessions, delivery_id: int, worker: str, until: datetime) -> bool:
     """A claimed row whose Slack call must wait for its turn (rate limits): back to pending,
     due then, the attempt not counted. False if the row is not ours any more."""
     with sessions.begin() as session:
-        done = session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                Delivery.claimed_by == worker,
-                Delivery.status == DeliveryStatus.SENDING,
-            )
-            .values(
-                status=DeliveryStatus.PENDING,
-                due_at=until,
-                claim_expires_at=None,
-                attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    return bool(done)
+        return bool(_put_back(session, delivery_id, worker, until))
 
 
 def wait_for_reads(
@@ -324,21 +328,7 @@ def wait_for_reads(
     put_back = 0
     with sessions.begin() as session:
         for delivery_id, until in claimed.items():
-            put_back += session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.claimed_by == worker,
-                    Delivery.status == DeliveryStatus.SENDING,
-                )
-                .values(
-                    status=DeliveryStatus.PENDING,
-                    due_at=until,
-                    claim_expires_at=None,
-                    attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            put_back += _put_back(session, delivery_id, worker, until)
         if owners:  # one statement, executed for each owner (executemany)
             table = Delivery.__table__
             session.connection().execute(

@@ -289,3 +289,14 @@ def test_a_claim_reads_past_a_workspace_at_its_rate_and_takes_each_row_once(
         ).all()
     assert teams == ["T0A", "T0B", "T0B"]
     assert left == [DeliveryStatus.PENDING]  # the row with no turn stays due, untouched
+
+
+def test_every_transport_has_the_slack_method_it_is_paced_by() -> None:
+    """A new transport (the chart's upload came after pacing) takes its turn somewhere: no
+    pass may fail on a KeyError when its rows are claimed."""
+    from bot.slack.pacing import METHOD_TIERS, POST, method_of
+    from scheduler.steps import Transport
+
+    for transport in Transport:
+        method = method_of(transport.value)
+        assert method == POST or method in METHOD_TIERS, (transport, method)

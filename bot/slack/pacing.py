@@ -38,6 +38,7 @@ METHOD_TIERS: dict[str, int] = {
     "conversations.open": 3,
     "conversations.history": 3,
     "views.publish": 4,
+    "files.completeUploadExternal": 4,  # a chart's upload takes its turn here
     "users.info": 4,
     "users.profile.get": 4,
 }
@@ -228,7 +229,12 @@ class Pacer:
 
 def method_of(transport: str) -> str:
     """The Slack method a delivery's transport calls (scheduler.steps.Transport values)."""
-    return {"post": POST, "update": "chat.update", "publish": "views.publish"}[transport]
+    return {
+        "post": POST,
+        "update": "chat.update",
+        "publish": "views.publish",
+        "upload": "files.completeUploadExternal",
+    }[transport]
 
 
 def postpone_until(now: datetime, slot: Slot, early: float = 0.0) -> datetime:

@@ -100,6 +100,7 @@ class Cell:
     answered_late: int = 0  # acked "working on it", answered on the response_url
     note: str = ""
     load: str = ""
+    gate: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # Kept only
 
     @property
     def acks(self) -> list[float]:
@@ -178,6 +179,39 @@ class Server:
         self.log_file.close()
 
 
+def profile(pid: int, where: Path, db: str) -> list[subprocess.Popen[bytes]]:
+    """py-spy attached to Kept for one cell: a flame graph (SVG) and the collapsed stacks
+    that bench/where_time_goes.py sums into a table. Non-blocking sampling: Kept is never
+    paused, so the profile does not slow what it measures."""
+    where.mkdir(parents=True, exist_ok=True)
+    name = db.lower()
+    spies = []
+    for fmt, suffix in (("flamegraph", "svg"), ("raw", "txt")):
+        spies.append(
+            subprocess.Popen(
+                [
+                    str(Path(PYTHON).parent / "py-spy"),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--rate",
+                    "200",
+                    "--nonblocking",
+                    "--gil",
+                    "--threads",
+                    "--format",
+                    fmt,
+                    "--output",
+                    str(where / f"profile-{name}.{suffix}"),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    time.sleep(1.0)  # py-spy attaches before the load starts
+    return spies
+
+
 def load(port: int, fake: FakeProcess, total: int, concurrency: int) -> tuple[list[Sent], float]:
     """`total` signed /promise commands from `concurrency` keep-alive connections."""
     rng = random.Random(total * 31 + concurrency)
@@ -240,14 +274,59 @@ def _answer_text(body: bytes) -> str:
         return ""
 
 
+GATE_METRICS = ("kept_writer_gate_wait_seconds", "kept_writer_gate_held_seconds")
+
+
+def gate_buckets(metrics_port: int) -> dict[str, list[tuple[float, float]]]:
+    """Kept's writer-gate histograms from GET /metrics: {name: [(le, cumulative count)]}."""
+    conn = http.client.HTTPConnection("127.0.0.1", metrics_port, timeout=5)
+    conn.request("GET", "/metrics")
+    body = conn.getresponse().read().decode()
+    conn.close()
+    found: dict[str, list[tuple[float, float]]] = {name: [] for name in GATE_METRICS}
+    for line in body.splitlines():
+        for name in GATE_METRICS:
+            if line.startswith(f'{name}_bucket{{le="'):
+                le = line.split('le="', 1)[1].split('"', 1)[0]
+                found[name].append((float(le), float(line.rsplit(" ", 1)[1])))
+    return found
+
+
+def gate_delta(
+    before: dict[str, list[tuple[float, float]]], after: dict[str, list[tuple[float, float]]]
+) -> dict[str, list[tuple[float, float]]]:
+    return {
+        name: [(le, n - n0) for (le, n), (_, n0) in zip(after[name], before[name], strict=True)]
+        for name in after
+    }
+
+
+def bucket_quantile(buckets: list[tuple[float, float]], q: float) -> float:
+    """The upper bound of the bucket holding the q-quantile (seconds; inf past the last)."""
+    total = buckets[-1][1] if buckets else 0
+    for le, count in buckets:
+        if total and count >= q * total:
+            return le
+    return float("nan")
+
+
 def run_cell(
-    db: str, server: Server, fake: FakeProcess, total: int, concurrency: int, kept: bool
+    db: str,
+    server: Server,
+    fake: FakeProcess,
+    total: int,
+    concurrency: int,
+    kept: bool,
+    metrics_port: int | None = None,
 ) -> Cell:
     fake.reset()
     load_before = loadavg().split()[0]
     cpu0 = server.cpu()
+    gate0 = gate_buckets(metrics_port) if metrics_port else None
     sent, wall = load(server.port, fake, total, concurrency)
     cell = Cell(db, server.name, concurrency, sent, wall, 0.0, load=load_before)
+    if gate0 is not None and metrics_port:
+        cell.gate = gate_delta(gate0, gate_buckets(metrics_port))
     if kept:
         # the user sees the answer in the ack itself, or (after "working on it", when Slack
         # was slow to say who they are) on the response_url: measure whichever carries it
@@ -310,10 +389,11 @@ def bench_database(
         DATABASE_URL=url,
     )
     env.pop("SLACK_APP_TOKEN", None)
+    metrics_port = free_port()
     kept = Server(
         f"kept ({db})",
         [PYTHON, "-m", "bot", "run", "--no-scheduler", "--host", "127.0.0.1"],
-        env,
+        dict(env, KEPT_METRICS_ADDR=f"127.0.0.1:{metrics_port}"),
         logs / f"kept-{db}.log",
         "/healthz",
     )
@@ -340,7 +420,23 @@ def bench_database(
         for concurrency in (1, 20):
             for server, is_kept, name in servers:
                 print(f"  {db}: {server.name} c={concurrency} (load {loadavg()})", flush=True)
-                cell = run_cell(db, server, fake, args.requests, concurrency, is_kept)
+                spies = (
+                    profile(server.proc.pid, Path(args.profile), db)
+                    if args.profile and is_kept and concurrency == 20
+                    else []
+                )
+                cell = run_cell(
+                    db,
+                    server,
+                    fake,
+                    args.requests,
+                    concurrency,
+                    is_kept,
+                    metrics_port if is_kept else None,
+                )
+                for spy in spies:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=60)
                 cell.server = name
                 cells.append(cell)
                 if is_kept:
@@ -350,6 +446,8 @@ def bench_database(
                     durable_answers += sum(
                         1 for s in cell.sent if _answer_text(s.body).startswith("Got it")
                     )
+                if cell.gate:
+                    print(f"    gate: {' | '.join(map(str, gate_row(cell)[2:]))}", flush=True)
                 print(
                     f"    {cell.rps:.1f} req/s, ack p50 {median(cell.acks) * 1000:.1f} ms "
                     f"p99 {percentile(cell.acks, 99) * 1000:.1f} ms, non-200 {cell.non200}"
@@ -508,8 +606,51 @@ def render(cells: list[Cell], notes: list[str], args: argparse.Namespace, starte
             target_rows,
         )
     )
+    gated = [c for c in cells if c.gate]
+    if gated:
+        out += [
+            "",
+            "Kept's writer gate per cell (`kept_writer_gate_*_seconds` from GET /metrics, the "
+            "cell's requests only): how many write transactions passed it, and how long each "
+            "waited for it and held it. Quantiles are bucket upper bounds; the histogram gives "
+            "the share of transactions that held the gate up to each bound.",
+            "",
+            table(
+                [
+                    "DB",
+                    "conc.",
+                    "passes",
+                    "wait p50 ms",
+                    "wait p99 ms",
+                    "held p50 ms",
+                    "held p99 ms",
+                    "held ≤ 1 / 2 / 5 / 10 / 25 ms",
+                ],
+                [gate_row(c) for c in gated],
+            ),
+        ]
     out += ["", *[f"- {n}" for n in notes], ""]
     return "\n".join(out)
+
+
+def gate_row(c: Cell) -> list[Any]:
+    wait = c.gate["kept_writer_gate_wait_seconds"]
+    held = c.gate["kept_writer_gate_held_seconds"]
+    total = held[-1][1] if held else 0
+    shares = []
+    for bound in (0.001, 0.002, 0.005, 0.01, 0.025):
+        count = next((n for le, n in held if abs(le - bound) < 1e-9), 0)
+        shares.append(f"{count / total * 100:.0f}%" if total else "—")
+    return [
+        c.db,
+        c.concurrency,
+        int(total),
+        ms(bucket_quantile(wait, 0.5)),
+        ms(bucket_quantile(wait, 0.99)),
+        ms(bucket_quantile(held, 0.5)),
+        ms(bucket_quantile(held, 0.99)),
+        " / ".join(shares),
+    ]
 
 
 def main() -> int:
@@ -518,6 +659,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=60)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--out", default=str(BENCH / "results-http.md"))
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="attach py-spy to Kept during its 20-concurrent cell; write the flame graph there",
+    )
     args = parser.parse_args()
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     logs = Path(tempfile.mkdtemp(prefix="kept-bench-http-"))

@@ -73,6 +73,7 @@ class Runtime:
         metrics = Metrics()
         readers = make_reader_factory(engine)
         sessions = make_session_factory(engine, writers=settings.db_writers)
+        sessions.gate.watch(metrics.observe_gate)
         metrics.watch_database(readers, clock, settings.metrics_cache_seconds)
         counter = [metrics.slack_handler()]
         guard = Guard(strict=settings.strict_transactions)

@@ -21,6 +21,7 @@ from bot.ops.metrics import subcommand_of
 from bot.ops.metrics_server import MetricsServer
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.store.db import WriterGate
 from bot.store.models import Promise
 from scheduler.passes import run_pass
 from tests.conftest import OWNER, BotServer
@@ -211,3 +212,28 @@ def test_kept_run_serves_metrics_only_on_kept_metrics_addr(
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines()[-1].startswith("kept: KEPT_METRICS_ADDR='9464'")
+
+
+def test_the_writer_gate_is_timed_per_write_transaction(bot: BotServer, metrics_url: str) -> None:
+    """Every write transaction's wait for the writer gate and its time holding it are
+    histograms (bench_http.py reads them to show the gate's critical section)."""
+    before = scrape(metrics_url)
+    bot.command("call Jane Doe back by Friday 3pm")
+    after = scrape(metrics_url)
+    held = ("kept_writer_gate_held_seconds_count", ())
+    waited = ("kept_writer_gate_wait_seconds_count", ())
+    assert after[held] - before.get(held, 0) >= 1
+    assert after[waited] - before.get(waited, 0) == after[held] - before.get(held, 0)
+    # a transaction that held the gate took some time, and less than the command's answer
+    assert 0 < after[("kept_writer_gate_held_seconds_sum", ())] < 3
+
+
+def test_a_gate_inside_a_gate_is_timed_once() -> None:
+    """The gate is re-entrant per thread: a nested pass neither waits nor is counted again."""
+    seen: list[tuple[float, float]] = []
+    gate = WriterGate(1)
+    gate.watch(lambda waited, held: seen.append((waited, held)))
+    with gate():
+        with gate():
+            pass
+    assert len(seen) == 1 and seen[0][0] >= 0 and seen[0][1] >= 0

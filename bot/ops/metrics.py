@@ -223,6 +223,19 @@ class Metrics:
             ["team", "outcome"],
             registry=self.registry,
         )
+        gate_buckets = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+        self.gate_wait_seconds = Histogram(
+            "kept_writer_gate_wait_seconds",
+            "Time a write transaction waited for the writer gate (one writer at a time on SQLite)",
+            buckets=gate_buckets,
+            registry=self.registry,
+        )
+        self.gate_held_seconds = Histogram(
+            "kept_writer_gate_held_seconds",
+            "Time a write transaction held the writer gate: its critical section",
+            buckets=gate_buckets,
+            registry=self.registry,
+        )
         self._state: _StateCollector | None = None
 
     def watch_database(
@@ -236,6 +249,11 @@ class Metrics:
         if self._state is None:
             self._state = _StateCollector(readers, clock, cache_seconds)
             self.registry.register(self._state)
+
+    def observe_gate(self, waited: float, held: float) -> None:
+        """One write transaction passed the writer gate (bot.store.db.WriterGate)."""
+        self.gate_wait_seconds.observe(waited)
+        self.gate_held_seconds.observe(held)
 
     def slack_error(self, method: str, error: str) -> None:
         self.slack_errors.labels(method=method, error=error).inc()

@@ -113,25 +113,50 @@ def writing() -> Iterator[None]:
         _writing.depth -= 1
 
 
+GateObserver = Callable[[float, float], None]
+
+
 class WriterGate:
-    """At most `slots` write transactions at once in this process; re-entrant per thread."""
+    """At most `slots` write transactions at once in this process; re-entrant per thread.
+
+    Observers (`watch`) hear, for every outermost pass through the gate, how long the thread
+    waited for a slot and how long it then held it (seconds): the gate's critical section is
+    what serialises writers on SQLite, so it is measured (GET /metrics, bench_http.py)."""
 
     def __init__(self, slots: int) -> None:
-        self._slots = threading.BoundedSemaphore(slots)
+        # one slot (SQLite): a plain lock, acquired and released in C; a semaphore is Python
+        # code around a condition variable, and its release showed as 20% of the GIL's time
+        # in the profile under 20 concurrent commands (bench/README.md)
+        self._slots: Any = threading.Lock() if slots == 1 else threading.BoundedSemaphore(slots)
         self._held = threading.local()
+        self._observers: list[GateObserver] = []
+
+    def watch(self, observer: GateObserver) -> None:
+        self._observers.append(observer)
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
         depth = getattr(self._held, "depth", 0)
-        if depth == 0:
-            self._slots.acquire()
-        self._held.depth = depth + 1
+        if depth:
+            self._held.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._held.depth = depth
+            return
+        asked = time.perf_counter()
+        self._slots.acquire()
+        got = time.perf_counter()
+        self._held.depth = 1
         try:
             yield
         finally:
-            self._held.depth = depth
-            if depth == 0:
-                self._slots.release()
+            self._held.depth = 0
+            self._slots.release()
+            if self._observers:
+                held = time.perf_counter() - got
+                for observe in self._observers:
+                    observe(got - asked, held)
 
 
 class Sessions:

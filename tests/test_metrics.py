@@ -233,7 +233,6 @@ def test_a_gate_inside_a_gate_is_timed_once() -> None:
     seen: list[tuple[float, float]] = []
     gate = WriterGate(1)
     gate.watch(lambda waited, held: seen.append((waited, held)))
-    with gate():
-        with gate():
-            pass
+    with gate(), gate():
+        pass
     assert len(seen) == 1 and seen[0][0] >= 0 and seen[0][1] >= 0

@@ -104,21 +104,24 @@ def as_person(
     now: datetime,
     work: Callable[[Session, Acting], Reply],
 ) -> Callable[[Session], Reply]:
-    """`work` as this person, by their cached Slack profile (profiles_ready warmed it: nothing
-    is asked of Slack inside the transaction)."""
+    """`work` as this person. Who they are is read now, from their cached Slack profile
+    (profiles_ready warmed it), on a reader session: before the transaction and its writer
+    gate, which are left for the writes."""
+    with runtime.readers() as reader:
+        who = who_is(runtime, reader, team_id, user_id, now)
 
     def change(session: Session) -> Reply:
-        who = acting(
-            session,
-            team_id,
-            user_id,
-            fetch=None,
-            admins=runtime.settings.admins,
-            now=now,
-        )
         return work(session, who)
 
     return change
+
+
+def who_is(runtime: Runtime, reader: Session, team_id: str, user_id: str, now: datetime) -> Acting:
+    """Who is acting, read outside any write transaction (nothing is asked of Slack)."""
+    return acting(reader, team_id, user_id, fetch=None, admins=runtime.settings.admins, now=now)
+
+
+Decide = Callable[[Session, Acting], Callable[[Session], Reply]]
 
 
 def carry_out(
@@ -131,13 +134,24 @@ def carry_out(
 ) -> Outcome:
     """Run `work` once for this request key, in one committed transaction. A KeptError is
     the person's answer as it is; anything else a kind apology (and the log has the trace)."""
+
+    def decide(_reader: Session, who: Acting) -> Callable[[Session], Reply]:
+        return lambda session: work(session, who)
+
+    return decide_and_write(runtime, team_id, user_id, key, decide, what)
+
+
+def decide_and_write(
+    runtime: Runtime, team_id: str, user_id: str, key: str | None, decide: Decide, what: str
+) -> Outcome:
+    """`decide` reads and decides on a reader session (who is acting is read there too) and
+    returns the write step; that step runs once for this request key, in one committed
+    transaction: the writer gate is held for the writes only. Answers as carry_out."""
     now = runtime.now()
     try:
-        return Outcome(
-            run_once(
-                runtime.sessions, team_id, key, now, as_person(runtime, team_id, user_id, now, work)
-            )
-        )
+        with runtime.readers() as reader:
+            write = decide(reader, who_is(runtime, reader, team_id, user_id, now))
+        return Outcome(run_once(runtime.sessions, team_id, key, now, write))
     except KeptError as error:
         return Outcome(Reply(messages.error_message(str(error))), refused=True)
     except Exception:  # noqa: BLE001 - never show a stack trace in Slack

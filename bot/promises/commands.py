@@ -24,7 +24,7 @@ from bot.channels.service import (
     values_of,
 )
 from bot.language import commands as grammar
-from bot.language.cadence import find_cadence
+from bot.language.cadence import ParsedCadence, find_cadence
 from bot.language.commands import MAX_REPORT_DAYS, ChannelAt, ListScope, Problem, ReportScope
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
@@ -104,6 +104,39 @@ def _names(session: Session, team_id: str) -> NameOf:
     return name
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A command read and decided before its transaction: its intent and, for a new promise,
+    its plain text and its cadence or deadline (the reading is pure; names come from Kept's
+    profile cache). The transaction is left with the writes (SPEC §4, issue 20)."""
+
+    intent: grammar.Command
+    text: str = ""
+    cadence: ParsedCadence | None = None
+    parsed: ParsedDeadline | None = None
+
+
+def decide_command(
+    session: Session,
+    command: CommandInput,
+    who: Acting,
+    *,
+    working_day: WorkingDay = DEFAULT_WORKING_DAY,
+) -> Decided:
+    """Read `/promise ...` before the transaction (`session` may be a reader's)."""
+    intent = grammar.parse_command(command.text)
+    if not isinstance(intent, grammar.NewPromise):
+        return Decided(intent)
+    text = from_slack(intent.text, name_of=_names(session, command.team_id))
+    cadence = find_cadence(text, now=who.now, tz=who.tz, working_day=working_day)
+    if cadence is not None:
+        return Decided(intent, text, cadence=cadence)
+    parsed = parse_deadline(
+        text, now=who.now, tz=who.tz, working_day=working_day, locale=who.locale
+    )
+    return Decided(intent, text, parsed=parsed)
+
+
 def run_promise_command(
     session: Session,
     command: CommandInput,
@@ -112,13 +145,18 @@ def run_promise_command(
     fetch: FetchUser | None,
     timing: Timing,
     working_day: WorkingDay = DEFAULT_WORKING_DAY,
+    decided: Decided | None = None,
 ) -> Reply:
     """Run one `/promise` command inside the caller's transaction. `who` is the person
-    typing; `fetch` answers for the people the command names (asked before the transaction)."""
+    typing; `fetch` answers for the people the command names (asked before the transaction);
+    `decided`, the command as read before the transaction (else it is read here)."""
     context = Context(session, command, who, fetch, timing, working_day)
-    intent = grammar.parse_command(command.text)
-    handler: Callable[[Context, Any], Reply] = HANDLERS[type(intent)]
-    return handler(context, intent)
+    if decided is None:
+        decided = decide_command(session, command, who, working_day=working_day)
+    if isinstance(decided.intent, grammar.NewPromise):
+        return _write_new(context, decided)
+    handler: Callable[[Context, Any], Reply] = HANDLERS[type(decided.intent)]
+    return handler(context, decided.intent)
 
 
 def confirm_promise(
@@ -198,23 +236,28 @@ def _watch_elsewhere(_context: Context, _intent: grammar.WatchElsewhere) -> Repl
 
 
 def _new_promise(context: Context, intent: grammar.NewPromise) -> Reply:
-    text = context.plain(intent.text)
-    cadence = find_cadence(
-        text, now=context.now, tz=context.who.tz, working_day=context.working_day
+    decided = decide_command(
+        context.session, context.command, context.who, working_day=context.working_day
     )
-    if cadence is not None:
+    return _write_new(context, decided)
+
+
+def _write_new(context: Context, decided: Decided) -> Reply:
+    """A new promise (or a rhythm) as decided before the transaction: written now."""
+    if decided.cadence is not None:
         return cadence_flows.record(
             context.session,
             context.who,
-            text=text,
-            cadence=cadence,
+            text=decided.text,
+            cadence=decided.cadence,
             channel_id=context.command.channel_id,
             default_timing=context.timing,
             request_key=context.command.request_key,
             working_day=context.working_day,
             source=context.command.source,
         )
-    return _record(context, text, context.deadline_in(text))
+    assert decided.parsed is not None  # decide_command reads a deadline when no cadence
+    return _record(context, decided.text, decided.parsed)
 
 
 def _record(

@@ -52,9 +52,9 @@ def on_submit(
         ack(response_action="errors", errors={field: SLOW})
         return None
     now = runtime.now()
-    change = as_person(runtime, team_id, user_id, now, work)
     key = view_key(view.get("id"), view.get("hash"))
     try:
+        change = as_person(runtime, team_id, user_id, now, work)
         reply = run_once(runtime.sessions, team_id, key, now, change)
     except FieldError as error:
         ack(response_action="errors", errors={k: v[:150] for k, v in error.errors.items()})

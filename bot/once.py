@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.reply import Reply
-from bot.store.db import Sessions
+from bot.store.db import Sessions, core
 from bot.store.models import HandledRequest
 
 Work = Callable[[Session], Reply]
@@ -27,7 +27,7 @@ _RECALL = select(HANDLED.c.reply).where(
 
 
 def _recall(session: Session, team_id: str, key: str) -> Reply | None:
-    reply = session.execute(_RECALL, {"team_id": team_id, "key": key[:255]}).scalar()
+    reply = core(session).execute(_RECALL, {"team_id": team_id, "key": key[:255]}).scalar()
     return Reply.from_json(reply) if reply is not None else None
 
 
@@ -46,7 +46,7 @@ def run_once(sessions: Sessions, team_id: str, key: str | None, now: datetime, w
             if earlier is not None:
                 return earlier
             reply = work(session)
-            session.execute(
+            core(session).execute(
                 insert(HANDLED),
                 {"team_id": team_id, "key": key[:255], "reply": reply.to_json(), "created_at": now},
             )

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.store.db import OUTBOX_WRITTEN
+from bot.store.db import OUTBOX_WRITTEN, core
 from bot.store.models import Delivery, DeliveryStatus, Person, Step
 
 
@@ -61,7 +61,7 @@ def write(session: Session, rows: list[dict[str, object]], *, wake: bool = True)
     commit wakes the sender (the scheduler's own rows need not: its pass goes on claiming)."""
     if not rows:
         return
-    session.execute(insert(Delivery.__table__), rows)
+    core(session).execute(insert(Delivery.__table__), rows)
     if wake:
         session.info[OUTBOX_WRITTEN] = True
 

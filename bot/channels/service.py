@@ -37,6 +37,7 @@ from bot.language.counterparts import CounterpartKind
 from bot.promises.service import InvalidInput
 from bot.settings import SettingsError, parse_duration
 from bot.slack.text import mrkdwn, unescape
+from bot.store.db import core
 from bot.store.models import ChannelSetting
 
 KEYS = ("escalation", "kind", "remind_before", "escalate_after")
@@ -132,7 +133,7 @@ _SETTING = select(ChannelSetting.__table__).where(
 def setting_row(session: Session, team_id: str, channel_id: str) -> Any:
     """A channel's settings as a plain row (attributes as on ChannelSetting), or None: one
     Core SELECT built once, for the hot path of recording a promise."""
-    return session.execute(_SETTING, {"team_id": team_id, "channel_id": channel_id}).first()
+    return core(session).execute(_SETTING, {"team_id": team_id, "channel_id": channel_id}).first()
 
 
 def kind_in_channel(setting: Any, guessed: str | None) -> str | None:

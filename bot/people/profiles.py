@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import InvalidInput
 from bot.promises.service import Actor
-from bot.store.db import Sessions
+from bot.store.db import Sessions, core
 from bot.store.models import Person
 
 log = logging.getLogger("kept.people")
@@ -141,7 +141,7 @@ _PROFILE = select(Person.__table__).where(
 def profile_row(session: Session, team_id: str, user_id: str) -> Any:
     """The person's cached profile as a plain row (attributes as on Person), or None: one
     Core SELECT built once, for the hot path of a request."""
-    return session.execute(_PROFILE, {"team_id": team_id, "user_id": user_id}).first()
+    return core(session).execute(_PROFILE, {"team_id": team_id, "user_id": user_id}).first()
 
 
 def ensure_person(session: Session, team_id: str, user_id: str) -> Person:

@@ -22,6 +22,7 @@ from bot.language.commands import parse_promise_id as parse_promise_id
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
 from bot.people.away import is_covering
 from bot.promises.steps import Timing, delivery_key, plan_steps
+from bot.store.db import core
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status, Step
 
 MAX_DESCRIPTION = 3000
@@ -55,7 +56,7 @@ def _record(
     session: Session, promise: Promise, actor_id: str, kind: str, now: datetime, **detail: Any
 ) -> None:
     """Add an event to the promise's history (one INSERT, no ORM flush)."""
-    session.execute(
+    core(session).execute(
         insert(PromiseEvent.__table__),
         {
             "promise_id": promise.id,
@@ -186,9 +187,11 @@ def create_promise(
         "created_at": now,
         "updated_at": now,
     }
-    promise_id = session.execute(
-        insert(Promise.__table__).returning(Promise.__table__.c.id), values
-    ).scalar_one()
+    promise_id = (
+        core(session)
+        .execute(insert(Promise.__table__).returning(Promise.__table__.c.id), values)
+        .scalar_one()
+    )
     promise = Promise(id=promise_id, **values)
     _record(
         session,

@@ -8,22 +8,24 @@ because they are rows, committed with the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.channels.service import kind_in_channel, setting_row
 from bot.language.counterparts import CounterpartKind, find_counterpart
-from bot.language.deadlines import DeadlineProblem, ParsedDeadline
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people.profiles import (
     FetchUser,
     actor_from,
     check_recipient,
+    find_person,
     get_person,
     is_fresh,
     profile_row,
@@ -35,6 +37,7 @@ from bot.promises.service import (
     Actor,
     InvalidInput,
     changeable,
+    clean_text,
     close_promise,
     create_promise,
     edit_promise,
@@ -48,6 +51,8 @@ from bot.promises.service import (
 from bot.promises.steps import Timing, timing_for_channel, timing_of
 from bot.reply import Reply
 from bot.slack import messages
+from bot.slack.text import from_slack, user_ids_in
+from bot.store.db import Sessions
 from bot.store.models import Person, Promise, Status, Step
 
 
@@ -532,3 +537,132 @@ def home_tab(
     actor, tz = actor_from(person, user_id, admins)
     data = home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)
     return messages.home_view(data, notice=notice)
+
+
+# ------------------------------------------------------------- what the listeners need
+
+FormBuilder = Callable[[Promise], dict[str, Any]]
+
+
+def kept(session: Session, who: Acting, *, promise_id: int) -> Reply:
+    """Kept, pressed on a reminder."""
+    return close(session, who, promise_id=promise_id, outcome=Status.KEPT, note=None)
+
+
+def form_about(session: Session, who: Acting, *, promise_id: int, build: FormBuilder) -> Reply:
+    """A form about one promise (Edit, New date, Hand off, Couldn't keep), for whoever may
+    change it; a refusal otherwise."""
+    return Reply(open_view=build(changeable(session, who.team_id, promise_id, who.actor, who.now)))
+
+
+def keep_permalink(
+    sessions: Sessions, team_id: str, request_key: str, permalink: str | None
+) -> None:
+    """After the ack: the link to the message a promise was made from (through the form), once
+    Slack gave it; a link already kept stays."""
+    with sessions.begin() as session:
+        session.execute(
+            update(Promise)
+            .where(
+                Promise.team_id == team_id,
+                Promise.request_key == request_key,
+                Promise.permalink.is_(None),
+            )
+            .values(permalink=permalink)
+        )
+
+
+def home_now(
+    readers: sessionmaker[Session],
+    team_id: str,
+    user_id: str,
+    *,
+    admins: frozenset[str],
+    now: datetime,
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """home_tab, read on its own read-only session (a listener publishing the tab)."""
+    with readers() as session:
+        return home_tab(session, team_id, user_id, admins=admins, now=now, notice=notice)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading a person's words takes: who they are (time zone, locale) and the names
+    of the people their words mention, from Kept's profile cache."""
+
+    who: Acting
+    names: dict[str, str]
+
+    def plain(self, text: str) -> str:
+        """Slack's text as plain text, people named (`<@U1>` -> `@Dana`)."""
+        return from_slack(text, name_of=self.names.get)
+
+
+def _reading(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    text: str,
+    *,
+    fetch: FetchUser | None,
+    admins: frozenset[str],
+    now: datetime,
+) -> Reading:
+    who = acting(session, team_id, user_id, fetch=fetch, admins=admins, now=now)
+    names: dict[str, str] = {}
+    for mentioned in dict.fromkeys(user_ids_in(text)):
+        person = find_person(session, team_id, mentioned)
+        if person is not None and person.name:
+            names[mentioned] = person.name
+    return Reading(who, names)
+
+
+def reading(
+    readers: sessionmaker[Session],
+    team_id: str,
+    user_id: str,
+    text: str,
+    *,
+    fetch: FetchUser | None,
+    admins: frozenset[str],
+    now: datetime,
+) -> Reading:
+    """How to read `text` (Slack's) written by `user_id`: on its own read-only session, after
+    the listener warmed the profiles it needs."""
+    with readers() as session:
+        return _reading(session, team_id, user_id, text, fetch=fetch, admins=admins, now=now)
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """The New promise form's suggestion for a message (the message shortcut)."""
+
+    description: str
+    deadline: datetime | None
+    channel_kind: str | None  # the channel's default counterpart kind
+
+
+def prefill(
+    readers: sessionmaker[Session],
+    team_id: str,
+    user_id: str,
+    *,
+    text: str,
+    channel_id: str | None,
+    fetch: FetchUser | None,
+    admins: frozenset[str],
+    now: datetime,
+) -> Prefill:
+    """The message's words as plain text (people named), the deadline they say and the
+    channel's counterpart kind."""
+    with readers() as session:
+        read = _reading(session, team_id, user_id, text, fetch=fetch, admins=admins, now=now)
+        setting = setting_row(session, team_id, channel_id) if channel_id else None
+    description = clean_text(read.plain(text))[:MAX_DESCRIPTION]
+    parsed = parse_deadline(description, now=now, tz=read.who.tz)
+    return Prefill(
+        description=description,
+        deadline=parsed.deadline if parsed.problem is None else None,
+        channel_kind=setting.counterpart_kind if setting is not None else None,
+    )

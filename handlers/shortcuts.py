@@ -46,6 +46,7 @@ def open_tracking_form(runtime: Runtime, shortcut: dict[str, Any], client: WebCl
             fetch=runtime.fetcher(team_id),
             admins=runtime.settings.admins,
             now=runtime.now(),
+            working_day=runtime.settings.working_day,
         )
         text, deadline, kind = found.description, found.deadline, found.channel_kind
     except Exception:  # noqa: BLE001 - a suggestion only: open the form anyway

@@ -26,7 +26,7 @@ from bot.channels.service import (
 from bot.language import commands as grammar
 from bot.language.cadence import find_cadence
 from bot.language.commands import MAX_REPORT_DAYS, ChannelAt, ListScope, Problem, ReportScope
-from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.noticing.service import with_watching
 from bot.people.profiles import FetchUser, check_recipient, find_person, get_person, set_supervisor
@@ -87,13 +87,7 @@ class Context:
 
     def deadline_in(self, text: str) -> ParsedDeadline:
         """The deadline in `text`, read with the typist's zone, locale and working days."""
-        return parse_deadline(
-            text,
-            now=self.now,
-            tz=self.who.tz,
-            working_day=self.working_day,
-            locale=self.who.locale,
-        )
+        return flows.deadline_in(self.who, text, self.working_day)
 
 
 def _names(session: Session, team_id: str) -> NameOf:

@@ -92,6 +92,13 @@ def acting(
     return Acting(team_id=team_id, actor=actor, tz=tz, now=now, sees_home=sees_home, locale=locale)
 
 
+def deadline_in(who: Acting, text: str, working_day: WorkingDay) -> ParsedDeadline:
+    """The deadline in `text`, read as `/promise` reads it: in the writer's time zone, their
+    Slack locale (numeric dates) and the workspace's working days and holidays. The message
+    shortcut's prefill reads it the same way, so the form suggests what `/promise` records."""
+    return parse_deadline(text, now=who.now, tz=who.tz, working_day=working_day, locale=who.locale)
+
+
 def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
     others = {u for u in users if u and u != who.user_id}
     rows = outbox.home_refreshes(session, who.team_id, others, who.now)
@@ -653,14 +660,15 @@ def prefill(
     fetch: FetchUser | None,
     admins: frozenset[str],
     now: datetime,
+    working_day: WorkingDay,
 ) -> Prefill:
-    """The message's words as plain text (people named), the deadline they say and the
-    channel's counterpart kind."""
+    """The message's words as plain text (people named), the deadline they say (read as
+    `/promise` reads it: deadline_in) and the channel's counterpart kind."""
     with readers() as session:
         read = _reading(session, team_id, user_id, text, fetch=fetch, admins=admins, now=now)
         setting = setting_row(session, team_id, channel_id) if channel_id else None
     description = clean_text(read.plain(text))[:MAX_DESCRIPTION]
-    parsed = parse_deadline(description, now=now, tz=read.who.tz)
+    parsed = deadline_in(read.who, description, working_day)
     return Prefill(
         description=description,
         deadline=parsed.deadline if parsed.problem is None else None,

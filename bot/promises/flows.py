@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.channels.service import kind_in_channel, setting_row
+from bot.language.commands import ListScope
 from bot.language.counterparts import CounterpartKind, find_counterpart
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
@@ -36,14 +37,19 @@ from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
     InvalidInput,
+    NotAllowed,
+    can_view_owner,
     changeable,
     clean_text,
     close_promise,
+    count_open,
     create_promise,
     edit_promise,
     extend_promise,
     get_promise,
     needs_confirmation,
+    open_promises,
+    reports_of,
 )
 from bot.promises.service import (
     hand_off as change_owner,
@@ -463,6 +469,25 @@ def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: st
     return Reply(messages.promise_handed_off(promise, previous))
 
 
+def hand_off_to(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    new_owner_id: str,
+    fetch: FetchUser | None,
+) -> Reply:
+    """`/promise handoff <id> @person`: to someone Kept can reach, as Slack said before the
+    transaction (`fetch`)."""
+    problem = check_recipient(session, who.team_id, new_owner_id, fetch=fetch, now=who.now)
+    if problem is not None:
+        raise InvalidInput(f"{problem} Nothing was handed off.")
+    person = get_person(session, who.team_id, new_owner_id, fetch=fetch, now=who.now)
+    if person is None:
+        raise InvalidInput(f"I can't find an active Slack user <@{new_owner_id}> to hand it to.")
+    return hand_off(session, who, promise_id=promise_id, new_owner_id=new_owner_id)
+
+
 def hand_off_from_form(
     session: Session, who: Acting, *, promise_id: int, new_owner_id: str | None, fetch: FetchUser
 ) -> Reply:
@@ -524,6 +549,71 @@ def edit(
     )
     _changed(session, who, promise)
     return Reply()
+
+
+def list_promises(
+    session: Session,
+    who: Acting,
+    *,
+    scope: ListScope,
+    owner: str | None,
+    page: int,
+    scope_word: str,
+) -> Reply:
+    """`/promise list [team|everyone|@user] [page N]`: open promises, a page at a time, for
+    whoever may see them (`scope_word`, as typed, goes on the pager's buttons)."""
+    actor, team_id = who.actor, who.team_id
+    owners: list[str] | None
+    match scope:
+        case ListScope.MINE:
+            owners, title = [actor.user_id], "Your promises"
+        case ListScope.EVERYONE:
+            if not actor.is_admin:
+                raise NotAllowed(
+                    "Only admins can list everyone's promises; `/promise list team` "
+                    "shows your team's."
+                )
+            owners, title = None, "Everyone's open promises"
+        case ListScope.TEAM:
+            owners = reports_of(session, team_id, actor.user_id)
+            if not owners:
+                return Reply(
+                    messages.text_message(
+                        "Nobody reports to you in Kept yet, so there's no team to list. An admin "
+                        "can set it with `/promise supervisor @rep @you`."
+                    )
+                )
+            title = "Your team's promises"
+        case ListScope.PERSON:
+            owner = owner or ""
+            if not can_view_owner(session, team_id, owner, actor):
+                raise NotAllowed(
+                    f"Only <@{owner}>, their supervisor or an admin can see their promises."
+                )
+            owners, title = [owner], f"<@{owner}>'s promises"
+    total, overdue = count_open(session, team_id, owners, who.now)
+    pages = max(1, -(-total // messages.LIST_PAGE_SIZE))
+    page = min(page, pages)
+    promises = open_promises(
+        session,
+        team_id,
+        owners,
+        who.now,
+        limit=messages.LIST_PAGE_SIZE,
+        offset=(page - 1) * messages.LIST_PAGE_SIZE,
+    )
+    return Reply(
+        messages.promise_list(
+            title,
+            promises,
+            who.tz,
+            who.now,
+            total=total,
+            overdue=overdue,
+            page=page,
+            scope=scope_word,
+        )
+    )
 
 
 def home_tab(

@@ -35,8 +35,7 @@ from bot.promises.commands import CommandInput
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
-from bot.store.models import HandledRequest
-from bot.workspaces.service import is_paused, pause, resume
+from bot.workspaces import flows as workspaces
 from handlers import noticing
 from handlers.answer import Presser, later, profiles_ready, respond_with
 from handlers.commands import run_command
@@ -85,14 +84,10 @@ class Reinstalls:
         with self._lock:
             if now - self._active_since.get(team_id, -RECHECK_PAUSED) < RECHECK_PAUSED:
                 return
-        with self.runtime.readers() as session:
-            paused = is_paused(session, team_id)
-        if paused:
+        if workspaces.is_paused(self.runtime.readers, team_id):
             if not self._token_works_for(team_id):
                 return  # still uninstalled (e.g. a late retry of an older event): stay paused
-            with self.runtime.sessions.begin() as session:
-                resumed = resume(session, team_id, self.runtime.now())
-            if resumed:
+            if workspaces.resume(self.runtime.sessions, team_id, self.runtime.now()):
                 log.info("workspace %s is back: its deliveries resume", team_id)
         with self._lock:
             self._active_since[team_id] = now
@@ -132,9 +127,7 @@ def on_direct_message(
         request_key=dm.request_key(channel, ts, event.get("thread_ts")),
     )
     key = request.request_key or ""
-    with runtime.readers() as session:
-        repeated = session.get(HandledRequest, (team_id, key)) is not None
-    if repeated:  # Slack's retry of a DM already answered
+    if dm.answered(runtime.readers, team_id, key):  # Slack's retry of a DM already answered
         ack()
         return
 
@@ -191,8 +184,7 @@ def register(app: App, runtime: Runtime) -> None:
         kind = str(event.get("type"))
         only_user_tokens = kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot")
         if team_id and not only_user_tokens:  # (Kept has no user tokens to lose)
-            with runtime.sessions.begin() as session:
-                paused = pause(session, team_id, kind, runtime.now())
+            paused = workspaces.pause(runtime.sessions, team_id, kind, runtime.now())
             reinstalls.forget(team_id)
             if paused:
                 log.warning("%s for workspace %s: its deliveries wait", kind, team_id)

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.people.profiles import ensure_person
-from bot.promises.flows import home_tab
+from bot.people import flows as people
+from bot.promises.flows import home_now
 from bot.runtime import Runtime
 from handlers.after_ack import later
 
@@ -18,15 +18,14 @@ def publish(
 ) -> None:
     """Publish this person's tab, with `notice` on top (the answer to a press on the tab)."""
     runtime.warm_person(team_id, user_id)
-    with runtime.readers() as session:
-        view = home_tab(
-            session,
-            team_id,
-            user_id,
-            admins=runtime.settings.admins,
-            now=runtime.now(),
-            notice=notice,
-        )
+    view = home_now(
+        runtime.readers,
+        team_id,
+        user_id,
+        admins=runtime.settings.admins,
+        now=runtime.now(),
+        notice=notice,
+    )
     client.views_publish(user_id=user_id, view=view)
 
 
@@ -43,7 +42,6 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             return
         # from now on, changes keep this person's tab fresh
-        with runtime.sessions.begin() as session:
-            ensure_person(session, team_id, user_id).home_seen_at = runtime.now()
+        people.home_opened(runtime.sessions, team_id, user_id, runtime.now())
         ack()
         later(pool, lambda: publish(runtime, client, team_id, user_id), "publishing App Home")

@@ -16,21 +16,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.noticing import flows
-from bot.noticing.service import (
-    SharedWith,
-    fingerprint,
-    hold_author,
-    may_suggest,
-    remember_suggestion,
-    settle_suggestion,
-    suggestion_outcome,
-    tracked_from,
-    watch_of,
-)
+from bot.noticing.service import SharedWith, fingerprint
 from bot.noticing.suggest import (
     Authored,
     Pressed,
@@ -40,15 +29,13 @@ from bot.noticing.suggest import (
     suggestion,
 )
 from bot.once import action_key, command_key
-from bot.people.profiles import find_person, locale_of
 from bot.promises.commands import CommandInput
-from bot.promises.flows import Acting, Source
+from bot.promises.flows import Acting, Source, reading
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
 from bot.slack.messages import noticing as blocks
 from bot.slack.text import user_ids_in
-from bot.store.models import HandledRequest, SuggestionOutcome
 from handlers.answer import (
     WORKING_ON_IT,
     ack_message,
@@ -235,10 +222,11 @@ def notice(
     `shared`: Slack says the channel is shared with another organisation (Slack Connect)."""
     now = runtime.now()
     key = fingerprint(team_id, message.channel_id, message.ts)
-    with runtime.readers() as session:
-        watch = watch_of(session, team_id, message.channel_id)
-        if watch is None or not may_suggest(session, team_id, message.user_id, key, now):
-            return
+    watch = flows.watch_to_suggest(
+        runtime.readers, team_id, message.channel_id, message.user_id, key, now
+    )
+    if watch is None:
+        return
     other_org = (watch.other_org or "the other organisation") if watch.shared or shared else None
 
     def read(tz: str, locale: str | None, names: dict[str, str]) -> SuggestionView | None:
@@ -259,25 +247,21 @@ def notice(
     runtime.warm_person(team_id, message.user_id)  # tz and locale (a network call, if stale)
     for mentioned in user_ids_in(message.text)[:MAX_NAMED]:  # "@Dana", not "@U0DANA"
         runtime.warm_person(team_id, mentioned)
-    with runtime.readers() as session:
-        _actor, tz = runtime.actor(session, team_id, message.user_id)
-        locale = locale_of(session, team_id, message.user_id)
-        names = {
-            uid: person.name
-            for uid in user_ids_in(message.text)[:MAX_NAMED]
-            if (person := find_person(session, team_id, uid)) is not None and person.name
-        }
-    view = read(tz, locale, names)
+    author = reading(
+        runtime.readers,
+        team_id,
+        message.user_id,
+        message.text,
+        fetch=runtime.fetcher(team_id),
+        admins=runtime.settings.admins,
+        now=now,
+    )
+    tz = author.who.tz
+    view = read(tz, author.who.locale, author.names)
     if view is None:
         return
-    try:
-        with runtime.sessions.begin() as session:
-            hold_author(session, team_id, message.user_id)
-            if not may_suggest(session, team_id, message.user_id, key, now):
-                return
-            remember_suggestion(session, team_id, message.user_id, key, now)
-    except IntegrityError:
-        return  # another copy of this event got there first
+    if not flows.suggest_once(runtime.sessions, team_id, message.user_id, key, now):
+        return
     shown = blocks.suggestion_message(view, tz, now)
     try:
         client.chat_postEphemeral(
@@ -311,12 +295,6 @@ def _read_press(body: dict[str, Any], respond: Respond) -> Pressed | None:
     return found
 
 
-def _same_press_again(runtime: Runtime, team_id: str, key: str) -> bool:
-    """Track it was pressed before for this message: its stored answer is given again."""
-    with runtime.readers() as session:
-        return session.get(HandledRequest, (team_id, f"track:{key}")) is not None
-
-
 def on_track(
     runtime: Runtime,
     pool: Executor,
@@ -335,9 +313,9 @@ def on_track(
         respond_with(respond, messages.error_message("That suggestion can't be read any more."))
         return
     chosen = found
-    with runtime.readers() as session:
-        done = tracked_from(session, team_id, found.channel_id, found.message_ts)
-    if done is not None and not _same_press_again(runtime, team_id, found.key):
+    if flows.tracked_otherwise(
+        runtime.readers, team_id, found.channel_id, found.message_ts, found.key
+    ):
         ack()  # tracked through Edit… already: once per message
         later(pool, lambda: respond_with(respond, blocks.already_tracked()), "Track it")
         return
@@ -348,7 +326,7 @@ def on_track(
             user_id=user_id,
             channel_id=chosen.channel_id,
             text=chosen.promise_text,
-            request_key=f"track:{chosen.key}",
+            request_key=flows.track_request_key(chosen.key),
             source=Source(
                 message_ts=chosen.message_ts,
                 permalink=_permalink(client, chosen.channel_id, chosen.message_ts),
@@ -359,11 +337,8 @@ def on_track(
         from handlers.commands import run_command  # (handlers.commands routes `watch` here)
 
         reply, refused = run_command(runtime, request)
-        if not refused:
-            with runtime.sessions.begin() as session:
-                first = settle_suggestion(session, team_id, chosen.key, SuggestionOutcome.TRACKED)
-            if first:
-                runtime.metrics.suggestion(team_id, "tracked")
+        if not refused and flows.tracked(runtime.sessions, team_id, chosen.key):
+            runtime.metrics.suggestion(team_id, "tracked")
         return reply
 
     def answer(reply: Reply) -> None:
@@ -399,10 +374,9 @@ def on_edit(
     found = _read_press(body, respond)
     if found is None:
         return
-    with runtime.readers() as session:
-        if tracked_from(session, team_id, found.channel_id, found.message_ts) is not None:
-            respond_with(respond, blocks.already_tracked())
-            return
+    if flows.is_tracked(runtime.readers, team_id, found.channel_id, found.message_ts):
+        respond_with(respond, blocks.already_tracked())
+        return
     view = messages.promise_form(
         owner_id=user_id,
         description=found.what,
@@ -440,8 +414,7 @@ def _settle_press(
     def work(session: Session, who: Acting) -> Reply:
         return flow(session, who, key=found.key)
 
-    with runtime.readers() as session:
-        first = suggestion_outcome(session, team_id, found.key) is SuggestionOutcome.SHOWN
+    first = flows.still_shown(runtime.readers, team_id, found.key)
     result = carry_out(runtime, team_id, user_id, key, work, str(action.get("action_id")))
     ack()
     if not result.refused and first:

@@ -8,13 +8,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.language.counterparts import find_counterpart
-from bot.language.deadlines import parse_deadline
-from bot.people.profiles import find_person
+from bot.promises import flows
 from bot.promises.service import MAX_DESCRIPTION, clean_text
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
 from bot.slack.text import from_slack, user_ids_in
-from bot.store.models import ChannelSetting
 from handlers.answer import later, log, open_view
 
 MAX_NAMED = 5  # people mentioned in the message whose names are looked up for the form
@@ -33,27 +31,24 @@ def open_tracking_form(runtime: Runtime, shortcut: dict[str, Any], client: WebCl
     message = shortcut.get("message") or {}
     raw = str(message.get("text") or "")  # escaped as Slack escapes message text
     text = clean_text(from_slack(raw))[:MAX_DESCRIPTION]
-    now = runtime.now()
     kind = None
     deadline = None
     try:
         runtime.warm_person(team_id, user_id)
         for mentioned in user_ids_in(raw)[:MAX_NAMED]:  # names for <@U…> in the form
             runtime.warm_person(team_id, mentioned)
-        with runtime.readers() as session:
-            _actor, tz = runtime.actor(session, team_id, user_id)
-            if channel_id:
-                setting = session.get(ChannelSetting, (team_id, channel_id))
-                kind = setting.counterpart_kind if setting is not None else None
-
-            def name_of(uid: str) -> str | None:
-                person = find_person(session, team_id, uid)
-                return person.name if person is not None else None
-
-            text = clean_text(from_slack(raw, name_of=name_of))[:MAX_DESCRIPTION]
-        parsed = parse_deadline(text, now=now, tz=tz)
-        if parsed.problem is None:
-            deadline = parsed.deadline
+        found = flows.prefill(
+            runtime.readers,
+            team_id,
+            user_id,
+            text=raw,
+            channel_id=channel_id,
+            fetch=runtime.fetcher(team_id),
+            admins=runtime.settings.admins,
+            now=runtime.now(),
+            working_day=runtime.settings.working_day,
+        )
+        text, deadline, kind = found.description, found.deadline, found.channel_kind
     except Exception:  # noqa: BLE001 - a suggestion only: open the form anyway
         log.warning("could not prefill the shortcut form", exc_info=True)
     counterpart = find_counterpart(text)

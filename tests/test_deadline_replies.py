@@ -16,7 +16,7 @@ from bot.settings import Settings
 from bot.store.models import Person, Promise
 from tests.conftest import OWNER, BotServer, message_text
 from tests.fakeslack import FakeSlack
-from tests.slackreq import block_action_payload
+from tests.slackreq import block_action_payload, message_shortcut_payload
 
 BRIT = "U0BRIT"
 CANUCK = "U0CANUCK"
@@ -145,6 +145,34 @@ def test_business_days_skip_the_workspace_holidays(bot: BotServer) -> None:
     # KEPT_HOLIDAYS=US: Thursday 26 Nov 2026 is Thanksgiving
     reply = bot.command("send the candidate the paperwork in 2 business days")
     assert "Mon 30 Nov, 17:00 PST" in message_text(reply)
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "shown"),
+    [
+        # KEPT_HOLIDAYS=US: Thursday 26 Nov 2026 (Thanksgiving) is no business day
+        (OWNER, "send the candidate the paperwork in 2 business days", "Mon 30 Nov, 17:00 PST"),
+        # the owner's Slack locale: 4/12 is 4 December in Britain (a question without it)
+        (BRIT, "send Acme the quote by 4/12", "Fri 4 Dec, 17:00 GMT"),
+    ],
+)
+def test_the_message_shortcut_prefills_the_deadline_promise_records(
+    bot: BotServer, fake_slack: FakeSlack, user: str, text: str, shown: str
+) -> None:
+    """Track as a promise reads the message's deadline as `/promise` reads the same words:
+    the workspace's holidays, the person's zone and locale."""
+    fake_slack.add_user(BRIT, name="Bea Brit", tz="Europe/London", locale="en-GB")
+    reply = bot.interact(
+        message_shortcut_payload(
+            callback_id="track_promise", user_id=user, message_text=text, message_user=CANUCK
+        )
+    )
+    assert reply.status == 200
+    view = fake_slack.wait_for("views.open")[0].params["view"]
+    deadline = {b.get("block_id"): b for b in view["blocks"]}["deadline"]["element"]
+    assert shown in message_text(bot.command(text, user=user))
+    (promise,) = promises(bot)
+    assert deadline.get("initial_date_time") == int(promise.deadline.timestamp())
 
 
 def test_extend_with_an_impossible_date_says_why(bot: BotServer) -> None:

@@ -4,11 +4,12 @@ and the channel's one-line announcement are written in one transaction (the outb
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.language.deadlines import format_deadline, parse_deadline
@@ -16,11 +17,16 @@ from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.noticing.service import (
     MAX_ANSWER_DAYS,
     SharedWith,
+    Watch,
+    hold_author,
+    may_suggest,
+    remember_suggestion,
     set_answer_days,
     set_opted_out,
     set_watching,
     settle_suggestion,
     suggestion_outcome,
+    tracked_from,
     watch_of,
 )
 from bot.promises import cadence_flows
@@ -29,7 +35,8 @@ from bot.promises.service import InvalidInput, NotAllowed, changeable, clean_tex
 from bot.promises.steps import Timing
 from bot.reply import Reply
 from bot.slack.messages import noticing as blocks
-from bot.store.models import PromiseEvent, Step, SuggestionOutcome
+from bot.store.db import Sessions
+from bot.store.models import HandledRequest, PromiseEvent, Step, SuggestionOutcome
 
 MAX_UPDATE = 2000
 
@@ -166,3 +173,76 @@ def post_update(
             working_day=working_day,
         )
     return Reply(blocks.update_posted(channel))
+
+
+# ------------------------------------------------- a watched channel's messages, read after the ack
+
+
+def watch_to_suggest(
+    readers: sessionmaker[Session],
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    key: str,
+    now: datetime,
+) -> Watch | None:
+    """The channel's watch, when this message (by its fingerprint `key`) may be suggested to
+    its author now: the channel is watched, the message was never suggested, the author has
+    not opted out and is under the hourly cap."""
+    with readers() as session:
+        watch = watch_of(session, team_id, channel_id)
+        if watch is None or not may_suggest(session, team_id, user_id, key, now):
+            return None
+        return watch
+
+
+def suggest_once(sessions: Sessions, team_id: str, user_id: str, key: str, now: datetime) -> bool:
+    """Write down that this message is suggested to its author, if it still may be (checked
+    again under the author's lock); False: not to be shown (another copy of the event, the
+    cap reached meanwhile)."""
+    try:
+        with sessions.begin() as session:
+            hold_author(session, team_id, user_id)
+            if not may_suggest(session, team_id, user_id, key, now):
+                return False
+            remember_suggestion(session, team_id, user_id, key, now)
+    except IntegrityError:
+        return False  # another copy of this event got there first
+    return True
+
+
+def is_tracked(
+    readers: sessionmaker[Session], team_id: str, channel_id: str, message_ts: str
+) -> bool:
+    """A promise was tracked from this message already (Track it, or Edit… saved)."""
+    with readers() as session:
+        return tracked_from(session, team_id, channel_id, message_ts) is not None
+
+
+def track_request_key(key: str) -> str:
+    """Track it's request key: the message's fingerprint (once per message)."""
+    return f"track:{key}"
+
+
+def tracked_otherwise(
+    readers: sessionmaker[Session], team_id: str, channel_id: str, message_ts: str, key: str
+) -> bool:
+    """A promise was tracked from this message, and not by Track it (whose repeat gets its
+    stored answer again): through Edit… and the form."""
+    with readers() as session:
+        if tracked_from(session, team_id, channel_id, message_ts) is None:
+            return False
+        handled = session.get(HandledRequest, (team_id, track_request_key(key)))
+        return handled is None
+
+
+def tracked(sessions: Sessions, team_id: str, key: str) -> bool:
+    """Track it recorded the promise: the suggestion is settled; False if it was already."""
+    with sessions.begin() as session:
+        return settle_suggestion(session, team_id, key, SuggestionOutcome.TRACKED)
+
+
+def still_shown(readers: sessionmaker[Session], team_id: str, key: str) -> bool:
+    """Nothing was done with this suggestion yet (its first press)."""
+    with readers() as session:
+        return suggestion_outcome(session, team_id, key) is SuggestionOutcome.SHOWN

@@ -1,6 +1,7 @@
 """What `/promise ...` does: the command read by the grammar (bot.language.commands), then one
-handler per intent, picked from a table by the intent's type; a reply (and any DMs or form to
-open) out.
+handler per intent, picked from a table by the intent's type; each hands the intent's values
+to its domain's flow (promises, channels, people, reports) and returns its reply (and any DMs
+or form to open).
 
 Slack-free: the handler passes plain values and carries out the returned Reply.
 """
@@ -9,45 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.channels.service import (
-    clear_values,
-    get_setting,
-    key_name,
-    parse_value,
-    set_value,
-    team_settings,
-    values_of,
-)
+from bot.channels import flows as channels
 from bot.language import commands as grammar
 from bot.language.cadence import ParsedCadence, find_cadence
-from bot.language.commands import MAX_REPORT_DAYS, ChannelAt, ListScope, Problem, ReportScope
-from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
+from bot.language.commands import MAX_REPORT_DAYS, Problem
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
-from bot.noticing.service import with_watching
-from bot.people.profiles import FetchUser, check_recipient, find_person, get_person, set_supervisor
+from bot.people import flows as people
+from bot.people.profiles import FetchUser, find_person
 from bot.promises import cadence_flows, flows
 from bot.promises.flows import Acting, Source
 from bot.promises.service import (
     InvalidInput,
     NotAllowed,
-    can_view_owner,
-    count_open,
     not_found,
-    open_promises,
-    reports_of,
-    supervisor_of,
 )
 from bot.promises.steps import Timing
 from bot.reply import Reply
-from bot.reports.chart import EVERYONE, TEAM, send_chart
-from bot.reports.service import build_report
+from bot.reports import flows as reports
 from bot.slack import messages as blocks
-from bot.slack.messages.charts import with_chart_note
 from bot.slack.text import NameOf, from_slack, mrkdwn
 from bot.store.models import Status
 
@@ -81,19 +67,18 @@ class Context:
     def now(self) -> datetime:
         return self.who.now
 
+    @property
+    def here(self) -> str | None:
+        """The conversation the command was typed in (None: a DM to Kept)."""
+        return self.command.channel_id
+
     def plain(self, text: str) -> str:
         """Slack's text as plain text, people named from Kept's profile cache."""
         return from_slack(text, name_of=_names(self.session, self.team_id))
 
     def deadline_in(self, text: str) -> ParsedDeadline:
         """The deadline in `text`, read with the typist's zone, locale and working days."""
-        return parse_deadline(
-            text,
-            now=self.now,
-            tz=self.who.tz,
-            working_day=self.working_day,
-            locale=self.who.locale,
-        )
+        return flows.deadline_in(self.who, text, self.working_day)
 
 
 def _names(session: Session, team_id: str) -> NameOf:
@@ -131,10 +116,7 @@ def decide_command(
     cadence = find_cadence(text, now=who.now, tz=who.tz, working_day=working_day)
     if cadence is not None:
         return Decided(intent, text, cadence=cadence)
-    parsed = parse_deadline(
-        text, now=who.now, tz=who.tz, working_day=working_day, locale=who.locale
-    )
-    return Decided(intent, text, parsed=parsed)
+    return Decided(intent, text, parsed=flows.deadline_in(who, text, working_day))
 
 
 def run_promise_command(
@@ -334,19 +316,12 @@ def _extend(context: Context, intent: grammar.Extend) -> Reply:
 
 
 def _hand_off(context: Context, intent: grammar.HandOff) -> Reply:
-    new_owner = intent.new_owner_id
-    problem = check_recipient(
-        context.session, context.team_id, new_owner, fetch=context.fetch, now=context.now
-    )
-    if problem is not None:
-        raise InvalidInput(f"{problem} Nothing was handed off.")
-    person = get_person(
-        context.session, context.team_id, new_owner, fetch=context.fetch, now=context.now
-    )
-    if person is None:
-        raise InvalidInput(f"I can't find an active Slack user <@{new_owner}> to hand it to.")
-    return flows.hand_off(
-        context.session, context.who, promise_id=intent.promise_id, new_owner_id=new_owner
+    return flows.hand_off_to(
+        context.session,
+        context.who,
+        promise_id=intent.promise_id,
+        new_owner_id=intent.new_owner_id,
+        fetch=context.fetch,
     )
 
 
@@ -363,81 +338,28 @@ def _updated(context: Context, intent: grammar.Updated) -> Reply:
 
 
 def _list(context: Context, intent: grammar.ListPromises) -> Reply:
-    actor, team_id = context.who.actor, context.team_id
-    owners: list[str] | None
-    match intent.scope:
-        case ListScope.MINE:
-            owners, title = [actor.user_id], "Your promises"
-        case ListScope.EVERYONE:
-            if not actor.is_admin:
-                raise NotAllowed(
-                    "Only admins can list everyone's promises; `/promise list team` "
-                    "shows your team's."
-                )
-            owners, title = None, "Everyone's open promises"
-        case ListScope.TEAM:
-            owners = reports_of(context.session, team_id, actor.user_id)
-            if not owners:
-                return Reply(
-                    blocks.text_message(
-                        "Nobody reports to you in Kept yet, so there's no team to list. An admin "
-                        "can set it with `/promise supervisor @rep @you`."
-                    )
-                )
-            title = "Your team's promises"
-        case ListScope.PERSON:
-            owner = intent.owner or ""
-            if not can_view_owner(context.session, team_id, owner, actor):
-                raise NotAllowed(
-                    f"Only <@{owner}>, their supervisor or an admin can see their promises."
-                )
-            owners, title = [owner], f"<@{owner}>'s promises"
-    total, overdue = count_open(context.session, team_id, owners, context.now)
-    pages = max(1, -(-total // blocks.LIST_PAGE_SIZE))
-    page = min(intent.page, pages)
-    promises = open_promises(
+    return flows.list_promises(
         context.session,
-        team_id,
-        owners,
-        context.now,
-        limit=blocks.LIST_PAGE_SIZE,
-        offset=(page - 1) * blocks.LIST_PAGE_SIZE,
-    )
-    return Reply(
-        blocks.promise_list(
-            title,
-            promises,
-            context.who.tz,
-            context.now,
-            total=total,
-            overdue=overdue,
-            page=page,
-            scope=intent.scope_word,
-        )
+        context.who,
+        scope=intent.scope,
+        owner=intent.owner,
+        page=intent.page,
+        scope_word=intent.scope_word,
     )
 
 
 def _show_supervisor(context: Context, intent: grammar.ShowSupervisor) -> Reply:
-    lead = supervisor_of(context.session, context.team_id, intent.rep_id)
-    return Reply(blocks.supervisor_shown(intent.rep_id, lead))
+    return people.show_supervisor(context.session, context.who, rep_id=intent.rep_id)
 
 
 def _set_supervisor(context: Context, intent: grammar.SetSupervisor) -> Reply:
-    if not context.who.actor.is_admin:
-        raise NotAllowed("Only workspace admins (or people in KEPT_ADMINS) can set supervisors.")
-    rep, lead = intent.rep_id, intent.lead_id
-    if lead is None:
-        raise InvalidInput(
-            f"Pick the supervisor with @, e.g. `/promise supervisor <@{rep}> @lead`."
-        )
-    for person in (rep, lead):
-        problem = check_recipient(
-            context.session, context.team_id, person, fetch=context.fetch, now=context.now
-        )
-        if problem is not None:
-            raise InvalidInput(f"{problem} The supervisor wasn't changed.")
-    set_supervisor(context.session, context.team_id, rep, lead)
-    return Reply(blocks.supervisor_set(rep, lead))
+    return people.supervisor(
+        context.session,
+        context.who,
+        rep_id=intent.rep_id,
+        lead_id=intent.lead_id,
+        fetch=context.fetch,
+    )
 
 
 def _away(context: Context, intent: grammar.Away) -> Reply:
@@ -466,93 +388,32 @@ def _back(context: Context, intent: grammar.Back) -> Reply:
 # ---------------------------------------------------- `/promise channel ...` (admins)
 
 
-def _channel_allowed(context: Context, at: ChannelAt) -> None:
-    """Channel settings are for admins; a `#word` that names no channel is asked about."""
-    if not context.who.actor.is_admin:
-        raise NotAllowed(
-            "Only workspace admins (or people in KEPT_ADMINS) can see or change channel "
-            "settings. Ask one of them if this channel needs different reminders."
-        )
-    if at.unreadable is not None:
-        raise InvalidInput(
-            f"I can't tell which channel `{mrkdwn(at.unreadable, 60)}` is. Pick it from the list "
-            "Slack shows as you type `#`."
-        )
-
-
-def _channel_target(context: Context, at: ChannelAt) -> str:
-    """The channel named, or the one the command was typed in; admins only."""
-    _channel_allowed(context, at)
-    target = at.channel_id or context.command.channel_id
-    if not target or not grammar.is_channel_id(target):
-        raise InvalidInput(
-            "This conversation isn't a channel. Name one, e.g. `/promise channel #sales show`."
-        )
-    return target
-
-
 def _channel_help(context: Context, intent: grammar.ChannelHelp) -> Reply:
-    _channel_allowed(context, intent.at)
-    return Reply(blocks.channel_help())
+    return channels.usage(context.who, at=intent.at)
 
 
 def _channel_list(context: Context, intent: grammar.ChannelList) -> Reply:
-    """Every channel's settings, a page at a time."""
-    _channel_allowed(context, intent.at)
-    settings = team_settings(context.session, context.team_id)
-    return Reply(blocks.channel_settings_list(settings, intent.page))
+    return channels.listed(context.session, context.who, at=intent.at, page=intent.page)
 
 
 def _channel_show(context: Context, intent: grammar.ChannelShow) -> Reply:
-    target = _channel_target(context, intent.at)
-    values = values_of(get_setting(context.session, context.team_id, target))
-    shown = blocks.channel_settings_shown(target, values)
-    return Reply(with_watching(context.session, context.team_id, target, shown))
+    return channels.show(context.session, context.who, at=intent.at, here=context.here)
 
 
 def _channel_set(context: Context, intent: grammar.ChannelSet) -> Reply:
-    target = _channel_target(context, intent.at)
-    if not intent.key:
-        raise InvalidInput(
-            "Usage: `/promise channel set <key> <value>`, e.g. "
-            "`/promise channel set remind_before 30m`. Keys: escalation, kind, "
-            "remind_before, escalate_after."
-        )
-    key = key_name(intent.key)
-    setting = set_value(
+    return channels.set_key(
         context.session,
-        context.team_id,
-        target,
-        key,
-        parse_value(key, intent.value),
-        actor_id=context.who.user_id,
-        now=context.now,
-    )
-    return Reply(
-        blocks.channel_settings_shown(
-            target, values_of(setting), headline=f":white_check_mark: Saved for <#{target}>."
-        )
+        context.who,
+        at=intent.at,
+        here=context.here,
+        key=intent.key,
+        value=intent.value,
     )
 
 
 def _channel_clear(context: Context, intent: grammar.ChannelClear) -> Reply:
-    target = _channel_target(context, intent.at)
-    cleared = key_name(intent.key) if intent.key is not None else None
-    remaining = clear_values(
-        context.session,
-        context.team_id,
-        target,
-        cleared,
-        actor_id=context.who.user_id,
-        now=context.now,
-    )
-    what = (
-        f"`{cleared}` is back to the default" if cleared else "Every setting is back to the default"
-    )
-    return Reply(
-        blocks.channel_settings_shown(
-            target, values_of(remaining), headline=f":white_check_mark: {what} for <#{target}>."
-        )
+    return channels.clear(
+        context.session, context.who, at=intent.at, here=context.here, key=intent.key
     )
 
 
@@ -560,58 +421,13 @@ def _channel_clear(context: Context, intent: grammar.ChannelClear) -> Reply:
 
 
 def _report(context: Context, intent: grammar.Report) -> Reply:
-    """`/promise report [@user|team|everyone] [days]`: supervisors for their reports,
-    admins for anyone; by default a supervisor's team, or everyone for an admin; 7 days."""
-    actor, team_id, now = context.who.actor, context.team_id, context.now
-    team = reports_of(context.session, team_id, actor.user_id)
-    scope = intent.scope
-    if scope is None:
-        if actor.is_admin:
-            scope = ReportScope.EVERYONE
-        elif team:
-            scope = ReportScope.TEAM
-        else:
-            raise NotAllowed(
-                "Reports are for supervisors and admins, and nobody reports to you in Kept "
-                "yet. `/promise report @you` shows your own record."
-            )
-    owners: list[str] | None
-    match scope:
-        case ReportScope.EVERYONE:
-            if not actor.is_admin:
-                raise NotAllowed(
-                    "Only admins can see everyone's report. `/promise report team` shows yours."
-                )
-            owners, title, about = None, "Everyone", EVERYONE
-        case ReportScope.TEAM:
-            if not team:
-                raise InvalidInput(
-                    "Nobody reports to you in Kept yet, so there's no team to report on. An "
-                    "admin can set it with `/promise supervisor @rep @you`."
-                )
-            owners, title, about = sorted(team), "Your team", TEAM
-        case ReportScope.PERSON:
-            owner = intent.owner
-            if owner is None:
-                raise InvalidInput(
-                    "Usage: `/promise report [@user|team|everyone] [days]`, e.g. "
-                    "`/promise report team 30`."
-                )
-            if not (actor.is_admin or owner == actor.user_id or owner in team):
-                raise NotAllowed(f"Only <@{owner}>'s supervisor or an admin can see their report.")
-            person = get_person(context.session, team_id, owner, fetch=context.fetch, now=now)
-            owners, about = [owner], owner
-            title = (
-                "Your record"
-                if owner == actor.user_id
-                else (person.name if person is not None and person.name else owner)
-            )
-    report = build_report(
-        context.session, team_id, since=now - timedelta(days=intent.days), until=now, owners=owners
-    )
-    coming = send_chart(context.session, team_id, actor.user_id, about, now)
-    return Reply(
-        with_chart_note(blocks.report_message(report, title, context.who.tz, now=now), coming)
+    return reports.report(
+        context.session,
+        context.who,
+        days=intent.days,
+        scope=intent.scope,
+        owner=intent.owner,
+        fetch=context.fetch,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.reply import Reply
@@ -63,6 +63,12 @@ def remember_refusal(
             owe_answer(session, team_id, user_id, key, now)
     except IntegrityError:
         pass  # the same DM was answered meanwhile (another thread or process)
+
+
+def answered(readers: sessionmaker[Session], team_id: str, key: str) -> bool:
+    """This DM was answered before (Slack's retry of it finds its key)."""
+    with readers() as session:
+        return session.get(HandledRequest, (team_id, key[:255])) is not None
 
 
 def answer_message(reply: dict[str, Any] | None) -> dict[str, Any] | None:

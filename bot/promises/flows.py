@@ -8,22 +8,25 @@ because they are rows, committed with the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.channels.service import kind_in_channel, setting_row
+from bot.language.commands import ListScope
 from bot.language.counterparts import CounterpartKind, find_counterpart
-from bot.language.deadlines import DeadlineProblem, ParsedDeadline
+from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people.profiles import (
     FetchUser,
     actor_from,
     check_recipient,
+    find_person,
     get_person,
     is_fresh,
     profile_row,
@@ -34,13 +37,19 @@ from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
     InvalidInput,
+    NotAllowed,
+    can_view_owner,
     changeable,
+    clean_text,
     close_promise,
+    count_open,
     create_promise,
     edit_promise,
     extend_promise,
     get_promise,
     needs_confirmation,
+    open_promises,
+    reports_of,
 )
 from bot.promises.service import (
     hand_off as change_owner,
@@ -48,6 +57,8 @@ from bot.promises.service import (
 from bot.promises.steps import Timing, timing_for_channel, timing_of
 from bot.reply import Reply
 from bot.slack import messages
+from bot.slack.text import from_slack, user_ids_in
+from bot.store.db import Sessions
 from bot.store.models import Person, Promise, Status, Step
 
 
@@ -85,6 +96,13 @@ def acting(
     sees_home = person is not None and person.home_seen_at is not None
     locale = person.locale if person is not None else None
     return Acting(team_id=team_id, actor=actor, tz=tz, now=now, sees_home=sees_home, locale=locale)
+
+
+def deadline_in(who: Acting, text: str, working_day: WorkingDay) -> ParsedDeadline:
+    """The deadline in `text`, read as `/promise` reads it: in the writer's time zone, their
+    Slack locale (numeric dates) and the workspace's working days and holidays. The message
+    shortcut's prefill reads it the same way, so the form suggests what `/promise` records."""
+    return parse_deadline(text, now=who.now, tz=who.tz, working_day=working_day, locale=who.locale)
 
 
 def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
@@ -451,6 +469,25 @@ def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: st
     return Reply(messages.promise_handed_off(promise, previous))
 
 
+def hand_off_to(
+    session: Session,
+    who: Acting,
+    *,
+    promise_id: int,
+    new_owner_id: str,
+    fetch: FetchUser | None,
+) -> Reply:
+    """`/promise handoff <id> @person`: to someone Kept can reach, as Slack said before the
+    transaction (`fetch`)."""
+    problem = check_recipient(session, who.team_id, new_owner_id, fetch=fetch, now=who.now)
+    if problem is not None:
+        raise InvalidInput(f"{problem} Nothing was handed off.")
+    person = get_person(session, who.team_id, new_owner_id, fetch=fetch, now=who.now)
+    if person is None:
+        raise InvalidInput(f"I can't find an active Slack user <@{new_owner_id}> to hand it to.")
+    return hand_off(session, who, promise_id=promise_id, new_owner_id=new_owner_id)
+
+
 def hand_off_from_form(
     session: Session, who: Acting, *, promise_id: int, new_owner_id: str | None, fetch: FetchUser
 ) -> Reply:
@@ -514,6 +551,71 @@ def edit(
     return Reply()
 
 
+def list_promises(
+    session: Session,
+    who: Acting,
+    *,
+    scope: ListScope,
+    owner: str | None,
+    page: int,
+    scope_word: str,
+) -> Reply:
+    """`/promise list [team|everyone|@user] [page N]`: open promises, a page at a time, for
+    whoever may see them (`scope_word`, as typed, goes on the pager's buttons)."""
+    actor, team_id = who.actor, who.team_id
+    owners: list[str] | None
+    match scope:
+        case ListScope.MINE:
+            owners, title = [actor.user_id], "Your promises"
+        case ListScope.EVERYONE:
+            if not actor.is_admin:
+                raise NotAllowed(
+                    "Only admins can list everyone's promises; `/promise list team` "
+                    "shows your team's."
+                )
+            owners, title = None, "Everyone's open promises"
+        case ListScope.TEAM:
+            owners = reports_of(session, team_id, actor.user_id)
+            if not owners:
+                return Reply(
+                    messages.text_message(
+                        "Nobody reports to you in Kept yet, so there's no team to list. An admin "
+                        "can set it with `/promise supervisor @rep @you`."
+                    )
+                )
+            title = "Your team's promises"
+        case ListScope.PERSON:
+            owner = owner or ""
+            if not can_view_owner(session, team_id, owner, actor):
+                raise NotAllowed(
+                    f"Only <@{owner}>, their supervisor or an admin can see their promises."
+                )
+            owners, title = [owner], f"<@{owner}>'s promises"
+    total, overdue = count_open(session, team_id, owners, who.now)
+    pages = max(1, -(-total // messages.LIST_PAGE_SIZE))
+    page = min(page, pages)
+    promises = open_promises(
+        session,
+        team_id,
+        owners,
+        who.now,
+        limit=messages.LIST_PAGE_SIZE,
+        offset=(page - 1) * messages.LIST_PAGE_SIZE,
+    )
+    return Reply(
+        messages.promise_list(
+            title,
+            promises,
+            who.tz,
+            who.now,
+            total=total,
+            overdue=overdue,
+            page=page,
+            scope=scope_word,
+        )
+    )
+
+
 def home_tab(
     session: Session,
     team_id: str,
@@ -532,3 +634,133 @@ def home_tab(
     actor, tz = actor_from(person, user_id, admins)
     data = home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)
     return messages.home_view(data, notice=notice)
+
+
+# ------------------------------------------------------------- what the listeners need
+
+FormBuilder = Callable[[Promise], dict[str, Any]]
+
+
+def kept(session: Session, who: Acting, *, promise_id: int) -> Reply:
+    """Kept, pressed on a reminder."""
+    return close(session, who, promise_id=promise_id, outcome=Status.KEPT, note=None)
+
+
+def form_about(session: Session, who: Acting, *, promise_id: int, build: FormBuilder) -> Reply:
+    """A form about one promise (Edit, New date, Hand off, Couldn't keep), for whoever may
+    change it; a refusal otherwise."""
+    return Reply(open_view=build(changeable(session, who.team_id, promise_id, who.actor, who.now)))
+
+
+def keep_permalink(
+    sessions: Sessions, team_id: str, request_key: str, permalink: str | None
+) -> None:
+    """After the ack: the link to the message a promise was made from (through the form), once
+    Slack gave it; a link already kept stays."""
+    with sessions.begin() as session:
+        session.execute(
+            update(Promise)
+            .where(
+                Promise.team_id == team_id,
+                Promise.request_key == request_key,
+                Promise.permalink.is_(None),
+            )
+            .values(permalink=permalink)
+        )
+
+
+def home_now(
+    readers: sessionmaker[Session],
+    team_id: str,
+    user_id: str,
+    *,
+    admins: frozenset[str],
+    now: datetime,
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """home_tab, read on its own read-only session (a listener publishing the tab)."""
+    with readers() as session:
+        return home_tab(session, team_id, user_id, admins=admins, now=now, notice=notice)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading a person's words takes: who they are (time zone, locale) and the names
+    of the people their words mention, from Kept's profile cache."""
+
+    who: Acting
+    names: dict[str, str]
+
+    def plain(self, text: str) -> str:
+        """Slack's text as plain text, people named (`<@U1>` -> `@Dana`)."""
+        return from_slack(text, name_of=self.names.get)
+
+
+def _reading(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    text: str,
+    *,
+    fetch: FetchUser | None,
+    admins: frozenset[str],
+    now: datetime,
+) -> Reading:
+    who = acting(session, team_id, user_id, fetch=fetch, admins=admins, now=now)
+    names: dict[str, str] = {}
+    for mentioned in dict.fromkeys(user_ids_in(text)):
+        person = find_person(session, team_id, mentioned)
+        if person is not None and person.name:
+            names[mentioned] = person.name
+    return Reading(who, names)
+
+
+def reading(
+    readers: sessionmaker[Session],
+    team_id: str,
+    user_id: str,
+    text: str,
+    *,
+    fetch: FetchUser | None,
+    admins: frozenset[str],
+    now: datetime,
+) -> Reading:
+    """How to read `text` (Slack's) written by `user_id`: on its own read-only session, after
+    the listener warmed the profiles it needs."""
+    with readers() as session:
+        return _reading(session, team_id, user_id, text, fetch=fetch, admins=admins, now=now)
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """The New promise form's suggestion for a message (the message shortcut)."""
+
+    description: str
+    deadline: datetime | None
+    channel_kind: str | None  # the channel's default counterpart kind
+
+
+def prefill(
+    readers: sessionmaker[Session],
+    team_id: str,
+    user_id: str,
+    *,
+    text: str,
+    channel_id: str | None,
+    fetch: FetchUser | None,
+    admins: frozenset[str],
+    now: datetime,
+    working_day: WorkingDay,
+) -> Prefill:
+    """The message's words as plain text (people named), the deadline they say (read as
+    `/promise` reads it: deadline_in) and the channel's counterpart kind."""
+    with readers() as session:
+        read = _reading(session, team_id, user_id, text, fetch=fetch, admins=admins, now=now)
+        setting = setting_row(session, team_id, channel_id) if channel_id else None
+    description = clean_text(read.plain(text))[:MAX_DESCRIPTION]
+    parsed = deadline_in(read.who, description, working_day)
+    return Prefill(
+        description=description,
+        deadline=parsed.deadline if parsed.problem is None else None,
+        channel_kind=setting.counterpart_kind if setting is not None else None,
+    )

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from bot.language.counterparts import find_counterpart
 from bot.promises import flows
 from bot.promises.flows import Acting
-from bot.promises.service import changeable
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
@@ -20,11 +19,7 @@ from handlers.answer import button_value, ids_of, later, on_press, open_view
 
 
 def edit_form(session: Session, who: Acting, promise_id: int) -> Reply:
-    return Reply(
-        open_view=messages.edit_form(
-            changeable(session, who.team_id, promise_id, who.actor, who.now)
-        )
-    )
+    return flows.form_about(session, who, promise_id=promise_id, build=messages.edit_form)
 
 
 def prefilled_form(body: dict[str, Any]) -> dict[str, Any]:

@@ -11,29 +11,25 @@ from sqlalchemy.orm import Session
 
 from bot.promises import flows
 from bot.promises.flows import Acting
-from bot.promises.service import changeable
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
-from bot.store.models import Promise, Status
 from handlers.answer import PressWork, on_press
 
 
 def kept(session: Session, who: Acting, promise_id: int) -> Reply:
-    return flows.close(session, who, promise_id=promise_id, outcome=Status.KEPT, note=None)
+    return flows.kept(session, who, promise_id=promise_id)
 
 
 def remind_owner(session: Session, who: Acting, promise_id: int) -> Reply:
     return flows.remind_owner(session, who, promise_id=promise_id)
 
 
-def form(build: Callable[[Promise], dict[str, Any]]) -> PressWork:
+def form(build: flows.FormBuilder) -> PressWork:
     """A button that opens a form about the promise, for whoever may change it."""
 
     def work(session: Session, who: Acting, promise_id: int) -> Reply:
-        return Reply(
-            open_view=build(changeable(session, who.team_id, promise_id, who.actor, who.now))
-        )
+        return flows.form_about(session, who, promise_id=promise_id, build=build)
 
     return work
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.people.profiles import Looked
@@ -18,7 +17,6 @@ from bot.promises.service import InvalidInput
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
-from bot.store.models import Promise
 from handlers.answer import later
 from handlers.views.submit import on_submit
 
@@ -35,16 +33,7 @@ def keep_permalink(
         return
     link = client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
     permalink = str(link.get("permalink") or "") or None
-    with runtime.sessions.begin() as session:
-        session.execute(
-            update(Promise)
-            .where(
-                Promise.team_id == team_id,
-                Promise.request_key == key,
-                Promise.permalink.is_(None),
-            )
-            .values(permalink=permalink)
-        )
+    flows.keep_permalink(runtime.sessions, team_id, key, permalink)
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -43,6 +43,7 @@ from bot.promises.service import (
     supervisor_of,
 )
 from bot.promises.steps import Timing
+from bot.promises.views import views_of
 from bot.reply import Reply
 from bot.reports.chart import EVERYONE, TEAM, send_chart
 from bot.reports.service import build_report
@@ -363,7 +364,7 @@ def _list(context: Context, intent: grammar.ListPromises) -> Reply:
     return Reply(
         blocks.promise_list(
             title,
-            promises,
+            views_of(promises),
             context.who.tz,
             context.now,
             total=total,

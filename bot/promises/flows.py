@@ -46,6 +46,7 @@ from bot.promises.service import (
     hand_off as change_owner,
 )
 from bot.promises.steps import Timing, timing_for_channel, timing_of
+from bot.promises.views import view_of
 from bot.reply import Reply
 from bot.slack import messages
 from bot.store.models import Person, Promise, Status, Step
@@ -230,7 +231,7 @@ def record(
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(
         messages.promise_recorded(
-            promise, who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
+            view_of(promise), who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
         )
     )
 
@@ -332,7 +333,7 @@ def close(
             )
         )
     _changed(session, who, promise, *extra)
-    return Reply(messages.promise_closed(promise, who.tz, now=who.now))
+    return Reply(messages.promise_closed(view_of(promise), who.tz, now=who.now))
 
 
 def undo(session: Session, who: Acting, *, promise_id: int) -> Reply:
@@ -394,7 +395,7 @@ def extend(
         note=note,
         default_timing=default_timing,
     )
-    return Reply(messages.promise_extended(promise, who.tz, now=who.now))
+    return Reply(messages.promise_extended(view_of(promise), who.tz, now=who.now))
 
 
 def new_date(
@@ -420,7 +421,7 @@ def new_date(
         note=note,
         default_timing=default_timing,
     )
-    return Reply(open_view=messages.new_date_done(promise, who.tz, note, now=who.now))
+    return Reply(open_view=messages.new_date_done(view_of(promise), who.tz, note, now=who.now))
 
 
 def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: str) -> Reply:
@@ -448,7 +449,7 @@ def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: st
         *_refresh_homes(session, who, [new_owner_id, previous]),
     ]
     outbox.write(session, rows)
-    return Reply(messages.promise_handed_off(promise, previous))
+    return Reply(messages.promise_handed_off(view_of(promise), previous))
 
 
 def hand_off_from_form(

@@ -12,6 +12,7 @@ from bot.channels.service import team_settings
 from bot.noticing.service import watched_channels
 from bot.people.directory import supervisor_pairs
 from bot.promises.service import count_open, open_promises, reports_of
+from bot.promises.views import PromiseView, views_of
 from bot.store.models import ChannelSetting, Promise, Status
 
 # own promises the Home tab lists with buttons (two blocks each; a tab holds 100)
@@ -40,7 +41,7 @@ class HomeData:
     user_id: str
     tz: str
     now: datetime
-    mine: list[Promise] = field(default_factory=list)  # the most urgent first
+    mine: list[PromiseView] = field(default_factory=list)  # the most urgent first
     mine_total: int = 0  # open in all (a count query), and of those overdue
     mine_overdue: int = 0
     record: Record = Record()
@@ -109,7 +110,7 @@ def home_data(
     session: Session, team_id: str, user_id: str, *, tz: str, is_admin: bool, now: datetime
 ) -> HomeData:
     data = HomeData(user_id=user_id, tz=tz, now=now, is_admin=is_admin)
-    data.mine = open_promises(session, team_id, [user_id], now, limit=HOME_SHOWN)
+    data.mine = views_of(open_promises(session, team_id, [user_id], now, limit=HOME_SHOWN))
     data.mine_total, data.mine_overdue = count_open(session, team_id, [user_id], now)
     data.record = record_of(session, team_id, user_id, now)
     data.team = team_lines(session, team_id, user_id, now)

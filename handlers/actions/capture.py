@@ -13,6 +13,7 @@ from bot.language.counterparts import find_counterpart
 from bot.promises import flows
 from bot.promises.flows import Acting
 from bot.promises.service import changeable
+from bot.promises.views import view_of
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
@@ -22,7 +23,7 @@ from handlers.answer import button_value, ids_of, later, on_press, open_view
 def edit_form(session: Session, who: Acting, promise_id: int) -> Reply:
     return Reply(
         open_view=messages.edit_form(
-            changeable(session, who.team_id, promise_id, who.actor, who.now)
+            view_of(changeable(session, who.team_id, promise_id, who.actor, who.now))
         )
     )
 

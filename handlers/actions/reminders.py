@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from bot.promises import flows
 from bot.promises.flows import Acting
 from bot.promises.service import changeable
+from bot.promises.views import PromiseView, view_of
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages
-from bot.store.models import Promise, Status
+from bot.store.models import Status
 from handlers.answer import PressWork, on_press
 
 
@@ -27,12 +28,14 @@ def remind_owner(session: Session, who: Acting, promise_id: int) -> Reply:
     return flows.remind_owner(session, who, promise_id=promise_id)
 
 
-def form(build: Callable[[Promise], dict[str, Any]]) -> PressWork:
+def form(build: Callable[[PromiseView], dict[str, Any]]) -> PressWork:
     """A button that opens a form about the promise, for whoever may change it."""
 
     def work(session: Session, who: Acting, promise_id: int) -> Reply:
         return Reply(
-            open_view=build(changeable(session, who.team_id, promise_id, who.actor, who.now))
+            open_view=build(
+                view_of(changeable(session, who.team_id, promise_id, who.actor, who.now))
+            )
         )
 
     return work

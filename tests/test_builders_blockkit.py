@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.views import ChannelView
 from bot.language.cadence import RhythmKind
 from bot.promises.service import MAX_DESCRIPTION
 from bot.promises.views import PromiseView
@@ -93,7 +94,7 @@ def builders(text: str) -> list[tuple[str, Any]]:
         text, 3, status=Status.BROKEN, closure_note=text, closed_at=NOW, closed_by="U0OWNER"
     )
     many = [promise(text, n) for n in range(1, 151)]
-    setting = SimpleNamespace(
+    setting = ChannelView(
         channel_id="C0SALES",
         escalation_channel_id="C0ESC",
         counterpart_kind="customer",

@@ -23,6 +23,7 @@ from bot.channels.service import (
     team_settings,
     values_of,
 )
+from bot.channels.views import channel_views
 from bot.language import commands as grammar
 from bot.language.cadence import find_cadence
 from bot.language.commands import MAX_REPORT_DAYS, ChannelAt, ListScope, Problem, ReportScope
@@ -457,7 +458,7 @@ def _channel_help(context: Context, intent: grammar.ChannelHelp) -> Reply:
 def _channel_list(context: Context, intent: grammar.ChannelList) -> Reply:
     """Every channel's settings, a page at a time."""
     _channel_allowed(context, intent.at)
-    settings = team_settings(context.session, context.team_id)
+    settings = channel_views(team_settings(context.session, context.team_id))
     return Reply(blocks.channel_settings_list(settings, intent.page))
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.channels.service import team_settings
+from bot.channels.views import ChannelView, channel_views
 from bot.noticing.service import watched_channels
 from bot.people.directory import supervisor_pairs
 from bot.promises.service import count_open, open_promises, reports_of
 from bot.promises.views import PromiseView, views_of
-from bot.store.models import ChannelSetting, Promise, Status
+from bot.store.models import Promise, Status
 
 # own promises the Home tab lists with buttons (two blocks each; a tab holds 100)
 HOME_SHOWN = 15
@@ -48,7 +49,7 @@ class HomeData:
     team: list[ReportLine] = field(default_factory=list)
     is_admin: bool = False
     supervisors: list[tuple[str, str]] = field(default_factory=list)
-    channels: list[ChannelSetting] = field(default_factory=list)
+    channels: list[ChannelView] = field(default_factory=list)
     # admins: the watched channels (SPEC §2.5): how many in all, and (id, other org) of the
     # most recent
     watched: tuple[int, list[tuple[str, str | None]]] = (0, [])
@@ -127,7 +128,7 @@ def home_data(
         data.supervisors = [
             (p.user_id, p.supervisor_id or "") for p in supervisor_pairs(session, team_id)
         ]
-        data.channels = team_settings(session, team_id)
+        data.channels = channel_views(team_settings(session, team_id))
         total, watches = watched_channels(session, team_id)
         data.watched = (total, [(w.channel_id, w.other_org) for w in watches])
     return data

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.noticing.service import watch_change, watch_of
 from bot.promises.flows import home_tab
+from bot.promises.views import PromiseView, view_of, views_of
 from bot.runtime import Runtime
 from bot.slack import messages
 from bot.slack.messages import noticing as notice_blocks
@@ -69,6 +70,11 @@ class Prep:
         """The promise of a step kind that needs one (prepare() has checked it is there)."""
         assert self.promise is not None
         return self.promise
+
+    @property
+    def view(self) -> PromiseView:
+        """The promise as the messages read it: a plain value of the loaded row."""
+        return view_of(self.the_promise)
 
 
 Route = Callable[[Prep], Target | None]
@@ -151,7 +157,7 @@ def _pending_nudge_due(session: Session, delivery: Delivery) -> datetime | None:
 def _escalation(prep: Prep, target: Target) -> dict[str, Any]:
     assert prep.promise is not None
     return messages.escalation(
-        prep.promise,
+        prep.view,
         prep.tz(target),
         prep.now,
         nudged_at=_nudged_at(prep.session, prep.delivery),
@@ -173,14 +179,14 @@ def _nobody_reached(prep: Prep, _target: Target) -> dict[str, Any]:
         )
         is not None
     )
-    return messages.nobody_to_escalate_to(prep.promise, admins_told=admins_told)
+    return messages.nobody_to_escalate_to(prep.view, admins_told=admins_told)
 
 
 def _undeliverable(prep: Prep, _target: Target) -> dict[str, Any]:
     """To the owner: a reminder about their promise couldn't reach its recipient."""
     step, recipient, error, went_to = routing.undeliverable(prep.session, prep.delivery)
     label = routing.FALLS_BACK.get(step, "reminder")
-    return messages.undeliverable(prep.the_promise, label, recipient, error, went_to)
+    return messages.undeliverable(prep.view, label, recipient, error, went_to)
 
 
 def _digest(prep: Prep, target: Target) -> dict[str, Any]:
@@ -219,7 +225,7 @@ def _handover(prep: Prep, target: Target) -> dict[str, Any] | None:
     if not moved:
         return None
     return messages.deactivated_handover(
-        gone, list(dict.fromkeys(moved)), prep.tz(target), prep.now
+        gone, views_of(dict.fromkeys(moved)), prep.tz(target), prep.now
     )
 
 
@@ -235,7 +241,7 @@ def _owner_reminder(prep: Prep, target: Target) -> dict[str, Any] | None:
     if not prep.promise.is_open:
         return None  # closed since the supervisor pressed the button
     return messages.owner_reminder(
-        prep.promise, prep.delivery.actor_id or "", prep.tz(target), prep.now
+        prep.view, prep.delivery.actor_id or "", prep.tz(target), prep.now
     )
 
 
@@ -281,9 +287,7 @@ def _rewrites(prep: Prep, _target: Target) -> dict[str, Any] | None:
             (
                 channel,
                 ts,
-                messages.settled(
-                    prep.promise, tz_of.get(recipient or "") or "UTC", "", now=prep.now
-                ),
+                messages.settled(prep.view, tz_of.get(recipient or "") or "UTC", "", now=prep.now),
             )
             for channel, ts, recipient in rows
         ]
@@ -346,7 +350,7 @@ def _channel_update(prep: Prep, _target: Target) -> dict[str, Any] | None:
 
 
 def _heads_up(prep: Prep, target: Target) -> dict[str, Any]:
-    return _covered(messages.heads_up(prep.the_promise, prep.tz(target), prep.now), target)
+    return _covered(messages.heads_up(prep.view, prep.tz(target), prep.now), target)
 
 
 def _nudge(prep: Prep, target: Target) -> dict[str, Any]:
@@ -364,7 +368,7 @@ def _shared(prep: Prep, message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain_nudge(prep: Prep, target: Target) -> dict[str, Any]:
-    promise = prep.the_promise
+    promise = prep.view
     if promise.is_cadence:  # a check-in passed with no update: its own buttons
         return _covered(messages.check_in_nudge(promise, prep.tz(target), prep.now), target)
     return _covered(messages.nudge(promise, prep.tz(target), prep.now), target)
@@ -406,16 +410,16 @@ def _return_summary(prep: Prep, target: Target) -> dict[str, Any] | None:
 
 
 def _recorded(prep: Prep, target: Target) -> dict[str, Any]:
-    return messages.promise_recorded(prep.the_promise, prep.tz(target), prep.now)
+    return messages.promise_recorded(prep.view, prep.tz(target), prep.now)
 
 
 def _new_owner(prep: Prep, target: Target) -> dict[str, Any]:
     actor = prep.delivery.actor_id or ""
-    return messages.handoff_notice(prep.the_promise, actor, prep.tz(target), prep.now)
+    return messages.handoff_notice(prep.view, actor, prep.tz(target), prep.now)
 
 
 def _closed_notice(prep: Prep, target: Target) -> dict[str, Any]:
-    return messages.promise_closed(prep.the_promise, prep.tz(target), now=prep.now)
+    return messages.promise_closed(prep.view, prep.tz(target), now=prep.now)
 
 
 def _chart(prep: Prep, target: Target) -> dict[str, Any] | None:

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from bot.channels.views import ChannelView
 from bot.language.cadence import RhythmKind
 from bot.promises.service import MAX_DESCRIPTION
+from bot.promises.views import PromiseView
 from bot.reports.service import Figures, OwnerLine, Report
 from bot.slack import messages
 from bot.slack.text import code_block, cut_markup, cut_plain, mrkdwn
@@ -39,7 +41,8 @@ TEXTS = {
 LIVE = ("<!channel", "<!here", "<!everyone", "<@U0EVIL", "<https://evil")
 
 
-def promise(text: str, n: int = 1, **extra: Any) -> Promise:
+def promise(text: str, n: int = 1, **extra: Any) -> PromiseView:
+    """A promise row as its callers hand it to the builders: its view."""
     p = Promise(
         id=n,
         team_id="T0001",
@@ -57,7 +60,7 @@ def promise(text: str, n: int = 1, **extra: Any) -> Promise:
     )
     for key, value in extra.items():
         setattr(p, key, value)
-    return p
+    return PromiseView.of(p)
 
 
 def figures() -> Figures:
@@ -87,10 +90,11 @@ def builders(text: str) -> list[tuple[str, Any]]:
         rhythm_every=3,
         series_end_event=text[:255],
     )
-    closed = promise(text, 3, status=Status.BROKEN, closure_note=text, closed_at=NOW)
-    closed.closed_by = "U0OWNER"
+    closed = promise(
+        text, 3, status=Status.BROKEN, closure_note=text, closed_at=NOW, closed_by="U0OWNER"
+    )
     many = [promise(text, n) for n in range(1, 151)]
-    setting = SimpleNamespace(
+    setting = ChannelView(
         channel_id="C0SALES",
         escalation_channel_id="C0ESC",
         counterpart_kind="customer",

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from bot.language.cadence import RhythmKind
 from bot.language.deadlines import format_deadline
+from bot.promises.states import Status
+from bot.promises.views import PromiseView
 from bot.slack.messages import promise_closed, rhythm_line
-from bot.store.models import Promise, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATTERS = {"format_deadline", "format_as_written"}
@@ -72,9 +73,8 @@ def test_the_year_follows_the_callers_clock_not_the_wall_clock() -> None:
 
 
 def test_builders_show_dates_against_the_now_they_are_given() -> None:
-    promise = Promise(
+    promise = PromiseView(
         id=7,
-        team_id="T1",
         owner_id="U1",
         description="send the offer",
         deadline=datetime(2027, 1, 4, 17, 0, tzinfo=UTC),

@@ -16,6 +16,7 @@ from bot.channels.service import (
     team_settings,
     values_of,
 )
+from bot.channels.views import channel_views
 from bot.language.commands import ChannelAt, is_channel_id
 from bot.noticing.service import with_watching
 from bot.promises.flows import Acting
@@ -59,7 +60,7 @@ def usage(who: Acting, *, at: ChannelAt) -> Reply:
 def listed(session: Session, who: Acting, *, at: ChannelAt, page: int) -> Reply:
     """`/promise channel list`: every channel's settings, a page at a time."""
     _allowed(who, at)
-    settings = team_settings(session, who.team_id)
+    settings = channel_views(team_settings(session, who.team_id))
     return Reply(messages.channel_settings_list(settings, page))
 
 

@@ -36,11 +36,13 @@ from bot.promises.service import (
     get_promise,
     supervisor_of,
 )
+from bot.promises.states import CheckInOutcome
 from bot.promises.steps import Timing, timing_for_channel
+from bot.promises.views import PromiseView, view_of
 from bot.reply import Reply
 from bot.slack import messages
 from bot.slack.text import mrkdwn
-from bot.store.models import CheckInOutcome, Promise
+from bot.store.models import Promise
 
 
 def _timing(session: Session, who: Acting, promise_id: int, default_timing: Timing) -> Timing:
@@ -73,7 +75,7 @@ def record(
         **typed(session, who, cadence.description, channel_id, default_timing, request_key, source),
     )
     outbox.write(session, _refresh_homes(session, who, []))
-    return Reply(messages.cadence_recorded(promise, who.tz, who.now))
+    return Reply(messages.cadence_recorded(view_of(promise), who.tz, who.now))
 
 
 def updated(
@@ -118,7 +120,7 @@ def updated_reply(
         default_timing=default_timing,
         working_day=working_day,
     )
-    message = messages.check_in_logged(promise, who.tz, outcome, now=who.now)
+    message = messages.check_in_logged(view_of(promise), who.tz, outcome, now=who.now)
     message.pop("replace_original", None)
     return Reply(message)
 
@@ -141,7 +143,7 @@ def updated_from_form(
         default_timing=default_timing,
         working_day=working_day,
     )
-    text = messages.check_in_logged(promise, who.tz, outcome, now=who.now)["text"]
+    text = messages.check_in_logged(view_of(promise), who.tz, outcome, now=who.now)["text"]
     return Reply(open_view=messages.info_view("Updated them", text))
 
 
@@ -164,7 +166,9 @@ def skip(
         working_day=working_day,
     )
     _changed(session, who, promise)
-    return Reply(messages.check_in_logged(promise, who.tz, CheckInOutcome.SKIPPED, now=who.now))
+    return Reply(
+        messages.check_in_logged(view_of(promise), who.tz, CheckInOutcome.SKIPPED, now=who.now)
+    )
 
 
 def new_rhythm(
@@ -192,7 +196,7 @@ def new_rhythm(
     _changed(session, who, promise)
     return Reply(
         open_view=messages.info_view(
-            "New rhythm", messages.rhythm_line(promise, who.tz, now=who.now)
+            "New rhythm", messages.rhythm_line(view_of(promise), who.tz, now=who.now)
         )
     )
 
@@ -203,12 +207,12 @@ def done(session: Session, who: Acting, *, promise_id: int) -> Reply:
         session, team_id=who.team_id, promise_id=promise_id, actor=who.actor, now=who.now
     )
     _changed(session, who, promise)
-    return Reply(messages.promise_closed(promise, who.tz, now=who.now))
+    return Reply(messages.promise_closed(view_of(promise), who.tz, now=who.now))
 
 
-def form_for(session: Session, who: Acting, promise_id: int) -> Promise:
+def form_for(session: Session, who: Acting, promise_id: int) -> PromiseView:
     """The promise behind a check-in form, for whoever may change it (the cover too)."""
-    return changeable(session, who.team_id, promise_id, who.actor, who.now)
+    return view_of(changeable(session, who.team_id, promise_id, who.actor, who.now))
 
 
 # ------------------------------------------------------------------------------- away

@@ -55,6 +55,7 @@ from bot.promises.service import (
     hand_off as change_owner,
 )
 from bot.promises.steps import Timing, timing_for_channel, timing_of
+from bot.promises.views import PromiseView, view_of, views_of
 from bot.reply import Reply
 from bot.slack import messages
 from bot.slack.text import from_slack, user_ids_in
@@ -248,7 +249,7 @@ def record(
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(
         messages.promise_recorded(
-            promise, who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
+            view_of(promise), who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
         )
     )
 
@@ -350,7 +351,7 @@ def close(
             )
         )
     _changed(session, who, promise, *extra)
-    return Reply(messages.promise_closed(promise, who.tz, now=who.now))
+    return Reply(messages.promise_closed(view_of(promise), who.tz, now=who.now))
 
 
 def undo(session: Session, who: Acting, *, promise_id: int) -> Reply:
@@ -412,7 +413,7 @@ def extend(
         note=note,
         default_timing=default_timing,
     )
-    return Reply(messages.promise_extended(promise, who.tz, now=who.now))
+    return Reply(messages.promise_extended(view_of(promise), who.tz, now=who.now))
 
 
 def new_date(
@@ -438,7 +439,7 @@ def new_date(
         note=note,
         default_timing=default_timing,
     )
-    return Reply(open_view=messages.new_date_done(promise, who.tz, note, now=who.now))
+    return Reply(open_view=messages.new_date_done(view_of(promise), who.tz, note, now=who.now))
 
 
 def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: str) -> Reply:
@@ -466,7 +467,7 @@ def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: st
         *_refresh_homes(session, who, [new_owner_id, previous]),
     ]
     outbox.write(session, rows)
-    return Reply(messages.promise_handed_off(promise, previous))
+    return Reply(messages.promise_handed_off(view_of(promise), previous))
 
 
 def hand_off_to(
@@ -605,7 +606,7 @@ def list_promises(
     return Reply(
         messages.promise_list(
             title,
-            promises,
+            views_of(promises),
             who.tz,
             who.now,
             total=total,
@@ -638,7 +639,7 @@ def home_tab(
 
 # ------------------------------------------------------------- what the listeners need
 
-FormBuilder = Callable[[Promise], dict[str, Any]]
+FormBuilder = Callable[[PromiseView], dict[str, Any]]
 
 
 def kept(session: Session, who: Acting, *, promise_id: int) -> Reply:
@@ -649,7 +650,8 @@ def kept(session: Session, who: Acting, *, promise_id: int) -> Reply:
 def form_about(session: Session, who: Acting, *, promise_id: int, build: FormBuilder) -> Reply:
     """A form about one promise (Edit, New date, Hand off, Couldn't keep), for whoever may
     change it; a refusal otherwise."""
-    return Reply(open_view=build(changeable(session, who.team_id, promise_id, who.actor, who.now)))
+    promise = changeable(session, who.team_id, promise_id, who.actor, who.now)
+    return Reply(open_view=build(view_of(promise)))
 
 
 def keep_permalink(

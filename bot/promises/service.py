@@ -21,11 +21,12 @@ from bot.errors import NotFound as NotFound
 from bot.language.commands import parse_promise_id as parse_promise_id
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
 from bot.people.away import is_covering
+from bot.promises.states import MAX_DESCRIPTION as MAX_DESCRIPTION
+from bot.promises.states import short_id as short_id
 from bot.promises.steps import Timing, delivery_key, plan_steps
 from bot.store.db import core
 from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status, Step
 
-MAX_DESCRIPTION = 3000
 MAX_NOTE = 2000
 MAX_COUNTERPART = 255
 
@@ -34,10 +35,6 @@ MAX_COUNTERPART = 255
 class Actor:
     user_id: str
     is_admin: bool = False
-
-
-def short_id(promise_id: int) -> str:
-    return f"#{promise_id}"
 
 
 def clean_text(text: str | None) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.language.workdays import zone
 from bot.promises.service import count_open, open_promises, reports_of
+from bot.promises.views import PromiseView, views_of
 from bot.reports.chart import TEAM
 from bot.reports.service import Report, build_report
 from bot.settings import DigestSchedule
@@ -32,7 +33,7 @@ class Digest:
     now: datetime
     last_week: Report
     week_before: Report
-    overdue: list[Promise]  # the most overdue first, as many as the message shows
+    overdue: list[PromiseView]  # the most overdue first, as many as the message shows
     overdue_total: int = 0  # how many are overdue in all (a count query)
 
 
@@ -164,6 +165,6 @@ def build_digest(
         now=now,
         last_week=last_week,
         week_before=week_before,
-        overdue=overdue,
+        overdue=views_of(overdue),
         overdue_total=overdue_total,
     )

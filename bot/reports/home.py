@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.channels.service import team_settings
+from bot.channels.views import ChannelView, channel_views
 from bot.noticing.service import watched_channels
 from bot.people.directory import supervisor_pairs
 from bot.promises.service import count_open, open_promises, reports_of
-from bot.store.models import ChannelSetting, Promise, Status
+from bot.promises.views import PromiseView, views_of
+from bot.store.models import Promise, Status
 
 # own promises the Home tab lists with buttons (two blocks each; a tab holds 100)
 HOME_SHOWN = 15
@@ -40,14 +42,14 @@ class HomeData:
     user_id: str
     tz: str
     now: datetime
-    mine: list[Promise] = field(default_factory=list)  # the most urgent first
+    mine: list[PromiseView] = field(default_factory=list)  # the most urgent first
     mine_total: int = 0  # open in all (a count query), and of those overdue
     mine_overdue: int = 0
     record: Record = Record()
     team: list[ReportLine] = field(default_factory=list)
     is_admin: bool = False
     supervisors: list[tuple[str, str]] = field(default_factory=list)
-    channels: list[ChannelSetting] = field(default_factory=list)
+    channels: list[ChannelView] = field(default_factory=list)
     # admins: the watched channels (SPEC §2.5): how many in all, and (id, other org) of the
     # most recent
     watched: tuple[int, list[tuple[str, str | None]]] = (0, [])
@@ -109,7 +111,7 @@ def home_data(
     session: Session, team_id: str, user_id: str, *, tz: str, is_admin: bool, now: datetime
 ) -> HomeData:
     data = HomeData(user_id=user_id, tz=tz, now=now, is_admin=is_admin)
-    data.mine = open_promises(session, team_id, [user_id], now, limit=HOME_SHOWN)
+    data.mine = views_of(open_promises(session, team_id, [user_id], now, limit=HOME_SHOWN))
     data.mine_total, data.mine_overdue = count_open(session, team_id, [user_id], now)
     data.record = record_of(session, team_id, user_id, now)
     data.team = team_lines(session, team_id, user_id, now)
@@ -126,7 +128,7 @@ def home_data(
         data.supervisors = [
             (p.user_id, p.supervisor_id or "") for p in supervisor_pairs(session, team_id)
         ]
-        data.channels = team_settings(session, team_id)
+        data.channels = channel_views(team_settings(session, team_id))
         total, watches = watched_channels(session, team_id)
         data.watched = (total, [(w.channel_id, w.other_org) for w in watches])
     return data

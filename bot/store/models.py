@@ -24,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.language.cadence import RhythmKind
+from bot.promises.states import CheckInOutcome as CheckInOutcome
+from bot.promises.states import Status as Status
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -73,11 +75,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
-class Status(StrEnum):
-    OPEN = "open"
-    KEPT = "kept"
-    BROKEN = "broken"
-    CANCELLED = "cancelled"
+# Status and CheckInOutcome are plain values (bot.promises.states), still importable from here
 
 
 class Step(StrEnum):
@@ -138,15 +136,6 @@ FOLLOW_UPS = frozenset(
         Step.HOME,
     }
 )
-
-
-class CheckInOutcome(StrEnum):
-    """What became of one check-in of a cadence promise (kept in its history)."""
-
-    ON_TIME = "on_time"  # an update was logged before the check-in was due
-    LATE = "late"  # logged after it was due, before the next one
-    MISSED = "missed"  # the next check-in came with nothing logged
-    SKIPPED = "skipped"  # the owner said this one needs no update
 
 
 class AwaySource(StrEnum):

@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
-from bot.promises.service import short_id
+from bot.promises.states import Status
+from bot.promises.views import PromiseView
 from bot.slack.text import cut_markup, cut_plain, mrkdwn
-from bot.store.models import Promise, Status
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -102,9 +102,9 @@ def describe_span(span: timedelta) -> str:
     return f"{max(mins, 1)} min" if span.total_seconds() >= 60 else "less than a minute"
 
 
-def promise_line(promise: Promise, tz: str, now: datetime) -> str:
+def promise_line(promise: PromiseView, tz: str, now: datetime) -> str:
     """One line: `#42 call Jane Doe back — Jane Doe (candidate) — due Fri 27 Nov, 17:00 PST`."""
-    parts = [f"*{short_id(promise.id)}* {mrkdwn(promise.description, 200)}"]
+    parts = [f"*{promise.short_id}* {mrkdwn(promise.description, 200)}"]
     if promise.counterpart:
         kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
         parts.append(mrkdwn(promise.counterpart, 80) + (f" ({kind})" if kind else ""))
@@ -148,7 +148,7 @@ _OUTCOME_TEXT = {
 }
 
 
-def outcome_line(promise: Promise, tz: str, *, now: datetime) -> str:
+def outcome_line(promise: PromiseView, tz: str, *, now: datetime) -> str:
     when = format_deadline(promise.closed_at, tz, now=now) if promise.closed_at else ""
     line = f"{_OUTCOME_TEXT.get(promise.status, promise.status)} — closed by <@{promise.closed_by}>"
     line += f" on {when}" if when else ""
@@ -176,7 +176,7 @@ def _modal(
     }
 
 
-def _what(promise: Promise) -> Block:
+def _what(promise: PromiseView) -> Block:
     """The promise a form is about, on top of the form."""
     return section(f"*{mrkdwn(promise.description, 500)}*")
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from bot.language.cadence import Rhythm, RhythmKind, describe_rhythm
 from bot.language.deadlines import format_deadline
-from bot.promises.service import short_id
+from bot.promises.states import CheckInOutcome
+from bot.promises.views import PromiseView
 from bot.slack.messages.base import (
     _KIND_LABEL,
     MAX_SECTION_TEXT,
@@ -27,7 +28,6 @@ from bot.slack.messages.base import (
     text_message,
 )
 from bot.slack.messages.ids import EDIT, UNDO
-from bot.store.models import CheckInOutcome, Promise
 
 # the text the return summary's lines may take in all (Slack refuses past ~11,000)
 RETURN_SUMMARY_BUDGET = 7000
@@ -86,13 +86,13 @@ def rhythm_of_choice(value: str | None) -> Rhythm | None:
     return RHYTHM_CHOICES.get(value or "")
 
 
-def _rhythm(promise: Promise) -> Rhythm | None:
+def _rhythm(promise: PromiseView) -> Rhythm | None:
     if promise.rhythm_kind is None or promise.rhythm_every is None:
         return None
     return Rhythm(RhythmKind(promise.rhythm_kind), promise.rhythm_every)
 
 
-def _end_phrase(promise: Promise, tz: str, now: datetime) -> str:
+def _end_phrase(promise: PromiseView, tz: str, now: datetime) -> str:
     if promise.series_ends_at is not None and promise.series_end_event:
         # a series in hours: until the event, and at the latest HOURLY_LIMIT after it began
         event = mrkdwn(promise.series_end_event, 200)
@@ -105,7 +105,7 @@ def _end_phrase(promise: Promise, tz: str, now: datetime) -> str:
     return "until you close it"
 
 
-def rhythm_line(promise: Promise, tz: str, *, now: datetime) -> str:
+def rhythm_line(promise: PromiseView, tz: str, *, now: datetime) -> str:
     """`every 3 working days until Wed 9 Dec, 10:00 PST · next check-in Mon 30 Nov, 17:00 PST`"""
     rhythm = _rhythm(promise)
     if rhythm is None:
@@ -116,11 +116,13 @@ def rhythm_line(promise: Promise, tz: str, *, now: datetime) -> str:
     )
 
 
-def _who(promise: Promise) -> str:
+def _who(promise: PromiseView) -> str:
     return f" with {mrkdwn(promise.counterpart, 300)}" if promise.counterpart else ""
 
 
-def cadence_recorded(promise: Promise, tz: str, now: datetime, *, created: bool = True) -> Message:
+def cadence_recorded(
+    promise: PromiseView, tz: str, now: datetime, *, created: bool = True
+) -> Message:
     headline = (
         "Got it — I'll check in with you along the way."
         if created
@@ -134,13 +136,13 @@ def cadence_recorded(promise: Promise, tz: str, now: datetime, *, created: bool 
     pid = str(promise.id)
     return {
         "response_type": "ephemeral",
-        "text": f"{headline} Promise {short_id(promise.id)}: {mrkdwn(promise.description, 200)}",
+        "text": f"{headline} PromiseView {promise.short_id}: {mrkdwn(promise.description, 200)}",
         "blocks": [
             section(f":handshake: {headline}"),
             section(f"*{mrkdwn(promise.description, MAX_SECTION_TEXT - 2)}*"),
             section("\n".join(lines)),
             context(
-                f"Promise {short_id(promise.id)} · Log each update with "
+                f"PromiseView {promise.short_id} · Log each update with "
                 f"`/promise updated {promise.id} [note]`; an early one counts and moves the next "
                 f"check-in. End it with `/promise done {promise.id}`."
             ),
@@ -181,7 +183,7 @@ def cadence_problem(text: str, problem: str) -> Message:
     )
 
 
-def check_in_buttons(promise: Promise) -> Block:
+def check_in_buttons(promise: PromiseView) -> Block:
     pid = str(promise.id)
     return actions(
         button("Updated them", UPDATED, pid, "primary"),
@@ -192,7 +194,7 @@ def check_in_buttons(promise: Promise) -> Block:
     )
 
 
-def check_in_nudge(promise: Promise, tz: str, now: datetime) -> Message:
+def check_in_nudge(promise: PromiseView, tz: str, now: datetime) -> Message:
     late = describe_span(now - promise.deadline) if now > promise.deadline else ""
     ago = f" ({late} ago)" if late else ""
     text = (
@@ -205,7 +207,7 @@ def check_in_nudge(promise: Promise, tz: str, now: datetime) -> Message:
             section(text),
             section(f">{mrkdwn(promise.description, 2000)}"),
             context(
-                f"Promise {short_id(promise.id)} · check-in {promise.deadline_version} · "
+                f"PromiseView {promise.short_id} · check-in {promise.deadline_version} · "
                 f"{rhythm_line(promise, tz, now=now)} · Sent them an update? Press Updated "
                 "them. Nothing to say? A short “no news yet” still counts."
             ),
@@ -224,7 +226,7 @@ def covering(message: Message, owner_id: str) -> Message:
     }
 
 
-def check_in_draft(promise: Promise, tz: str, note: str | None = None, *, now: datetime) -> str:
+def check_in_draft(promise: PromiseView, tz: str, note: str | None = None, *, now: datetime) -> str:
     """A short, honest update for the counterpart the owner can copy."""
     name = promise.counterpart.split()[0] if promise.counterpart else "there"
     news = note.rstrip(".") + "." if note else "No news yet, but I haven't forgotten you."
@@ -241,16 +243,16 @@ _OUTCOME_WORDS = {
 
 
 def check_in_logged(
-    promise: Promise, tz: str, outcome: CheckInOutcome, *, now: datetime
+    promise: PromiseView, tz: str, outcome: CheckInOutcome, *, now: datetime
 ) -> Message:
     if not promise.is_open:
         return text_message(
             f":white_check_mark: Update logged ({_OUTCOME_WORDS[outcome]}) — that was the last "
-            f"check-in of promise {short_id(promise.id)}; it's kept. :tada:",
+            f"check-in of promise {promise.short_id}; it's kept. :tada:",
             replace_original=True,
         )
     return text_message(
-        f":white_check_mark: Update logged for promise {short_id(promise.id)} "
+        f":white_check_mark: Update logged for promise {promise.short_id} "
         f"({_OUTCOME_WORDS[outcome]}). Next check-in "
         f"{format_deadline(promise.deadline, tz, now=now)}.\n"
         f"Ready to send next time: “{mrkdwn(check_in_draft(promise, tz, now=now), 1500)}”",
@@ -258,7 +260,7 @@ def check_in_logged(
     )
 
 
-def updated_form(promise: Promise, tz: str, *, now: datetime) -> dict[str, Any]:
+def updated_form(promise: PromiseView, tz: str, *, now: datetime) -> dict[str, Any]:
     blocks: list[Block] = [
         _what(promise),
         {
@@ -297,7 +299,7 @@ def rhythm_picker(current: Rhythm | None = None) -> Block:
     return element
 
 
-def new_rhythm_form(promise: Promise) -> dict[str, Any]:
+def new_rhythm_form(promise: PromiseView) -> dict[str, Any]:
     element = rhythm_picker(_rhythm(promise))
     blocks: list[Block] = [
         _what(promise),

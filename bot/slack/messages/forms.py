@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
-from bot.promises.service import MAX_DESCRIPTION, short_id
+from bot.promises.states import MAX_DESCRIPTION
+from bot.promises.views import PromiseView
 from bot.slack.messages.base import (
     MAX_SECTION_TEXT,
     Block,
@@ -29,7 +30,6 @@ from bot.slack.messages.ids import (
 )
 from bot.slack.messages.reminders import counterpart_update
 from bot.slack.text import code_block, cut_plain
-from bot.store.models import Promise
 
 
 def _text_input(
@@ -140,13 +140,13 @@ def promise_form(
     }
 
 
-def edit_form(promise: Promise) -> dict[str, Any]:
+def edit_form(promise: PromiseView) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": EDIT_VIEW,
         "title": {
             "type": "plain_text",
-            "text": cut_plain(f"Edit promise {short_id(promise.id)}", 24),
+            "text": cut_plain(f"Edit promise {promise.short_id}", 24),
         },
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -174,7 +174,7 @@ def edit_form(promise: Promise) -> dict[str, Any]:
     }
 
 
-def new_date_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def new_date_form(promise: PromiseView, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return _modal(
         NEW_DATE_VIEW,
         "New date",
@@ -191,7 +191,9 @@ def new_date_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict
     )
 
 
-def new_date_done(promise: Promise, tz: str, note: str | None, *, now: datetime) -> dict[str, Any]:
+def new_date_done(
+    promise: PromiseView, tz: str, note: str | None, *, now: datetime
+) -> dict[str, Any]:
     update = counterpart_update(promise, tz, note, now=now)
     return {
         "type": "modal",
@@ -199,7 +201,7 @@ def new_date_done(promise: Promise, tz: str, note: str | None, *, now: datetime)
         "close": {"type": "plain_text", "text": "Done"},
         "blocks": [
             section(
-                f":calendar: Promise {short_id(promise.id)} now runs until "
+                f":calendar: PromiseView {promise.short_id} now runs until "
                 f"*{format_deadline(promise.deadline, tz, now=now)}*. Reminders are re-armed."
             ),
             section("A ready-to-send update for them (copy, tweak, send):"),
@@ -208,7 +210,7 @@ def new_date_done(promise: Promise, tz: str, note: str | None, *, now: datetime)
     }
 
 
-def hand_off_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def hand_off_form(promise: PromiseView, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return _modal(
         HAND_OFF_VIEW,
         "Hand off",
@@ -219,7 +221,7 @@ def hand_off_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict
     )
 
 
-def couldnt_keep_form(promise: Promise, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def couldnt_keep_form(promise: PromiseView, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return _modal(
         COULDNT_KEEP_VIEW,
         "Couldn't keep it",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.channels.views import ChannelView
 from bot.slack.messages.base import (
     Block,
     _header,
@@ -130,8 +131,8 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- channel settings
 
 
-def channel_row(ch: Any) -> str:
-    """One channel's settings on one line (`ch` is a ChannelSetting)."""
+def channel_row(ch: ChannelView) -> str:
+    """One channel's settings on one line."""
     parts = []
     if ch.escalation_channel_id:
         parts.append(f"escalations to <#{ch.escalation_channel_id}>")
@@ -150,7 +151,7 @@ def channel_row(ch: Any) -> str:
 CHANNEL_PAGE_SIZE = 40
 
 
-def channel_settings_list(settings: list[Any], page: int = 1) -> dict[str, Any]:
+def channel_settings_list(settings: list[ChannelView], page: int = 1) -> dict[str, Any]:
     """`/promise channel list [page N]`: every channel's settings (true total), paged."""
     total = len(settings)
     if not total:

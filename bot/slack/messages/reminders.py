@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.language.deadlines import format_deadline
-from bot.promises.service import short_id
+from bot.promises.views import PromiseView
 from bot.slack.messages.base import (
     Block,
     Message,
@@ -18,16 +18,15 @@ from bot.slack.messages.base import (
     section,
 )
 from bot.slack.messages.ids import COULDNT_KEEP, HAND_OFF, KEPT, NEW_DATE, REMIND_OWNER
-from bot.store.models import Promise
 
 # --- reminders: heads-up, nudge, escalation (SPEC §3) ---------------------------------------
 
 
-def _counterpart_phrase(promise: Promise) -> str:
+def _counterpart_phrase(promise: PromiseView) -> str:
     return f" to {mrkdwn(promise.counterpart, 300)}" if promise.counterpart else ""
 
 
-def nudge_buttons(promise: Promise) -> Block:
+def nudge_buttons(promise: PromiseView) -> Block:
     pid = str(promise.id)
     return actions(
         button("Kept", KEPT, pid, "primary"),
@@ -38,7 +37,7 @@ def nudge_buttons(promise: Promise) -> Block:
     )
 
 
-def heads_up(promise: Promise, tz: str, now: datetime) -> Message:
+def heads_up(promise: PromiseView, tz: str, now: datetime) -> Message:
     left = describe_span(promise.deadline - now) if promise.deadline > now else "moments"
     text = (
         f":hourglass_flowing_sand: Heads-up: your promise{_counterpart_phrase(promise)} is due "
@@ -50,7 +49,7 @@ def heads_up(promise: Promise, tz: str, now: datetime) -> Message:
             section(text),
             section(f">{mrkdwn(promise.description, 2000)}"),
             context(
-                f"Promise {short_id(promise.id)} · Done already? Press Kept. Need more time? "
+                f"PromiseView {promise.short_id} · Done already? Press Kept. Need more time? "
                 "Pick a new date and let them know."
             ),
             nudge_buttons(promise),
@@ -58,7 +57,7 @@ def heads_up(promise: Promise, tz: str, now: datetime) -> Message:
     }
 
 
-def nudge(promise: Promise, tz: str, now: datetime) -> Message:
+def nudge(promise: PromiseView, tz: str, now: datetime) -> Message:
     late = describe_span(now - promise.deadline) if now > promise.deadline else "just now"
     who = _counterpart_phrase(promise)
     when = format_deadline(promise.deadline, tz, now=now)
@@ -70,7 +69,7 @@ def nudge(promise: Promise, tz: str, now: datetime) -> Message:
             section(text),
             section(f">{mrkdwn(promise.description, 2000)}"),
             context(
-                f"Promise {short_id(promise.id)} · If it's done, press Kept. If not, a short "
+                f"PromiseView {promise.short_id} · If it's done, press Kept. If not, a short "
                 "update with a new date beats silence — press New date and I'll draft it."
             ),
             nudge_buttons(promise),
@@ -79,7 +78,7 @@ def nudge(promise: Promise, tz: str, now: datetime) -> Message:
 
 
 def escalation(
-    promise: Promise,
+    promise: PromiseView,
     tz: str,
     now: datetime,
     *,
@@ -101,7 +100,7 @@ def escalation(
         section(text),
         section(f">{mrkdwn(promise.description, 2000)}"),
         context(
-            f"Promise {short_id(promise.id)} · {nudged} A quick word from you may be all it takes."
+            f"PromiseView {promise.short_id} · {nudged} A quick word from you may be all it takes."
         ),
     ]
     if not to_channel:
@@ -116,7 +115,7 @@ def escalation(
     return {"text": text, "blocks": message_blocks}
 
 
-def nobody_to_escalate_to(promise: Promise, *, admins_told: bool = False) -> Message:
+def nobody_to_escalate_to(promise: PromiseView, *, admins_told: bool = False) -> Message:
     if admins_told:
         who = (
             "No supervisor or escalation channel is set for you, so I let the workspace "
@@ -125,7 +124,7 @@ def nobody_to_escalate_to(promise: Promise, *, admins_told: bool = False) -> Mes
     else:
         who = "I couldn't reach a supervisor, an escalation channel or an admin about it."
     text = (
-        f":information_source: Your promise {short_id(promise.id)} is overdue. {who} Please "
+        f":information_source: Your promise {promise.short_id} is overdue. {who} Please "
         "close it or set a new date so it doesn't slip through."
     )
     return {"text": text, "blocks": [section(text), nudge_buttons(promise)]}
@@ -144,7 +143,7 @@ UNREACHABLE_BECAUSE = {
 
 
 def undeliverable(
-    promise: Promise, step_label: str, recipient: str, error: str, went_to: list[str]
+    promise: PromiseView, step_label: str, recipient: str, error: str, went_to: list[str]
 ) -> Message:
     """To the owner: a reminder about their promise could not reach `recipient` (a user or
     channel id), and where it went instead (user or channel ids; empty: nowhere)."""
@@ -157,16 +156,16 @@ def undeliverable(
         where = "Nobody else could be reached either."
     text = (
         f":information_source: I couldn't deliver the {step_label} about your promise "
-        f"{short_id(promise.id)}: {who} {because}. {where} An admin can set who it should go to "
+        f"{promise.short_id}: {who} {because}. {where} An admin can set who it should go to "
         "with `/promise supervisor` or `/promise channel`."
     )
     return {"text": text, "blocks": [section(text), nudge_buttons(promise)]}
 
 
-def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime) -> Message:
+def owner_reminder(promise: PromiseView, supervisor_id: str, tz: str, now: datetime) -> Message:
     text = (
         f":wave: <@{supervisor_id}> asked me to remind you about promise "
-        f"{short_id(promise.id)}{_counterpart_phrase(promise)}, due "
+        f"{promise.short_id}{_counterpart_phrase(promise)}, due "
         f"{format_deadline(promise.deadline, tz, now=now)}."
     )
     return {
@@ -179,7 +178,7 @@ def owner_reminder(promise: Promise, supervisor_id: str, tz: str, now: datetime)
     }
 
 
-def settled(promise: Promise, tz: str, original_text: str, *, now: datetime) -> Message:
+def settled(promise: PromiseView, tz: str, original_text: str, *, now: datetime) -> Message:
     """An earlier reminder, rewritten once the promise closed, moved or changed hands."""
     if promise.is_open and promise.is_cadence:
         outcome = (
@@ -199,7 +198,7 @@ def settled(promise: Promise, tz: str, original_text: str, *, now: datetime) -> 
             section(
                 f"~{mrkdwn(original_text, 1500)}~"
                 if original_text
-                else f"Promise {short_id(promise.id)}"
+                else f"PromiseView {promise.short_id}"
             ),
             section(f">{mrkdwn(promise.description, 2000)}"),
             context(outcome),
@@ -207,7 +206,7 @@ def settled(promise: Promise, tz: str, original_text: str, *, now: datetime) -> 
     }
 
 
-def counterpart_update(promise: Promise, tz: str, note: str | None, *, now: datetime) -> str:
+def counterpart_update(promise: PromiseView, tz: str, note: str | None, *, now: datetime) -> str:
     """A ready-to-send update for the counterpart after a new date."""
     name = promise.counterpart.split()[0] if promise.counterpart else "there"
     reason = f" {note.rstrip('.')}." if note else ""

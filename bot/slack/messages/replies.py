@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.language.deadlines import format_as_written, format_deadline
 from bot.language.zones import NamedZone
-from bot.promises.service import MAX_DESCRIPTION, short_id
+from bot.promises.states import MAX_DESCRIPTION
+from bot.promises.views import PromiseView
 from bot.slack.messages.base import (
     _KIND_LABEL,
     EXAMPLES,
@@ -26,7 +27,6 @@ from bot.slack.messages.base import (
 )
 from bot.slack.messages.ids import EDIT, LIST_PAGE, OPEN_FORM, UNDO
 from bot.slack.messages.reminders import nudge_buttons
-from bot.store.models import Promise
 
 # the "Yes, record it" button under a question about a deadline more than a year away
 CONFIRM_DEADLINE = "promise_confirm_deadline"
@@ -55,7 +55,7 @@ def ignored_note(ignored: tuple[str, ...] | list[str]) -> str | None:
 
 
 def promise_recorded(
-    promise: Promise,
+    promise: PromiseView,
     tz: str,
     now: datetime,
     *,
@@ -77,7 +77,7 @@ def promise_recorded(
     pid = str(promise.id)
     return {
         "response_type": "ephemeral",
-        "text": f"{headline} Promise {short_id(promise.id)}: {mrkdwn(promise.description, 200)}",
+        "text": f"{headline} PromiseView {promise.short_id}: {mrkdwn(promise.description, 200)}",
         "blocks": [
             section(f":handshake: {headline}"),
             # what, then to whom and by when in a block of their own: a long description
@@ -85,7 +85,7 @@ def promise_recorded(
             section(f"*{mrkdwn(promise.description, MAX_SECTION_TEXT - 2)}*"),
             section("\n".join(lines)),
             context(
-                f"Promise {short_id(promise.id)} · I'll remind you before the deadline. "
+                f"PromiseView {promise.short_id} · I'll remind you before the deadline. "
                 f"Close it with `/promise done {promise.id}`."
             ),
             actions(button("Edit", EDIT, pid), button("Undo", UNDO, pid, "danger")),
@@ -214,7 +214,7 @@ LIST_PAGE_SIZE = 20
 
 def promise_list(
     title: str,
-    promises: list[Promise],
+    promises: list[PromiseView],
     tz: str,
     now: datetime,
     *,
@@ -271,15 +271,15 @@ def list_view(message: Message) -> dict[str, Any]:
     }
 
 
-def promise_closed(promise: Promise, tz: str, *, now: datetime) -> Message:
+def promise_closed(promise: PromiseView, tz: str, *, now: datetime) -> Message:
     return text_message(
-        f"Promise {short_id(promise.id)} "
+        f"PromiseView {promise.short_id} "
         f"({mrkdwn(promise.description, 200)}) is closed.\n" + outcome_line(promise, tz, now=now)
     )
 
 
 def promise_extended(
-    promise: Promise,
+    promise: PromiseView,
     tz: str,
     *,
     now: datetime,
@@ -289,19 +289,19 @@ def promise_extended(
     when = deadline_line(promise.deadline, tz, now, named_zone)
     note = ignored_note(ignored)
     return text_message(
-        f":calendar: Promise {short_id(promise.id)} now runs until "
+        f":calendar: PromiseView {promise.short_id} now runs until "
         f"*{when}*. Reminders are re-armed." + (f"\n{note}" if note else "")
     )
 
 
-def promise_handed_off(promise: Promise, previous_owner: str) -> Message:
+def promise_handed_off(promise: PromiseView, previous_owner: str) -> Message:
     return text_message(
-        f":arrows_counterclockwise: Promise {short_id(promise.id)} moved from "
+        f":arrows_counterclockwise: PromiseView {promise.short_id} moved from "
         f"<@{previous_owner}> to <@{promise.owner_id}>. A DM telling them is on its way."
     )
 
 
-def handoff_notice(promise: Promise, actor_id: str, tz: str, now: datetime) -> Message:
+def handoff_notice(promise: PromiseView, actor_id: str, tz: str, now: datetime) -> Message:
     text = f":inbox_tray: <@{actor_id}> handed you a promise:\n" + promise_line(promise, tz, now)
     return {"text": text, "blocks": [section(text)]}
 
@@ -391,7 +391,7 @@ HANDOVER_SHOWN = 15
 
 
 def deactivated_handover(
-    old_owner: str, promises: list[Promise], tz: str, now: datetime
+    old_owner: str, promises: list[PromiseView], tz: str, now: datetime
 ) -> Message:
     """DM to the supervisor who takes over the open promises of a deactivated person."""
     count = len(promises)

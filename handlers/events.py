@@ -39,7 +39,7 @@ from bot.store.models import HandledRequest
 from bot.workspaces.service import is_paused, pause, resume
 from handlers import noticing
 from handlers.answer import Presser, later, profiles_ready, respond_with
-from handlers.commands import run_command
+from handlers.run import run_command
 
 log = logging.getLogger("kept.events")
 

@@ -61,6 +61,7 @@ from handlers.answer import (
     profiles_ready,
     respond_with,
 )
+from handlers.run import run_command
 from handlers.views.submit import on_submit
 
 log = logging.getLogger("kept.noticing")
@@ -356,8 +357,6 @@ def on_track(
                 counterpart_kind=chosen.counterpart_kind,
             ),
         )
-        from handlers.commands import run_command  # (handlers.commands routes `watch` here)
-
         reply, refused = run_command(runtime, request)
         if not refused:
             with runtime.sessions.begin() as session:

@@ -23,9 +23,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.ops.oauth import find_manifest, manifest_bot_scopes
+from bot.ops.oauth import Installations, NotInstalled, find_manifest, manifest_bot_scopes
 from bot.settings import Settings, _redact_url
-from bot.store.db import make_engine, ping
+from bot.slack.client import make_client
+from bot.store.db import make_engine, make_reader_factory, make_session_factory, ping
+from bot.store.migrate import current_revision, head_revision
 
 MAX_CLOCK_SKEW = 5.0  # seconds
 PLACEHOLDER = re.compile(r"YOUR-HOST|example\.com|localhost", re.I)
@@ -80,8 +82,6 @@ def settings_summary(settings: Settings) -> Check:
 
 
 def check_database(settings: Settings) -> Check:
-    from bot.store.migrate import current_revision, head_revision
-
     try:
         engine = make_engine(settings.database_url)
     except Exception as error:  # noqa: BLE001 - a bad URL: say so in one line
@@ -205,8 +205,6 @@ def check_manifest(path: Path | None) -> tuple[Check, tuple[str, ...]]:
 def run_checks(
     settings: Settings, *, manifest: Path | None = None, now: datetime | None = None
 ) -> list[Check]:
-    from bot.slack.client import make_client
-
     now = now or datetime.now(UTC)
     checks = [settings_summary(settings)]
     manifest_check, wanted = check_manifest(manifest or find_manifest())
@@ -227,9 +225,6 @@ def run_checks(
 def _check_installations(
     settings: Settings, client: WebClient, wanted: tuple[str, ...], now: datetime
 ) -> list[Check]:
-    from bot.ops.oauth import Installations, NotInstalled
-    from bot.store.db import make_reader_factory, make_session_factory
-
     engine = make_engine(settings.database_url)
     try:
         installations = Installations(

@@ -47,6 +47,7 @@ from bot.promises.service import (
 )
 from bot.promises.steps import Timing, timing_for_channel, timing_of
 from bot.reply import Reply
+from bot.reports.home import home_data
 from bot.slack import messages
 from bot.store.models import Person, Promise, Status, Step
 
@@ -526,8 +527,6 @@ def home_tab(
     """The App Home tab of one person, as it stands now (their promises; their team's if
     they supervise; the admin overview for admins), with `notice` on top: the answer to a
     button they pressed on the tab."""
-    from bot.reports.home import home_data
-
     person = session.get(Person, (team_id, user_id))
     actor, tz = actor_from(person, user_id, admins)
     data = home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.language.cadence import Rhythm, describe_rhythm
 from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.service import short_id
@@ -110,8 +111,6 @@ def promise_line(promise: Promise, tz: str, now: datetime) -> str:
         parts.append(mrkdwn(promise.counterpart, 80) + (f" ({kind})" if kind else ""))
     when = format_deadline(promise.deadline, tz, now=now)
     if promise.is_open and promise.is_cadence:
-        from bot.language.cadence import Rhythm, describe_rhythm
-
         late = promise.deadline <= now
         rhythm = (
             describe_rhythm(Rhythm(promise.rhythm_kind, promise.rhythm_every)) + ", "

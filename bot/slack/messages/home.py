@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.language.deadlines import format_deadline
 from bot.slack.messages.base import (
     Block,
     _header,
@@ -17,7 +18,7 @@ from bot.slack.messages.base import (
     section,
     text_message,
 )
-from bot.slack.messages.cadence import check_in_buttons
+from bot.slack.messages.cadence import BACK, check_in_buttons
 from bot.slack.messages.ids import SHOW_ALL
 from bot.slack.messages.noticing import watched_lines
 from bot.slack.messages.reminders import nudge_buttons
@@ -176,10 +177,6 @@ def channel_settings_list(settings: list[Any], page: int = 1) -> dict[str, Any]:
 
 def _own_away(data: Any) -> list[Block]:
     """You're away (with an I'm back button), and who covers."""
-    from bot.language.deadlines import format_deadline
-    from bot.slack.messages.base import actions, button
-    from bot.slack.messages.cadence import BACK
-
     found: list[Block] = []
     if data.away is not None:
         until, cover = data.away
@@ -196,8 +193,6 @@ def _own_away(data: Any) -> list[Block]:
 
 def _team_aways(data: Any) -> list[Block]:
     """Who in your team is away, and who covers."""
-    from bot.language.deadlines import format_deadline
-
     lines = []
     for user_id, until, cover in data.team_away:
         when = (

@@ -25,6 +25,7 @@ from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.promises.service import (
     Actor,
     InvalidInput,
+    NewPromise,
     _check_note,
     _record,
     _skip_pending,
@@ -111,45 +112,20 @@ def plan_check_in(
 
 def create_cadence_promise(
     session: Session,
+    new: NewPromise,
     *,
-    team_id: str,
-    owner_id: str,
-    created_by: str,
-    description: str,
     series: Series,
     tz: str,
-    now: datetime,
-    timing: Timing,
     working_day: WorkingDay = DEFAULT_WORKING_DAY,
-    counterpart: str | None = None,
-    counterpart_kind: str | None = None,
-    source_channel_id: str | None = None,
-    permalink: str | None = None,
-    request_key: str | None = None,
-    source_message_ts: str | None = None,
 ) -> Promise:
     """Store a cadence promise and plan its first check-in."""
+    team_id, now, timing = new.team_id, new.now, new.timing
     if series.ends_at is not None and series.ends_at <= now:
         raise InvalidInput("That series would already be over. Pick an end still ahead.")
     first = next_check_in(series.rhythm, now, tz, working_day)
     if series.ends_at is not None and first > series.ends_at:
         first = series.ends_at  # a span shorter than the rhythm: one check-in, at its end
-    stored = create_promise(
-        session,
-        team_id=team_id,
-        owner_id=owner_id,
-        created_by=created_by,
-        description=description,
-        deadline=first,
-        now=now,
-        timing=timing,
-        counterpart=counterpart,
-        counterpart_kind=counterpart_kind,
-        source_channel_id=source_channel_id,
-        source_message_ts=source_message_ts,
-        permalink=permalink,
-        request_key=request_key,
-    )
+    stored = create_promise(session, new, deadline=first)
     end_event = (series.end_event or "")[:255] or None
     session.execute(
         update(Promise)
@@ -173,7 +149,7 @@ def create_cadence_promise(
     _record(
         session,
         promise,
-        created_by,
+        new.created_by,
         "rhythm_set",
         now,
         rhythm=describe_rhythm(series.rhythm),

@@ -65,12 +65,13 @@ def record(
         return Reply(messages.cadence_problem(text, cadence.problem.value))
     if len(cadence.description) > MAX_DESCRIPTION:
         return Reply(messages.too_long(text))
+    new = typed(session, who, cadence.description, channel_id, default_timing, request_key, source)
     promise = create_cadence_promise(
         session,
+        new,
         series=Series(cadence.rhythm, cadence.ends_at, cadence.end_event),
         tz=who.tz,
         working_day=working_day,
-        **typed(session, who, cadence.description, channel_id, default_timing, request_key, source),
     )
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(messages.cadence_recorded(promise, who.tz, who.now))

@@ -34,6 +34,7 @@ from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
     InvalidInput,
+    NewPromise,
     changeable,
     close_promise,
     create_promise,
@@ -126,7 +127,7 @@ def typed(
     default_timing: Timing,
     request_key: str | None,
     source: Source | None = None,
-) -> dict[str, Any]:
+) -> NewPromise:
     """What a promise typed in a channel is made of, besides its deadline: the owner is who
     typed it, the counterpart is read from the words, and the channel's settings give the
     reminder timing and the counterpart kind (one read of them)."""
@@ -139,26 +140,22 @@ def typed(
             kind=_kind(source.counterpart_kind) or counterpart.kind,
         )
     setting = setting_row(session, who.team_id, channel_id) if channel_id else None
-    linked = (
-        {"source_message_ts": source.message_ts, "permalink": source.permalink}
-        if source is not None
-        else {}
-    )
-    return {
-        **linked,
-        "team_id": who.team_id,
-        "owner_id": who.user_id,
-        "created_by": who.user_id,
-        "description": description,
-        "now": who.now,
-        "timing": timing_of(setting, default_timing),
-        "counterpart": counterpart.name,
-        "counterpart_kind": kind_in_channel(
+    return NewPromise(
+        team_id=who.team_id,
+        owner_id=who.user_id,
+        created_by=who.user_id,
+        description=description,
+        now=who.now,
+        timing=timing_of(setting, default_timing),
+        counterpart=counterpart.name,
+        counterpart_kind=kind_in_channel(
             setting, counterpart.kind.value if counterpart.kind else None
         ),
-        "source_channel_id": channel_id,
-        "request_key": request_key,
-    }
+        source_channel_id=channel_id,
+        source_message_ts=source.message_ts if source is not None else None,
+        permalink=source.permalink if source is not None else None,
+        request_key=request_key,
+    )
 
 
 def too_long(who: Acting, text: str, channel_id: str | None) -> Reply:
@@ -223,11 +220,8 @@ def record(
     description = parsed.description or text
     if len(description) > MAX_DESCRIPTION:
         return too_long(who, text, channel_id)
-    promise = create_promise(
-        session,
-        deadline=parsed.deadline,
-        **typed(session, who, description, channel_id, default_timing, request_key, source),
-    )
+    new = typed(session, who, description, channel_id, default_timing, request_key, source)
+    promise = create_promise(session, new, deadline=parsed.deadline)
     outbox.write(session, _refresh_homes(session, who, []))
     return Reply(
         messages.promise_recorded(
@@ -253,35 +247,31 @@ def save_form(
     channel_id = meta.get("channel_id")
     timing = timing_for_channel(session, who.team_id, channel_id, default_timing)
     rhythm = messages.rhythm_of_choice(form.rhythm)
-    details: dict[str, Any] = {
-        "team_id": who.team_id,
-        "owner_id": form.owner_id,
-        "created_by": who.user_id,
-        "description": form.description,
-        "now": who.now,
-        "timing": timing,
-        "counterpart": form.counterpart,
-        "counterpart_kind": form.counterpart_kind,
-        "source_channel_id": channel_id,
-        "permalink": meta.get("permalink"),
-        "request_key": request_key,
-    }
+    new = NewPromise(
+        team_id=who.team_id,
+        owner_id=form.owner_id,
+        created_by=who.user_id,
+        description=form.description,
+        now=who.now,
+        timing=timing,
+        counterpart=form.counterpart,
+        counterpart_kind=form.counterpart_kind,
+        source_channel_id=channel_id,
+        permalink=meta.get("permalink"),
+        request_key=request_key,
+    )
     if rhythm is not None:  # a rhythm picked: check-ins until the date picked
         owner = profile_row(session, who.team_id, form.owner_id)
         promise = create_cadence_promise(
             session,
+            new,
             series=Series(rhythm, ends_at=form.deadline),
             tz=(owner.tz if owner is not None and owner.tz else who.tz),
             working_day=working_day,
-            **details,
         )
     else:
-        promise = create_promise(
-            session,
-            deadline=form.deadline,
-            source_message_ts=meta.get("message_ts"),
-            **details,
-        )
+        one_off = replace(new, source_message_ts=meta.get("message_ts"))
+        promise = create_promise(session, one_off, deadline=form.deadline)
     rows = [
         outbox.follow_up(
             who.team_id,

@@ -140,49 +140,55 @@ def needs_confirmation(deadline: datetime, now: datetime) -> bool:
     return deadline - now > FAR_AHEAD
 
 
-def create_promise(
-    session: Session,
-    *,
-    team_id: str,
-    owner_id: str,
-    created_by: str,
-    description: str,
-    deadline: datetime,
-    now: datetime,
-    timing: Timing,
-    counterpart: str | None = None,
-    counterpart_kind: str | None = None,
-    source_channel_id: str | None = None,
-    source_message_ts: str | None = None,
-    permalink: str | None = None,
-    request_key: str | None = None,
-) -> Promise:
+@dataclass(frozen=True)
+class NewPromise:
+    """What a new promise is made of, besides its deadline (a one-off promise's is given
+    beside it; a cadence promise's is its first check-in). Built by the flow that records it:
+    from the words typed (bot.promises.flows.typed), a form, a Workflow Builder step. (Not
+    bot.language.commands.NewPromise: that is the words of `/promise <text>`, unread.)"""
+
+    team_id: str
+    owner_id: str
+    created_by: str
+    description: str
+    now: datetime
+    timing: Timing
+    counterpart: str | None = None
+    counterpart_kind: str | None = None
+    source_channel_id: str | None = None
+    source_message_ts: str | None = None
+    permalink: str | None = None
+    request_key: str | None = None
+
+
+def create_promise(session: Session, new: NewPromise, *, deadline: datetime) -> Promise:
     """Store a new promise and plan its reminders: three INSERTs (promise, history,
     reminder steps), no ORM flush. Returns the promise as stored (not attached to the
     session).
 
-    `request_key` (unique per workspace) is the request that made it; repeats of a request
-    are caught before this by bot.once, and the constraint is the last line of defence.
+    `new.request_key` (unique per workspace) is the request that made it; repeats of a
+    request are caught before this by bot.once, and the constraint is the last line of defence.
     """
-    description = _check_description(description)
+    now = new.now
+    description = _check_description(new.description)
     _check_future(deadline, now)
     values: dict[str, Any] = {
-        "team_id": team_id,
-        "owner_id": owner_id,
-        "created_by": created_by,
+        "team_id": new.team_id,
+        "owner_id": new.owner_id,
+        "created_by": new.created_by,
         "description": description,
-        "counterpart": (clean_text(counterpart)[:MAX_COUNTERPART] or None),
-        "counterpart_kind": counterpart_kind,
+        "counterpart": (clean_text(new.counterpart)[:MAX_COUNTERPART] or None),
+        "counterpart_kind": new.counterpart_kind,
         "deadline": deadline,
         "deadline_version": 1,
         "status": Status.OPEN,
         "closure_note": None,
         "closed_at": None,
         "closed_by": None,
-        "source_channel_id": source_channel_id,
-        "source_message_ts": source_message_ts,
-        "permalink": permalink,
-        "request_key": request_key,
+        "source_channel_id": new.source_channel_id,
+        "source_message_ts": new.source_message_ts,
+        "permalink": new.permalink,
+        "request_key": new.request_key,
         "created_at": now,
         "updated_at": now,
     }
@@ -193,14 +199,14 @@ def create_promise(
     _record(
         session,
         promise,
-        created_by,
+        new.created_by,
         "created",
         now,
-        owner=owner_id,
+        owner=new.owner_id,
         deadline=deadline.isoformat(),
         description=description,
     )
-    _plan(session, promise, timing, now)
+    _plan(session, promise, new.timing, now)
     return promise
 
 

@@ -181,6 +181,15 @@ def test_no_import_cycle_among_kept_modules() -> None:
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
+def test_no_private_helper_is_imported_from_another_module() -> None:
+    crossing = [
+        f"{found.module}:{found.line} imports {name} from {found.names[0].rsplit('.', 1)[0]}"
+        for found in all_imports()
+        for name in found.private
+    ]
+    assert crossing == [], "make it public (with a docstring) or move it:\n" + "\n".join(crossing)
+
+
 def test_the_cycle_finder_finds_the_shortest_cycle_and_none_in_a_tree() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
     assert find_cycle({"a": {"b"}, "b": {"c", "a"}, "c": {"a"}}) == ["a", "b", "a"]

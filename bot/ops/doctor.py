@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.ops.oauth import Installations, NotInstalled, find_manifest, manifest_bot_scopes
-from bot.settings import Settings, _redact_url
+from bot.settings import Settings, redact_url
 from bot.slack.client import make_client
 from bot.store.db import make_engine, make_reader_factory, make_session_factory, ping
 from bot.store.migrate import current_revision, head_revision
@@ -73,7 +73,7 @@ def settings_summary(settings: Settings) -> Check:
     if settings.slack_app_token:
         parts.append(f"SLACK_APP_TOKEN={mask(settings.slack_app_token)}")
     parts += [
-        f"DATABASE_URL={_redact_url(settings.database_url)}",
+        f"DATABASE_URL={redact_url(settings.database_url)}",
         f"SLACK_API_URL={settings.slack_api_url}",
         f"KEPT_RETENTION_DAYS={settings.retention_days or 'keep'}",
         f"KEPT_LOG_FORMAT={settings.log_format.value}",
@@ -91,7 +91,7 @@ def check_database(settings: Settings) -> Check:
             return Check(
                 "database",
                 Verdict.FAIL,
-                f"{_redact_url(settings.database_url)} is not reachable",
+                f"{redact_url(settings.database_url)} is not reachable",
             )
         current, head = current_revision(engine), head_revision()
     finally:

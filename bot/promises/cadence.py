@@ -26,14 +26,14 @@ from bot.promises.service import (
     Actor,
     InvalidInput,
     NewPromise,
-    _check_note,
-    _record,
-    _skip_pending,
     changeable,
+    check_note,
     close_promise,
     create_promise,
     get_promise,
+    record_event,
     short_id,
+    skip_pending,
     write_steps,
 )
 from bot.promises.steps import Timing
@@ -146,7 +146,7 @@ def create_cadence_promise(
     )
     promise = get_promise(session, team_id, stored.id)
     plan_check_in(session, promise, timing, now, working_day)
-    _record(
+    record_event(
         session,
         promise,
         new.created_by,
@@ -181,7 +181,7 @@ def _advance(
     working_day: WorkingDay,
 ) -> Promise:
     """Move to the check-in after `after`; with none left, the series is complete (kept)."""
-    _skip_pending(session, promise)
+    skip_pending(session, promise)
     nxt = following(session, promise, after, working_day)
     if nxt is None:
         promise.status = Status.KEPT
@@ -189,7 +189,7 @@ def _advance(
         promise.closed_at = now
         promise.closed_by = actor_id
         promise.updated_at = now
-        _record(session, promise, actor_id, Status.KEPT.value, now, note=promise.closure_note)
+        record_event(session, promise, actor_id, Status.KEPT.value, now, note=promise.closure_note)
         return promise
     promise.deadline = nxt
     promise.deadline_version += 1
@@ -207,7 +207,7 @@ def _outcome_event(
     now: datetime,
     note: str | None = None,
 ) -> None:
-    _record(
+    record_event(
         session,
         promise,
         actor_id,
@@ -233,7 +233,7 @@ def log_update(
 ) -> tuple[Promise, CheckInOutcome]:
     """ "Updated them": counts for the current check-in (on time, or late once it was due)
     and plans the next one from now."""
-    note = _check_note(note)
+    note = check_note(note)
     promise = _cadence(session, team_id, promise_id, actor, now)
     outcome = CheckInOutcome.ON_TIME if now <= promise.deadline else CheckInOutcome.LATE
     _outcome_event(session, promise, actor.user_id, outcome, now, note)
@@ -276,7 +276,7 @@ def change_rhythm(
     old = rhythm_of(promise)
     promise.rhythm_kind = rhythm.kind
     promise.rhythm_every = rhythm.every
-    _skip_pending(session, promise)
+    skip_pending(session, promise)
     nxt = following(session, promise, now, working_day)
     if nxt is None:
         raise InvalidInput(
@@ -286,7 +286,7 @@ def change_rhythm(
     promise.deadline = nxt
     promise.deadline_version += 1
     promise.updated_at = now
-    _record(
+    record_event(
         session,
         promise,
         actor.user_id,

@@ -26,7 +26,7 @@ from bot.promises.cadence import (
     log_update,
     skip_check_in,
 )
-from bot.promises.flows import Acting, Source, _changed, _refresh_homes, typed
+from bot.promises.flows import Acting, Source, after_change, refresh_homes, typed
 from bot.promises.forms import FieldError
 from bot.promises.service import (
     MAX_DESCRIPTION,
@@ -73,7 +73,7 @@ def record(
         tz=who.tz,
         working_day=working_day,
     )
-    outbox.write(session, _refresh_homes(session, who, []))
+    outbox.write(session, refresh_homes(session, who, []))
     return Reply(messages.cadence_recorded(promise, who.tz, who.now))
 
 
@@ -97,7 +97,7 @@ def updated(
         timing=_timing(session, who, promise_id, default_timing),
         working_day=working_day,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return promise, outcome
 
 
@@ -164,7 +164,7 @@ def skip(
         timing=_timing(session, who, promise_id, default_timing),
         working_day=working_day,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply(messages.check_in_logged(promise, who.tz, CheckInOutcome.SKIPPED, now=who.now))
 
 
@@ -190,7 +190,7 @@ def new_rhythm(
         timing=_timing(session, who, promise_id, default_timing),
         working_day=working_day,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply(
         open_view=messages.info_view(
             "New rhythm", messages.rhythm_line(promise, who.tz, now=who.now)
@@ -203,7 +203,7 @@ def done(session: Session, who: Acting, *, promise_id: int) -> Reply:
     promise = done_for_good(
         session, team_id=who.team_id, promise_id=promise_id, actor=who.actor, now=who.now
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply(messages.promise_closed(promise, who.tz, now=who.now))
 
 
@@ -259,7 +259,7 @@ def away(
         set_by=who.user_id,
         now=who.now,
     )
-    outbox.write(session, _refresh_homes(session, who, [whose, *([cover_id] if cover_id else [])]))
+    outbox.write(session, refresh_homes(session, who, [whose, *([cover_id] if cover_id else [])]))
     own = whose == who.user_id
     return Reply(
         messages.away_set(whose, period.ends_at, period.cover_id, who.tz, own=own, now=who.now)
@@ -275,5 +275,5 @@ def back(session: Session, who: Acting, *, user_id: str | None = None) -> Reply:
     if period is None:
         text = "You aren't" if own else f"<@{whose}> isn't"
         raise InvalidInput(f"{text} away in Kept; nothing changed.")
-    outbox.write(session, _refresh_homes(session, who, [whose]))
+    outbox.write(session, refresh_homes(session, who, [whose]))
     return Reply(messages.away_ended(whose, own=own))

@@ -89,7 +89,9 @@ def acting(
     return Acting(team_id=team_id, actor=actor, tz=tz, now=now, sees_home=sees_home, locale=locale)
 
 
-def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
+def refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
+    """The outbox rows refreshing the Home tabs a change shows on: `users`' (those who have
+    a tab), and the actor's own when they have opened it."""
     others = {u for u in users if u and u != who.user_id}
     rows = outbox.home_refreshes(session, who.team_id, others, who.now)
     if who.sees_home:
@@ -97,13 +99,13 @@ def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[
     return rows
 
 
-def _changed(session: Session, who: Acting, promise: Promise, *extra: dict[str, Any]) -> None:
+def after_change(session: Session, who: Acting, promise: Promise, *extra: dict[str, Any]) -> None:
     """After a change to a promise: rewrite its earlier reminders, refresh the Home tabs of
     the people concerned, and send whatever else the change causes."""
     rows = [
         outbox.follow_up(who.team_id, Step.REWRITE, who.now, promise_id=promise.id),
         *extra,
-        *_refresh_homes(session, who, [promise.owner_id]),
+        *refresh_homes(session, who, [promise.owner_id]),
     ]
     outbox.write(session, rows)
 
@@ -222,7 +224,7 @@ def record(
         return too_long(who, text, channel_id)
     new = typed(session, who, description, channel_id, default_timing, request_key, source)
     promise = create_promise(session, new, deadline=parsed.deadline)
-    outbox.write(session, _refresh_homes(session, who, []))
+    outbox.write(session, refresh_homes(session, who, []))
     return Reply(
         messages.promise_recorded(
             promise, who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
@@ -293,7 +295,7 @@ def save_form(
                 about_id=promise.owner_id,
             )
         )
-    outbox.write(session, rows + _refresh_homes(session, who, [promise.owner_id]))
+    outbox.write(session, rows + refresh_homes(session, who, [promise.owner_id]))
     return promise
 
 
@@ -322,7 +324,7 @@ def close(
                 actor_id=who.user_id,
             )
         )
-    _changed(session, who, promise, *extra)
+    after_change(session, who, promise, *extra)
     return Reply(messages.promise_closed(promise, who.tz, now=who.now))
 
 
@@ -363,7 +365,7 @@ def _extend(
         now=who.now,
         timing=timing_for_channel(session, who.team_id, source, default_timing),
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return promise
 
 
@@ -436,7 +438,7 @@ def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: st
     rows = [
         outbox.follow_up(who.team_id, Step.REWRITE, who.now, promise_id=promise.id),
         notice,
-        *_refresh_homes(session, who, [new_owner_id, previous]),
+        *refresh_homes(session, who, [new_owner_id, previous]),
     ]
     outbox.write(session, rows)
     return Reply(messages.promise_handed_off(promise, previous))
@@ -501,7 +503,7 @@ def edit(
         counterpart=counterpart,
         now=who.now,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply()
 
 

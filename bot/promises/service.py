@@ -51,7 +51,7 @@ def clean_text(text: str | None) -> str:
     return cleaned.strip()
 
 
-def _record(
+def record_event(
     session: Session, promise: Promise, actor_id: str, kind: str, now: datetime, **detail: Any
 ) -> None:
     """Add an event to the promise's history (one INSERT, no ORM flush)."""
@@ -96,7 +96,9 @@ def write_steps(
     )
 
 
-def _skip_pending(session: Session, promise: Promise) -> None:
+def skip_pending(session: Session, promise: Promise) -> None:
+    """Skip the promise's deliveries still pending (its reminders, once it is closed or its
+    deadline or check-in changes)."""
     session.execute(
         update(Delivery)
         .where(Delivery.promise_id == promise.id, Delivery.status == DeliveryStatus.PENDING)
@@ -116,7 +118,9 @@ def _check_description(description: str) -> str:
     return description
 
 
-def _check_note(note: str | None) -> str | None:
+def check_note(note: str | None) -> str | None:
+    """A note on a change (closing, a check-in), cleaned; None when empty; InvalidInput when
+    longer than MAX_NOTE."""
     note = clean_text(note)
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"That note is {len(note):,} characters long; up to {MAX_NOTE:,} fit.")
@@ -196,7 +200,7 @@ def create_promise(session: Session, new: NewPromise, *, deadline: datetime) -> 
         insert(Promise.__table__).returning(Promise.__table__.c.id), values
     ).scalar_one()
     promise = Promise(id=promise_id, **values)
-    _record(
+    record_event(
         session,
         promise,
         new.created_by,
@@ -305,7 +309,7 @@ def close_promise(
     """Close as kept, broken (a reason is required) or cancelled."""
     if outcome is Status.OPEN:
         raise ValueError("closing needs an outcome")
-    note = _check_note(note)
+    note = check_note(note)
     if outcome is Status.BROKEN and not note:
         raise InvalidInput(
             "Tell me briefly why it couldn't be kept, e.g. "
@@ -317,8 +321,8 @@ def close_promise(
     promise.closed_at = now
     promise.closed_by = actor.user_id
     promise.updated_at = now
-    _skip_pending(session, promise)
-    _record(
+    skip_pending(session, promise)
+    record_event(
         session, promise, actor.user_id, outcome.value, now, note=note, late=now > promise.deadline
     )
     return promise
@@ -336,15 +340,15 @@ def extend_promise(
     timing: Timing,
 ) -> Promise:
     """Move the deadline and re-arm the reminders for it."""
-    note = _check_note(note)
+    note = check_note(note)
     _check_future(new_deadline, now)
     promise = changeable(session, team_id, promise_id, actor, now)
     old = promise.deadline
-    _skip_pending(session, promise)
+    skip_pending(session, promise)
     promise.deadline = new_deadline
     promise.deadline_version += 1
     promise.updated_at = now
-    _record(
+    record_event(
         session,
         promise,
         actor.user_id,
@@ -383,7 +387,7 @@ def hand_off(
         )
     promise.owner_id = new_owner_id
     promise.updated_at = now
-    _record(
+    record_event(
         session,
         promise,
         actor.user_id,
@@ -417,7 +421,7 @@ def edit_promise(
         promise.counterpart = counterpart
     if changes:
         promise.updated_at = now
-        _record(session, promise, actor.user_id, "edited", now, **changes)
+        record_event(session, promise, actor.user_id, "edited", now, **changes)
     return promise
 
 

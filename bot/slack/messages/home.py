@@ -8,11 +8,11 @@ from typing import Any
 from bot.language.deadlines import format_deadline
 from bot.slack.messages.base import (
     Block,
-    _header,
     actions,
     button,
     context,
     describe_span,
+    header,
     pack_lines,
     promise_line,
     section,
@@ -33,7 +33,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     view_blocks: list[Block] = []
     if notice:
         view_blocks += [section(notice), {"type": "divider"}]
-    view_blocks.append(_header("Your promises"))
+    view_blocks.append(header("Your promises"))
     total = max(getattr(data, "mine_total", 0), len(data.mine))
     if data.mine:
         overdue = getattr(data, "mine_overdue", 0)
@@ -70,7 +70,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     )
     view_blocks += _own_away(data)
     if data.team:
-        view_blocks += [{"type": "divider"}, _header("Your team")]
+        view_blocks += [{"type": "divider"}, header("Your team")]
         team_lines = [
             f"<@{line.user_id}> — {line.open} open"
             + (f" · :warning: {line.overdue} overdue" if line.overdue else "")
@@ -92,7 +92,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
         view_blocks += _team_aways(data)
         view_blocks.append(context("`/promise list team` shows every open promise of your team."))
     if data.is_admin:
-        view_blocks += [{"type": "divider"}, _header("Admin")]
+        view_blocks += [{"type": "divider"}, header("Admin")]
         if data.supervisors:
             pairs = [f"<@{rep}> → <@{lead}>" for rep, lead in data.supervisors]
             chunks, rest = pack_lines(

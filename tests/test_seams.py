@@ -106,14 +106,14 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[Import
             runs = [base, *names]
             if base.split(".")[0] in PACKAGES:
                 private = tuple(a.name for a in node.names if a.name.startswith("_"))
-        own = set(_ancestors(module)) - {module} if not is_package else set(_ancestors(module))
+        own = set(_ancestors(module))
         targets = sorted(
             {
                 above
                 for name in runs
                 if name in modules
                 for above in _ancestors(name)
-                if above in modules and above not in own and above != module
+                if above in modules and above not in own
             }
         )
         found.append(

@@ -3,7 +3,7 @@ promise, its history, its reminder steps, the request's idempotency key), commit
 
     .venv/bin/python bench/bench_write.py [--commands 2000] [--only sqlite|postgresql]
 
-What is timed is `handlers.commands.run_command` — exactly what the request thread does
+What is timed is `handlers.run.run_command` — exactly what the request thread does
 before it acknowledges Slack — with the owner's Slack profile already cached (as it is after
 their first command). CPU is the process's own (time.process_time); the fake Slack runs in
 another process and is not called on this path. Targets (issue 8): <= 1.5 ms on SQLite,
@@ -28,7 +28,7 @@ from bot.promises.commands import CommandInput  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store.migrate import migrate  # noqa: E402
-from handlers.commands import run_command  # noqa: E402
+from handlers.run import run_command  # noqa: E402
 
 OWNER = "U0BENCH00"
 PHRASES = [

@@ -50,7 +50,7 @@ def run(url: str, api_url: str, due: int, quiet: int, scale: float) -> dict[str,
     """In the scheduler's own process: load, then let the SchedulerLoop drain the burst."""
     from slack_sdk.oauth.installation_store import Installation
 
-    from bot.promises.service import create_promise
+    from bot.promises.service import NewPromise, create_promise
     from bot.promises.steps import Timing
     from bot.runtime import Runtime
     from bot.settings import Settings
@@ -99,13 +99,17 @@ def run(url: str, api_url: str, due: int, quiet: int, scale: float) -> dict[str,
                 for i in range(start, min(count, start + 1000)):
                     create_promise(
                         session,
-                        team_id=team_id,
-                        owner_id=people[i % len(people)],
-                        created_by=people[i % len(people)],
-                        description=f"call candidate {i} back",
+                        NewPromise(
+                            team_id=team_id,
+                            owner_id=people[i % len(people)],
+                            created_by=people[i % len(people)],
+                            description=f"call candidate {i} back",
+                            now=now,
+                            timing=Timing(
+                                remind_before=timedelta(0), escalate_after=timedelta(days=1)
+                            ),
+                        ),
                         deadline=now + timedelta(seconds=1),
-                        now=now,
-                        timing=Timing(remind_before=timedelta(0), escalate_after=timedelta(days=1)),
                     )
     loaded = time.perf_counter() - loaded
     time.sleep(max(0.0, (now + timedelta(seconds=1) - datetime.now(UTC)).total_seconds()))

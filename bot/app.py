@@ -6,16 +6,28 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-if TYPE_CHECKING:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
+from bot.ops.oauth import remember_workspaces
 from bot.runtime import Runtime
 from bot.slack.client import client_like
 from bot.slack.lifecycle import Requests
+from handlers import (
+    actions,
+    away,
+    checkins,
+    commands,
+    confirm_deadline,
+    events,
+    home,
+    noticing,
+    shortcuts,
+    views,
+    workflow_steps,
+)
 
 log = logging.getLogger("kept")
 T = TypeVar("T")
@@ -70,20 +82,6 @@ def guard_listener_clients(app: App, runtime: Runtime) -> None:
 
 
 def create_app(runtime: Runtime) -> App:
-    from handlers import (
-        actions,
-        away,
-        checkins,
-        commands,
-        confirm_deadline,
-        events,
-        home,
-        noticing,
-        shortcuts,
-        views,
-        workflow_steps,
-    )
-
     bolt_log = logging.getLogger("kept.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_QuietTokenNotice())
@@ -105,8 +103,6 @@ def create_app(runtime: Runtime) -> App:
     )
     guard_listener_clients(app, runtime)
     if oauth is not None:
-        from bot.ops.oauth import remember_workspaces
-
         remember_workspaces(app, oauth)
     commands.register(app, runtime)
     actions.register(app, runtime)
@@ -134,8 +130,6 @@ def socket_mode_handler(
     a minute of lost commands, with `SOCKET_MODE_PING_INTERVAL` about 10 s. (websocket-client's
     handler notices at once but opens two or three connections per reconnect, and
     apps.connections.open is rate-limited.)"""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     if not runtime.settings.slack_app_token:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
     counted = requests or Requests()

@@ -8,23 +8,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ops.metrics import Metrics
+from bot.ops.oauth import Installations
+from bot.people.profiles import CACHE_FOR, FetchUser, Looked, actor_for, warm_person
+from bot.promises.service import Actor
 from bot.promises.steps import Timing, timing_for_channel
 from bot.settings import Settings
 from bot.slack.client import Guard, client_like, fetch_user, make_client
 from bot.slack.pacing import Pacer
 from bot.store.db import Sessions, make_engine, make_reader_factory, make_session_factory
-
-if TYPE_CHECKING:
-    from bot.ops.oauth import Installations
-    from bot.people.profiles import FetchUser, Looked
-    from bot.promises.service import Actor
 
 # users.info answers that came too late for their request (a form Slack gives 3 s): kept
 # this long for the person's next try
@@ -80,8 +78,6 @@ class Runtime:
         client = make_client(settings, extra_handlers=counter, guard=guard)
         installations = None
         if settings.oauth:
-            from bot.ops.oauth import Installations
-
             installations = Installations(settings, sessions, readers, client, clock=clock)
         return cls(
             settings=settings,
@@ -156,8 +152,6 @@ class Runtime:
 
     def actor(self, session: Session, team_id: str, user_id: str) -> tuple[Actor, str]:
         """(Actor, time zone) for someone acting in Slack, with this workspace's admins."""
-        from bot.people.profiles import actor_for
-
         return actor_for(
             session,
             team_id,
@@ -169,15 +163,11 @@ class Runtime:
 
     def knows_fresh(self, team_id: str, user_id: str) -> bool:
         """This process saw this person's profile fresh recently (no look-up needed)."""
-        from bot.people.profiles import CACHE_FOR
-
         known = self._fresh.get((team_id, user_id))
         return known is not None and self.now() - known < CACHE_FOR / 2
 
     def warm_person(self, team_id: str, user_id: str) -> None:
         """Make sure this person's cached Slack profile is fresh (see bot.people.profiles)."""
-        from bot.people.profiles import warm_person
-
         if self.knows_fresh(team_id, user_id):
             return  # checked recently in this process: skip the database round trip
         fetched_at = warm_person(

@@ -129,7 +129,7 @@ class Settings:
 
     def __repr__(self) -> str:  # never print secrets
         return (
-            f"Settings(database_url={_redact_url(self.database_url)!r}, port={self.port}, "
+            f"Settings(database_url={redact_url(self.database_url)!r}, port={self.port}, "
             f"slack_api_url={self.slack_api_url!r}, socket_mode={self.socket_mode})"
         )
 
@@ -353,5 +353,6 @@ def _seconds(value: str, name: str, most: float, example: str) -> float:
     return seconds
 
 
-def _redact_url(url: str) -> str:
+def redact_url(url: str) -> str:
+    """A database URL fit to show (settings, `kept doctor`): its password as ***."""
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)

@@ -38,7 +38,7 @@ from bot.slack import messages
 from bot.workspaces import flows as workspaces
 from handlers import noticing
 from handlers.answer import Presser, later, profiles_ready, respond_with
-from handlers.commands import run_command
+from handlers.run import run_command
 
 log = logging.getLogger("kept.events")
 

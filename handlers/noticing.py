@@ -48,6 +48,7 @@ from handlers.answer import (
     profiles_ready,
     respond_with,
 )
+from handlers.run import run_command
 from handlers.views.submit import on_submit
 
 log = logging.getLogger("kept.noticing")
@@ -334,8 +335,6 @@ def on_track(
                 counterpart_kind=chosen.counterpart_kind,
             ),
         )
-        from handlers.commands import run_command  # (handlers.commands routes `watch` here)
-
         reply, refused = run_command(runtime, request)
         if not refused and flows.tracked(runtime.sessions, team_id, chosen.key):
             runtime.metrics.suggestion(team_id, "tracked")

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+from bot.ops.retention import cutoff, purge_closed, purge_handled_requests, purge_oauth_states
 from bot.runtime import Runtime
 from bot.slack.web import HealthState
 from scheduler.passes import PassResult, plan_weekly_digests, run_pass
@@ -101,13 +102,6 @@ class SchedulerLoop:
         now = self.runtime.now()
         if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
             return
-        from bot.ops.retention import (
-            cutoff,
-            purge_closed,
-            purge_handled_requests,
-            purge_oauth_states,
-        )
-
         sessions = self.runtime.sessions
         forgotten = purge_handled_requests(sessions, now=now)
         expired = purge_oauth_states(sessions)

@@ -20,7 +20,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.people.away import sync_status
+from bot.reports.digest import plan_digests, supervisors_without_zone
 from bot.runtime import Runtime
+from bot.slack.client import fetch_profile
 from bot.slack.pacing import POST, method_of, postpone_until
 from bot.store.models import AwayPeriod, Delivery, Person, Promise, Step
 from scheduler import queue
@@ -240,9 +243,6 @@ def _sync_away_statuses(
     Returns the rows whose owner's status could not be read now (Slack's Tier 4 for
     users.profile.get is spent) with when to try them again, and those owners with the
     turn of their read: they wait, rather than go out unchecked or hold the wave."""
-    from bot.people.away import sync_status
-    from bot.slack.client import fetch_profile
-
     with runtime.readers() as session:
         rows = session.execute(
             select(Delivery.id, Promise.team_id, Promise.owner_id)
@@ -424,8 +424,6 @@ def plan_weekly_digests(runtime: Runtime) -> int:
     schedule = runtime.settings.digest
     if schedule is None:
         return 0
-    from bot.reports.digest import plan_digests, supervisors_without_zone
-
     with runtime.readers() as session:
         unknown = supervisors_without_zone(session)
     for team_id, supervisor_id in unknown:  # the digest is due in *their* morning

@@ -15,6 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.people.away import recipient_for
+from bot.people.directory import hand_off_row, reassign_deactivated
 from bot.people.profiles import get_person
 from bot.runtime import Runtime
 from bot.store.models import ChannelSetting, Delivery, Person, Promise, Step
@@ -92,8 +94,6 @@ def add_sibling(
 def hand_off_if_gone(session: Session, promise: Promise, now: datetime) -> bool:
     """The owner was deactivated in Slack: their open promises go to their supervisor (the
     first active one up the chain), who is told once by DM. True if this promise moved."""
-    from bot.people.directory import hand_off_row, reassign_deactivated
-
     gone = promise.owner_id
     found = session.get(Person, (promise.team_id, gone))
     if found is None or not found.is_deleted:
@@ -122,8 +122,6 @@ def reminder(session: Session, runtime: Runtime, promise: Promise, now: datetime
     """Who gets a heads-up or nudge: the owner; while they are away, whoever covers for them
     (their cover, else their supervisor), the target marked as covering for the owner. A cover
     Kept can't reach (gone from Slack) leaves it with the owner."""
-    from bot.people.away import recipient_for
-
     recipient = recipient_for(session, promise.team_id, promise.owner_id, now)
     if recipient.covering_for is not None:
         cover = person(session, runtime, promise.team_id, recipient.user_id, now)

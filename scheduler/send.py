@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot.ops.oauth import NotInstalled
 from bot.runtime import Runtime
 from bot.slack import messages
 from bot.slack.pacing import method_of, postpone_until
@@ -232,8 +233,6 @@ def send(
     """Send one message. Returns (outcome for PassResult, (channel, ts) to record as sent);
     outcome None: the row is not ours any more. `start`: the turn its workspace gave it at
     the claim (bot.slack.pacing); `dispatched`: handed over at that turn already."""
-    from bot.ops.oauth import NotInstalled
-
     try:  # each workspace's own token in OAuth mode
         client = runtime.client_for(outgoing.team_id, retries=False)
     except NotInstalled:  # uninstalled: wait, with back-off, in case Kept is added again

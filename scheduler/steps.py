@@ -17,12 +17,30 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.noticing.service import watch_change, watch_of
+from bot.people.away import away_window
+from bot.people.directory import SYSTEM_ACTOR
+from bot.promises.cadence import roll_over
+from bot.promises.dm import answer_message, thread_of
 from bot.promises.flows import home_tab
 from bot.promises.views import PromiseView, view_of, views_of
+from bot.reports.away import return_summary_lines
+from bot.reports.chart import chart_for
+from bot.reports.digest import build_digest
 from bot.runtime import Runtime
 from bot.slack import messages
 from bot.slack.messages import noticing as notice_blocks
-from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status, Step
+from bot.slack.messages.charts import chart_upload as chart_message
+from bot.store.models import (
+    AwayPeriod,
+    Delivery,
+    DeliveryStatus,
+    HandledRequest,
+    Person,
+    Promise,
+    PromiseEvent,
+    Status,
+    Step,
+)
 from scheduler import queue, routing
 from scheduler.plan import Action, Decision, Target, decide, still_needed
 
@@ -190,8 +208,6 @@ def _undeliverable(prep: Prep, _target: Target) -> dict[str, Any]:
 
 
 def _digest(prep: Prep, target: Target) -> dict[str, Any]:
-    from bot.reports.digest import build_digest
-
     digest = build_digest(
         prep.session,
         prep.delivery.team_id,
@@ -204,8 +220,6 @@ def _digest(prep: Prep, target: Target) -> dict[str, Any]:
 
 def _handover(prep: Prep, target: Target) -> dict[str, Any] | None:
     """The DM to the supervisor who took over a deactivated person's promises."""
-    from bot.people.directory import SYSTEM_ACTOR
-
     new_owner, gone = prep.delivery.recipient_id or "", prep.delivery.about_id or ""
     moved = [
         p
@@ -377,8 +391,6 @@ def _plain_nudge(prep: Prep, target: Target) -> dict[str, Any]:
 def _next_check_in(prep: Prep) -> str | None:
     """A cadence promise's next check-in came: the current one is counted missed if nothing
     was logged, and the next one planned (sends nothing)."""
-    from bot.promises.cadence import roll_over
-
     promise = prep.the_promise
     timing = prep.runtime.timing(prep.session, promise.team_id, promise.source_channel_id)
     moved = roll_over(
@@ -393,10 +405,6 @@ def _next_check_in(prep: Prep) -> str | None:
 
 def _return_summary(prep: Prep, target: Target) -> dict[str, Any] | None:
     """The one DM to someone whose away ended: what happened to their promises meanwhile."""
-    from bot.people.away import away_window
-    from bot.reports.away import return_summary_lines
-    from bot.store.models import AwayPeriod
-
     away_id = prep.delivery.away_id
     away = prep.session.get(AwayPeriod, away_id) if away_id is not None else None
     if away is None:
@@ -425,9 +433,6 @@ def _closed_notice(prep: Prep, target: Target) -> dict[str, Any]:
 def _chart(prep: Prep, target: Target) -> dict[str, Any] | None:
     """The kept-rate chart for the reader (drawn and uploaded outside the transaction by
     scheduler.upload); None when the people it is about have no promise at all."""
-    from bot.reports.chart import chart_for
-    from bot.slack.messages.charts import chart_upload as chart_message
-
     chart = chart_for(
         prep.session,
         prep.delivery.team_id,
@@ -441,9 +446,6 @@ def _chart(prep: Prep, target: Target) -> dict[str, Any] | None:
 
 def _dm_answer(prep: Prep, _target: Target) -> dict[str, Any] | None:
     """Kept's answer to a DM: the reply kept with the request, in the DM's thread if any."""
-    from bot.promises.dm import answer_message, thread_of
-    from bot.store.models import HandledRequest
-
     handled = prep.session.get(HandledRequest, (prep.delivery.team_id, prep.delivery.key))
     message = answer_message(handled.reply if handled is not None else None)
     if message is None:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
+from bot.reports.chart_png import render_png
 from scheduler.steps import Outgoing
 
 
@@ -55,8 +56,6 @@ def find_shared(client: WebClient, channel: str, name: str, since: datetime) -> 
 
 
 def upload(client: WebClient, outgoing: Outgoing) -> tuple[str | None, str | None]:
-    from bot.reports.chart_png import render_png
-
     message = outgoing.message
     opened = client.conversations_open(users=outgoing.target.channel)
     channel = str(opened["channel"]["id"])

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 
 from bot.people.profiles import set_supervisor
-from bot.promises.service import Actor, close_promise, create_promise
+from bot.promises.service import Actor, NewPromise, close_promise, create_promise
 from bot.promises.steps import Timing
 from bot.reports import chart_png
 from bot.reports.chart import Chart, alt_text, build_chart
@@ -32,13 +32,15 @@ def make(
     with runtime.sessions.begin() as session:
         promise = create_promise(
             session,
-            team_id=TEAM,
-            owner_id=OWNER,
-            created_by=OWNER,
-            description="call Sam back",
+            NewPromise(
+                team_id=TEAM,
+                owner_id=OWNER,
+                created_by=OWNER,
+                description="call Sam back",
+                now=at,
+                timing=Timing(),
+            ),
             deadline=at + due_in,
-            now=at,
-            timing=Timing(),
         )
         if outcome is not None:
             close_promise(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.people.profiles import set_supervisor
-from bot.promises.service import Actor, close_promise, create_promise
+from bot.promises.service import Actor, NewPromise, close_promise, create_promise
 from bot.promises.steps import Timing
 from bot.reports.digest import digest_slot, plan_digests
 from bot.runtime import Runtime
@@ -31,13 +31,15 @@ def history(runtime: Runtime, clock: Clock) -> None:
         for n, hours in enumerate((10, 11, 12, 13)):
             promise = create_promise(
                 session,
-                team_id=TEAM,
-                owner_id=OWNER,
-                created_by=OWNER,
-                description=f"promise {n}",
+                NewPromise(
+                    team_id=TEAM,
+                    owner_id=OWNER,
+                    created_by=OWNER,
+                    description=f"promise {n}",
+                    now=clock(),
+                    timing=Timing(),
+                ),
                 deadline=clock() + timedelta(hours=hours),
-                now=clock(),
-                timing=Timing(),
             )
             ids.append(promise.id)
     clock.advance(hours=10, minutes=30)
@@ -176,13 +178,15 @@ def test_no_digest_before_kept_was_in_use_for_a_week(
     with runtime.sessions.begin() as session:
         create_promise(
             session,
-            team_id=TEAM,
-            owner_id=OWNER,
-            created_by=OWNER,
-            description="send Acme the quote",
+            NewPromise(
+                team_id=TEAM,
+                owner_id=OWNER,
+                created_by=OWNER,
+                description="send Acme the quote",
+                now=clock(),
+                timing=Timing(),
+            ),
             deadline=clock() + timedelta(days=2),
-            now=clock(),
-            timing=Timing(),
         )
     assert plan_weekly_digests(runtime) == 0  # Kept was not in use last week
     run_pass(make_runtime(runtime, respect_working_hours=False))

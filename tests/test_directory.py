@@ -16,7 +16,7 @@ from bot.people.directory import (
     sync_people,
 )
 from bot.people.profiles import set_supervisor
-from bot.promises.service import create_promise
+from bot.promises.service import NewPromise, create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.store.models import Person, Promise, PromiseEvent
@@ -199,13 +199,15 @@ def make_promise(runtime: Runtime, owner: str, description: str, hours: int = 48
     with runtime.sessions.begin() as session:
         promise = create_promise(
             session,
-            team_id=TEAM,
-            owner_id=owner,
-            created_by=owner,
-            description=description,
+            NewPromise(
+                team_id=TEAM,
+                owner_id=owner,
+                created_by=owner,
+                description=description,
+                now=DEFAULT_NOW,
+                timing=Timing(),
+            ),
             deadline=DEFAULT_NOW + timedelta(hours=hours),
-            now=DEFAULT_NOW,
-            timing=Timing(),
         )
         return promise.id
 

@@ -19,7 +19,7 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, select
 
-from bot.promises.service import create_promise
+from bot.promises.service import NewPromise, create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -65,16 +65,18 @@ def due_nudges(runtime: Runtime, team_id: str, people: list[str], per_owner: int
             for owner in people:
                 create_promise(
                     session,
-                    team_id=team_id,
-                    owner_id=owner,
-                    created_by=owner,
-                    description=f"call candidate {round_} back",
+                    NewPromise(
+                        team_id=team_id,
+                        owner_id=owner,
+                        created_by=owner,
+                        description=f"call candidate {round_} back",
+                        now=now,
+                        timing=Timing(remind_before=timedelta(0), escalate_after=timedelta(days=1)),
+                        counterpart=None,
+                        counterpart_kind=None,
+                        source_channel_id=None,
+                    ),
                     deadline=now + timedelta(seconds=1),
-                    now=now,
-                    timing=Timing(remind_before=timedelta(0), escalate_after=timedelta(days=1)),
-                    counterpart=None,
-                    counterpart_kind=None,
-                    source_channel_id=None,
                 )
     return per_owner * len(people)
 
@@ -260,13 +262,15 @@ def test_a_claim_reads_past_a_workspace_at_its_rate_and_takes_each_row_once(
         for team_id, owner in order:
             create_promise(
                 session,
-                team_id=team_id,
-                owner_id=owner,
-                created_by=owner,
-                description="call them back",
+                NewPromise(
+                    team_id=team_id,
+                    owner_id=owner,
+                    created_by=owner,
+                    description="call them back",
+                    now=now - timedelta(hours=1),
+                    timing=Timing(remind_before=timedelta(0), escalate_after=timedelta(days=1)),
+                ),
                 deadline=now,
-                now=now - timedelta(hours=1),
-                timing=Timing(remind_before=timedelta(0), escalate_after=timedelta(days=1)),
             )
     asked: list[str] = []
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.people.profiles import set_supervisor
-from bot.promises.service import create_promise
+from bot.promises.service import NewPromise, create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -111,13 +111,15 @@ def seed_due(runtime: Runtime, count: int, deadline: datetime) -> None:
         for i in range(count):
             create_promise(
                 session,
-                team_id=TEAM,
-                owner_id=OWNERS[i % len(OWNERS)],
-                created_by=OWNER,
-                description=f"call candidate {i} back",
+                NewPromise(
+                    team_id=TEAM,
+                    owner_id=OWNERS[i % len(OWNERS)],
+                    created_by=OWNER,
+                    description=f"call candidate {i} back",
+                    now=now,
+                    timing=NUDGE_ONLY,
+                ),
                 deadline=deadline,
-                now=now,
-                timing=NUDGE_ONLY,
             )
 
 
@@ -269,13 +271,15 @@ def test_two_processes_send_each_weekly_digest_once_across_a_restart(
         long_ago = datetime.now(UTC) - timedelta(days=8)
         create_promise(
             session,
-            team_id=TEAM,
-            owner_id="U0REP00",
-            created_by="U0REP00",
-            description="send Acme the quote",
+            NewPromise(
+                team_id=TEAM,
+                owner_id="U0REP00",
+                created_by="U0REP00",
+                description="send Acme the quote",
+                now=long_ago,
+                timing=Timing(),
+            ),
             deadline=long_ago + timedelta(days=1),
-            now=long_ago,
-            timing=Timing(),
         )
     # due today at 00:00 UTC: already passed, so the first pass of either process sends it
     today = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[datetime.now(UTC).weekday()]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.people.profiles import set_supervisor
-from bot.promises.service import Actor, close_promise, create_promise, extend_promise, hand_off
+from bot.promises.service import (
+    Actor,
+    NewPromise,
+    close_promise,
+    create_promise,
+    extend_promise,
+    hand_off,
+)
 from bot.promises.steps import Timing
 from bot.reports.service import build_report, csv_rows, text_table
 from bot.runtime import Runtime
@@ -29,13 +36,15 @@ def build_history(runtime: Runtime) -> dict[str, int]:
         def make(name: str, created: datetime, deadline: datetime, who: str = OWNER) -> int:
             promise = create_promise(
                 session,
-                team_id=TEAM,
-                owner_id=who,
-                created_by=who,
-                description=name,
+                NewPromise(
+                    team_id=TEAM,
+                    owner_id=who,
+                    created_by=who,
+                    description=name,
+                    now=created,
+                    timing=Timing(),
+                ),
                 deadline=deadline,
-                now=created,
-                timing=Timing(),
             )
             session.flush()
             ids[name] = promise.id

@@ -16,7 +16,14 @@ from bot.language.deadlines import format_deadline
 from bot.people.profiles import set_supervisor
 from bot.promises import flows
 from bot.promises.flows import acting
-from bot.promises.service import Actor, close_promise, create_promise, extend_promise, hand_off
+from bot.promises.service import (
+    Actor,
+    NewPromise,
+    close_promise,
+    create_promise,
+    extend_promise,
+    hand_off,
+)
 from bot.promises.steps import Timing, delivery_key
 from bot.runtime import Runtime
 from bot.slack import messages as blocks
@@ -59,16 +66,18 @@ def make_promise(
     with runtime.sessions.begin() as session:
         promise = create_promise(
             session,
-            team_id=TEAM,
-            owner_id=owner,
-            created_by=owner,
-            description=description,
+            NewPromise(
+                team_id=TEAM,
+                owner_id=owner,
+                created_by=owner,
+                description=description,
+                now=runtime.now(),
+                timing=timing or runtime.timing(session, TEAM, channel),
+                counterpart=counterpart,
+                counterpart_kind="candidate" if counterpart else None,
+                source_channel_id=channel,
+            ),
             deadline=deadline,
-            now=runtime.now(),
-            timing=timing or runtime.timing(session, TEAM, channel),
-            counterpart=counterpart,
-            counterpart_kind="candidate" if counterpart else None,
-            source_channel_id=channel,
         )
         return promise
 

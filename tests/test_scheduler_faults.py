@@ -14,7 +14,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.promises.service import create_promise
+from bot.promises.service import NewPromise, create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.store.models import Delivery, DeliveryStatus, Promise
@@ -256,13 +256,15 @@ def test_two_passes_racing_over_300_due_promises_send_each_once(
         for i in range(300):
             create_promise(
                 session,
-                team_id=TEAM,
-                owner_id=owners[i % 5],
-                created_by=OWNER,
-                description=f"call candidate {i} back",
+                NewPromise(
+                    team_id=TEAM,
+                    owner_id=owners[i % 5],
+                    created_by=OWNER,
+                    description=f"call candidate {i} back",
+                    now=runtime.now(),
+                    timing=NUDGE_ONLY,
+                ),
                 deadline=deadline,
-                now=runtime.now(),
-                timing=NUDGE_ONLY,
             )
     clock.set(deadline)
     results: dict[str, PassResult] = {}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.channels.service import set_value
 from bot.people.directory import sync_people
 from bot.people.profiles import set_supervisor
-from bot.promises.service import Actor, close_promise, create_promise
+from bot.promises.service import Actor, NewPromise, close_promise, create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.store.models import Delivery, Promise, Status
@@ -31,13 +31,15 @@ def seed(runtime: Runtime, clock: Clock, owners: list[str], count: int, *, apart
         for n in range(count):
             create_promise(
                 session,
-                team_id=TEAM,
-                owner_id=owners[n % len(owners)],
-                created_by=owners[n % len(owners)],
-                description=f"promise {n} & <!channel> for Acme <https://evil.example|x>",
+                NewPromise(
+                    team_id=TEAM,
+                    owner_id=owners[n % len(owners)],
+                    created_by=owners[n % len(owners)],
+                    description=f"promise {n} & <!channel> for Acme <https://evil.example|x>",
+                    now=clock(),
+                    timing=Timing(),
+                ),
                 deadline=clock() + timedelta(hours=1, minutes=apart * n),
-                now=clock(),
-                timing=Timing(),
             )
 
 
@@ -315,13 +317,15 @@ def test_a_digest_refused_in_its_compact_form_too_is_marked_failed_at_once(
     with runtime.sessions.begin() as session:  # a digest needs a week of Kept in use behind it
         create_promise(
             session,
-            team_id=TEAM,
-            owner_id=OWNER,
-            created_by=OWNER,
-            description="send Acme the quote",
-            deadline=MONDAY_0900_BERLIN + timedelta(days=60),  # nothing else falls due
-            now=MONDAY_0900_BERLIN - timedelta(days=14),
-            timing=Timing(),
+            NewPromise(
+                team_id=TEAM,
+                owner_id=OWNER,
+                created_by=OWNER,
+                description="send Acme the quote",
+                now=MONDAY_0900_BERLIN - timedelta(days=14),
+                timing=Timing(),
+            ),
+            deadline=MONDAY_0900_BERLIN + timedelta(days=60),
         )
     clock.set(MONDAY_0900_BERLIN)
     plan_weekly_digests(runtime)

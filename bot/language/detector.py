@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.language.cadence import ParsedCadence, find_cadence
@@ -556,8 +556,6 @@ def _read(
 
 def warm_up() -> None:
     """Compile everything once so the first message read is as fast as the rest."""
-    from datetime import UTC
-
     detect_promise(
         "Thanks! I'll send you the revised quote by Friday 5pm, and keep you posted every day.",
         now=datetime.now(UTC),

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from types import ModuleType
 
 __all__ = ["Holidays", "HolidaysError", "parse_holiday_codes"]
 
@@ -18,10 +19,19 @@ class HolidaysError(ValueError):
     """An unknown country or subdivision code."""
 
 
-@lru_cache(maxsize=1)
-def _supported() -> dict[str, list[str]]:
+def _package() -> ModuleType:
+    """The `holidays` package, imported on first use. Importing it takes 16-25 ms (measured
+    with `python -X importtime -c "import bot.app; import holidays"`: 3-5 % of importing
+    bot.app), paid by every `kept` process; only a workspace that names its countries
+    (KEPT_HOLIDAYS) ever needs it. The one lazy import of it (tests/test_seams.py lists it)."""
     import holidays
 
+    return holidays
+
+
+@lru_cache(maxsize=1)
+def _supported() -> dict[str, list[str]]:
+    holidays = _package()
     return {code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items()}
 
 
@@ -45,8 +55,7 @@ def parse_holiday_codes(value: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=256)
 def _dates(code: str, year: int) -> frozenset[date]:
-    import holidays
-
+    holidays = _package()
     country, _, subdiv = code.partition("-")
     if not 1 <= year <= 9999:
         return frozenset()
@@ -61,8 +70,7 @@ def _dates(code: str, year: int) -> frozenset[date]:
 def _names(code: str, year: int) -> tuple[tuple[date, str], ...]:
     """(date, English name) of each public holiday of ``code`` in ``year``, by date; days that
     only observe another ("(observed)") are left out: their name is the other day's."""
-    import holidays
-
+    holidays = _package()
     country, _, subdiv = code.partition("-")
     if not 1 <= year <= 9999:
         return ()

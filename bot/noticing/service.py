@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.slack.messages.noticing import watching_block
 from bot.store.models import (
     Person,
     Promise,
@@ -250,8 +251,6 @@ def with_watching(
 ) -> dict[str, Any]:
     """`/promise channel show`: the settings, and whether Kept notices promises there (and
     which channels it watches in all)."""
-    from bot.slack.messages.noticing import watching_block
-
     here = watch_of(session, team_id, channel_id)
     total, shown = watched_channels(session, team_id)
     block = watching_block(channel_id, here, total, [(w.channel_id, w.other_org) for w in shown])

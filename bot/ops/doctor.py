@@ -23,9 +23,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.ops.oauth import find_manifest, manifest_bot_scopes
-from bot.settings import Settings, _redact_url
-from bot.store.db import make_engine, ping
+from bot.ops.oauth import Installations, NotInstalled, find_manifest, manifest_bot_scopes
+from bot.settings import Settings, redact_url
+from bot.slack.client import make_client
+from bot.store.db import make_engine, make_reader_factory, make_session_factory, ping
+from bot.store.migrate import current_revision, head_revision
 
 MAX_CLOCK_SKEW = 5.0  # seconds
 PLACEHOLDER = re.compile(r"YOUR-HOST|example\.com|localhost", re.I)
@@ -71,7 +73,7 @@ def settings_summary(settings: Settings) -> Check:
     if settings.slack_app_token:
         parts.append(f"SLACK_APP_TOKEN={mask(settings.slack_app_token)}")
     parts += [
-        f"DATABASE_URL={_redact_url(settings.database_url)}",
+        f"DATABASE_URL={redact_url(settings.database_url)}",
         f"SLACK_API_URL={settings.slack_api_url}",
         f"KEPT_RETENTION_DAYS={settings.retention_days or 'keep'}",
         f"KEPT_LOG_FORMAT={settings.log_format.value}",
@@ -80,8 +82,6 @@ def settings_summary(settings: Settings) -> Check:
 
 
 def check_database(settings: Settings) -> Check:
-    from bot.store.migrate import current_revision, head_revision
-
     try:
         engine = make_engine(settings.database_url)
     except Exception as error:  # noqa: BLE001 - a bad URL: say so in one line
@@ -91,7 +91,7 @@ def check_database(settings: Settings) -> Check:
             return Check(
                 "database",
                 Verdict.FAIL,
-                f"{_redact_url(settings.database_url)} is not reachable",
+                f"{redact_url(settings.database_url)} is not reachable",
             )
         current, head = current_revision(engine), head_revision()
     finally:
@@ -205,8 +205,6 @@ def check_manifest(path: Path | None) -> tuple[Check, tuple[str, ...]]:
 def run_checks(
     settings: Settings, *, manifest: Path | None = None, now: datetime | None = None
 ) -> list[Check]:
-    from bot.slack.client import make_client
-
     now = now or datetime.now(UTC)
     checks = [settings_summary(settings)]
     manifest_check, wanted = check_manifest(manifest or find_manifest())
@@ -227,9 +225,6 @@ def run_checks(
 def _check_installations(
     settings: Settings, client: WebClient, wanted: tuple[str, ...], now: datetime
 ) -> list[Check]:
-    from bot.ops.oauth import Installations, NotInstalled
-    from bot.store.db import make_reader_factory, make_session_factory
-
     engine = make_engine(settings.database_url)
     try:
         installations = Installations(

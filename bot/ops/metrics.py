@@ -27,6 +27,7 @@ from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.promises.service import KeptError
 from bot.store.models import Delivery, Promise, Status
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -264,8 +265,6 @@ class Metrics:
     @contextmanager
     def command(self, text: str) -> Iterator[None]:
         """Time and count one `/promise` command; a KeptError counts as refused."""
-        from bot.promises.service import KeptError
-
         started = time.perf_counter()
         outcome = Outcome.OK
         try:

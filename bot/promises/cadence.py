@@ -25,14 +25,15 @@ from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.promises.service import (
     Actor,
     InvalidInput,
-    _check_note,
-    _record,
-    _skip_pending,
+    NewPromise,
     changeable,
+    check_note,
     close_promise,
     create_promise,
     get_promise,
+    record_event,
     short_id,
+    skip_pending,
     write_steps,
 )
 from bot.promises.steps import Timing
@@ -111,45 +112,20 @@ def plan_check_in(
 
 def create_cadence_promise(
     session: Session,
+    new: NewPromise,
     *,
-    team_id: str,
-    owner_id: str,
-    created_by: str,
-    description: str,
     series: Series,
     tz: str,
-    now: datetime,
-    timing: Timing,
     working_day: WorkingDay = DEFAULT_WORKING_DAY,
-    counterpart: str | None = None,
-    counterpart_kind: str | None = None,
-    source_channel_id: str | None = None,
-    permalink: str | None = None,
-    request_key: str | None = None,
-    source_message_ts: str | None = None,
 ) -> Promise:
     """Store a cadence promise and plan its first check-in."""
+    team_id, now, timing = new.team_id, new.now, new.timing
     if series.ends_at is not None and series.ends_at <= now:
         raise InvalidInput("That series would already be over. Pick an end still ahead.")
     first = next_check_in(series.rhythm, now, tz, working_day)
     if series.ends_at is not None and first > series.ends_at:
         first = series.ends_at  # a span shorter than the rhythm: one check-in, at its end
-    stored = create_promise(
-        session,
-        team_id=team_id,
-        owner_id=owner_id,
-        created_by=created_by,
-        description=description,
-        deadline=first,
-        now=now,
-        timing=timing,
-        counterpart=counterpart,
-        counterpart_kind=counterpart_kind,
-        source_channel_id=source_channel_id,
-        source_message_ts=source_message_ts,
-        permalink=permalink,
-        request_key=request_key,
-    )
+    stored = create_promise(session, new, deadline=first)
     end_event = (series.end_event or "")[:255] or None
     session.execute(
         update(Promise)
@@ -170,10 +146,10 @@ def create_cadence_promise(
     )
     promise = get_promise(session, team_id, stored.id)
     plan_check_in(session, promise, timing, now, working_day)
-    _record(
+    record_event(
         session,
         promise,
-        created_by,
+        new.created_by,
         "rhythm_set",
         now,
         rhythm=describe_rhythm(series.rhythm),
@@ -205,7 +181,7 @@ def _advance(
     working_day: WorkingDay,
 ) -> Promise:
     """Move to the check-in after `after`; with none left, the series is complete (kept)."""
-    _skip_pending(session, promise)
+    skip_pending(session, promise)
     nxt = following(session, promise, after, working_day)
     if nxt is None:
         promise.status = Status.KEPT
@@ -213,7 +189,7 @@ def _advance(
         promise.closed_at = now
         promise.closed_by = actor_id
         promise.updated_at = now
-        _record(session, promise, actor_id, Status.KEPT.value, now, note=promise.closure_note)
+        record_event(session, promise, actor_id, Status.KEPT.value, now, note=promise.closure_note)
         return promise
     promise.deadline = nxt
     promise.deadline_version += 1
@@ -231,7 +207,7 @@ def _outcome_event(
     now: datetime,
     note: str | None = None,
 ) -> None:
-    _record(
+    record_event(
         session,
         promise,
         actor_id,
@@ -257,7 +233,7 @@ def log_update(
 ) -> tuple[Promise, CheckInOutcome]:
     """ "Updated them": counts for the current check-in (on time, or late once it was due)
     and plans the next one from now."""
-    note = _check_note(note)
+    note = check_note(note)
     promise = _cadence(session, team_id, promise_id, actor, now)
     outcome = CheckInOutcome.ON_TIME if now <= promise.deadline else CheckInOutcome.LATE
     _outcome_event(session, promise, actor.user_id, outcome, now, note)
@@ -300,7 +276,7 @@ def change_rhythm(
     old = rhythm_of(promise)
     promise.rhythm_kind = rhythm.kind
     promise.rhythm_every = rhythm.every
-    _skip_pending(session, promise)
+    skip_pending(session, promise)
     nxt = following(session, promise, now, working_day)
     if nxt is None:
         raise InvalidInput(
@@ -310,7 +286,7 @@ def change_rhythm(
     promise.deadline = nxt
     promise.deadline_version += 1
     promise.updated_at = now
-    _record(
+    record_event(
         session,
         promise,
         actor.user_id,

@@ -26,7 +26,7 @@ from bot.promises.cadence import (
     log_update,
     skip_check_in,
 )
-from bot.promises.flows import Acting, Source, _changed, _refresh_homes, typed
+from bot.promises.flows import Acting, Source, after_change, refresh_homes, typed
 from bot.promises.forms import FieldError
 from bot.promises.service import (
     MAX_DESCRIPTION,
@@ -67,14 +67,15 @@ def record(
         return Reply(messages.cadence_problem(text, cadence.problem.value))
     if len(cadence.description) > MAX_DESCRIPTION:
         return Reply(messages.too_long(text))
+    new = typed(session, who, cadence.description, channel_id, default_timing, request_key, source)
     promise = create_cadence_promise(
         session,
+        new,
         series=Series(cadence.rhythm, cadence.ends_at, cadence.end_event),
         tz=who.tz,
         working_day=working_day,
-        **typed(session, who, cadence.description, channel_id, default_timing, request_key, source),
     )
-    outbox.write(session, _refresh_homes(session, who, []))
+    outbox.write(session, refresh_homes(session, who, []))
     return Reply(messages.cadence_recorded(view_of(promise), who.tz, who.now))
 
 
@@ -98,7 +99,7 @@ def updated(
         timing=_timing(session, who, promise_id, default_timing),
         working_day=working_day,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return promise, outcome
 
 
@@ -165,7 +166,7 @@ def skip(
         timing=_timing(session, who, promise_id, default_timing),
         working_day=working_day,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply(
         messages.check_in_logged(view_of(promise), who.tz, CheckInOutcome.SKIPPED, now=who.now)
     )
@@ -193,7 +194,7 @@ def new_rhythm(
         timing=_timing(session, who, promise_id, default_timing),
         working_day=working_day,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply(
         open_view=messages.info_view(
             "New rhythm", messages.rhythm_line(view_of(promise), who.tz, now=who.now)
@@ -206,7 +207,7 @@ def done(session: Session, who: Acting, *, promise_id: int) -> Reply:
     promise = done_for_good(
         session, team_id=who.team_id, promise_id=promise_id, actor=who.actor, now=who.now
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply(messages.promise_closed(view_of(promise), who.tz, now=who.now))
 
 
@@ -262,7 +263,7 @@ def away(
         set_by=who.user_id,
         now=who.now,
     )
-    outbox.write(session, _refresh_homes(session, who, [whose, *([cover_id] if cover_id else [])]))
+    outbox.write(session, refresh_homes(session, who, [whose, *([cover_id] if cover_id else [])]))
     own = whose == who.user_id
     return Reply(
         messages.away_set(whose, period.ends_at, period.cover_id, who.tz, own=own, now=who.now)
@@ -278,5 +279,5 @@ def back(session: Session, who: Acting, *, user_id: str | None = None) -> Reply:
     if period is None:
         text = "You aren't" if own else f"<@{whose}> isn't"
         raise InvalidInput(f"{text} away in Kept; nothing changed.")
-    outbox.write(session, _refresh_homes(session, who, [whose]))
+    outbox.write(session, refresh_homes(session, who, [whose]))
     return Reply(messages.away_ended(whose, own=own))

@@ -37,6 +37,7 @@ from bot.promises.service import (
     MAX_DESCRIPTION,
     Actor,
     InvalidInput,
+    NewPromise,
     NotAllowed,
     can_view_owner,
     changeable,
@@ -57,6 +58,7 @@ from bot.promises.service import (
 from bot.promises.steps import Timing, timing_for_channel, timing_of
 from bot.promises.views import PromiseView, view_of, views_of
 from bot.reply import Reply
+from bot.reports.home import home_data
 from bot.slack import messages
 from bot.slack.text import from_slack, user_ids_in
 from bot.store.db import Sessions
@@ -106,7 +108,9 @@ def deadline_in(who: Acting, text: str, working_day: WorkingDay) -> ParsedDeadli
     return parse_deadline(text, now=who.now, tz=who.tz, working_day=working_day, locale=who.locale)
 
 
-def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
+def refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[dict[str, Any]]:
+    """The outbox rows refreshing the Home tabs a change shows on: `users`' (those who have
+    a tab), and the actor's own when they have opened it."""
     others = {u for u in users if u and u != who.user_id}
     rows = outbox.home_refreshes(session, who.team_id, others, who.now)
     if who.sees_home:
@@ -114,13 +118,13 @@ def _refresh_homes(session: Session, who: Acting, users: Iterable[str]) -> list[
     return rows
 
 
-def _changed(session: Session, who: Acting, promise: Promise, *extra: dict[str, Any]) -> None:
+def after_change(session: Session, who: Acting, promise: Promise, *extra: dict[str, Any]) -> None:
     """After a change to a promise: rewrite its earlier reminders, refresh the Home tabs of
     the people concerned, and send whatever else the change causes."""
     rows = [
         outbox.follow_up(who.team_id, Step.REWRITE, who.now, promise_id=promise.id),
         *extra,
-        *_refresh_homes(session, who, [promise.owner_id]),
+        *refresh_homes(session, who, [promise.owner_id]),
     ]
     outbox.write(session, rows)
 
@@ -144,7 +148,7 @@ def typed(
     default_timing: Timing,
     request_key: str | None,
     source: Source | None = None,
-) -> dict[str, Any]:
+) -> NewPromise:
     """What a promise typed in a channel is made of, besides its deadline: the owner is who
     typed it, the counterpart is read from the words, and the channel's settings give the
     reminder timing and the counterpart kind (one read of them)."""
@@ -157,26 +161,22 @@ def typed(
             kind=_kind(source.counterpart_kind) or counterpart.kind,
         )
     setting = setting_row(session, who.team_id, channel_id) if channel_id else None
-    linked = (
-        {"source_message_ts": source.message_ts, "permalink": source.permalink}
-        if source is not None
-        else {}
-    )
-    return {
-        **linked,
-        "team_id": who.team_id,
-        "owner_id": who.user_id,
-        "created_by": who.user_id,
-        "description": description,
-        "now": who.now,
-        "timing": timing_of(setting, default_timing),
-        "counterpart": counterpart.name,
-        "counterpart_kind": kind_in_channel(
+    return NewPromise(
+        team_id=who.team_id,
+        owner_id=who.user_id,
+        created_by=who.user_id,
+        description=description,
+        now=who.now,
+        timing=timing_of(setting, default_timing),
+        counterpart=counterpart.name,
+        counterpart_kind=kind_in_channel(
             setting, counterpart.kind.value if counterpart.kind else None
         ),
-        "source_channel_id": channel_id,
-        "request_key": request_key,
-    }
+        source_channel_id=channel_id,
+        source_message_ts=source.message_ts if source is not None else None,
+        permalink=source.permalink if source is not None else None,
+        request_key=request_key,
+    )
 
 
 def too_long(who: Acting, text: str, channel_id: str | None) -> Reply:
@@ -241,12 +241,9 @@ def record(
     description = parsed.description or text
     if len(description) > MAX_DESCRIPTION:
         return too_long(who, text, channel_id)
-    promise = create_promise(
-        session,
-        deadline=parsed.deadline,
-        **typed(session, who, description, channel_id, default_timing, request_key, source),
-    )
-    outbox.write(session, _refresh_homes(session, who, []))
+    new = typed(session, who, description, channel_id, default_timing, request_key, source)
+    promise = create_promise(session, new, deadline=parsed.deadline)
+    outbox.write(session, refresh_homes(session, who, []))
     return Reply(
         messages.promise_recorded(
             view_of(promise), who.tz, who.now, named_zone=parsed.zone, ignored=parsed.ignored
@@ -271,35 +268,31 @@ def save_form(
     channel_id = meta.get("channel_id")
     timing = timing_for_channel(session, who.team_id, channel_id, default_timing)
     rhythm = messages.rhythm_of_choice(form.rhythm)
-    details: dict[str, Any] = {
-        "team_id": who.team_id,
-        "owner_id": form.owner_id,
-        "created_by": who.user_id,
-        "description": form.description,
-        "now": who.now,
-        "timing": timing,
-        "counterpart": form.counterpart,
-        "counterpart_kind": form.counterpart_kind,
-        "source_channel_id": channel_id,
-        "permalink": meta.get("permalink"),
-        "request_key": request_key,
-    }
+    new = NewPromise(
+        team_id=who.team_id,
+        owner_id=form.owner_id,
+        created_by=who.user_id,
+        description=form.description,
+        now=who.now,
+        timing=timing,
+        counterpart=form.counterpart,
+        counterpart_kind=form.counterpart_kind,
+        source_channel_id=channel_id,
+        permalink=meta.get("permalink"),
+        request_key=request_key,
+    )
     if rhythm is not None:  # a rhythm picked: check-ins until the date picked
         owner = profile_row(session, who.team_id, form.owner_id)
         promise = create_cadence_promise(
             session,
+            new,
             series=Series(rhythm, ends_at=form.deadline),
             tz=(owner.tz if owner is not None and owner.tz else who.tz),
             working_day=working_day,
-            **details,
         )
     else:
-        promise = create_promise(
-            session,
-            deadline=form.deadline,
-            source_message_ts=meta.get("message_ts"),
-            **details,
-        )
+        one_off = replace(new, source_message_ts=meta.get("message_ts"))
+        promise = create_promise(session, one_off, deadline=form.deadline)
     rows = [
         outbox.follow_up(
             who.team_id,
@@ -321,7 +314,7 @@ def save_form(
                 about_id=promise.owner_id,
             )
         )
-    outbox.write(session, rows + _refresh_homes(session, who, [promise.owner_id]))
+    outbox.write(session, rows + refresh_homes(session, who, [promise.owner_id]))
     return promise
 
 
@@ -350,7 +343,7 @@ def close(
                 actor_id=who.user_id,
             )
         )
-    _changed(session, who, promise, *extra)
+    after_change(session, who, promise, *extra)
     return Reply(messages.promise_closed(view_of(promise), who.tz, now=who.now))
 
 
@@ -391,7 +384,7 @@ def _extend(
         now=who.now,
         timing=timing_for_channel(session, who.team_id, source, default_timing),
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return promise
 
 
@@ -464,7 +457,7 @@ def hand_off(session: Session, who: Acting, *, promise_id: int, new_owner_id: st
     rows = [
         outbox.follow_up(who.team_id, Step.REWRITE, who.now, promise_id=promise.id),
         notice,
-        *_refresh_homes(session, who, [new_owner_id, previous]),
+        *refresh_homes(session, who, [new_owner_id, previous]),
     ]
     outbox.write(session, rows)
     return Reply(messages.promise_handed_off(view_of(promise), previous))
@@ -548,7 +541,7 @@ def edit(
         counterpart=counterpart,
         now=who.now,
     )
-    _changed(session, who, promise)
+    after_change(session, who, promise)
     return Reply()
 
 
@@ -629,8 +622,6 @@ def home_tab(
     """The App Home tab of one person, as it stands now (their promises; their team's if
     they supervise; the admin overview for admins), with `notice` on top: the answer to a
     button they pressed on the tab."""
-    from bot.reports.home import home_data
-
     person = session.get(Person, (team_id, user_id))
     actor, tz = actor_from(person, user_id, admins)
     data = home_data(session, team_id, user_id, tz=tz, is_admin=actor.is_admin, now=now)

@@ -49,7 +49,7 @@ def clean_text(text: str | None) -> str:
     return cleaned.strip()
 
 
-def _record(
+def record_event(
     session: Session, promise: Promise, actor_id: str, kind: str, now: datetime, **detail: Any
 ) -> None:
     """Add an event to the promise's history (one INSERT, no ORM flush)."""
@@ -94,7 +94,9 @@ def write_steps(
     )
 
 
-def _skip_pending(session: Session, promise: Promise) -> None:
+def skip_pending(session: Session, promise: Promise) -> None:
+    """Skip the promise's deliveries still pending (its reminders, once it is closed or its
+    deadline or check-in changes)."""
     session.execute(
         update(Delivery)
         .where(Delivery.promise_id == promise.id, Delivery.status == DeliveryStatus.PENDING)
@@ -114,7 +116,9 @@ def _check_description(description: str) -> str:
     return description
 
 
-def _check_note(note: str | None) -> str | None:
+def check_note(note: str | None) -> str | None:
+    """A note on a change (closing, a check-in), cleaned; None when empty; InvalidInput when
+    longer than MAX_NOTE."""
     note = clean_text(note)
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"That note is {len(note):,} characters long; up to {MAX_NOTE:,} fit.")
@@ -138,49 +142,55 @@ def needs_confirmation(deadline: datetime, now: datetime) -> bool:
     return deadline - now > FAR_AHEAD
 
 
-def create_promise(
-    session: Session,
-    *,
-    team_id: str,
-    owner_id: str,
-    created_by: str,
-    description: str,
-    deadline: datetime,
-    now: datetime,
-    timing: Timing,
-    counterpart: str | None = None,
-    counterpart_kind: str | None = None,
-    source_channel_id: str | None = None,
-    source_message_ts: str | None = None,
-    permalink: str | None = None,
-    request_key: str | None = None,
-) -> Promise:
+@dataclass(frozen=True)
+class NewPromise:
+    """What a new promise is made of, besides its deadline (a one-off promise's is given
+    beside it; a cadence promise's is its first check-in). Built by the flow that records it:
+    from the words typed (bot.promises.flows.typed), a form, a Workflow Builder step. (Not
+    bot.language.commands.NewPromise: that is the words of `/promise <text>`, unread.)"""
+
+    team_id: str
+    owner_id: str
+    created_by: str
+    description: str
+    now: datetime
+    timing: Timing
+    counterpart: str | None = None
+    counterpart_kind: str | None = None
+    source_channel_id: str | None = None
+    source_message_ts: str | None = None
+    permalink: str | None = None
+    request_key: str | None = None
+
+
+def create_promise(session: Session, new: NewPromise, *, deadline: datetime) -> Promise:
     """Store a new promise and plan its reminders: three INSERTs (promise, history,
     reminder steps), no ORM flush. Returns the promise as stored (not attached to the
     session).
 
-    `request_key` (unique per workspace) is the request that made it; repeats of a request
-    are caught before this by bot.once, and the constraint is the last line of defence.
+    `new.request_key` (unique per workspace) is the request that made it; repeats of a
+    request are caught before this by bot.once, and the constraint is the last line of defence.
     """
-    description = _check_description(description)
+    now = new.now
+    description = _check_description(new.description)
     _check_future(deadline, now)
     values: dict[str, Any] = {
-        "team_id": team_id,
-        "owner_id": owner_id,
-        "created_by": created_by,
+        "team_id": new.team_id,
+        "owner_id": new.owner_id,
+        "created_by": new.created_by,
         "description": description,
-        "counterpart": (clean_text(counterpart)[:MAX_COUNTERPART] or None),
-        "counterpart_kind": counterpart_kind,
+        "counterpart": (clean_text(new.counterpart)[:MAX_COUNTERPART] or None),
+        "counterpart_kind": new.counterpart_kind,
         "deadline": deadline,
         "deadline_version": 1,
         "status": Status.OPEN,
         "closure_note": None,
         "closed_at": None,
         "closed_by": None,
-        "source_channel_id": source_channel_id,
-        "source_message_ts": source_message_ts,
-        "permalink": permalink,
-        "request_key": request_key,
+        "source_channel_id": new.source_channel_id,
+        "source_message_ts": new.source_message_ts,
+        "permalink": new.permalink,
+        "request_key": new.request_key,
         "created_at": now,
         "updated_at": now,
     }
@@ -190,17 +200,17 @@ def create_promise(
         .scalar_one()
     )
     promise = Promise(id=promise_id, **values)
-    _record(
+    record_event(
         session,
         promise,
-        created_by,
+        new.created_by,
         "created",
         now,
-        owner=owner_id,
+        owner=new.owner_id,
         deadline=deadline.isoformat(),
         description=description,
     )
-    _plan(session, promise, timing, now)
+    _plan(session, promise, new.timing, now)
     return promise
 
 
@@ -299,7 +309,7 @@ def close_promise(
     """Close as kept, broken (a reason is required) or cancelled."""
     if outcome is Status.OPEN:
         raise ValueError("closing needs an outcome")
-    note = _check_note(note)
+    note = check_note(note)
     if outcome is Status.BROKEN and not note:
         raise InvalidInput(
             "Tell me briefly why it couldn't be kept, e.g. "
@@ -311,8 +321,8 @@ def close_promise(
     promise.closed_at = now
     promise.closed_by = actor.user_id
     promise.updated_at = now
-    _skip_pending(session, promise)
-    _record(
+    skip_pending(session, promise)
+    record_event(
         session, promise, actor.user_id, outcome.value, now, note=note, late=now > promise.deadline
     )
     return promise
@@ -330,15 +340,15 @@ def extend_promise(
     timing: Timing,
 ) -> Promise:
     """Move the deadline and re-arm the reminders for it."""
-    note = _check_note(note)
+    note = check_note(note)
     _check_future(new_deadline, now)
     promise = changeable(session, team_id, promise_id, actor, now)
     old = promise.deadline
-    _skip_pending(session, promise)
+    skip_pending(session, promise)
     promise.deadline = new_deadline
     promise.deadline_version += 1
     promise.updated_at = now
-    _record(
+    record_event(
         session,
         promise,
         actor.user_id,
@@ -377,7 +387,7 @@ def hand_off(
         )
     promise.owner_id = new_owner_id
     promise.updated_at = now
-    _record(
+    record_event(
         session,
         promise,
         actor.user_id,
@@ -411,7 +421,7 @@ def edit_promise(
         promise.counterpart = counterpart
     if changes:
         promise.updated_at = now
-        _record(session, promise, actor.user_id, "edited", now, **changes)
+        record_event(session, promise, actor.user_id, "edited", now, **changes)
     return promise
 
 

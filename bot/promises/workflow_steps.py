@@ -33,6 +33,7 @@ from bot.promises import flows
 from bot.promises.service import (
     MAX_DESCRIPTION,
     KeptError,
+    NewPromise,
     create_promise,
     needs_confirmation,
     parse_promise_id,
@@ -260,13 +261,11 @@ def record(
         )
         guessed = find_counterpart(description)
         setting = setting_row(session, team_id, inputs.channel_id) if inputs.channel_id else None
-        promise = create_promise(
-            session,
+        new = NewPromise(
             team_id=team_id,
             owner_id=inputs.owner_id,
             created_by=inputs.owner_id,
             description=description,
-            deadline=deadline,
             now=now,
             timing=timing_of(setting, default_timing),
             counterpart=_readable(session, team_id, inputs.counterpart) or guessed.name,
@@ -274,6 +273,7 @@ def record(
             source_channel_id=inputs.channel_id,
             request_key=request_key,
         )
+        promise = create_promise(session, new, deadline=deadline)
     except StepRefused as refused:
         return StepResult(error=str(refused))
     except KeptError as refused:  # the service's own checks (already written for people)

@@ -15,10 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.language.workdays import zone
+from bot.people.profiles import find_person
 from bot.promises.service import reports_of
 from bot.reports.service import build_report
-from bot.store.models import Promise
+from bot.store.models import Promise, Step
 
 WEEKS = 8
 # who a chart is about (the delivery's about_id): a person's id, or one of these
@@ -176,8 +178,6 @@ def chart_for(
     elif about == reader_id:
         title = "Your record"
     else:
-        from bot.people.profiles import find_person
-
         person = find_person(session, team_id, about)
         title = person.name if person is not None and person.name else about
     return build_chart(session, team_id, owners, title=title, tz=tz, now=now)
@@ -188,9 +188,6 @@ def send_chart(
 ) -> bool:
     """Queue the chart for the reader's DM (an outbox row, delivered by the scheduler) when
     the people it is about have made a promise; returns whether one is on its way."""
-    from bot import outbox
-    from bot.store.models import Step
-
     if first_promise_at(session, team_id, owners_for(session, team_id, reader_id, about)) is None:
         return False
     outbox.write(

@@ -49,6 +49,9 @@ def render_png(chart: Chart) -> bytes:
 
 
 def _draw(chart: Chart) -> bytes:
+    # lazy on purpose (tests/test_seams.py lists it): importing these two takes 400-650 ms
+    # (time.perf_counter around them, after bot.app and the scheduler are imported), about
+    # as long again as all of `kept run`'s own imports; only a chart needs them
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.channels.service import team_settings
 from bot.channels.views import ChannelView, channel_views
 from bot.noticing.service import watched_channels
+from bot.people.away import active_away, away_people, cover_of
 from bot.people.directory import supervisor_pairs
 from bot.promises.service import count_open, open_promises, reports_of
 from bot.promises.views import PromiseView, views_of
@@ -115,8 +116,6 @@ def home_data(
     data.mine_total, data.mine_overdue = count_open(session, team_id, [user_id], now)
     data.record = record_of(session, team_id, user_id, now)
     data.team = team_lines(session, team_id, user_id, now)
-    from bot.people.away import active_away, away_people, cover_of
-
     mine = active_away(session, team_id, user_id, now)
     if mine is not None:
         data.away = (mine.ends_at, cover_of(session, team_id, user_id, now))

@@ -12,7 +12,7 @@ from bot.promises.commands import CommandInput
 from bot.runtime import Runtime
 from bot.slack import messages
 from handlers.answer import button_value, ids_of, later, log, open_view, respond_with
-from handlers.commands import run_command
+from handlers.run import run_command
 
 
 def _list(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:

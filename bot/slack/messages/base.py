@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.language.cadence import Rhythm, describe_rhythm
 from bot.language.counterparts import CounterpartKind
 from bot.language.deadlines import format_deadline
 from bot.promises.states import Status
@@ -23,7 +24,8 @@ EXAMPLES = (
     "`/promise refund order 1182 for Mrs. Lee by EOD`",
 )
 
-_KIND_LABEL = {kind.value: kind.label for kind in CounterpartKind}
+# a counterpart kind's stored value -> the word shown for it
+KIND_LABEL = {kind.value: kind.label for kind in CounterpartKind}
 
 
 # a section's or a context element's text, as Slack counts it; a button's value
@@ -106,12 +108,10 @@ def promise_line(promise: PromiseView, tz: str, now: datetime) -> str:
     """One line: `#42 call Jane Doe back — Jane Doe (candidate) — due Fri 27 Nov, 17:00 PST`."""
     parts = [f"*{promise.short_id}* {mrkdwn(promise.description, 200)}"]
     if promise.counterpart:
-        kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
+        kind = KIND_LABEL.get(promise.counterpart_kind or "", "")
         parts.append(mrkdwn(promise.counterpart, 80) + (f" ({kind})" if kind else ""))
     when = format_deadline(promise.deadline, tz, now=now)
     if promise.is_open and promise.is_cadence:
-        from bot.language.cadence import Rhythm, describe_rhythm
-
         late = promise.deadline <= now
         rhythm = (
             describe_rhythm(Rhythm(promise.rhythm_kind, promise.rhythm_every)) + ", "
@@ -157,7 +157,7 @@ def outcome_line(promise: PromiseView, tz: str, *, now: datetime) -> str:
     return line
 
 
-def _modal(
+def modal(
     callback_id: str,
     title: str,
     submit: str,
@@ -165,6 +165,7 @@ def _modal(
     body: list[Block],
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A form about one promise (its id, and `extra`, in the private metadata)."""
     return {
         "type": "modal",
         "callback_id": callback_id,
@@ -176,12 +177,12 @@ def _modal(
     }
 
 
-def _what(promise: PromiseView) -> Block:
+def promise_heading(promise: PromiseView) -> Block:
     """The promise a form is about, on top of the form."""
     return section(f"*{mrkdwn(promise.description, 500)}*")
 
 
-def _picker(block_id: str, label: str, kind: str) -> Block:
+def picker(block_id: str, label: str, kind: str) -> Block:
     """A required input with one picker element (`datetimepicker`, `users_select`, ...)."""
     return {
         "type": "input",
@@ -191,7 +192,8 @@ def _picker(block_id: str, label: str, kind: str) -> Block:
     }
 
 
-def _header(text: str) -> Block:
+def header(text: str) -> Block:
+    """A header block (plain text, cut to Slack's 150 characters)."""
     return {"type": "header", "text": {"type": "plain_text", "text": cut_plain(text, 150)}}
 
 
@@ -234,7 +236,7 @@ def compact_home() -> dict[str, Any]:
     return {
         "type": "home",
         "blocks": [
-            _header("Your promises"),
+            header("Your promises"),
             section(
                 "There is more here than Slack can show on one tab. `/promise list` shows your "
                 "open promises page by page, `/promise list team` your team's."

@@ -12,18 +12,18 @@ from bot.language.deadlines import format_deadline
 from bot.promises.states import CheckInOutcome
 from bot.promises.views import PromiseView
 from bot.slack.messages.base import (
-    _KIND_LABEL,
+    KIND_LABEL,
     MAX_SECTION_TEXT,
     Block,
     Message,
-    _modal,
-    _what,
     actions,
     button,
     context,
     describe_span,
+    modal,
     mrkdwn,
     pack_lines,
+    promise_heading,
     section,
     text_message,
 )
@@ -130,7 +130,7 @@ def cadence_recorded(
     )
     lines = []
     if promise.counterpart:
-        kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
+        kind = KIND_LABEL.get(promise.counterpart_kind or "", "")
         lines.append(f"To: {mrkdwn(promise.counterpart, 300)}" + (f" ({kind})" if kind else ""))
     lines.append(rhythm_line(promise, tz, now=now))
     pid = str(promise.id)
@@ -262,7 +262,7 @@ def check_in_logged(
 
 def updated_form(promise: PromiseView, tz: str, *, now: datetime) -> dict[str, Any]:
     blocks: list[Block] = [
-        _what(promise),
+        promise_heading(promise),
         {
             "type": "input",
             "block_id": "note",
@@ -280,7 +280,7 @@ def updated_form(promise: PromiseView, tz: str, *, now: datetime) -> dict[str, A
             f"“{mrkdwn(check_in_draft(promise, tz, now=now), 1500)}”"
         ),
     ]
-    return _modal(UPDATED_VIEW, "Updated them", "Log it", promise.id, blocks)
+    return modal(UPDATED_VIEW, "Updated them", "Log it", promise.id, blocks)
 
 
 def rhythm_picker(current: Rhythm | None = None) -> Block:
@@ -302,7 +302,7 @@ def rhythm_picker(current: Rhythm | None = None) -> Block:
 def new_rhythm_form(promise: PromiseView) -> dict[str, Any]:
     element = rhythm_picker(_rhythm(promise))
     blocks: list[Block] = [
-        _what(promise),
+        promise_heading(promise),
         {
             "type": "input",
             "block_id": "rhythm",
@@ -310,7 +310,7 @@ def new_rhythm_form(promise: PromiseView) -> dict[str, Any]:
             "element": element,
         },
     ]
-    return _modal(NEW_RHYTHM_VIEW, "New rhythm", "Save", promise.id, blocks)
+    return modal(NEW_RHYTHM_VIEW, "New rhythm", "Save", promise.id, blocks)
 
 
 def info_view(title: str, text: str) -> dict[str, Any]:

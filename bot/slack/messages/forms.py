@@ -13,11 +13,11 @@ from bot.promises.views import PromiseView
 from bot.slack.messages.base import (
     MAX_SECTION_TEXT,
     Block,
-    _modal,
-    _picker,
-    _what,
     context,
+    modal,
     mrkdwn,
+    picker,
+    promise_heading,
     section,
 )
 from bot.slack.messages.cadence import rhythm_picker
@@ -175,14 +175,14 @@ def edit_form(promise: PromiseView) -> dict[str, Any]:
 
 
 def new_date_form(promise: PromiseView, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return _modal(
+    return modal(
         NEW_DATE_VIEW,
         "New date",
         "Save",
         promise.id,
         [
-            _what(promise),
-            _picker("deadline", "New deadline", "datetimepicker"),
+            promise_heading(promise),
+            picker("deadline", "New deadline", "datetimepicker"),
             _text_input(
                 "note", "Note (why, what's next)", optional=True, multiline=True, max_length=2000
             ),
@@ -211,24 +211,24 @@ def new_date_done(
 
 
 def hand_off_form(promise: PromiseView, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return _modal(
+    return modal(
         HAND_OFF_VIEW,
         "Hand off",
         "Hand off",
         promise.id,
-        [_what(promise), _picker("owner", "Who takes it over?", "users_select")],
+        [promise_heading(promise), picker("owner", "Who takes it over?", "users_select")],
         extra,
     )
 
 
 def couldnt_keep_form(promise: PromiseView, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return _modal(
+    return modal(
         COULDNT_KEEP_VIEW,
         "Couldn't keep it",
         "Close it",
         promise.id,
         [
-            _what(promise),
+            promise_heading(promise),
             _text_input(
                 "reason",
                 "What happened?",

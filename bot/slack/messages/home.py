@@ -6,19 +6,20 @@ from datetime import timedelta
 from typing import Any
 
 from bot.channels.views import ChannelView
+from bot.language.deadlines import format_deadline
 from bot.slack.messages.base import (
     Block,
-    _header,
     actions,
     button,
     context,
     describe_span,
+    header,
     pack_lines,
     promise_line,
     section,
     text_message,
 )
-from bot.slack.messages.cadence import check_in_buttons
+from bot.slack.messages.cadence import BACK, check_in_buttons
 from bot.slack.messages.ids import SHOW_ALL
 from bot.slack.messages.noticing import watched_lines
 from bot.slack.messages.reminders import nudge_buttons
@@ -33,7 +34,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     view_blocks: list[Block] = []
     if notice:
         view_blocks += [section(notice), {"type": "divider"}]
-    view_blocks.append(_header("Your promises"))
+    view_blocks.append(header("Your promises"))
     total = max(getattr(data, "mine_total", 0), len(data.mine))
     if data.mine:
         overdue = getattr(data, "mine_overdue", 0)
@@ -70,7 +71,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
     )
     view_blocks += _own_away(data)
     if data.team:
-        view_blocks += [{"type": "divider"}, _header("Your team")]
+        view_blocks += [{"type": "divider"}, header("Your team")]
         team_lines = [
             f"<@{line.user_id}> — {line.open} open"
             + (f" · :warning: {line.overdue} overdue" if line.overdue else "")
@@ -92,7 +93,7 @@ def home_view(data: Any, *, notice: str | None = None) -> dict[str, Any]:
         view_blocks += _team_aways(data)
         view_blocks.append(context("`/promise list team` shows every open promise of your team."))
     if data.is_admin:
-        view_blocks += [{"type": "divider"}, _header("Admin")]
+        view_blocks += [{"type": "divider"}, header("Admin")]
         if data.supervisors:
             pairs = [f"<@{rep}> → <@{lead}>" for rep, lead in data.supervisors]
             chunks, rest = pack_lines(
@@ -177,10 +178,6 @@ def channel_settings_list(settings: list[ChannelView], page: int = 1) -> dict[st
 
 def _own_away(data: Any) -> list[Block]:
     """You're away (with an I'm back button), and who covers."""
-    from bot.language.deadlines import format_deadline
-    from bot.slack.messages.base import actions, button
-    from bot.slack.messages.cadence import BACK
-
     found: list[Block] = []
     if data.away is not None:
         until, cover = data.away
@@ -197,8 +194,6 @@ def _own_away(data: Any) -> list[Block]:
 
 def _team_aways(data: Any) -> list[Block]:
     """Who in your team is away, and who covers."""
-    from bot.language.deadlines import format_deadline
-
     lines = []
     for user_id, until, cover in data.team_away:
         when = (

@@ -11,8 +11,8 @@ from bot.language.zones import NamedZone
 from bot.promises.states import MAX_DESCRIPTION
 from bot.promises.views import PromiseView
 from bot.slack.messages.base import (
-    _KIND_LABEL,
     EXAMPLES,
+    KIND_LABEL,
     MAX_SECTION_TEXT,
     Message,
     actions,
@@ -68,7 +68,7 @@ def promise_recorded(
     )
     lines = []
     if promise.counterpart:
-        kind = _KIND_LABEL.get(promise.counterpart_kind or "", "")
+        kind = KIND_LABEL.get(promise.counterpart_kind or "", "")
         lines.append(f"To: {mrkdwn(promise.counterpart, 300)}" + (f" ({kind})" if kind else ""))
     lines.append(f"By: {deadline_line(promise.deadline, tz, now, named_zone)}")
     note = ignored_note(ignored)

@@ -9,11 +9,11 @@ from bot.language.deadlines import format_deadline
 from bot.slack.messages.base import (
     Block,
     Message,
-    _header,
     actions,
     button,
     context,
     describe_span,
+    header,
     pack_lines,
     promise_line,
     section,
@@ -84,7 +84,7 @@ def report_message(report: Any, title: str, tz: str, *, now: datetime) -> Messag
     if total.check_ins:
         fallback += f" Check-ins: {check_ins_text(total)}."
     report_blocks: list[Block] = [
-        _header(heading),
+        header(heading),
         context(
             f"{format_deadline(report.since, tz, now=now)} – "
             f"{format_deadline(report.until, tz, now=now)} · "

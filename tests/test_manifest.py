@@ -9,13 +9,15 @@ from typing import Any
 import yaml
 
 from bot.app import create_app
+from bot.channels.views import ChannelView
 from bot.noticing.suggest import SuggestionView
+from bot.promises.views import PromiseView
 from bot.reports.home import HomeData
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack import messages as blocks
 from bot.slack.messages import noticing as notice_blocks
-from bot.store.models import ChannelSetting, Promise
+from bot.store.models import Promise
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 
@@ -169,7 +171,7 @@ def action_ids(node: Any) -> set[str]:
 
 def sample_messages() -> list[Any]:
     now = datetime(2026, 11, 25, 18, tzinfo=UTC)
-    promise = Promise(
+    row = Promise(
         id=7,
         team_id="T",
         owner_id="U1",
@@ -183,6 +185,7 @@ def sample_messages() -> list[Any]:
         created_at=now,
         updated_at=now,
     )
+    promise = PromiseView.of(row)
     home = HomeData(
         user_id="U1",
         tz="UTC",
@@ -190,7 +193,7 @@ def sample_messages() -> list[Any]:
         mine=[promise],
         mine_total=30,
         is_admin=True,
-        channels=[ChannelSetting(team_id="T", channel_id="C1", escalation_channel_id="C2")],
+        channels=[ChannelView(channel_id="C1", escalation_channel_id="C2")],
         away=(now + timedelta(days=3), "U2"),
     )
     return [

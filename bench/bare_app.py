@@ -37,17 +37,34 @@ def main() -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
-    app = App(
+    app = make_app(
+        durable_url=os.environ["DATABASE_URL"] if args.durable else None,
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
-        token_verification_enabled=False,
-        client=WebClient(
-            base_url=os.environ["SLACK_API_URL"],
-            token=os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"),
-        ),
+        api_url=os.environ["SLACK_API_URL"],
+        token=os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"),
     )
+    waitress.serve(
+        SlackRequestHandler(app, path="/slack/events"),
+        host=args.host,
+        port=args.port,
+        threads=int(os.environ.get("KEPT_HTTP_THREADS", "8")),
+        ident="kept",
+        channel_timeout=30,
+        connection_limit=1000,
+    )
+    return 0
 
-    if args.durable:
-        store = _durable_store(os.environ["DATABASE_URL"])
+
+def make_app(*, durable_url: str | None, signing_secret: str, api_url: str, token: str) -> App:
+    """The bare Bolt app: `/promise` only acks, or (with `durable_url`) stores the command
+    with one INSERT and a commit and answers in the ack with the text stored."""
+    app = App(
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        client=WebClient(base_url=api_url, token=token),
+    )
+    if durable_url is not None:
+        store = _durable_store(durable_url)
 
         @app.command("/promise")
         def promise_durable(ack: Ack, command: dict[str, Any]) -> None:
@@ -60,16 +77,7 @@ def main() -> int:
         def promise(ack: Ack) -> None:
             ack()
 
-    waitress.serve(
-        SlackRequestHandler(app, path="/slack/events"),
-        host=args.host,
-        port=args.port,
-        threads=int(os.environ.get("KEPT_HTTP_THREADS", "8")),
-        ident="kept",
-        channel_timeout=30,
-        connection_limit=1000,
-    )
-    return 0
+    return app
 
 
 def _durable_store(url: str) -> Callable[[dict[str, Any]], str]:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ops.metrics import Metrics
 from bot.ops.oauth import Installations
+from bot.people.acting import Actor
 from bot.people.profiles import CACHE_FOR, FetchUser, Looked, actor_for, warm_person
-from bot.promises.service import Actor
 from bot.promises.steps import Timing, timing_for_channel
 from bot.settings import Settings
 from bot.slack.client import Guard, client_like, fetch_user, make_client

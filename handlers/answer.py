@@ -22,8 +22,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.once import action_key, run_once
+from bot.people.acting import Acting
 from bot.people.profiles import Looked
-from bot.promises.flows import Acting, acting
+from bot.promises.flows import acting
 from bot.promises.service import InvalidInput, KeptError, parse_promise_id
 from bot.reply import Reply
 from bot.runtime import Runtime

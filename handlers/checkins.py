@@ -14,8 +14,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.people.acting import Acting
 from bot.promises import cadence_flows
-from bot.promises.flows import Acting
 from bot.promises.forms import metadata
 from bot.promises.service import InvalidInput
 from bot.reply import Reply

@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
+from bot.people.acting import Acting
 from bot.promises.commands import CommandInput, confirm_promise
-from bot.promises.flows import Acting
 from bot.promises.service import InvalidInput
 from bot.reply import Reply
 from bot.runtime import Runtime

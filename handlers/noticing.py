@@ -29,8 +29,9 @@ from bot.noticing.suggest import (
     suggestion,
 )
 from bot.once import action_key, command_key
+from bot.people.acting import Acting
 from bot.promises.commands import CommandInput
-from bot.promises.flows import Acting, Source, reading
+from bot.promises.flows import Source, reading
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from bot.ops.metrics import Outcome as MetricOutcome
+from bot.people.acting import Acting
 from bot.people.profiles import Looked
 from bot.promises.commands import CommandInput, decide_command, run_promise_command
-from bot.promises.flows import Acting
 from bot.reply import Reply
 from bot.runtime import Runtime
 from handlers.answer import decide_and_write

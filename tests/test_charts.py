@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
+from bot.people.acting import Actor
 from bot.people.profiles import set_supervisor
-from bot.promises.service import Actor, NewPromise, close_promise, create_promise
+from bot.promises.service import NewPromise, close_promise, create_promise
 from bot.promises.steps import Timing
 from bot.reports import chart_png
 from bot.reports.chart import Chart, alt_text, build_chart

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.people.acting import Actor
 from bot.people.profiles import set_supervisor
-from bot.promises.service import Actor, NewPromise, close_promise, create_promise
+from bot.promises.service import NewPromise, close_promise, create_promise
 from bot.promises.steps import Timing
 from bot.reports.digest import digest_slot, plan_digests
 from bot.runtime import Runtime

@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 import waitress
-from sqlalchemy import select
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, select
 
 from bot.app import create_app
 from bot.ops.oauth import DEFAULT_BOT_SCOPES, manifest_bot_scopes
@@ -27,7 +29,15 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.web import KeptWSGI
 from bot.store.migrate import migrate
-from bot.store.models import AwayPeriod, Delivery, Promise, Workspace
+from bot.store.models import (
+    SLACK_BOTS,
+    SLACK_INSTALLATIONS,
+    SLACK_OAUTH_STATES,
+    AwayPeriod,
+    Delivery,
+    Promise,
+    Workspace,
+)
 from handlers.answer import WORKING_ON_IT
 from scheduler.passes import run_pass
 from tests.conftest import SECRET, Clock
@@ -421,3 +431,29 @@ def test_a_failed_install_shows_the_reason_escaped_once_and_logs_no_code(
     logged = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert "an install failed: 'invalid_code'" in logged
     assert "code-secret-4711" not in logged
+
+
+def _shape(table: Any) -> tuple[Any, ...]:
+    columns = tuple((c.name, repr(c.type), c.nullable, c.primary_key) for c in table.columns)
+    indexes = tuple(sorted((i.name, tuple(c.name for c in i.columns)) for i in table.indexes))
+    return table.name, columns, indexes
+
+
+def test_kept_declares_slack_sdks_oauth_tables_column_for_column() -> None:
+    """Kept's store declares the OAuth tables itself (it imports nothing of Slack's SDK); the
+    SDK's stores read and write them, so they must be exactly what the SDK builds. An SDK
+    upgrade that changes them fails here, before a migration is missed."""
+    sdk = MetaData()
+    built = [
+        SQLAlchemyInstallationStore.build_installations_table(
+            sdk, SQLAlchemyInstallationStore.default_installations_table_name
+        ),
+        SQLAlchemyInstallationStore.build_bots_table(
+            sdk, SQLAlchemyInstallationStore.default_bots_table_name
+        ),
+        SQLAlchemyOAuthStateStore.build_oauth_states_table(
+            sdk, SQLAlchemyOAuthStateStore.default_table_name
+        ),
+    ]
+    ours = [SLACK_INSTALLATIONS, SLACK_BOTS, SLACK_OAUTH_STATES]
+    assert [_shape(t) for t in ours] == [_shape(t) for t in built]

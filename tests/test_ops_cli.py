@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from bot.ops.oauth import manifest_bot_scopes
 from bot.ops.retention import purge_closed
-from bot.promises.service import Actor, close_promise
+from bot.people.acting import Actor
+from bot.promises.service import close_promise
 from bot.runtime import Runtime
 from bot.store.models import Delivery, Person, Promise, PromiseEvent, Status
 from scheduler.loop import SchedulerLoop

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.people.acting import Actor
 from bot.people.profiles import set_supervisor
 from bot.promises.service import (
-    Actor,
     NewPromise,
     close_promise,
     create_promise,

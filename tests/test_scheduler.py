@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.language.deadlines import format_deadline
+from bot.people.acting import Actor
 from bot.people.profiles import set_supervisor
 from bot.promises import flows
 from bot.promises.flows import acting
 from bot.promises.service import (
-    Actor,
     NewPromise,
     close_promise,
     create_promise,

@@ -9,9 +9,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.channels.service import set_value
+from bot.people.acting import Actor
 from bot.people.directory import sync_people
 from bot.people.profiles import set_supervisor
-from bot.promises.service import Actor, NewPromise, close_promise, create_promise
+from bot.promises.service import NewPromise, close_promise, create_promise
 from bot.promises.steps import Timing
 from bot.runtime import Runtime
 from bot.store.models import Delivery, Promise, Status

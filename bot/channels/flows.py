@@ -19,7 +19,7 @@ from bot.channels.service import (
 from bot.channels.views import channel_views
 from bot.language.commands import ChannelAt, is_channel_id
 from bot.noticing.service import with_watching
-from bot.promises.flows import Acting
+from bot.people.acting import Acting
 from bot.promises.service import InvalidInput, NotAllowed
 from bot.reply import Reply
 from bot.slack import messages

@@ -29,8 +29,8 @@ from bot.noticing.service import (
     tracked_from,
     watch_of,
 )
+from bot.people.acting import Acting
 from bot.promises import cadence_flows
-from bot.promises.flows import Acting
 from bot.promises.service import InvalidInput, NotAllowed, changeable, clean_text
 from bot.promises.steps import Timing
 from bot.reply import Reply

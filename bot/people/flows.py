@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.people.acting import Acting
 from bot.people.profiles import FetchUser, check_recipient, ensure_person, set_supervisor
-from bot.promises.flows import Acting
 from bot.promises.service import InvalidInput, NotAllowed, supervisor_of
 from bot.reply import Reply
 from bot.slack import messages

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import InvalidInput
-from bot.promises.service import Actor
+from bot.people.acting import Actor
 from bot.store.db import Sessions, core
 from bot.store.models import Person
 

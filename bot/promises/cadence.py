@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from bot.language.cadence import Rhythm, RhythmKind, describe_rhythm, next_check_in
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.people.acting import Actor
 from bot.promises.service import (
-    Actor,
     InvalidInput,
     NewPromise,
     changeable,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.language.cadence import ParsedCadence, Rhythm
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.people.acting import Acting
 from bot.people.away import end_away, set_away
 from bot.people.profiles import FetchUser, check_recipient
 from bot.promises.cadence import (
@@ -26,7 +27,7 @@ from bot.promises.cadence import (
     log_update,
     skip_check_in,
 )
-from bot.promises.flows import Acting, Source, after_change, refresh_homes, typed
+from bot.promises.flows import Source, after_change, refresh_homes, typed
 from bot.promises.forms import FieldError
 from bot.promises.service import (
     MAX_DESCRIPTION,

@@ -22,9 +22,10 @@ from bot.language.commands import MAX_REPORT_DAYS, Problem
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
 from bot.people import flows as people
+from bot.people.acting import Acting
 from bot.people.profiles import FetchUser, find_person
 from bot.promises import cadence_flows, flows
-from bot.promises.flows import Acting, Source
+from bot.promises.flows import Source
 from bot.promises.service import (
     InvalidInput,
     NotAllowed,

@@ -22,6 +22,7 @@ from bot.language.commands import ListScope
 from bot.language.counterparts import CounterpartKind, find_counterpart
 from bot.language.deadlines import DeadlineProblem, ParsedDeadline, parse_deadline
 from bot.language.workdays import DEFAULT_WORKING_DAY, WorkingDay
+from bot.people.acting import Acting
 from bot.people.profiles import (
     FetchUser,
     actor_from,
@@ -35,7 +36,6 @@ from bot.promises.cadence import Series, create_cadence_promise
 from bot.promises.forms import FieldError, FormValues
 from bot.promises.service import (
     MAX_DESCRIPTION,
-    Actor,
     InvalidInput,
     NewPromise,
     NotAllowed,
@@ -63,22 +63,6 @@ from bot.slack import messages
 from bot.slack.text import from_slack, user_ids_in
 from bot.store.db import Sessions
 from bot.store.models import Person, Promise, Status, Step
-
-
-@dataclass(frozen=True)
-class Acting:
-    """Who is acting, where and when: what every flow needs to know about the request."""
-
-    team_id: str
-    actor: Actor
-    tz: str  # the actor's time zone, for the reply
-    now: datetime
-    sees_home: bool = False  # the actor has opened Kept's Home tab (so it is kept fresh)
-    locale: str | None = None  # their Slack locale (numeric dates), when Slack told us
-
-    @property
-    def user_id(self) -> str:
-        return self.actor.user_id
 
 
 def acting(

@@ -20,6 +20,7 @@ from bot.errors import NotAllowed as NotAllowed
 from bot.errors import NotFound as NotFound
 from bot.language.commands import parse_promise_id as parse_promise_id
 from bot.language.deadlines import FAR_AHEAD, MAX_AHEAD
+from bot.people.acting import Actor
 from bot.people.away import is_covering
 from bot.promises.states import MAX_DESCRIPTION as MAX_DESCRIPTION
 from bot.promises.states import short_id as short_id
@@ -29,12 +30,6 @@ from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseE
 
 MAX_NOTE = 2000
 MAX_COUNTERPART = 255
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: str
-    is_admin: bool = False
 
 
 def clean_text(text: str | None) -> str:

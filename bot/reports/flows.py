@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot.language.commands import ReportScope
+from bot.people.acting import Acting
 from bot.people.profiles import FetchUser, get_person
-from bot.promises.flows import Acting
 from bot.promises.service import InvalidInput, NotAllowed, reports_of
 from bot.reply import Reply
 from bot.reports.chart import EVERYONE, TEAM, send_chart

@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.language.counterparts import find_counterpart
+from bot.people.acting import Acting
 from bot.promises import flows
-from bot.promises.flows import Acting
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages

@@ -9,8 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.people.acting import Acting
 from bot.promises import flows
-from bot.promises.flows import Acting
 from bot.reply import Reply
 from bot.runtime import Runtime
 from bot.slack import messages

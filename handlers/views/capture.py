@@ -9,9 +9,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.people.acting import Acting
 from bot.people.profiles import Looked
 from bot.promises import flows
-from bot.promises.flows import Acting
 from bot.promises.forms import FieldError, check_form, metadata, read_form
 from bot.promises.service import InvalidInput
 from bot.reply import Reply

@@ -12,8 +12,8 @@ from slack_bolt import Ack
 from sqlalchemy.orm import Session
 
 from bot.once import run_once, view_key
+from bot.people.acting import Acting
 from bot.people.profiles import Looked
-from bot.promises.flows import Acting
 from bot.promises.forms import FieldError
 from bot.promises.service import KeptError
 from bot.reply import Reply

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +35,8 @@ from bot.promises.steps import Timing
 from bot.reply import Reply
 from bot.slack.messages import noticing as blocks
 from bot.store.db import Sessions
-from bot.store.models import HandledRequest, PromiseEvent, Step, SuggestionOutcome
+from bot.store.history import record_event
+from bot.store.models import HandledRequest, Step, SuggestionOutcome
 
 MAX_UPDATE = 2000
 
@@ -145,18 +145,16 @@ def post_update(
         raise InvalidInput("Write the update first: what happened and the new timeline.")
     if len(words) > MAX_UPDATE:
         raise InvalidInput(f"That's over {MAX_UPDATE} characters; keep the update short.")
-    event_id = session.execute(
-        insert(PromiseEvent)
-        .values(
-            promise_id=promise.id,
-            team_id=promise.team_id,
-            actor_id=who.user_id,
-            kind="update_posted",
-            detail={"text": words, "channel": channel, "thread_ts": thread},
-            at=who.now,
-        )
-        .returning(PromiseEvent.id)
-    ).scalar_one()
+    event_id = record_event(
+        session,
+        promise,
+        who.user_id,
+        "update_posted",
+        who.now,
+        text=words,
+        channel=channel,
+        thread_ts=thread,
+    )
     # not tied to the promise's deliveries: closing or extending it right after (which skips
     # its pending reminders) must not drop the update the customer is owed
     row = outbox.follow_up(who.team_id, Step.CHANNEL_UPDATE, who.now, recipient_id=channel)

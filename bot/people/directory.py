@@ -28,7 +28,8 @@ from bot import outbox
 from bot.csv_cells import SafeWriter
 from bot.people.profiles import ensure_person, get_person, not_a_member, recipient_problem
 from bot.runtime import Runtime
-from bot.store.models import Person, Promise, PromiseEvent, Status, Step
+from bot.store.history import record_event
+from bot.store.models import Person, Promise, Status, Step
 
 log = logging.getLogger(__name__)
 
@@ -263,19 +264,15 @@ def reassign_deactivated(
     for promise in promises:
         promise.owner_id = new_owner
         promise.updated_at = now
-        session.add(
-            PromiseEvent(
-                promise=promise,
-                team_id=team_id,
-                actor_id=SYSTEM_ACTOR,
-                kind="handed_off",
-                detail={
-                    "old_owner": user_id,
-                    "new_owner": new_owner,
-                    "reason": "owner deactivated in Slack",
-                },
-                at=now,
-            )
+        record_event(
+            session,
+            promise,
+            SYSTEM_ACTOR,
+            "handed_off",
+            now,
+            old_owner=user_id,
+            new_owner=new_owner,
+            reason="owner deactivated in Slack",
         )
     session.flush()
     return promises

@@ -31,13 +31,13 @@ from bot.promises.service import (
     close_promise,
     create_promise,
     get_promise,
-    record_event,
     short_id,
     skip_pending,
     write_steps,
 )
 from bot.promises.steps import Timing
 from bot.reports.service import CHECK_IN_EVENT
+from bot.store.history import record_event
 from bot.store.models import (
     CheckInOutcome,
     Delivery,

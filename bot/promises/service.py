@@ -26,7 +26,8 @@ from bot.promises.states import MAX_DESCRIPTION as MAX_DESCRIPTION
 from bot.promises.states import short_id as short_id
 from bot.promises.steps import Timing, delivery_key, plan_steps
 from bot.store.db import core
-from bot.store.models import Delivery, DeliveryStatus, Person, Promise, PromiseEvent, Status, Step
+from bot.store.history import record_event
+from bot.store.models import Delivery, DeliveryStatus, Person, Promise, Status, Step
 
 MAX_NOTE = 2000
 MAX_COUNTERPART = 255
@@ -42,23 +43,6 @@ def clean_text(text: str | None) -> str:
     # lone surrogates cannot be stored in PostgreSQL text or encoded as UTF-8
     cleaned = cleaned.encode("utf-8", "replace").decode("utf-8")
     return cleaned.strip()
-
-
-def record_event(
-    session: Session, promise: Promise, actor_id: str, kind: str, now: datetime, **detail: Any
-) -> None:
-    """Add an event to the promise's history (one INSERT, no ORM flush)."""
-    core(session).execute(
-        insert(PromiseEvent.__table__),
-        {
-            "promise_id": promise.id,
-            "team_id": promise.team_id,
-            "actor_id": actor_id,
-            "kind": kind,
-            "detail": detail,
-            "at": now,
-        },
-    )
 
 
 def _plan(session: Session, promise: Promise, timing: Timing, now: datetime) -> None:

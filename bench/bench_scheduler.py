@@ -690,7 +690,10 @@ def main() -> int:
     parser.add_argument("--promises", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--out", default=str(BENCH / "results-scheduler.md"))
+    parser.add_argument(
+        "--out",
+        help="where the table goes (results-scheduler.md, or results-burst.md with --burst)",
+    )
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
@@ -782,7 +785,7 @@ def main() -> int:
     report = render(results, args, started, notes)
     print()
     print(report)
-    Path(args.out).write_text(report)
+    Path(args.out or BENCH / "results-scheduler.md").write_text(report)
     return 0
 
 
@@ -842,7 +845,7 @@ def main_burst(args: argparse.Namespace) -> int:
     report = burst.render(results, args.due, args.quiet, args.scale, notes)
     print()
     print(report)
-    (BENCH / "results-burst.md").write_text(report)
+    Path(args.out or BENCH / "results-burst.md").write_text(report)
     return 0
 
 

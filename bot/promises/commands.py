@@ -59,6 +59,7 @@ class Context:
     fetch: FetchUser | None  # what Slack said about the people the command names
     timing: Timing  # the workspace default; a channel's own settings override it
     working_day: WorkingDay  # the workspace's working days and holidays (KEPT_HOLIDAYS)
+    decided: Decided | None = None  # the command as read before the transaction, if it was
 
     @property
     def team_id(self) -> str:
@@ -113,7 +114,18 @@ def decide_command(
     intent = grammar.parse_command(command.text)
     if not isinstance(intent, grammar.NewPromise):
         return Decided(intent)
-    text = from_slack(intent.text, name_of=_names(session, command.team_id))
+    return _read_new(session, command.team_id, who, working_day, intent)
+
+
+def _read_new(
+    session: Session,
+    team_id: str,
+    who: Acting,
+    working_day: WorkingDay,
+    intent: grammar.NewPromise,
+) -> Decided:
+    """A new promise's plain text, and its cadence or else its deadline."""
+    text = from_slack(intent.text, name_of=_names(session, team_id))
     cadence = find_cadence(text, now=who.now, tz=who.tz, working_day=working_day)
     if cadence is not None:
         return Decided(intent, text, cadence=cadence)
@@ -133,13 +145,10 @@ def run_promise_command(
     """Run one `/promise` command inside the caller's transaction. `who` is the person
     typing; `fetch` answers for the people the command names (asked before the transaction);
     `decided`, the command as read before the transaction (else it is read here)."""
-    context = Context(session, command, who, fetch, timing, working_day)
-    if decided is None:
-        decided = decide_command(session, command, who, working_day=working_day)
-    if isinstance(decided.intent, grammar.NewPromise):
-        return _write_new(context, decided)
-    handler: Callable[[Context, Any], Reply] = HANDLERS[type(decided.intent)]
-    return handler(context, decided.intent)
+    context = Context(session, command, who, fetch, timing, working_day, decided)
+    intent = decided.intent if decided is not None else grammar.parse_command(command.text)
+    handler: Callable[[Context, Any], Reply] = HANDLERS[type(intent)]
+    return handler(context, intent)
 
 
 def confirm_promise(
@@ -219,14 +228,10 @@ def _watch_elsewhere(_context: Context, _intent: grammar.WatchElsewhere) -> Repl
 
 
 def _new_promise(context: Context, intent: grammar.NewPromise) -> Reply:
-    decided = decide_command(
-        context.session, context.command, context.who, working_day=context.working_day
+    """A new promise (or a rhythm), as read before the transaction when it was."""
+    decided = context.decided or _read_new(
+        context.session, context.team_id, context.who, context.working_day, intent
     )
-    return _write_new(context, decided)
-
-
-def _write_new(context: Context, decided: Decided) -> Reply:
-    """A new promise (or a rhythm) as decided before the transaction: written now."""
     if decided.cadence is not None:
         return cadence_flows.record(
             context.session,
@@ -239,7 +244,7 @@ def _write_new(context: Context, decided: Decided) -> Reply:
             working_day=context.working_day,
             source=context.command.source,
         )
-    assert decided.parsed is not None  # decide_command reads a deadline when no cadence
+    assert decided.parsed is not None  # _read_new reads a deadline when there is no cadence
     return _record(context, decided.text, decided.parsed)
 
 
